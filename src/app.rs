@@ -1,0 +1,149 @@
+//! Start-up and shutdown: open the database, build the framework, connect to
+//! Discord (or whatever `DISCORD_API_BASE` points at), register commands, and
+//! on SIGINT/SIGTERM close the shards, let in-flight commands finish and close
+//! the database.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use poise::serenity_prelude as serenity;
+use tokio::sync::mpsc;
+
+use crate::bot::{self, Data, InFlight, Tracked};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::store::Db;
+
+/// How long shutdown waits for commands still being handled.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs the bot until `shutdown` completes (graceful exit, `Ok`) or something
+/// fatal happens (`Err`, for example command registration failing).
+pub async fn run(
+    config: Config,
+    clock: SharedClock,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let token = config.require_token()?.clone();
+    let db = Db::open(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database at {}", config.database_url))?;
+    tracing::info!(database = %config.database_url, "database ready");
+
+    let (fatal_tx, mut fatal_rx) = mpsc::unbounded_channel::<anyhow::Error>();
+    let dev_guild = config.dev_guild;
+    let setup_db = db.clone();
+    let setup_clock = clock.clone();
+    let framework = poise::Framework::builder()
+        .options(bot::options())
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), "connected");
+                if let Err(e) = register(ctx, &framework.options().commands, dev_guild).await {
+                    let _ = fatal_tx.send(e.context("registering slash commands"));
+                    return Err(bot::Error::member("command registration failed"));
+                }
+                Ok(Data {
+                    db: setup_db,
+                    clock: setup_clock,
+                })
+            })
+        })
+        .build();
+
+    let in_flight = InFlight::default();
+    let framework = Tracked {
+        inner: framework,
+        in_flight: in_flight.clone(),
+    };
+    let http = match &config.api_base {
+        Some(base) => {
+            tracing::info!(api = %base, "using a Discord API base other than Discord's");
+            serenity::HttpBuilder::new(token.expose())
+                .proxy(base.as_str())
+                .ratelimiter_disabled(true)
+                .build()
+        }
+        None => serenity::HttpBuilder::new(token.expose()).build(),
+    };
+    let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
+        .framework(framework)
+        .await
+        .context("building the Discord client")?;
+    let shard_manager = client.shard_manager.clone();
+    let mut gateway = tokio::spawn(async move { client.start().await });
+
+    let outcome = tokio::select! {
+        () = shutdown => {
+            tracing::info!("shutting down");
+            Ok(())
+        }
+        Some(e) = fatal_rx.recv() => Err(e),
+        result = &mut gateway => match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(anyhow::Error::new(e).context("the Discord connection failed")),
+            Err(e) => Err(anyhow::Error::new(e).context("the Discord connection task failed")),
+        },
+    };
+
+    shard_manager.shutdown_all().await;
+    if !gateway.is_finished() {
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut gateway).await;
+    }
+    gateway.abort();
+    if !in_flight.wait_idle(DRAIN_TIMEOUT).await {
+        tracing::warn!(
+            still_running = in_flight.count(),
+            "gave up waiting for commands to finish"
+        );
+    }
+    db.close().await;
+    tracing::info!("stopped");
+    outcome
+}
+
+async fn register(
+    ctx: &serenity::Context,
+    commands: &[poise::Command<Data, bot::Error>],
+    dev_guild: Option<crate::domain::GuildId>,
+) -> anyhow::Result<()> {
+    poise::builtins::register_globally(ctx, commands)
+        .await
+        .context("globally")?;
+    if let Some(guild) = dev_guild {
+        poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild.0))
+            .await
+            .with_context(|| format!("in server {}", guild.0))?;
+    }
+    tracing::info!(commands = commands.len(), "slash commands registered");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl+C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl+C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,43 @@
+//! `/help`: what Haven does and how to use it.
+
+use super::{Context, Error, render};
+
+/// What Haven does, and its commands
+#[poise::command(slash_command)]
+pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
+    ctx.send(render::ephemeral_embed(help_embed())).await?;
+    Ok(())
+}
+
+fn help_embed() -> poise::serenity_prelude::CreateEmbed {
+    render::embed("Haven")
+        .description(
+            "Haven helps support groups meet, check in and look after each other. \
+             Anything about you stays private: statistics are anonymous and never shown for small groups, \
+             and you can see or delete everything Haven keeps about you at any time.",
+        )
+        .field(
+            "Your time zone",
+            "`/timezone set` — tell Haven your time zone (start typing your city)\n\
+             `/timezone show` — see it, with your local time now\n\
+             `/timezone clear` — forget it",
+            false,
+        )
+        .field(
+            "Your privacy",
+            "`/privacy show` — everything Haven stores about you\n\
+             `/privacy export` — a copy of it as a file\n\
+             `/privacy forget` — delete all of it, for good",
+            false,
+        )
+        .field(
+            "For facilitators",
+            "`/settings show` — this server's settings\n\
+             `/settings facilitator-role`, `/settings timezone`, `/settings log-channel`, \
+             `/settings min-group-size` — change them (needs Manage Server)",
+            false,
+        )
+        .footer(poise::serenity_prelude::CreateEmbedFooter::new(
+            "Replies like this one are only visible to you.",
+        ))
+}

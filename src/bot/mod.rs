@@ -1,0 +1,135 @@
+//! The Discord face of Haven: thin poise handlers (parse, act, render), the
+//! central access check, the one error handler, and button routing.
+
+pub mod checks;
+pub mod components;
+pub mod error;
+mod help;
+mod privacy;
+pub mod render;
+mod settings;
+mod timezone;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+use tokio::sync::Notify;
+
+pub use error::Error;
+
+use crate::clock::SharedClock;
+use crate::store::Db;
+
+/// What every handler can reach.
+pub struct Data {
+    pub db: Db,
+    pub clock: SharedClock,
+}
+
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// Every command, in the order `/help` lists them.
+pub fn commands() -> Vec<poise::Command<Data, Error>> {
+    vec![
+        help::help(),
+        timezone::timezone(),
+        settings::settings(),
+        privacy::privacy(),
+    ]
+}
+
+/// The framework's behaviour: commands, the central check, the error handler
+/// and button routing.
+pub fn options() -> poise::FrameworkOptions<Data, Error> {
+    poise::FrameworkOptions {
+        commands: commands(),
+        on_error: |error| Box::pin(error::on_error(error)),
+        command_check: Some(|ctx| Box::pin(checks::central(ctx))),
+        event_handler: |framework, event| {
+            Box::pin(async move {
+                if let serenity::FullEvent::InteractionCreate {
+                    interaction: serenity::Interaction::Component(press),
+                } = event
+                {
+                    components::on_press(framework.serenity_context, framework.user_data, press)
+                        .await;
+                }
+                Ok(())
+            })
+        },
+        // Nobody is exempt from the checks, and no owner lookup is needed.
+        initialize_owners: false,
+        skip_checks_for_owners: false,
+        allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
+        ..Default::default()
+    }
+}
+
+/// Counts events being handled, so shutdown can wait for them to finish.
+#[derive(Clone, Default)]
+pub struct InFlight(Arc<InFlightInner>);
+
+#[derive(Default)]
+struct InFlightInner {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+pub struct InFlightGuard(Arc<InFlightInner>);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+impl InFlight {
+    pub fn enter(&self) -> InFlightGuard {
+        self.0.count.fetch_add(1, Ordering::AcqRel);
+        InFlightGuard(self.0.clone())
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.count.load(Ordering::Acquire)
+    }
+
+    /// Waits until nothing is in flight, or `timeout` passes. Returns whether
+    /// everything finished.
+    pub async fn wait_idle(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let idle = self.0.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.count() == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, idle).await.is_err() {
+                return self.count() == 0;
+            }
+        }
+    }
+}
+
+/// Wraps a serenity framework (poise's) so that each event it handles counts
+/// as in flight until its handler, error handling included, has finished.
+pub struct Tracked<F> {
+    pub inner: F,
+    pub in_flight: InFlight,
+}
+
+#[serenity::async_trait]
+impl<F: serenity::Framework> serenity::Framework for Tracked<F> {
+    async fn init(&mut self, client: &serenity::Client) {
+        self.inner.init(client).await;
+    }
+
+    async fn dispatch(&self, ctx: serenity::Context, event: serenity::FullEvent) {
+        let _guard = self.in_flight.enter();
+        self.inner.dispatch(ctx, event).await;
+    }
+}

@@ -1,0 +1,144 @@
+//! `/privacy show|export|forget`: everything Haven keeps about a member, a
+//! copy of it, and its deletion.
+
+use chrono::{DateTime, Utc};
+use poise::CreateReply;
+use poise::serenity_prelude as serenity;
+
+use super::components::Action;
+use super::{Context, Data, Error, render};
+use crate::domain::UserId;
+use crate::domain::privacy::{Export, MemberData, confirmation_valid};
+
+/// See, export or delete what Haven keeps about you
+#[poise::command(
+    slash_command,
+    subcommands("show", "export", "forget"),
+    subcommand_required
+)]
+pub async fn privacy(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// See everything Haven stores about you
+#[poise::command(slash_command)]
+async fn show(ctx: Context<'_>) -> Result<(), Error> {
+    let data = ctx.data().db.member_data(user(ctx)).await?;
+    ctx.send(render::ephemeral_embed(data_embed(&data))).await?;
+    Ok(())
+}
+
+/// Get a copy of your data as a file
+#[poise::command(slash_command)]
+async fn export(ctx: Context<'_>) -> Result<(), Error> {
+    let data = ctx.data().db.member_data(user(ctx)).await?;
+    let file = Export::new(&data, ctx.data().clock.now()).to_json();
+    ctx.send(
+        render::ephemeral("Here is everything Haven stores about you. Only you can see this.")
+            .attachment(serenity::CreateAttachment::bytes(
+                file,
+                "haven-my-data.json",
+            )),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Delete everything Haven stores about you
+#[poise::command(slash_command)]
+async fn forget(ctx: Context<'_>) -> Result<(), Error> {
+    let user = ctx.author().id.get();
+    let issued = ctx.data().clock.now().timestamp();
+    let buttons = serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(Action::ForgetConfirm { user, issued }.custom_id())
+            .label("Delete my data")
+            .style(serenity::ButtonStyle::Danger),
+        serenity::CreateButton::new(Action::ForgetCancel { user }.custom_id())
+            .label("Keep it")
+            .style(serenity::ButtonStyle::Secondary),
+    ]);
+    ctx.send(
+        CreateReply::default()
+            .content(
+                "This deletes everything Haven stores about you, in every server: your time zone and any other \
+                 preferences. It can't be undone. Anonymous statistics never held your name, so they stay.\n\n\
+                 Delete it all?",
+            )
+            .components(vec![buttons])
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The member pressed "Delete my data".
+pub async fn confirm_forget(
+    ctx: &serenity::Context,
+    data: &Data,
+    press: &serenity::ComponentInteraction,
+    user: u64,
+    issued: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if !confirmation_valid(issued, now) {
+        return update(ctx, press, "That confirmation has expired, so nothing was deleted. Run `/privacy forget` again if you still want to.").await;
+    }
+    let deleted = data.db.forget_member(UserId(user)).await?;
+    tracing::info!(records = deleted, "a member's data was forgotten");
+    update(
+        ctx,
+        press,
+        "Done. Everything Haven stored about you has been deleted, and nothing of it is left in Haven's files.",
+    )
+    .await
+}
+
+/// The member pressed "Keep it".
+pub async fn cancel_forget(
+    ctx: &serenity::Context,
+    press: &serenity::ComponentInteraction,
+) -> Result<(), Error> {
+    update(
+        ctx,
+        press,
+        "Nothing was deleted. Your data stays as it was.",
+    )
+    .await
+}
+
+/// Replaces the confirmation message with `text` and removes its buttons.
+async fn update(
+    ctx: &serenity::Context,
+    press: &serenity::ComponentInteraction,
+    text: &str,
+) -> Result<(), Error> {
+    let response = serenity::CreateInteractionResponse::UpdateMessage(
+        serenity::CreateInteractionResponseMessage::new()
+            .content(text)
+            .components(Vec::new()),
+    );
+    press.create_response(ctx, response).await?;
+    Ok(())
+}
+
+fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
+    let embed = render::embed("What Haven stores about you");
+    let embed = if data.is_empty() {
+        embed.description("Nothing at all. Haven keeps nothing about you until you choose to, for example with `/timezone set`.")
+    } else {
+        embed.description("This is everything; `/privacy export` gives you a copy and `/privacy forget` deletes it.")
+    };
+    let zone = match &data.timezone {
+        Some(z) => format!("{} (set {})", z.zone, render::timestamp_date(z.set_at)),
+        None => "Not set.".to_owned(),
+    };
+    embed.field("Time zone", zone, false).field(
+        "Never stored",
+        "Anonymous statistics hold counts only: never your name, your id or anything you wrote.",
+        false,
+    )
+}
+
+fn user(ctx: Context<'_>) -> UserId {
+    UserId(ctx.author().id.get())
+}

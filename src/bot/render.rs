@@ -1,0 +1,88 @@
+//! How Haven's answers look: one calm colour, ephemeral by default, Discord
+//! timestamps that every reader sees in their own zone.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use poise::CreateReply;
+use poise::serenity_prelude as serenity;
+
+use crate::domain::text::truncate;
+
+/// Haven's soft teal.
+pub const COLOUR: u32 = 0x5BA8A0;
+
+/// A reply only the member who asked can see.
+pub fn ephemeral(text: impl Into<String>) -> CreateReply {
+    CreateReply::default().content(text).ephemeral(true)
+}
+
+/// A reply only the member who asked can see, as an embed.
+pub fn ephemeral_embed(embed: serenity::CreateEmbed) -> CreateReply {
+    CreateReply::default().embed(embed).ephemeral(true)
+}
+
+pub fn embed(title: &str) -> serenity::CreateEmbed {
+    serenity::CreateEmbed::new().title(title).colour(COLOUR)
+}
+
+/// Member-typed text made safe to show inside inline code: no backticks, no
+/// line breaks, at most `max` characters.
+pub fn inline_code(text: &str, max: usize) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c == '`' || c.is_control() { '\'' } else { c })
+        .collect();
+    truncate(&cleaned, max)
+}
+
+/// `<t:UNIX:F>`: a full date and time each reader sees in their own zone.
+pub fn timestamp_full(at: DateTime<Utc>) -> String {
+    format!("<t:{}:F>", at.timestamp())
+}
+
+/// `<t:UNIX:R>`: "in 2 hours", "3 days ago".
+pub fn timestamp_relative(at: DateTime<Utc>) -> String {
+    format!("<t:{}:R>", at.timestamp())
+}
+
+/// `<t:UNIX:D>`: a date.
+pub fn timestamp_date(at: DateTime<Utc>) -> String {
+    format!("<t:{}:D>", at.timestamp())
+}
+
+/// "14:05 on Tuesday 9 March" in `tz` at `now`.
+pub fn local_clock(tz: Tz, now: DateTime<Utc>) -> String {
+    crate::domain::zones::local_time(tz, now)
+        .format("%H:%M on %A %-d %B")
+        .to_string()
+}
+
+pub fn role_mention(id: u64) -> String {
+    format!("<@&{id}>")
+}
+
+pub fn channel_mention(id: u64) -> String {
+    format!("<#{id}>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn inline_code_cannot_break_out() {
+        assert_eq!(inline_code("a`b\nc", 10), "a'b'c");
+        assert_eq!(inline_code(&"x".repeat(200), 10).chars().count(), 10);
+    }
+
+    #[test]
+    fn timestamps_and_local_clock() {
+        let at = Utc.with_ymd_and_hms(2027, 3, 9, 13, 5, 0).unwrap();
+        assert_eq!(timestamp_full(at), format!("<t:{}:F>", at.timestamp()));
+        assert_eq!(
+            local_clock(Tz::Europe__Berlin, at),
+            "14:05 on Tuesday 9 March"
+        );
+    }
+}

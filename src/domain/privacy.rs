@@ -1,0 +1,113 @@
+//! What Haven keeps about one member: the single list behind `/privacy show`,
+//! `/privacy export` and `/privacy forget`. Anything stored about a member
+//! must appear here.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::UserId;
+
+/// Everything stored about one member, across every server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberData {
+    /// Their Discord user id (as text, as Discord writes it).
+    #[serde(with = "id_as_string")]
+    pub user_id: UserId,
+    /// Their personal time zone, if they set one.
+    pub timezone: Option<StoredZone>,
+}
+
+impl MemberData {
+    /// Whether nothing at all is stored.
+    pub fn is_empty(&self) -> bool {
+        self.timezone.is_none()
+    }
+}
+
+/// A member's time zone and when they set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredZone {
+    pub zone: String,
+    pub set_at: DateTime<Utc>,
+}
+
+/// The export file a member receives: their data and when it was made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Export<'a> {
+    pub exported_at: DateTime<Utc>,
+    pub about: &'static str,
+    pub data: &'a MemberData,
+}
+
+impl<'a> Export<'a> {
+    pub fn new(data: &'a MemberData, now: DateTime<Utc>) -> Self {
+        Self {
+            exported_at: now,
+            about: "Everything Haven stores about you. /privacy forget deletes all of it.",
+            data,
+        }
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        // Serializing plain data with string keys cannot fail.
+        serde_json::to_vec_pretty(self).unwrap_or_default()
+    }
+}
+
+mod id_as_string {
+    use super::UserId;
+
+    pub fn serialize<S: serde::Serializer>(id: &UserId, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&id.0.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn export_is_json_naming_everything() {
+        let now = Utc.with_ymd_and_hms(2027, 1, 2, 3, 4, 5).unwrap();
+        let data = MemberData {
+            user_id: UserId(1500000000000000001),
+            timezone: Some(StoredZone {
+                zone: "Europe/Berlin".into(),
+                set_at: now,
+            }),
+        };
+        let json: serde_json::Value =
+            serde_json::from_slice(&Export::new(&data, now).to_json()).unwrap();
+        assert_eq!(json["data"]["user_id"], "1500000000000000001");
+        assert_eq!(json["data"]["timezone"]["zone"], "Europe/Berlin");
+        assert_eq!(json["exported_at"], "2027-01-02T03:04:05Z");
+        assert!(!data.is_empty());
+    }
+}
+
+/// How long a "delete my data" button stays valid after it was offered.
+pub const FORGET_CONFIRM_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Whether a confirmation offered at `issued` may still be acted on at `now`.
+pub fn confirmation_valid(issued: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    issued <= now + chrono::Duration::minutes(1) && now - issued <= FORGET_CONFIRM_WINDOW
+}
+
+#[cfg(test)]
+mod confirm_tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    #[test]
+    fn confirmations_expire() {
+        let t = Utc.with_ymd_and_hms(2027, 1, 1, 12, 0, 0).unwrap();
+        assert!(confirmation_valid(t, t));
+        assert!(confirmation_valid(t, t + Duration::minutes(15)));
+        assert!(!confirmation_valid(t, t + Duration::minutes(16)));
+        assert!(
+            !confirmation_valid(t + Duration::hours(1), t),
+            "a time from the future is forged"
+        );
+    }
+}

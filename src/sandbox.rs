@@ -1,0 +1,413 @@
+//! `haven sandbox`: the real bot against the in-process fake Discord, with a
+//! virtual clock and a prompt where you type slash commands as in Discord.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Timelike, Utc};
+use tokio::io::AsyncBufReadExt;
+
+use crate::clock::{Clock, VirtualClock};
+use crate::config::Config;
+use crate::domain::{ChannelId, GuildId, RoleId};
+use crate::sim::{Sim, SimMember, SimMessage, World};
+use crate::store::Db;
+
+#[derive(Debug, Default, Clone)]
+pub struct SandboxOptions {
+    /// Keep the database here instead of in a temporary file.
+    pub database: Option<PathBuf>,
+    /// Where the virtual clock starts; now when unset.
+    pub start: Option<DateTime<Utc>>,
+}
+
+const HELP: &str = "\
+Type a slash command as you would in Discord, for example:
+  /help
+  /timezone set zone:Europe/Berlin
+  /settings timezone zone:\"America/New York\"
+Sandbox commands:
+  as <member>        act as someone else: admin, facilitator, alice, bob, casey, dana, eli, farah
+  in <#channel>      move to another channel: #general, #facilitators, #meetings
+  complete <command> show the autocomplete choices for the last option, e.g. complete /timezone set zone:berl
+  click <label>      press the button with this label on the latest message that has it
+  advance <span>     move the virtual clock forward, e.g. advance 2h, advance 1d 30m
+  messages [#chan]   show what everyone sees in a channel
+  time               show the virtual clock
+  help               this text
+  quit               leave";
+
+/// Runs the sandbox on standard input and output until `quit` or end of input.
+pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<()> {
+    let sim = Sim::start(World::sandbox())
+        .await
+        .context("starting the fake Discord")?;
+    let start = options.start.unwrap_or_else(|| {
+        let now = Utc::now();
+        now.with_second(0)
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or(now)
+    });
+    let clock = VirtualClock::starting_at(start);
+
+    let _tmp;
+    let path = match options.database {
+        Some(path) => path,
+        None => {
+            let dir = tempfile::tempdir().context("creating a temporary directory")?;
+            let path = dir.path().join("sandbox.db");
+            _tmp = dir;
+            path
+        }
+    };
+    let database_url = format!("sqlite://{}", path.display());
+    seed(&database_url, &sim, clock.now()).await?;
+
+    let config = Config {
+        token: Some(crate::config::Token::new("sandbox.token")),
+        database_url,
+        api_base: Some(sim.base_url()),
+        dev_guild: Some(GuildId(sim.world().guild.id)),
+        log_filter: String::new(),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let bot_clock: Arc<dyn Clock> = clock.clone();
+    let bot = tokio::spawn(crate::app::run(config, bot_clock, async {
+        let _ = stop_rx.await;
+    }));
+    if sim.wait_registered(Duration::from_secs(30)).await.is_none() {
+        let _ = stop_tx.send(());
+        let outcome = bot.await;
+        anyhow::bail!("the bot did not start: {outcome:?}");
+    }
+
+    let mut session = Session {
+        sim: sim.clone(),
+        clock,
+        member: sim.member("alice"),
+        channel: sim.channel_id("general"),
+        seen: 0,
+        interactive,
+    };
+    session.say(&format!(
+        "Haven sandbox: a fake Discord server with the real bot. The clock reads {}.\n\
+         You are alice in #general. Type `help` for what you can do, `quit` to leave.",
+        start.format("%Y-%m-%d %H:%M UTC")
+    ));
+    session.seen = sim.all_messages().len();
+
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        session.prompt();
+        let Some(line) = lines.next_line().await.context("reading input")? else {
+            break;
+        };
+        let line = line.trim();
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        if !interactive {
+            session.say(&format!("> {line}"));
+        }
+        if matches!(line, "quit" | "exit") {
+            break;
+        }
+        session.handle(line).await;
+    }
+
+    let _ = stop_tx.send(());
+    match bot.await {
+        Ok(result) => result,
+        Err(e) => Err(anyhow::Error::new(e).context("the bot task failed")),
+    }
+}
+
+/// The sandbox server comes with its facilitator role and log channel set.
+async fn seed(database_url: &str, sim: &Sim, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let db = Db::open(database_url)
+        .await
+        .context("opening the sandbox database")?;
+    let world = sim.world();
+    let guild = GuildId(world.guild.id);
+    let role = world
+        .role("Facilitator")
+        .context("the sandbox has a Facilitator role")?;
+    db.set_facilitator_role(guild, RoleId(role.id), now).await?;
+    db.set_log_channel(guild, ChannelId(sim.channel_id("facilitators")), now)
+        .await?;
+    db.close().await;
+    Ok(())
+}
+
+struct Session {
+    sim: Sim,
+    clock: Arc<VirtualClock>,
+    member: SimMember,
+    channel: u64,
+    /// How many messages have been shown or skipped so far.
+    seen: usize,
+    interactive: bool,
+}
+
+impl Session {
+    fn say(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+
+    fn prompt(&self) {
+        if self.interactive {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(
+                out,
+                "{} in #{}> ",
+                self.member.name,
+                self.channel_name(self.channel)
+            );
+            let _ = out.flush();
+        }
+    }
+
+    fn channel_name(&self, id: u64) -> String {
+        self.sim
+            .world()
+            .channels
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| "direct messages".to_owned())
+    }
+
+    async fn handle(&mut self, line: &str) {
+        let (word, rest) = line
+            .split_once(' ')
+            .map(|(w, r)| (w, r.trim()))
+            .unwrap_or((line, ""));
+        match word {
+            w if w.starts_with('/') => self.command(line).await,
+            "as" => match self.sim.world().member(rest) {
+                Some(m) => {
+                    self.member = m.clone();
+                    self.say(&format!("You are now {}.", m.name));
+                }
+                None => self.say(&format!(
+                    "There is no member called {rest:?}. Members: {}.",
+                    self.member_names()
+                )),
+            },
+            "in" => match self.sim.world().channel(rest) {
+                Some(c) => {
+                    self.channel = c.id;
+                    self.say(&format!("You are now in #{}.", c.name));
+                }
+                None => self
+                    .say("There is no such channel. Channels: #general, #facilitators, #meetings."),
+            },
+            "complete" => self.complete(rest).await,
+            "click" => self.click(rest).await,
+            "advance" => self.advance(rest).await,
+            "messages" => {
+                let channel = if rest.is_empty() {
+                    Some(self.channel)
+                } else {
+                    self.sim.world().channel(rest).map(|c| c.id)
+                };
+                match channel {
+                    Some(id) => {
+                        let messages = self.sim.channel_messages(id);
+                        if messages.is_empty() {
+                            self.say(&format!("#{} has no messages yet.", self.channel_name(id)));
+                        }
+                        for m in messages {
+                            self.say(&describe(&m, &format!("#{}", self.channel_name(id))));
+                        }
+                    }
+                    None => self.say("There is no such channel."),
+                }
+            }
+            "time" => self.say(&format!(
+                "The clock reads {}.",
+                self.clock.now().format("%Y-%m-%d %H:%M:%S UTC")
+            )),
+            "help" => self.say(HELP),
+            _ => self.say("I don't know that. Type `help` for what you can do."),
+        }
+    }
+
+    fn member_names(&self) -> String {
+        self.sim
+            .world()
+            .members
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    async fn command(&mut self, line: &str) {
+        match self.sim.command(&self.member, self.channel, line) {
+            Ok(token) => self.show_reply(&token).await,
+            Err(e) => self.say(&format!("Discord would not send that: {e}.")),
+        }
+    }
+
+    async fn show_reply(&mut self, token: &str) {
+        match self.sim.reply(token).await {
+            Some(reply) => {
+                let who = if reply.ephemeral {
+                    "Haven (only you can see this)"
+                } else {
+                    "Haven"
+                };
+                self.say(&describe(&reply, who));
+            }
+            None if self.sim.acknowledged(token) => {}
+            None => self.say("(Haven did not answer.)"),
+        }
+        self.show_new_posts(Some(token));
+    }
+
+    /// Prints messages posted since the last look, except the answer to `token`.
+    fn show_new_posts(&mut self, token: Option<&str>) {
+        let all = self.sim.all_messages();
+        for m in all.iter().skip(self.seen) {
+            if m.ephemeral
+                || m.deleted
+                || (token.is_some() && m.interaction_token.as_deref() == token)
+            {
+                continue;
+            }
+            let place = match self
+                .sim
+                .world()
+                .channels
+                .iter()
+                .find(|c| c.id == m.channel_id)
+            {
+                Some(c) => format!("Haven in #{}", c.name),
+                None => "Haven, by direct message".to_owned(),
+            };
+            self.say(&describe(m, &place));
+        }
+        self.seen = all.len();
+    }
+
+    async fn complete(&mut self, line: &str) {
+        match self.sim.autocomplete(&self.member, self.channel, line) {
+            Ok(token) => match self.sim.choices(&token).await {
+                Some(choices) if choices.is_empty() => self.say("No suggestions."),
+                Some(choices) => {
+                    let list: Vec<String> = choices
+                        .iter()
+                        .map(|(name, _)| format!("  {name}"))
+                        .collect();
+                    self.say(&list.join("\n"));
+                }
+                None => self.say("(Haven did not suggest anything.)"),
+            },
+            Err(e) => self.say(&format!("Discord would not send that: {e}.")),
+        }
+    }
+
+    async fn click(&mut self, label: &str) {
+        let me = self.member.id;
+        let target = self.sim.all_messages().into_iter().rev().find(|m| {
+            !m.deleted
+                && m.button(label).is_some_and(|b| !b.disabled)
+                && (!m.ephemeral || self.sim_owner(m) == Some(me))
+        });
+        match target {
+            Some(message) => {
+                let token = self
+                    .sim
+                    .click_label(&self.member, &message, label)
+                    .unwrap_or_default();
+                self.show_reply(&token).await;
+            }
+            None => self.say(&format!("There is no [{label}] button you can see.")),
+        }
+    }
+
+    /// Who an ephemeral message was shown to: the member whose interaction it answers.
+    fn sim_owner(&self, message: &SimMessage) -> Option<u64> {
+        let token = message.interaction_token.as_deref()?;
+        self.sim.interaction_member(token)
+    }
+
+    async fn advance(&mut self, span: &str) {
+        match humantime::parse_duration(span).ok().and_then(|d| chrono::Duration::from_std(d).ok()) {
+            Some(by) if by > chrono::Duration::zero() => {
+                let now = self.clock.advance(by);
+                self.say(&format!("The clock now reads {}.", now.format("%Y-%m-%d %H:%M:%S UTC")));
+                // Let anything that fell due run before looking.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                self.show_new_posts(None);
+            }
+            _ => self.say("Say how far to move the clock, such as `advance 2h`, `advance 30m` or `advance 1d 6h`."),
+        }
+    }
+}
+
+/// A message as readable text: who said it, the content, embeds indented,
+/// buttons as `[Label]`, attachments by name and size.
+pub fn describe(m: &SimMessage, who: &str) -> String {
+    let mut out = vec![format!("{who}:")];
+    for line in m.content.lines() {
+        out.push(format!("  {line}"));
+    }
+    for embed in &m.embeds {
+        let get = |key: &str| embed.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        if let Some(title) = get("title") {
+            out.push(format!("  | {title}"));
+        }
+        if let Some(description) = get("description") {
+            out.extend(description.lines().map(|l| format!("  | {l}")));
+        }
+        for field in embed
+            .get("fields")
+            .and_then(|f| f.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let name = field
+                .get("name")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let value = field
+                .get("value")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            out.push(format!("  | {name}"));
+            out.extend(value.lines().map(|l| format!("  |   {l}")));
+        }
+        if let Some(footer) = embed.pointer("/footer/text").and_then(|v| v.as_str()) {
+            out.push(format!("  | ({footer})"));
+        }
+    }
+    let buttons: Vec<String> = m
+        .buttons()
+        .iter()
+        .map(|b| {
+            if b.disabled {
+                format!("[{} (disabled)]", b.label)
+            } else {
+                format!("[{}]", b.label)
+            }
+        })
+        .collect();
+    if !buttons.is_empty() {
+        out.push(format!("  {}", buttons.join(" ")));
+    }
+    for a in &m.attachments {
+        out.push(format!(
+            "  attached: {} ({} bytes)",
+            a.filename,
+            a.bytes.len()
+        ));
+    }
+    out.join("\n")
+}

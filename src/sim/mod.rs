@@ -1,0 +1,606 @@
+//! The project's own fake Discord: REST and gateway on 127.0.0.1, speaking
+//! enough of Discord's v10 API for the real serenity/poise bot, which reaches
+//! it through `DISCORD_API_BASE`. Tests, benchmarks and `haven sandbox` drive
+//! it as members would: slash commands, button presses, modal submits and
+//! autocomplete, then read what the bot answered or posted.
+
+mod gateway;
+pub mod message;
+pub mod payloads;
+mod rest;
+pub mod slash;
+pub mod world;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::{Notify, mpsc};
+
+pub use message::{SimAttachment, SimButton, SimMessage};
+pub use slash::SlashError;
+pub use world::{SimChannel, SimMember, World};
+
+/// How long a test waits for the bot before giving up.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
+
+/// A failure the fake Discord answers with instead of doing the work.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    /// This HTTP status with a plain error body (for example 500).
+    Status(u16),
+    /// 429 Too Many Requests, asking to retry after this many seconds.
+    RateLimited { retry_after: f64 },
+}
+
+/// Answers the next `times` REST calls whose method and path match with a failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// `None` matches any method.
+    pub method: Option<String>,
+    /// Matches when the path (after `/api/v10`) contains this.
+    pub path_contains: String,
+    pub kind: FaultKind,
+    pub times: u32,
+}
+
+/// One REST call the bot made.
+#[derive(Debug, Clone)]
+pub struct RestCall {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub at: Instant,
+}
+
+/// What the bot answered to one interaction.
+#[derive(Debug, Clone, Default)]
+struct InteractionLog {
+    channel_id: u64,
+    member_id: u64,
+    acknowledged: bool,
+    /// The message the answer lives in: the reply, or for a button press
+    /// answered by updating, the message the button was on.
+    original: Option<u64>,
+    source_message: Option<u64>,
+    followups: Vec<u64>,
+    choices: Option<Vec<(String, Value)>>,
+    modal: Option<Value>,
+    callback_types: Vec<u64>,
+}
+
+enum GatewayCmd {
+    Dispatch(&'static str, Value),
+    Close,
+}
+
+#[derive(Default)]
+struct State {
+    next_id: u64,
+    commands_global: Vec<Value>,
+    commands_guild: Vec<Value>,
+    registered_at: Option<Instant>,
+    messages: Vec<SimMessage>,
+    interactions: HashMap<String, InteractionLog>,
+    interaction_ids: HashMap<u64, String>,
+    rest_log: Vec<RestCall>,
+    faults: Vec<Fault>,
+    nonces: HashMap<(u64, String), u64>,
+    deleted_channels: HashSet<u64>,
+    closed_dms: HashSet<u64>,
+    gateway: Option<mpsc::UnboundedSender<GatewayCmd>>,
+    identified: bool,
+    identify_count: u32,
+    pending: Vec<(&'static str, Value)>,
+}
+
+impl State {
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        1_700_000_000_000_000_000 + self.next_id
+    }
+
+    fn message_mut(&mut self, id: u64) -> Option<&mut SimMessage> {
+        self.messages.iter_mut().find(|m| m.id == id)
+    }
+
+    fn dispatch(&mut self, event: &'static str, payload: Value) {
+        match (&self.gateway, self.identified) {
+            (Some(tx), true) => {
+                if tx
+                    .send(GatewayCmd::Dispatch(event, payload.clone()))
+                    .is_err()
+                {
+                    self.pending.push((event, payload));
+                }
+            }
+            _ => self.pending.push((event, payload)),
+        }
+    }
+}
+
+struct Inner {
+    world: World,
+    state: Mutex<State>,
+    changed: Notify,
+    addr: SocketAddr,
+}
+
+impl Inner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the state and wakes everyone waiting for a change.
+    fn update<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let out = f(&mut self.state());
+        self.changed.notify_waiters();
+        out
+    }
+
+    fn channel(&self, id: u64) -> Option<SimChannel> {
+        if let Some(c) = self.world.channels.iter().find(|c| c.id == id) {
+            return Some(c.clone());
+        }
+        let member_id = id & !(1 << 62);
+        (id != member_id)
+            .then(|| self.world.member_by_id(member_id))
+            .flatten()
+            .map(|m| self.world.dm_channel_for(m))
+    }
+}
+
+/// A running fake Discord. Cloning gives another handle to the same one; it
+/// stops when the last handle is dropped.
+#[derive(Clone)]
+pub struct Sim {
+    inner: Arc<Inner>,
+    _server: Arc<ServerTask>,
+}
+
+struct ServerTask(tokio::task::JoinHandle<()>);
+
+impl Drop for ServerTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Sim {
+    /// Starts a fake Discord holding `world` on a free port of 127.0.0.1.
+    pub async fn start(world: World) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let inner = Arc::new(Inner {
+            world,
+            state: Mutex::new(State::default()),
+            changed: Notify::new(),
+            addr,
+        });
+        let app = axum::Router::new()
+            .route("/ws", axum::routing::get(gateway::upgrade))
+            .fallback(rest::handle)
+            .with_state(inner.clone());
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "fake Discord stopped");
+            }
+        });
+        Ok(Self {
+            inner,
+            _server: Arc::new(ServerTask(server)),
+        })
+    }
+
+    /// The value for `DISCORD_API_BASE`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.inner.addr)
+    }
+
+    pub fn world(&self) -> &World {
+        &self.inner.world
+    }
+
+    /// A member of the sandbox world by name.
+    ///
+    /// # Panics
+    /// When there is no such member: a mistake in the test itself.
+    pub fn member(&self, name: &str) -> SimMember {
+        self.inner
+            .world
+            .member(name)
+            .unwrap_or_else(|| panic!("no member {name}"))
+            .clone()
+    }
+
+    /// A channel's id by name.
+    ///
+    /// # Panics
+    /// When there is no such channel: a mistake in the test itself.
+    pub fn channel_id(&self, name: &str) -> u64 {
+        self.inner
+            .world
+            .channel(name)
+            .unwrap_or_else(|| panic!("no channel {name}"))
+            .id
+    }
+
+    /// The member's DM channel with the bot.
+    pub fn dm_channel_id(&self, member: &SimMember) -> u64 {
+        self.inner.world.dm_channel_for(member).id
+    }
+
+    /// Waits until the bot has registered its commands; returns when it did.
+    pub async fn wait_registered(&self, timeout: Duration) -> Option<Instant> {
+        self.wait(timeout, |s| s.registered_at).await
+    }
+
+    /// Waits until the bot's gateway session is identified.
+    pub async fn wait_connected(&self, timeout: Duration) -> bool {
+        self.wait(timeout, |s| s.identified.then_some(()))
+            .await
+            .is_some()
+    }
+
+    /// How many times the bot identified on the gateway.
+    pub fn identify_count(&self) -> u32 {
+        self.inner.state().identify_count
+    }
+
+    /// The commands the bot registered: global ones and the server's.
+    pub fn registered_commands(&self) -> Vec<Value> {
+        let s = self.inner.state();
+        s.commands_guild
+            .iter()
+            .chain(s.commands_global.iter())
+            .cloned()
+            .collect()
+    }
+
+    /// Sends a slash command typed as in Discord (`/timezone set zone:Europe/Berlin`)
+    /// from `member` in `channel`. Returns the interaction token.
+    pub fn command(
+        &self,
+        member: &SimMember,
+        channel: u64,
+        line: &str,
+    ) -> Result<String, SlashError> {
+        let parsed = slash::parse(line, &self.registered_commands(), &self.inner.world, false)?;
+        Ok(self.send_command_data(member, channel, 2, parsed))
+    }
+
+    /// Sends a slash command with options given as raw JSON, exactly as
+    /// written (for malformed or stale interactions a client could send).
+    pub fn command_raw(
+        &self,
+        member: &SimMember,
+        channel: u64,
+        name: &str,
+        options: Value,
+    ) -> String {
+        let command_id = self
+            .registered_commands()
+            .iter()
+            .find(|c| c["name"].as_str() == Some(name))
+            .and_then(|c| c["id"].as_str()?.parse().ok())
+            .unwrap_or(1_999_999_999_999_999_999);
+        self.send_command_data(
+            member,
+            channel,
+            2,
+            slash::Parsed {
+                command_id,
+                name: name.to_owned(),
+                options,
+                resolved: Value::Object(Default::default()),
+            },
+        )
+    }
+
+    /// Sends an autocomplete request for the last option of `line`.
+    pub fn autocomplete(
+        &self,
+        member: &SimMember,
+        channel: u64,
+        line: &str,
+    ) -> Result<String, SlashError> {
+        let parsed = slash::parse(line, &self.registered_commands(), &self.inner.world, true)?;
+        Ok(self.send_command_data(member, channel, 4, parsed))
+    }
+
+    fn send_command_data(
+        &self,
+        member: &SimMember,
+        channel: u64,
+        kind: u8,
+        parsed: slash::Parsed,
+    ) -> String {
+        let channel = self
+            .inner
+            .channel(channel)
+            .unwrap_or_else(|| panic!("no channel {channel}"));
+        self.inner.update(|s| {
+            let id = s.next_id();
+            let token = format!("tok{id}");
+            let place = payloads::Place {
+                world: &self.inner.world,
+                channel: &channel,
+                member,
+            };
+            let payload = place.command(
+                id,
+                &token,
+                kind,
+                payloads::CommandData {
+                    command_id: parsed.command_id,
+                    name: parsed.name,
+                    options: parsed.options,
+                    resolved: parsed.resolved,
+                },
+            );
+            s.interactions.insert(
+                token.clone(),
+                InteractionLog {
+                    channel_id: channel.id,
+                    member_id: member.id,
+                    ..Default::default()
+                },
+            );
+            s.interaction_ids.insert(id, token.clone());
+            s.dispatch("INTERACTION_CREATE", payload);
+            token
+        })
+    }
+
+    /// Presses the button `custom_id` on `message` as `member`.
+    pub fn click(&self, member: &SimMember, message: &SimMessage, custom_id: &str) -> String {
+        let channel = self
+            .inner
+            .channel(message.channel_id)
+            .unwrap_or_else(|| panic!("no channel {}", message.channel_id));
+        let author = payloads::user(self.inner.world.bot_id, &self.inner.world.bot_name, true);
+        self.inner.update(|s| {
+            let current = s
+                .messages
+                .iter()
+                .find(|m| m.id == message.id)
+                .cloned()
+                .unwrap_or_else(|| message.clone());
+            let id = s.next_id();
+            let token = format!("tok{id}");
+            let place = payloads::Place {
+                world: &self.inner.world,
+                channel: &channel,
+                member,
+            };
+            let payload = place.button(id, &token, custom_id, current.to_json(&author));
+            s.interactions.insert(
+                token.clone(),
+                InteractionLog {
+                    channel_id: channel.id,
+                    member_id: member.id,
+                    source_message: Some(message.id),
+                    ..Default::default()
+                },
+            );
+            s.interaction_ids.insert(id, token.clone());
+            s.dispatch("INTERACTION_CREATE", payload);
+            token
+        })
+    }
+
+    /// Presses the button labelled `label` on `message`, if it has one.
+    pub fn click_label(
+        &self,
+        member: &SimMember,
+        message: &SimMessage,
+        label: &str,
+    ) -> Option<String> {
+        let button = message.button(label)?;
+        Some(self.click(member, message, &button.custom_id))
+    }
+
+    /// Submits the modal `custom_id` with text fields as `member`.
+    pub fn submit_modal(
+        &self,
+        member: &SimMember,
+        channel: u64,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
+        let channel = self
+            .inner
+            .channel(channel)
+            .unwrap_or_else(|| panic!("no channel {channel}"));
+        self.inner.update(|s| {
+            let id = s.next_id();
+            let token = format!("tok{id}");
+            let place = payloads::Place {
+                world: &self.inner.world,
+                channel: &channel,
+                member,
+            };
+            let payload = place.modal(id, &token, custom_id, fields);
+            s.interactions.insert(
+                token.clone(),
+                InteractionLog {
+                    channel_id: channel.id,
+                    member_id: member.id,
+                    ..Default::default()
+                },
+            );
+            s.interaction_ids.insert(id, token.clone());
+            s.dispatch("INTERACTION_CREATE", payload);
+            token
+        })
+    }
+
+    /// Waits for the bot's answer to an interaction: the reply message (or,
+    /// after a deferral, the first follow-up), as it stands now.
+    pub async fn reply(&self, token: &str) -> Option<SimMessage> {
+        self.reply_within(token, DEFAULT_WAIT).await
+    }
+
+    pub async fn reply_within(&self, token: &str, timeout: Duration) -> Option<SimMessage> {
+        self.wait(timeout, |s| {
+            let log = s.interactions.get(token)?;
+            let id = log.original.or_else(|| log.followups.first().copied())?;
+            s.messages.iter().find(|m| m.id == id).cloned()
+        })
+        .await
+    }
+
+    /// Every follow-up message sent for an interaction, in order.
+    pub fn followups(&self, token: &str) -> Vec<SimMessage> {
+        let s = self.inner.state();
+        let Some(log) = s.interactions.get(token) else {
+            return Vec::new();
+        };
+        log.followups
+            .iter()
+            .filter_map(|id| s.messages.iter().find(|m| m.id == *id).cloned())
+            .collect()
+    }
+
+    /// The member who sent an interaction.
+    pub fn interaction_member(&self, token: &str) -> Option<u64> {
+        self.inner
+            .state()
+            .interactions
+            .get(token)
+            .map(|l| l.member_id)
+    }
+
+    /// Whether the bot acknowledged the interaction at all.
+    pub fn acknowledged(&self, token: &str) -> bool {
+        self.inner
+            .state()
+            .interactions
+            .get(token)
+            .is_some_and(|l| l.acknowledged)
+    }
+
+    /// The callback types the bot answered an interaction with.
+    pub fn callback_types(&self, token: &str) -> Vec<u64> {
+        self.inner
+            .state()
+            .interactions
+            .get(token)
+            .map(|l| l.callback_types.clone())
+            .unwrap_or_default()
+    }
+
+    /// Waits for autocomplete choices: (name, value) pairs.
+    pub async fn choices(&self, token: &str) -> Option<Vec<(String, Value)>> {
+        self.wait(DEFAULT_WAIT, |s| s.interactions.get(token)?.choices.clone())
+            .await
+    }
+
+    /// Waits for a modal the bot opened in answer to an interaction.
+    pub async fn modal(&self, token: &str) -> Option<Value> {
+        self.wait(DEFAULT_WAIT, |s| s.interactions.get(token)?.modal.clone())
+            .await
+    }
+
+    /// A message by id, as it stands now.
+    pub fn message(&self, id: u64) -> Option<SimMessage> {
+        self.inner
+            .state()
+            .messages
+            .iter()
+            .find(|m| m.id == id)
+            .cloned()
+    }
+
+    /// The messages everyone sees in a channel (not ephemeral, not deleted), oldest first.
+    pub fn channel_messages(&self, channel: u64) -> Vec<SimMessage> {
+        self.inner
+            .state()
+            .messages
+            .iter()
+            .filter(|m| m.channel_id == channel && !m.ephemeral && !m.deleted)
+            .cloned()
+            .collect()
+    }
+
+    /// Direct messages the bot sent to a member, oldest first.
+    pub fn direct_messages(&self, member: &SimMember) -> Vec<SimMessage> {
+        self.channel_messages(self.dm_channel_id(member))
+    }
+
+    /// Every message ever created, in order, including ephemeral and deleted ones.
+    pub fn all_messages(&self) -> Vec<SimMessage> {
+        self.inner.state().messages.clone()
+    }
+
+    /// Waits until `channel` holds at least `count` messages; returns them.
+    pub async fn wait_for_messages(
+        &self,
+        channel: u64,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<SimMessage> {
+        self.wait(timeout, |s| {
+            let msgs: Vec<SimMessage> = s
+                .messages
+                .iter()
+                .filter(|m| m.channel_id == channel && !m.ephemeral && !m.deleted)
+                .cloned()
+                .collect();
+            (msgs.len() >= count).then_some(msgs)
+        })
+        .await
+        .unwrap_or_else(|| self.channel_messages(channel))
+    }
+
+    /// Every REST call the bot made, in order.
+    pub fn rest_log(&self) -> Vec<RestCall> {
+        self.inner.state().rest_log.clone()
+    }
+
+    /// Makes the next matching REST calls fail.
+    pub fn inject_fault(&self, fault: Fault) {
+        self.inner.update(|s| s.faults.push(fault));
+    }
+
+    /// Drops the bot's gateway connection, as Discord sometimes does.
+    pub fn drop_gateway(&self) {
+        self.inner.update(|s| {
+            s.identified = false;
+            if let Some(tx) = s.gateway.take() {
+                let _ = tx.send(GatewayCmd::Close);
+            }
+        });
+    }
+
+    /// Deletes a channel: later calls on it answer 404 Unknown Channel.
+    pub fn delete_channel(&self, channel: u64) {
+        self.inner.update(|s| s.deleted_channels.insert(channel));
+    }
+
+    /// The member no longer accepts direct messages from the bot.
+    pub fn close_dms(&self, member: &SimMember) {
+        self.inner.update(|s| s.closed_dms.insert(member.id));
+    }
+
+    async fn wait<T>(
+        &self,
+        timeout: Duration,
+        mut probe: impl FnMut(&State) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.inner.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(v) = probe(&self.inner.state()) {
+                return Some(v);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return probe(&self.inner.state());
+            }
+        }
+    }
+}

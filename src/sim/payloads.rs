@@ -1,0 +1,316 @@
+//! JSON payloads shaped as Discord's v10 API sends them, each checked against
+//! serenity's own models in the tests below.
+
+use serde_json::{Value, json};
+
+use super::world::{SimChannel, SimMember, World};
+
+const TIMESTAMP: &str = "2024-01-01T00:00:00.000000+00:00";
+
+pub fn user(id: u64, name: &str, bot: bool) -> Value {
+    json!({
+        "id": id.to_string(),
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": null,
+        "bot": bot,
+    })
+}
+
+pub fn ready(world: &World, resume_url: &str) -> Value {
+    json!({
+        "v": 10,
+        "user": user(world.bot_id, &world.bot_name, true),
+        "guilds": [{"id": world.guild.id.to_string(), "unavailable": true}],
+        "session_id": "sim-session",
+        "resume_gateway_url": resume_url,
+        "application": {"id": world.app_id.to_string(), "flags": 0},
+    })
+}
+
+pub fn role(guild_id: u64, id: u64, name: &str, permissions: u64, position: u16) -> Value {
+    json!({
+        "id": id.to_string(),
+        "guild_id": guild_id.to_string(),
+        "name": name,
+        "color": 0,
+        "colors": {"primary_color": 0},
+        "hoist": false,
+        "icon": null,
+        "unicode_emoji": null,
+        "position": position,
+        "permissions": permissions.to_string(),
+        "managed": false,
+        "mentionable": true,
+        "flags": 0,
+    })
+}
+
+pub fn channel(channel: &SimChannel) -> Value {
+    match channel.guild_id {
+        Some(guild_id) => json!({
+            "id": channel.id.to_string(),
+            "guild_id": guild_id.to_string(),
+            "type": channel.kind,
+            "name": channel.name,
+            "position": channel.position,
+            "permission_overwrites": [],
+            "nsfw": false,
+            "topic": null,
+            "parent_id": null,
+            "last_message_id": null,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }),
+        None => json!({
+            "id": channel.id.to_string(),
+            "type": 1,
+            "last_message_id": null,
+            "recipients": channel.recipient.iter().map(|(id, name)| user(*id, name, false)).collect::<Vec<_>>(),
+            "flags": 0,
+        }),
+    }
+}
+
+pub fn member(world: &World, member: &SimMember) -> Value {
+    json!({
+        "user": user(member.id, &member.name, false),
+        "nick": null,
+        "avatar": null,
+        "roles": member.roles.iter().map(u64::to_string).collect::<Vec<_>>(),
+        "joined_at": TIMESTAMP,
+        "premium_since": null,
+        "deaf": false,
+        "mute": false,
+        "flags": 0,
+        "pending": false,
+        "permissions": world.permissions_of(member).to_string(),
+        "communication_disabled_until": null,
+    })
+}
+
+pub fn guild_create(world: &World) -> Value {
+    let g = &world.guild;
+    let mut members: Vec<Value> = world.members.iter().map(|m| member(world, m)).collect();
+    members.push(json!({
+        "user": user(world.bot_id, &world.bot_name, true),
+        "roles": [], "joined_at": TIMESTAMP, "deaf": false, "mute": false, "flags": 0,
+    }));
+    json!({
+        "id": g.id.to_string(),
+        "name": g.name,
+        "icon": null, "icon_hash": null, "splash": null, "discovery_splash": null,
+        "owner_id": world.members.first().map(|m| m.id).unwrap_or(world.bot_id).to_string(),
+        "afk_channel_id": null, "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "roles": g.roles.iter().enumerate().map(|(i, r)| role(g.id, r.id, &r.name, r.permissions, i as u16)).collect::<Vec<_>>(),
+        "emojis": [],
+        "features": [],
+        "mfa_level": 0,
+        "application_id": null,
+        "system_channel_id": null,
+        "system_channel_flags": 0,
+        "rules_channel_id": null,
+        "max_members": 500000,
+        "vanity_url_code": null,
+        "description": null,
+        "banner": null,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "public_updates_channel_id": null,
+        "nsfw_level": 0,
+        "stickers": [],
+        "premium_progress_bar_enabled": false,
+        "safety_alerts_channel_id": null,
+        "joined_at": TIMESTAMP,
+        "large": false,
+        "unavailable": false,
+        "member_count": members.len(),
+        "voice_states": [],
+        "members": members,
+        "channels": world.channels.iter().filter(|c| c.guild_id.is_some()).map(channel).collect::<Vec<_>>(),
+        "threads": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+    })
+}
+
+/// Where an interaction happens: a server channel or a member's DM channel.
+pub struct Place<'a> {
+    pub world: &'a World,
+    pub channel: &'a SimChannel,
+    pub member: &'a SimMember,
+}
+
+impl Place<'_> {
+    fn base(&self, id: u64, token: &str, kind: u8, data: Value) -> Value {
+        let mut v = json!({
+            "id": id.to_string(),
+            "application_id": self.world.app_id.to_string(),
+            "type": kind,
+            "data": data,
+            "channel_id": self.channel.id.to_string(),
+            "channel": {"id": self.channel.id.to_string(), "type": self.channel.kind},
+            "token": token,
+            "version": 1,
+            "app_permissions": "2251799813685247",
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 26214400,
+        });
+        let obj = v.as_object_mut().expect("object literal");
+        match self.channel.guild_id {
+            Some(guild_id) => {
+                obj.insert("guild_id".into(), json!(guild_id.to_string()));
+                obj.insert("guild_locale".into(), json!("en-US"));
+                obj.insert("member".into(), member(self.world, self.member));
+                obj.insert(
+                    "authorizing_integration_owners".into(),
+                    json!({"0": guild_id.to_string()}),
+                );
+                obj.insert("context".into(), json!(0));
+            }
+            None => {
+                obj.insert(
+                    "user".into(),
+                    user(self.member.id, &self.member.name, false),
+                );
+                obj.insert(
+                    "authorizing_integration_owners".into(),
+                    json!({"0": self.world.guild.id.to_string()}),
+                );
+                obj.insert("context".into(), json!(1));
+            }
+        }
+        v
+    }
+
+    /// A slash command (type 2) or its autocomplete (type 4).
+    pub fn command(&self, id: u64, token: &str, kind: u8, command: CommandData) -> Value {
+        let mut data = json!({
+            "id": command.command_id.to_string(),
+            "name": command.name,
+            "type": 1,
+            "options": command.options,
+        });
+        if !command.resolved.as_object().is_none_or(|o| o.is_empty()) {
+            data["resolved"] = command.resolved;
+        }
+        if let Some(guild_id) = self.channel.guild_id {
+            data["guild_id"] = json!(guild_id.to_string());
+        }
+        self.base(id, token, kind, data)
+    }
+
+    /// A press of a button on `message`.
+    pub fn button(&self, id: u64, token: &str, custom_id: &str, message: Value) -> Value {
+        let mut v = self.base(
+            id,
+            token,
+            3,
+            json!({"custom_id": custom_id, "component_type": 2}),
+        );
+        v["message"] = message;
+        v
+    }
+
+    /// A submitted modal with its text fields.
+    pub fn modal(&self, id: u64, token: &str, custom_id: &str, fields: &[(&str, &str)]) -> Value {
+        let rows: Vec<Value> = fields
+            .iter()
+            .map(|(field, value)| {
+                json!({"type": 1, "components": [{"type": 4, "custom_id": field, "value": value}]})
+            })
+            .collect();
+        self.base(
+            id,
+            token,
+            5,
+            json!({"custom_id": custom_id, "components": rows}),
+        )
+    }
+}
+
+/// The `data` of a command interaction.
+pub struct CommandData {
+    pub command_id: u64,
+    pub name: String,
+    pub options: Value,
+    pub resolved: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serenity::all as s;
+
+    fn world() -> World {
+        World::sandbox()
+    }
+
+    #[test]
+    fn ready_and_guild_create_deserialize() {
+        let w = world();
+        serde_json::from_value::<s::Ready>(ready(&w, "ws://127.0.0.1:1")).unwrap();
+        let guild: s::Guild = serde_json::from_value(guild_create(&w)).unwrap();
+        assert_eq!(
+            guild.channels.len(),
+            w.channels.iter().filter(|c| c.guild_id.is_some()).count()
+        );
+        assert_eq!(guild.roles.len(), w.guild.roles.len());
+        assert_eq!(guild.members.len(), w.members.len() + 1);
+    }
+
+    #[test]
+    fn interactions_deserialize() {
+        let w = world();
+        let member = &w.members[0];
+        let channel = &w.channels[0];
+        let place = Place {
+            world: &w,
+            channel,
+            member,
+        };
+        let cmd = CommandData {
+            command_id: 1,
+            name: "help".into(),
+            options: json!([]),
+            resolved: json!({}),
+        };
+        let i: s::Interaction = serde_json::from_value(place.command(5, "t", 2, cmd)).unwrap();
+        let cmd = i.command().expect("a command");
+        assert!(cmd.member.as_ref().unwrap().permissions.is_some());
+
+        let msg = json!({
+            "id": "7", "channel_id": channel.id.to_string(), "author": user(w.bot_id, "haven", true),
+            "content": "", "timestamp": TIMESTAMP, "tts": false, "mention_everyone": false,
+            "mentions": [], "mention_roles": [], "attachments": [], "embeds": [], "pinned": false, "type": 0,
+        });
+        serde_json::from_value::<s::Message>(msg.clone()).unwrap();
+        let i: s::Interaction = serde_json::from_value(place.button(6, "t2", "x", msg)).unwrap();
+        assert!(matches!(i, s::Interaction::Component(_)));
+        let i: s::Interaction =
+            serde_json::from_value(place.modal(8, "t3", "m", &[("a", "b")])).unwrap();
+        assert!(matches!(i, s::Interaction::Modal(_)));
+
+        let dm = w.dm_channel_for(member);
+        let place = Place {
+            world: &w,
+            channel: &dm,
+            member,
+        };
+        let cmd = CommandData {
+            command_id: 1,
+            name: "help".into(),
+            options: json!([]),
+            resolved: json!({}),
+        };
+        let i: s::Interaction = serde_json::from_value(place.command(9, "t4", 2, cmd)).unwrap();
+        assert!(i.command().unwrap().guild_id.is_none());
+    }
+}

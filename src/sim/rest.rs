@@ -1,0 +1,533 @@
+//! The REST API, routed by hand so that every call is logged and can be made
+//! to fail on purpose.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State as AxumState;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::message::{MessagePayload, SimMessage, Upload};
+use super::{FaultKind, Inner, RestCall, State, payloads};
+
+const EPHEMERAL: u64 = 64;
+
+pub(super) async fn handle(
+    AxumState(inner): AxumState<Arc<Inner>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    let short = path.strip_prefix("/api/v10").unwrap_or(&path).to_owned();
+
+    let response = match take_fault(&inner, &method, &short) {
+        Some(fault) => fault,
+        None => match read_payload(&headers, body).await {
+            Ok(payload) => route(&inner, &method, &short, payload),
+            Err(()) => error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
+        },
+    };
+    inner.update(|s| {
+        s.rest_log.push(RestCall {
+            method: method.to_string(),
+            path: short,
+            status: response.status().as_u16(),
+            at: Instant::now(),
+        })
+    });
+    response
+}
+
+fn take_fault(inner: &Inner, method: &Method, path: &str) -> Option<Response> {
+    let kind = inner.update(|s| {
+        let fault = s.faults.iter_mut().find(|f| {
+            f.times > 0
+                && path.contains(&f.path_contains)
+                && f.method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()))
+        })?;
+        fault.times -= 1;
+        Some(fault.kind.clone())
+    })?;
+    Some(match kind {
+        FaultKind::Status(code) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            error(status, 0, &format!("{code}: sim fault"))
+        }
+        FaultKind::RateLimited { retry_after } => {
+            let mut r = (
+                StatusCode::TOO_MANY_REQUESTS,
+                axum::Json(json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": false})),
+            )
+                .into_response();
+            let h = r.headers_mut();
+            h.insert(
+                "retry-after",
+                retry_after.ceil().to_string().parse().expect("number"),
+            );
+            h.insert("x-ratelimit-remaining", "0".parse().expect("number"));
+            h.insert(
+                "x-ratelimit-reset-after",
+                retry_after.to_string().parse().expect("number"),
+            );
+            r
+        }
+    })
+}
+
+async fn read_payload(headers: &HeaderMap, body: Bytes) -> Result<MessagePayload, ()> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("multipart/") {
+        let boundary = multer::parse_boundary(content_type).map_err(|_| ())?;
+        let stream = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+        let mut multipart = multer::Multipart::new(stream, boundary);
+        let mut payload = MessagePayload::default();
+        while let Some(field) = multipart.next_field().await.map_err(|_| ())? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let filename = field.file_name().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(|_| ())?;
+            if name == "payload_json" {
+                payload.json = serde_json::from_slice(&bytes).map_err(|_| ())?;
+            } else if let Some(filename) = filename {
+                payload.uploads.push(Upload {
+                    filename,
+                    bytes: bytes.to_vec(),
+                });
+            }
+        }
+        Ok(payload)
+    } else if body.is_empty() {
+        Ok(MessagePayload {
+            json: Value::Null,
+            uploads: Vec::new(),
+        })
+    } else {
+        Ok(MessagePayload {
+            json: serde_json::from_slice(&body).map_err(|_| ())?,
+            uploads: Vec::new(),
+        })
+    }
+}
+
+fn error(status: StatusCode, code: u32, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"message": message, "code": code})),
+    )
+        .into_response()
+}
+
+fn ok(v: Value) -> Response {
+    axum::Json(v).into_response()
+}
+
+fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn route(inner: &Inner, method: &Method, path: &str, payload: MessagePayload) -> Response {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let world = &inner.world;
+    let bot = payloads::user(world.bot_id, &world.bot_name, true);
+    let num = |s: &str| s.parse::<u64>().ok();
+
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", ["gateway"]) => ok(json!({"url": format!("ws://{}/ws", inner.addr)})),
+        ("GET", ["gateway", "bot"]) => ok(json!({
+            "url": format!("ws://{}/ws", inner.addr),
+            "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
+        })),
+        ("GET", ["oauth2", "applications", "@me"]) => ok(json!({
+            "id": world.app_id.to_string(),
+            "name": world.bot_name,
+            "icon": null,
+            "description": "",
+            "bot_public": true,
+            "bot_require_code_grant": false,
+            "verify_key": "0",
+            "owner": payloads::user(world.members.first().map(|m| m.id).unwrap_or(1), "owner", false),
+            "team": null,
+            "flags": 0,
+        })),
+        ("GET", ["users", "@me"]) => ok(bot),
+        ("PUT", ["applications", _app, "commands"]) => register(inner, payload.json, None),
+        ("PUT", ["applications", _app, "guilds", guild, "commands"]) => {
+            register(inner, payload.json, num(guild))
+        }
+        ("GET", ["applications", _app, "commands"]) => ok(json!(inner.state().commands_global)),
+        ("GET", ["applications", _app, "guilds", _g, "commands"]) => {
+            ok(json!(inner.state().commands_guild))
+        }
+        ("POST", ["interactions", id, token, "callback"]) => {
+            callback(inner, num(id), token, payload)
+        }
+        ("GET", ["webhooks", _app, token, "messages", "@original"]) => {
+            let s = inner.state();
+            match s
+                .interactions
+                .get(*token)
+                .and_then(|l| l.original)
+                .and_then(|id| s.messages.iter().find(|m| m.id == id))
+            {
+                Some(m) => ok(m.to_json(&bot)),
+                None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
+            }
+        }
+        ("PATCH", ["webhooks", _app, token, "messages", "@original"]) => {
+            edit_original(inner, token, payload, &bot)
+        }
+        ("DELETE", ["webhooks", _app, token, "messages", "@original"]) => {
+            inner.update(
+                |s| match s.interactions.get(*token).and_then(|l| l.original) {
+                    Some(id) => {
+                        if let Some(m) = s.message_mut(id) {
+                            m.deleted = true;
+                        }
+                        no_content()
+                    }
+                    None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
+                },
+            )
+        }
+        ("POST", ["webhooks", _app, token]) => followup(inner, token, payload, &bot),
+        ("PATCH", ["webhooks", _app, token, "messages", id]) => inner.update(|s| {
+            let known = s
+                .interactions
+                .get(*token)
+                .is_some_and(|l| num(id).is_some_and(|id| l.followups.contains(&id)));
+            edit_message(s, known.then(|| num(id)).flatten(), &payload, &bot)
+        }),
+        ("DELETE", ["webhooks", _app, _token, "messages", id]) => delete_message(inner, num(id)),
+        ("GET", ["channels", channel]) => {
+            match num(channel).filter(|c| channel_exists(inner, *c)) {
+                Some(c) => ok(payloads::channel(&inner.channel(c).expect("exists"))),
+                None => error(StatusCode::NOT_FOUND, 10003, "Unknown Channel"),
+            }
+        }
+        ("POST", ["channels", channel, "messages"]) => {
+            create_message(inner, num(channel), payload, &bot)
+        }
+        ("GET", ["channels", channel, "messages"]) => {
+            match num(channel).filter(|c| channel_exists(inner, *c)) {
+                Some(c) => {
+                    let s = inner.state();
+                    let list: Vec<Value> = s
+                        .messages
+                        .iter()
+                        .rev()
+                        .filter(|m| m.channel_id == c && !m.ephemeral && !m.deleted)
+                        .take(50)
+                        .map(|m| m.to_json(&bot))
+                        .collect();
+                    ok(json!(list))
+                }
+                None => error(StatusCode::NOT_FOUND, 10003, "Unknown Channel"),
+            }
+        }
+        ("GET", ["channels", channel, "messages", id]) => {
+            let s = inner.state();
+            match s
+                .messages
+                .iter()
+                .find(|m| Some(m.id) == num(id) && Some(m.channel_id) == num(channel) && !m.deleted)
+            {
+                Some(m) => ok(m.to_json(&bot)),
+                None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
+            }
+        }
+        ("PATCH", ["channels", channel, "messages", id]) => {
+            if !num(channel).is_some_and(|c| channel_exists(inner, c)) {
+                return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
+            }
+            inner.update(|s| edit_message(s, num(id), &payload, &bot))
+        }
+        ("DELETE", ["channels", _channel, "messages", id]) => delete_message(inner, num(id)),
+        ("POST", ["users", "@me", "channels"]) => {
+            let recipient = payload.json["recipient_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .or_else(|| payload.json["recipient_id"].as_u64());
+            match recipient.and_then(|id| world.member_by_id(id)) {
+                Some(m) => ok(payloads::channel(&world.dm_channel_for(m))),
+                None => error(StatusCode::BAD_REQUEST, 50033, "Invalid Recipient(s)"),
+            }
+        }
+        ("GET", ["guilds", guild, "members", user]) if num(guild) == Some(world.guild.id) => {
+            match num(user).and_then(|id| world.member_by_id(id)) {
+                Some(m) => {
+                    let mut v = payloads::member(world, m);
+                    v.as_object_mut().expect("object").remove("permissions");
+                    ok(v)
+                }
+                None => error(StatusCode::NOT_FOUND, 10007, "Unknown Member"),
+            }
+        }
+        _ => {
+            tracing::debug!(%method, %path, "fake Discord has no such route");
+            error(StatusCode::NOT_FOUND, 0, "404: Not Found")
+        }
+    }
+}
+
+fn channel_exists(inner: &Inner, channel: u64) -> bool {
+    inner.channel(channel).is_some() && !inner.state().deleted_channels.contains(&channel)
+}
+
+fn register(inner: &Inner, commands: Value, guild: Option<u64>) -> Response {
+    let Some(list) = commands.as_array() else {
+        return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+    };
+    let app_id = inner.world.app_id;
+    inner.update(|s| {
+        let echoed: Vec<Value> = list
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                let id = s.next_id();
+                let obj = c.as_object_mut().expect("command object");
+                obj.insert("id".into(), json!(id.to_string()));
+                obj.insert("application_id".into(), json!(app_id.to_string()));
+                obj.insert("version".into(), json!(id.to_string()));
+                obj.entry("type").or_insert(json!(1));
+                obj.entry("default_member_permissions")
+                    .or_insert(Value::Null);
+                if let Some(g) = guild {
+                    obj.insert("guild_id".into(), json!(g.to_string()));
+                }
+                c
+            })
+            .collect();
+        match guild {
+            Some(_) => s.commands_guild = echoed.clone(),
+            None => s.commands_global = echoed.clone(),
+        }
+        s.registered_at.get_or_insert_with(Instant::now);
+        ok(json!(echoed))
+    })
+}
+
+fn new_message(
+    s: &mut State,
+    channel_id: u64,
+    author_id: u64,
+    payload: &MessagePayload,
+    token: Option<&str>,
+) -> SimMessage {
+    let mut message = SimMessage {
+        id: s.next_id(),
+        channel_id,
+        author_id,
+        content: String::new(),
+        embeds: Vec::new(),
+        components: Vec::new(),
+        ephemeral: payload.flags() & EPHEMERAL != 0,
+        attachments: Vec::new(),
+        allowed_mentions: None,
+        nonce: payload.nonce(),
+        edited: false,
+        deleted: false,
+        interaction_token: token.map(str::to_owned),
+    };
+    let mut ids = Vec::new();
+    for _ in &payload.uploads {
+        ids.push(s.next_id());
+    }
+    let mut ids = ids.into_iter();
+    payload.apply(&mut message, || ids.next().unwrap_or(0));
+    message
+}
+
+fn callback(inner: &Inner, id: Option<u64>, token: &str, payload: MessagePayload) -> Response {
+    let author = inner.world.bot_id;
+    inner.update(|s| {
+        let known = id
+            .and_then(|id| s.interaction_ids.get(&id))
+            .is_some_and(|t| t == token);
+        let Some(log) = s.interactions.get(token).cloned().filter(|_| known) else {
+            return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
+        };
+        if log.acknowledged {
+            return error(
+                StatusCode::BAD_REQUEST,
+                40060,
+                "Interaction has already been acknowledged.",
+            );
+        }
+        let kind = payload.json["type"].as_u64().unwrap_or(0);
+        let data = MessagePayload {
+            json: payload.json["data"].clone(),
+            uploads: payload.uploads,
+        };
+        let mut log = log;
+        log.acknowledged = true;
+        log.callback_types.push(kind);
+        match kind {
+            4 => {
+                let message = new_message(s, log.channel_id, author, &data, Some(token));
+                log.original = Some(message.id);
+                s.messages.push(message);
+            }
+            5 | 6 => {}
+            7 => {
+                let Some(source) = log.source_message else {
+                    return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+                };
+                let mut ids = Vec::new();
+                for _ in &data.uploads {
+                    ids.push(s.next_id());
+                }
+                let mut ids = ids.into_iter();
+                if let Some(m) = s.message_mut(source) {
+                    data.apply(m, || ids.next().unwrap_or(0));
+                    m.edited = true;
+                }
+                log.original = Some(source);
+            }
+            8 => {
+                let choices = data.json["choices"]
+                    .as_array()
+                    .map(|list| {
+                        list.iter()
+                            .map(|c| {
+                                (
+                                    c["name"].as_str().unwrap_or_default().to_owned(),
+                                    c["value"].clone(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                log.choices = Some(choices);
+            }
+            9 => log.modal = Some(data.json.clone()),
+            _ => return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
+        }
+        s.interactions.insert(token.to_owned(), log);
+        no_content()
+    })
+}
+
+fn edit_original(inner: &Inner, token: &str, payload: MessagePayload, bot: &Value) -> Response {
+    let author = inner.world.bot_id;
+    inner.update(|s| {
+        let Some(log) = s.interactions.get(token).cloned() else {
+            return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
+        };
+        match log.original {
+            Some(id) => edit_message(s, Some(id), &payload, bot),
+            None if log.acknowledged => {
+                // The reply to a deferred interaction.
+                let message = new_message(s, log.channel_id, author, &payload, Some(token));
+                let json = message.to_json(bot);
+                if let Some(l) = s.interactions.get_mut(token) {
+                    l.original = Some(message.id);
+                }
+                s.messages.push(message);
+                ok(json)
+            }
+            None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
+        }
+    })
+}
+
+fn followup(inner: &Inner, token: &str, payload: MessagePayload, bot: &Value) -> Response {
+    let author = inner.world.bot_id;
+    inner.update(|s| {
+        let Some(log) = s
+            .interactions
+            .get(token)
+            .cloned()
+            .filter(|l| l.acknowledged)
+        else {
+            return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
+        };
+        let message = new_message(s, log.channel_id, author, &payload, Some(token));
+        let json = message.to_json(bot);
+        if let Some(l) = s.interactions.get_mut(token) {
+            l.followups.push(message.id);
+        }
+        s.messages.push(message);
+        ok(json)
+    })
+}
+
+fn edit_message(s: &mut State, id: Option<u64>, payload: &MessagePayload, bot: &Value) -> Response {
+    let mut ids = Vec::new();
+    for _ in &payload.uploads {
+        ids.push(s.next_id());
+    }
+    let mut ids = ids.into_iter();
+    match id.and_then(|id| s.message_mut(id)).filter(|m| !m.deleted) {
+        Some(m) => {
+            payload.apply(m, || ids.next().unwrap_or(0));
+            m.edited = true;
+            ok(m.to_json(bot))
+        }
+        None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
+    }
+}
+
+fn delete_message(inner: &Inner, id: Option<u64>) -> Response {
+    inner.update(
+        |s| match id.and_then(|id| s.message_mut(id)).filter(|m| !m.deleted) {
+            Some(m) => {
+                m.deleted = true;
+                no_content()
+            }
+            None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
+        },
+    )
+}
+
+fn create_message(
+    inner: &Inner,
+    channel: Option<u64>,
+    payload: MessagePayload,
+    bot: &Value,
+) -> Response {
+    let Some(channel) = channel.filter(|c| channel_exists(inner, *c)) else {
+        return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
+    };
+    let dm_recipient = inner
+        .channel(channel)
+        .and_then(|c| c.recipient)
+        .map(|(id, _)| id);
+    let author = inner.world.bot_id;
+    inner.update(|s| {
+        if dm_recipient.is_some_and(|id| s.closed_dms.contains(&id)) {
+            return error(
+                StatusCode::FORBIDDEN,
+                50007,
+                "Cannot send messages to this user",
+            );
+        }
+        // Discord's nonce rule: with enforce_nonce, a repeated nonce in the
+        // same channel returns the first message instead of a new one.
+        let nonce = payload.nonce().filter(|_| payload.enforce_nonce());
+        if let Some(nonce) = &nonce
+            && let Some(existing) = s
+                .nonces
+                .get(&(channel, nonce.clone()))
+                .and_then(|id| s.messages.iter().find(|m| m.id == *id))
+        {
+            return ok(existing.to_json(bot));
+        }
+        let message = new_message(s, channel, author, &payload, None);
+        if let Some(nonce) = nonce {
+            s.nonces.insert((channel, nonce), message.id);
+        }
+        let json = message.to_json(bot);
+        s.messages.push(message);
+        ok(json)
+    })
+}

@@ -1,0 +1,113 @@
+//! A server's settings.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::{Db, StoreResult, zone_from_db};
+use crate::domain::settings::{GuildSettings, MinGroupSize};
+use crate::domain::{ChannelId, GuildId, RoleId};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    facilitator_role_id: Option<i64>,
+    timezone: Option<String>,
+    log_channel_id: Option<i64>,
+    min_group_size: i64,
+}
+
+impl From<Row> for GuildSettings {
+    fn from(row: Row) -> Self {
+        Self {
+            facilitator_role: row.facilitator_role_id.map(RoleId::from_db),
+            timezone: zone_from_db(row.timezone),
+            log_channel: row.log_channel_id.map(ChannelId::from_db),
+            min_group_size: MinGroupSize::new(row.min_group_size).unwrap_or_default(),
+        }
+    }
+}
+
+impl Db {
+    /// The server's settings; the defaults if it never changed any.
+    pub async fn guild_settings(&self, guild: GuildId) -> StoreResult<GuildSettings> {
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT facilitator_role_id, timezone, log_channel_id, min_group_size
+             FROM guild_settings WHERE guild_id = ?",
+        )
+        .bind(guild.as_db())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(GuildSettings::from).unwrap_or_default())
+    }
+
+    pub async fn set_facilitator_role(
+        &self,
+        guild: GuildId,
+        role: RoleId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO guild_settings (guild_id, facilitator_role_id, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (guild_id) DO UPDATE SET facilitator_role_id = ?2, updated_at = ?3",
+        )
+        .bind(guild.as_db())
+        .bind(role.as_db())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_guild_timezone(
+        &self,
+        guild: GuildId,
+        zone: Tz,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (guild_id) DO UPDATE SET timezone = ?2, updated_at = ?3",
+        )
+        .bind(guild.as_db())
+        .bind(zone.name())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_log_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO guild_settings (guild_id, log_channel_id, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (guild_id) DO UPDATE SET log_channel_id = ?2, updated_at = ?3",
+        )
+        .bind(guild.as_db())
+        .bind(channel.as_db())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_min_group_size(
+        &self,
+        guild: GuildId,
+        size: MinGroupSize,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO guild_settings (guild_id, min_group_size, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (guild_id) DO UPDATE SET min_group_size = ?2, updated_at = ?3",
+        )
+        .bind(guild.as_db())
+        .bind(i64::from(size.get()))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,92 @@
+//! SQLite through sqlx: one file per aggregate, each adding methods to [`Db`]
+//! and returning domain types. Times are always bound parameters, never
+//! `datetime('now')`.
+
+mod guild_settings;
+mod member_prefs;
+mod privacy;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// Something went wrong talking to the database. Always an internal failure,
+/// never a member's mistake.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The database. Cheap to clone: it is a handle to a connection pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: SqlitePool,
+}
+
+impl Db {
+    /// Opens (creating if missing) the SQLite database at `url` and applies
+    /// every migration.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true)
+            // Deleted rows are overwritten with zeros, so a forgotten member
+            // leaves no bytes behind in free pages.
+            .pragma("secure_delete", "ON");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Waits for open connections to finish and closes them.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Copies every page from the write-ahead log into the main file and
+    /// truncates the log to zero bytes, so nothing deleted lingers there.
+    pub async fn checkpoint(&self) -> StoreResult<()> {
+        for attempt in 0..5 {
+            let (busy,): (i64,) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tracing::debug!(attempt, "checkpoint busy, retrying");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tracing::warn!(
+            "write-ahead log could not be fully checkpointed; it will be on the next one"
+        );
+        Ok(())
+    }
+}
+
+/// Reads a zone name stored earlier. A name the zone database no longer knows
+/// is treated as unset (and logged), never as a failure.
+fn zone_from_db(name: Option<String>) -> Option<Tz> {
+    let name = name?;
+    match Tz::from_str(&name) {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            tracing::warn!(zone = %name, "stored time zone is no longer known; ignoring it");
+            None
+        }
+    }
+}
