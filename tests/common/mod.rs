@@ -1,0 +1,170 @@
+//! A running Haven against the fake Discord, for end-to-end tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use haven::clock::{Clock, VirtualClock};
+use haven::config::{Config, Token};
+use haven::sim::{Sim, SimMember, SimMessage, World};
+use haven::store::Db;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct Harness {
+    pub sim: Sim,
+    pub clock: Arc<VirtualClock>,
+    pub db_path: PathBuf,
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    bot: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,serenity=error".into()))
+        .with_test_writer()
+        .try_init();
+}
+
+pub fn config_for(sim: &Sim, db_path: &std::path::Path) -> Config {
+    Config {
+        token: Some(Token::new("test.token")),
+        database_url: format!("sqlite://{}", db_path.display()),
+        api_base: Some(sim.base_url()),
+        dev_guild: None,
+        log_filter: "warn".into(),
+    }
+}
+
+impl Harness {
+    /// Haven running against a fresh fake Discord and a fresh database, with
+    /// the virtual clock at 2027-03-09 12:00 UTC.
+    pub async fn start() -> Self {
+        init_logs();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("haven.db");
+        let sim = Sim::start(World::sandbox()).await.expect("sim starts");
+        let clock = VirtualClock::starting_at(Utc.with_ymd_and_hms(2027, 3, 9, 12, 0, 0).unwrap());
+        let mut h = Self {
+            sim,
+            clock,
+            db_path,
+            dir,
+            stop: None,
+            bot: None,
+        };
+        h.boot().await;
+        h
+    }
+
+    async fn boot(&mut self) {
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let clock: Arc<dyn Clock> = self.clock.clone();
+        let config = config_for(&self.sim, &self.db_path);
+        self.bot = Some(tokio::spawn(haven::app::run(config, clock, async {
+            let _ = stop_rx.await;
+        })));
+        self.stop = Some(stop_tx);
+        assert!(
+            self.sim
+                .wait_registered(Duration::from_secs(20))
+                .await
+                .is_some(),
+            "the bot registered its commands"
+        );
+        assert!(
+            self.sim.wait_connected(Duration::from_secs(20)).await,
+            "the bot is connected"
+        );
+    }
+
+    pub fn member(&self, name: &str) -> SimMember {
+        self.sim.member(name)
+    }
+
+    pub fn general(&self) -> u64 {
+        self.sim.channel_id("general")
+    }
+
+    /// `who` types `line` in #general; returns Haven's answer.
+    pub async fn say(&self, who: &str, line: &str) -> SimMessage {
+        self.say_as(&self.member(who), self.general(), line).await
+    }
+
+    pub async fn say_as(&self, member: &SimMember, channel: u64, line: &str) -> SimMessage {
+        let token = self
+            .sim
+            .command(member, channel, line)
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+        self.sim
+            .reply(&token)
+            .await
+            .unwrap_or_else(|| panic!("no answer to {line}"))
+    }
+
+    /// Autocomplete choices' values for the last option of `line`, typed by `who`.
+    pub async fn complete(&self, who: &str, line: &str) -> Vec<String> {
+        let token = self
+            .sim
+            .autocomplete(&self.member(who), self.general(), line)
+            .expect("parses");
+        self.sim
+            .choices(&token)
+            .await
+            .expect("choices")
+            .into_iter()
+            .map(|(_, v)| v.as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// `who` presses the button labelled `label` on `message`; returns the answer.
+    pub async fn click(&self, who: &str, message: &SimMessage, label: &str) -> SimMessage {
+        let token = self
+            .sim
+            .click_label(&self.member(who), message, label)
+            .unwrap_or_else(|| panic!("no [{label}] on {message:?}"));
+        self.sim
+            .reply(&token)
+            .await
+            .unwrap_or_else(|| panic!("no answer to [{label}]"))
+    }
+
+    /// A second handle on the same database file, for looking inside.
+    pub async fn db(&self) -> Db {
+        Db::open(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .expect("db opens")
+    }
+
+    /// Stops the bot gracefully and returns how it ended.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.bot.take() {
+            Some(bot) => tokio::time::timeout(Duration::from_secs(20), bot)
+                .await
+                .expect("the bot stops in time")
+                .expect("the bot task did not panic"),
+            None => Ok(()),
+        }
+    }
+
+    /// Stops the bot and starts a new one on the same database and fake Discord.
+    pub async fn restart(&mut self) {
+        self.stop().await.expect("clean stop");
+        self.boot().await;
+    }
+}
+
+/// The answer is private to the member and says something.
+pub fn assert_ephemeral(reply: &SimMessage) {
+    assert!(
+        reply.ephemeral,
+        "expected an ephemeral reply, got {reply:?}"
+    );
+    assert!(!reply.text().trim().is_empty(), "the reply says something");
+}
