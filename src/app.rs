@@ -92,7 +92,14 @@ pub async fn run(
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut gateway).await;
     }
     gateway.abort();
-    if !in_flight.wait_idle(DRAIN_TIMEOUT).await {
+    // After a fatal start-up error no command can be running (the framework
+    // never got its data), only events parked waiting for it: don't wait long.
+    let drain = if outcome.is_ok() {
+        DRAIN_TIMEOUT
+    } else {
+        Duration::from_secs(1)
+    };
+    if !in_flight.wait_idle(drain).await {
         tracing::warn!(
             still_running = in_flight.count(),
             "gave up waiting for commands to finish"

@@ -16,6 +16,28 @@ use crate::domain::{ChannelId, GuildId, RoleId};
 use crate::sim::{Sim, SimMember, SimMessage, World};
 use crate::store::Db;
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn mentions_and_timestamps_read_as_in_discord() {
+        let w = World::sandbox();
+        let now = Utc.with_ymd_and_hms(2027, 3, 9, 12, 0, 0).unwrap();
+        let later = now.timestamp() + 7200;
+        let text = format!(
+            "<@&{}> in <#{}> at <t:{later}:F> (<t:{later}:R>) <unknown> <",
+            crate::sim::world::FACILITATOR_ROLE,
+            w.channels[0].id
+        );
+        assert_eq!(
+            humanize(&text, &w, now),
+            "@Facilitator in #general at Tuesday 9 March 2027 14:00 UTC (in 2h) <unknown> <"
+        );
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct SandboxOptions {
     /// Keep the database here instead of in a temporary file.
@@ -223,7 +245,12 @@ impl Session {
                             self.say(&format!("#{} has no messages yet.", self.channel_name(id)));
                         }
                         for m in messages {
-                            self.say(&describe(&m, &format!("#{}", self.channel_name(id))));
+                            self.say(&describe(
+                                &m,
+                                &format!("#{}", self.channel_name(id)),
+                                self.sim.world(),
+                                self.clock.now(),
+                            ));
                         }
                     }
                     None => self.say("There is no such channel."),
@@ -263,7 +290,7 @@ impl Session {
                 } else {
                     "Haven"
                 };
-                self.say(&describe(&reply, who));
+                self.say(&describe(&reply, who, self.sim.world(), self.clock.now()));
             }
             None if self.sim.acknowledged(token) => {}
             None => self.say("(Haven did not answer.)"),
@@ -291,7 +318,7 @@ impl Session {
                 Some(c) => format!("Haven in #{}", c.name),
                 None => "Haven, by direct message".to_owned(),
             };
-            self.say(&describe(m, &place));
+            self.say(&describe(m, &place, self.sim.world(), self.clock.now()));
         }
         self.seen = all.len();
     }
@@ -353,8 +380,13 @@ impl Session {
 }
 
 /// A message as readable text: who said it, the content, embeds indented,
-/// buttons as `[Label]`, attachments by name and size.
-pub fn describe(m: &SimMessage, who: &str) -> String {
+/// buttons as `[Label]`, attachments by name and size; mentions and Discord
+/// timestamps are written out as a Discord client would show them.
+pub fn describe(m: &SimMessage, who: &str, world: &World, now: DateTime<Utc>) -> String {
+    humanize(&describe_raw(m, who), world, now)
+}
+
+fn describe_raw(m: &SimMessage, who: &str) -> String {
     let mut out = vec![format!("{who}:")];
     for line in m.content.lines() {
         out.push(format!("  {line}"));
@@ -410,4 +442,58 @@ pub fn describe(m: &SimMessage, who: &str) -> String {
         ));
     }
     out.join("\n")
+}
+
+/// Replaces `<@&role>`, `<#channel>`, `<@user>` and `<t:unix:style>` with what
+/// a reader sees (times in UTC, since the sandbox has no viewer zone).
+fn humanize(text: &str, world: &World, now: DateTime<Utc>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let Some(end) = tail.find('>') else {
+            out.push_str(tail);
+            return out;
+        };
+        let inner = &tail[1..end];
+        match render_token(inner, world, now) {
+            Some(shown) => out.push_str(&shown),
+            None => out.push_str(&tail[..=end]),
+        }
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn render_token(inner: &str, world: &World, now: DateTime<Utc>) -> Option<String> {
+    let id = |s: &str| s.parse::<u64>().ok();
+    if let Some(role) = inner.strip_prefix("@&").and_then(id) {
+        let role = world.guild.roles.iter().find(|r| r.id == role)?;
+        return Some(format!("@{}", role.name));
+    }
+    if let Some(channel) = inner.strip_prefix('#').and_then(id) {
+        let channel = world.channels.iter().find(|c| c.id == channel)?;
+        return Some(format!("#{}", channel.name));
+    }
+    if let Some(user) = inner.strip_prefix('@').and_then(id) {
+        return Some(format!("@{}", world.member_by_id(user)?.name));
+    }
+    let mut parts = inner.strip_prefix("t:")?.split(':');
+    let at = DateTime::<Utc>::from_timestamp(parts.next()?.parse().ok()?, 0)?;
+    Some(match parts.next().unwrap_or("f") {
+        "R" => {
+            let delta = at - now;
+            let span = humantime::format_duration(delta.abs().to_std().ok()?).to_string();
+            if delta >= chrono::Duration::zero() {
+                format!("in {span}")
+            } else {
+                format!("{span} ago")
+            }
+        }
+        "D" | "d" => at.format("%-d %B %Y").to_string(),
+        "t" | "T" => at.format("%H:%M UTC").to_string(),
+        _ => at.format("%A %-d %B %Y %H:%M UTC").to_string(),
+    })
 }

@@ -1,0 +1,197 @@
+//! The `haven` binary as an operator runs it: configuration errors, start-up
+//! against the fake Discord, graceful shutdown on SIGTERM, and a failed
+//! command registration ending the process instead of hanging.
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use haven::sim::{Fault, FaultKind, Sim, World};
+
+const TOKEN: &str = "MTAwMDAwMDAwMDAwMDAwMDAx.sEcReT.do-not-log-me";
+
+fn haven(dir: &tempfile::TempDir) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_haven"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    None
+}
+
+/// Reads the child's standard error on a thread of its own, so a chatty log
+/// level never fills the pipe and blocks the child.
+fn drain_stderr(child: &mut Child) -> std::thread::JoinHandle<String> {
+    let mut stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    })
+}
+
+#[test]
+fn a_missing_token_stops_with_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = haven(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("DISCORD_TOKEN"), "{err}");
+}
+
+#[test]
+fn a_malformed_value_names_its_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value) in [
+        ("DISCORD_API_BASE", "not-a-url"),
+        ("HAVEN_DEV_GUILD", "abc"),
+        ("RUST_LOG", "haven=["),
+    ] {
+        let out = haven(&dir)
+            .env("DISCORD_TOKEN", TOKEN)
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(var), "{var}: {err}");
+        assert!(!err.contains(TOKEN), "the token leaked: {err}");
+    }
+}
+
+#[test]
+fn configuration_is_read_from_a_dot_env_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "DISCORD_TOKEN=abc\nHAVEN_DEV_GUILD=nope\n",
+    )
+    .unwrap();
+    let out = haven(&dir).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("HAVEN_DEV_GUILD"),
+        "the .env file was read: {err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starts_serves_and_stops_cleanly_on_sigterm_without_logging_the_token() {
+    let sim = Sim::start(World::sandbox()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = haven(&dir)
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_API_BASE", sim.base_url())
+        .env("HAVEN_DEV_GUILD", haven::sim::world::GUILD_ID.to_string())
+        .env("RUST_LOG", "debug")
+        .spawn()
+        .unwrap();
+    let logs = drain_stderr(&mut child);
+    assert!(
+        sim.wait_registered(Duration::from_secs(30)).await.is_some(),
+        "commands registered"
+    );
+    assert!(sim.wait_connected(Duration::from_secs(10)).await);
+    assert!(
+        dir.path().join("haven.db").exists(),
+        "the default database was created"
+    );
+
+    let alice = sim.member("alice");
+    let token = sim
+        .command(
+            &alice,
+            sim.channel_id("general"),
+            "/timezone set zone:Europe/Berlin",
+        )
+        .unwrap();
+    let Some(reply) = sim.reply(&token).await else {
+        let _ = child.kill();
+        panic!("not answered; logs:\n{}", logs.join().unwrap());
+    };
+    assert!(reply.text().contains("Europe/Berlin"));
+    // Commands are registered globally and in the development server before
+    // anything is answered.
+    let paths: Vec<String> = sim
+        .rest_log()
+        .iter()
+        .map(|c| format!("{} {}", c.method, c.path))
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.starts_with("PUT /applications/")
+            && p.ends_with("/commands")
+            && !p.contains("guilds")),
+        "{paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.contains("/guilds/1300000000000000001/commands")),
+        "{paths:?}"
+    );
+
+    let kill = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let (status, logs) = tokio::task::spawn_blocking(move || {
+        let status = wait_with_timeout(&mut child, Duration::from_secs(20));
+        (status, logs.join().unwrap())
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "exit 0 after SIGTERM; logs:\n{logs}"
+    );
+    assert!(
+        logs.contains("shutting down") && logs.contains("stopped"),
+        "{logs}"
+    );
+    assert!(!logs.contains("sEcReT"), "the token appeared in the logs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_command_registration_exits_non_zero_and_says_why() {
+    let sim = Sim::start(World::sandbox()).await.unwrap();
+    sim.inject_fault(Fault {
+        method: Some("PUT".into()),
+        path_contains: "/commands".into(),
+        kind: FaultKind::Status(500),
+        times: 100,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = haven(&dir)
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_API_BASE", sim.base_url())
+        .spawn()
+        .unwrap();
+    let logs = drain_stderr(&mut child);
+    let (status, logs) = tokio::task::spawn_blocking(move || {
+        let status = wait_with_timeout(&mut child, Duration::from_secs(30));
+        (status, logs.join().unwrap())
+    })
+    .await
+    .unwrap();
+    let code = status.expect("the process exits instead of hanging").code();
+    assert_ne!(code, Some(0), "{logs}");
+    assert!(logs.contains("registering slash commands"), "{logs}");
+}

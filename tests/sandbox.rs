@@ -1,0 +1,85 @@
+//! `haven sandbox` driven by a script on standard input.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+#[test]
+fn a_scripted_sandbox_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "\
+/help
+/timezone set zone:Europe/Berlin
+/timezone set zone:Europe/Berln
+complete /timezone set zone:new_y
+/settings min-group-size size:7
+as admin
+/settings min-group-size size:7
+as facilitator
+/settings show
+as alice
+/privacy forget
+click Delete my data
+/privacy show
+advance 2h
+time
+messages
+nonsense
+/nope
+quit
+";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(["sandbox", "--start", "2027-03-09T12:00:00Z", "--db"])
+        .arg(dir.path().join("sandbox.db"))
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let expect = [
+        "Haven sandbox",
+        "> /help",
+        "Haven (only you can see this):",
+        "/privacy forget",
+        "Your time zone is now **Europe/Berlin**. It's 13:00 on Tuesday 9 March there now.",
+        "Did you mean `Europe/Berlin`",
+        "America/New_York (07:00 now)",
+        "Only members with the Manage Server permission",
+        "You are now admin.",
+        "at least **7** people",
+        "| Server settings",
+        "[Delete my data] [Keep it]",
+        "Everything Haven stored about you has been deleted",
+        "Nothing at all.",
+        "The clock now reads 2027-03-09 14:00:00 UTC.",
+        "#general has no messages yet.",
+        "I don't know that. Type `help`",
+        "Discord would not send that: there is no command /nope.",
+    ];
+    let mut from = 0;
+    for line in expect {
+        match stdout[from..].find(line) {
+            Some(at) => from += at + line.len(),
+            None => panic!("expected {line:?} after byte {from} of:\n{stdout}"),
+        }
+    }
+    // The facilitator role and log channel come pre-set and are shown readably.
+    assert!(
+        stdout.contains("@Facilitator") && stdout.contains("#facilitators"),
+        "{stdout}"
+    );
+}
