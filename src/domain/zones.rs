@@ -149,11 +149,7 @@ thread_local! {
 }
 
 fn normalize(input: &str) -> String {
-    input
-        .trim()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join("_")
+    input.split_whitespace().collect::<Vec<_>>().join("_")
 }
 
 fn last_segment(name: &str) -> &str {

@@ -46,9 +46,7 @@ async fn session(mut socket: WebSocket, inner: Arc<Inner>) {
                 };
                 let Ok(payload) = serde_json::from_str::<Value>(&text) else { continue };
                 match payload["op"].as_u64() {
-                    Some(1) => {
-                        if send(&mut socket, json!({"op": 11})).await.is_err() { break }
-                    }
+                    Some(1) if send(&mut socket, json!({"op": 11})).await.is_err() => break,
                     Some(2) => {
                         let resume = format!("ws://{}/ws", inner.addr);
                         seq += 1;
