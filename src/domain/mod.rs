@@ -2,8 +2,11 @@
 
 pub mod ids;
 pub mod privacy;
+pub mod recurrence;
+pub mod reminders;
 pub mod settings;
 pub mod text;
+pub mod when;
 pub mod zones;
 
 pub use ids::{ChannelId, GuildId, RoleId, UserId};
