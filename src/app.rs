@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use crate::bot::{self, Data, InFlight, Tracked};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::scheduler::{DEFAULT_GRACE, Scheduler, SchedulerHandle};
 use crate::store::Db;
 
 /// How long shutdown waits for commands still being handled.
@@ -35,6 +36,8 @@ pub async fn run(
     let dev_guild = config.dev_guild;
     let setup_db = db.clone();
     let setup_clock = clock.clone();
+    let scheduler = SchedulerHandle::default();
+    let setup_scheduler = scheduler.clone();
     let framework = poise::Framework::builder()
         .options(bot::options())
         .setup(move |ctx, ready, framework| {
@@ -47,6 +50,7 @@ pub async fn run(
                 Ok(Data {
                     db: setup_db,
                     clock: setup_clock,
+                    scheduler: setup_scheduler,
                 })
             })
         })
@@ -72,6 +76,15 @@ pub async fn run(
         .await
         .context("building the Discord client")?;
     let shard_manager = client.shard_manager.clone();
+    let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
+    let engine = Scheduler {
+        db: db.clone(),
+        clock: clock.clone(),
+        http: client.http.clone(),
+        grace: DEFAULT_GRACE,
+        handle: scheduler,
+    };
+    let engine = tokio::spawn(engine.run(scheduler_stopped));
     let mut gateway = tokio::spawn(async move { client.start().await });
 
     let outcome = tokio::select! {
@@ -88,6 +101,7 @@ pub async fn run(
     };
 
     shard_manager.shutdown_all().await;
+    let _ = stop_scheduler.send(true);
     if !gateway.is_finished() {
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut gateway).await;
     }
@@ -104,6 +118,9 @@ pub async fn run(
             still_running = in_flight.count(),
             "gave up waiting for commands to finish"
         );
+    }
+    if tokio::time::timeout(DRAIN_TIMEOUT, engine).await.is_err() {
+        tracing::warn!("gave up waiting for the scheduler to stop");
     }
     db.close().await;
     tracing::info!("stopped");

@@ -20,12 +20,15 @@ use tokio::sync::Notify;
 pub use error::Error;
 
 use crate::clock::SharedClock;
+use crate::scheduler::SchedulerHandle;
 use crate::store::Db;
 
 /// What every handler can reach.
 pub struct Data {
     pub db: Db,
     pub clock: SharedClock,
+    /// Wakes the scheduler after meetings change.
+    pub scheduler: SchedulerHandle,
 }
 
 pub type Context<'a> = poise::Context<'a, Data, Error>;

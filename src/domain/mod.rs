@@ -1,6 +1,8 @@
 //! Pure logic with no I/O. Nothing here reads the clock: `now` is a parameter.
 
+pub mod ics;
 pub mod ids;
+pub mod meeting;
 pub mod privacy;
 pub mod recurrence;
 pub mod reminders;

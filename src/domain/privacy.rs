@@ -15,13 +15,33 @@ pub struct MemberData {
     pub user_id: UserId,
     /// Their personal time zone, if they set one.
     pub timezone: Option<StoredZone>,
+    /// Their answers to meetings.
+    pub rsvps: Vec<StoredRsvp>,
+    /// Meetings they get reminders for by direct message.
+    pub meeting_dms: Vec<StoredMeetingDm>,
 }
 
 impl MemberData {
     /// Whether nothing at all is stored.
     pub fn is_empty(&self) -> bool {
-        self.timezone.is_none()
+        self.timezone.is_none() && self.rsvps.is_empty() && self.meeting_dms.is_empty()
     }
+}
+
+/// One answer to one meeting occurrence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRsvp {
+    pub meeting_id: i64,
+    pub meeting_title: String,
+    pub occurrence: DateTime<Utc>,
+    pub answer: String,
+}
+
+/// A meeting whose reminders come by direct message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredMeetingDm {
+    pub meeting_id: i64,
+    pub meeting_title: String,
 }
 
 /// A member's time zone and when they set it.
@@ -76,12 +96,21 @@ mod tests {
                 zone: "Europe/Berlin".into(),
                 set_at: now,
             }),
+            rsvps: vec![StoredRsvp {
+                meeting_id: 3,
+                meeting_title: "Tuesday group".into(),
+                occurrence: now,
+                answer: "going".into(),
+            }],
+            meeting_dms: Vec::new(),
         };
         let json: serde_json::Value =
             serde_json::from_slice(&Export::new(&data, now).to_json()).unwrap();
         assert_eq!(json["data"]["user_id"], "1500000000000000001");
         assert_eq!(json["data"]["timezone"]["zone"], "Europe/Berlin");
         assert_eq!(json["exported_at"], "2027-01-02T03:04:05Z");
+        assert_eq!(json["data"]["rsvps"][0]["answer"], "going");
+        assert_eq!(json["data"]["rsvps"][0]["answer"], "going");
         assert!(!data.is_empty());
     }
 }

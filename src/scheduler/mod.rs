@@ -1,6 +1,310 @@
-//! The one engine for everything time-driven (meeting reminders, closing
-//! check-in rounds, daily prompts, salt rotation, retention purges).
+//! The one engine for everything time-driven. Work is kept as durable jobs in
+//! SQLite; the engine sleeps until the next job is due and is woken when jobs
+//! change or the clock jumps. There is no polling loop: while idle it makes no
+//! database queries at all.
 //!
-//! Nothing is time-driven yet: the engine arrives with meetings, the first
-//! feature that needs it. Until then this module is intentionally empty so that
-//! no layer grows its own timer loop in the meantime.
+//! Delivery is at least once and visibly exactly once: a job is claimed
+//! atomically, its message carries a nonce derived from the job (Discord
+//! returns the first message for a repeated nonce), and the job is marked done
+//! only after the send succeeded.
+
+pub mod meetings;
+pub mod messages;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
+use poise::serenity_prelude as serenity;
+use tokio::sync::{Notify, watch};
+
+use crate::clock::SharedClock;
+use crate::domain::meeting::JobKind;
+use crate::store::{Db, Job};
+
+/// A reminder missed by less than this (downtime) is still sent.
+pub const DEFAULT_GRACE: Duration = Duration::minutes(15);
+/// How many meetings' jobs are worked on at once.
+const CONCURRENCY: usize = 64;
+/// How many due jobs are claimed per round.
+const BATCH: i64 = 2000;
+/// Attempts at one send before the job is put back for later.
+const SEND_ATTEMPTS: u32 = 5;
+/// After this many rounds of failure a job is given up and logged.
+const MAX_JOB_ATTEMPTS: i64 = 10;
+
+/// Wakes the engine when jobs change.
+#[derive(Clone, Default)]
+pub struct SchedulerHandle {
+    wake: Arc<Notify>,
+}
+
+impl SchedulerHandle {
+    pub fn poke(&self) {
+        self.wake.notify_one();
+    }
+}
+
+pub struct Scheduler {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub http: Arc<serenity::Http>,
+    pub grace: Duration,
+    pub handle: SchedulerHandle,
+}
+
+/// How a send went.
+enum SendError {
+    /// The channel (or message) no longer exists.
+    Gone,
+    /// The member does not accept direct messages from the bot.
+    Closed,
+    /// Worth trying again later.
+    Transient(String),
+}
+
+impl Scheduler {
+    /// Runs until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        match self.db.reset_claimed_jobs().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "resuming jobs claimed before a restart"),
+            Err(e) => tracing::error!(error = %e, "cannot reset claimed jobs"),
+        }
+        let mut jumps = self.clock.jumps();
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let now = self.clock.now();
+            let jobs = match self.db.claim_due_jobs(now, BATCH).await {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot claim jobs; retrying shortly");
+                    tokio::time::sleep(StdDuration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if !jobs.is_empty() {
+                self.work(jobs, now).await;
+                continue;
+            }
+            let next = match self.db.next_job_due().await {
+                Ok(next) => next,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the next job");
+                    Some(now + Duration::seconds(1))
+                }
+            };
+            let sleep = next.map(|due| (due - now).to_std().unwrap_or(StdDuration::ZERO));
+            tokio::select! {
+                () = async {
+                    match sleep {
+                        Some(d) => tokio::time::sleep(d).await,
+                        None => std::future::pending().await,
+                    }
+                } => {}
+                () = self.handle.wake.notified() => {}
+                _ = jumps.changed() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// Works a batch: each meeting's jobs in due order, meetings side by side.
+    async fn work(&self, jobs: Vec<Job>, now: DateTime<Utc>) {
+        let mut by_meeting: BTreeMap<i64, Vec<Job>> = BTreeMap::new();
+        for job in jobs {
+            by_meeting.entry(job.meeting.0).or_default().push(job);
+        }
+        futures::stream::iter(by_meeting.into_values())
+            .for_each_concurrent(CONCURRENCY, |jobs| async move {
+                for job in jobs {
+                    self.work_one(job, now).await;
+                }
+            })
+            .await;
+    }
+
+    async fn work_one(&self, job: Job, now: DateTime<Utc>) {
+        let outcome = match job.kind {
+            JobKind::Reminder if now - job.due > self.grace => {
+                tracing::warn!(
+                    job = job.id,
+                    meeting = job.meeting.0,
+                    late_by_s = (now - job.due).num_seconds(),
+                    "reminder missed by more than the grace period; skipped"
+                );
+                Ok(true)
+            }
+            JobKind::Reminder => self.remind(&job).await,
+            JobKind::Rollover => meetings::rollover(&self.db, &self.http, &self.clock, &job)
+                .await
+                .map(|()| false),
+        };
+        let result = match outcome {
+            Ok(skipped) => self.db.finish_job(job.id, skipped).await,
+            Err(reason) if job.attempts >= MAX_JOB_ATTEMPTS => {
+                tracing::error!(job = job.id, meeting = job.meeting.0, %reason, "job failed too often; given up");
+                self.db.finish_job(job.id, true).await
+            }
+            Err(reason) => {
+                let retry = self.clock.now() + Duration::seconds(30 * job.attempts.max(1));
+                tracing::warn!(job = job.id, meeting = job.meeting.0, %reason, "job failed; will retry");
+                self.db.release_job(job.id, retry).await
+            }
+        };
+        if let Err(e) = result {
+            tracing::error!(job = job.id, error = %e, "cannot record a job's outcome");
+        }
+    }
+
+    /// Posts a reminder in the meeting's channel, then by DM to those who
+    /// asked. Returns whether it was skipped.
+    async fn remind(&self, job: &Job) -> Result<bool, String> {
+        let Some(mut meeting) = self
+            .db
+            .meeting(job.meeting)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(true);
+        };
+        if meeting.ended || !meeting.reminders_enabled {
+            return Ok(true);
+        }
+        let channel = serenity::ChannelId::new(meeting.channel.0);
+        let message = serenity::CreateMessage::new()
+            .content(messages::reminder_text(&meeting, job.occurrence))
+            .allowed_mentions(messages::reminder_mentions(&meeting))
+            .nonce(serenity::Nonce::String(format!("haven-r{}", job.id)))
+            .enforce_nonce(true);
+        match self.send(channel, message).await {
+            Ok(()) => {}
+            Err(SendError::Gone | SendError::Closed) => {
+                meeting.reminders_enabled = false;
+                self.db
+                    .update_meeting(&meeting)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                meetings::notify_log(
+                    &self.db,
+                    &self.http,
+                    meeting.guild,
+                    &format!(
+                        "I couldn't post the reminder for **{}** (meeting #{}): its channel no longer exists or I can't post there. \
+                         Its reminders are paused; `/meeting edit id:{} channel:` with a new channel resumes them.",
+                        meeting.title, meeting.id.0, meeting.id.0
+                    ),
+                )
+                .await;
+                return Ok(true);
+            }
+            Err(SendError::Transient(reason)) => return Err(reason),
+        }
+        self.remind_by_dm(job, &meeting).await;
+        Ok(false)
+    }
+
+    async fn remind_by_dm(&self, job: &Job, meeting: &crate::domain::meeting::Meeting) {
+        let subscribers = match self.db.meeting_dm_subscribers(meeting.id).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read DM subscribers");
+                return;
+            }
+        };
+        for user in subscribers {
+            let dm = match serenity::UserId::new(user.0)
+                .create_dm_channel(&*self.http)
+                .await
+            {
+                Ok(dm) => dm,
+                Err(e) => {
+                    tracing::info!(meeting = meeting.id.0, error = %e, "cannot open a DM channel; skipped");
+                    continue;
+                }
+            };
+            let text = format!(
+                "Reminder: **{}** starts {} ({}).",
+                meeting.title,
+                messages::relative(job.occurrence),
+                messages::full(job.occurrence)
+            );
+            let message = serenity::CreateMessage::new()
+                .content(text)
+                .allowed_mentions(serenity::CreateAllowedMentions::new())
+                .nonce(serenity::Nonce::String(format!("haven-d{}", job.id)))
+                .enforce_nonce(true);
+            match self.send(dm.id, message).await {
+                Ok(()) => {}
+                Err(SendError::Closed | SendError::Gone) => {
+                    tracing::info!(
+                        meeting = meeting.id.0,
+                        "a member's direct messages are closed; reminder skipped"
+                    );
+                }
+                Err(SendError::Transient(reason)) => {
+                    tracing::warn!(meeting = meeting.id.0, %reason, "a direct-message reminder failed; skipped");
+                }
+            }
+        }
+    }
+
+    /// Sends with retries: waits and retries on 429, backs off on 5xx.
+    async fn send(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::CreateMessage,
+    ) -> Result<(), SendError> {
+        let mut backoff = StdDuration::from_millis(250);
+        let mut last = String::new();
+        for _ in 0..SEND_ATTEMPTS {
+            match channel.send_message(&*self.http, message.clone()).await {
+                Ok(_) => return Ok(()),
+                Err(e) => match classify(&e) {
+                    Failure::Gone => return Err(SendError::Gone),
+                    Failure::Closed => return Err(SendError::Closed),
+                    Failure::RateLimited => {
+                        last = e.to_string();
+                        tokio::time::sleep(StdDuration::from_secs(1)).await;
+                    }
+                    Failure::Transient => {
+                        last = e.to_string();
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(StdDuration::from_secs(8));
+                    }
+                    Failure::Permanent => return Err(SendError::Gone),
+                },
+            }
+        }
+        Err(SendError::Transient(last))
+    }
+}
+
+pub(crate) enum Failure {
+    Gone,
+    Closed,
+    RateLimited,
+    Transient,
+    Permanent,
+}
+
+/// What a Discord error means for a retry.
+pub(crate) fn classify(e: &serenity::Error) -> Failure {
+    match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
+            match (r.status_code.as_u16(), r.error.code) {
+                (429, _) => Failure::RateLimited,
+                (s, _) if s >= 500 => Failure::Transient,
+                (403, 50007) => Failure::Closed,
+                (404, _) | (403, _) => Failure::Gone,
+                _ => Failure::Permanent,
+            }
+        }
+        serenity::Error::Http(_) | serenity::Error::Io(_) => Failure::Transient,
+        _ => Failure::Permanent,
+    }
+}

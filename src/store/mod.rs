@@ -3,8 +3,14 @@
 //! `datetime('now')`.
 
 mod guild_settings;
+mod jobs;
+mod meetings;
 mod member_prefs;
 mod privacy;
+mod rsvps;
+
+pub use jobs::Job;
+pub use meetings::NewMeeting;
 
 use std::str::FromStr;
 use std::time::Duration;

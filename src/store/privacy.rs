@@ -1,15 +1,49 @@
 //! Everything tied to one member, gathered and deleted in one place.
 
+use chrono::DateTime;
+
 use super::{Db, StoreResult};
 use crate::domain::UserId;
-use crate::domain::privacy::MemberData;
+use crate::domain::privacy::{MemberData, StoredMeetingDm, StoredRsvp};
 
 impl Db {
     /// Everything stored about the member.
     pub async fn member_data(&self, user: UserId) -> StoreResult<MemberData> {
+        let rsvps: Vec<(i64, String, i64, String)> = sqlx::query_as(
+            "SELECT r.meeting_id, m.title, r.occurrence, r.answer FROM rsvps r JOIN meetings m ON m.id = r.meeting_id
+             WHERE r.user_id = ? ORDER BY r.occurrence, r.meeting_id",
+        )
+        .bind(user.as_db())
+        .fetch_all(&self.pool)
+        .await?;
+        let dms: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT d.meeting_id, m.title FROM meeting_dms d JOIN meetings m ON m.id = d.meeting_id
+             WHERE d.user_id = ? ORDER BY d.meeting_id",
+        )
+        .bind(user.as_db())
+        .fetch_all(&self.pool)
+        .await?;
         Ok(MemberData {
             user_id: user,
             timezone: self.member_stored_zone(user).await?,
+            rsvps: rsvps
+                .into_iter()
+                .map(
+                    |(meeting_id, meeting_title, occurrence, answer)| StoredRsvp {
+                        meeting_id,
+                        meeting_title,
+                        occurrence: DateTime::from_timestamp(occurrence, 0).unwrap_or_default(),
+                        answer,
+                    },
+                )
+                .collect(),
+            meeting_dms: dms
+                .into_iter()
+                .map(|(meeting_id, meeting_title)| StoredMeetingDm {
+                    meeting_id,
+                    meeting_title,
+                })
+                .collect(),
         })
     }
 
@@ -19,11 +53,18 @@ impl Db {
     /// records were deleted.
     pub async fn forget_member(&self, user: UserId) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query("DELETE FROM member_prefs WHERE user_id = ?")
-            .bind(user.as_db())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let mut deleted = 0;
+        for table in [
+            "DELETE FROM member_prefs WHERE user_id = ?",
+            "DELETE FROM rsvps WHERE user_id = ?",
+            "DELETE FROM meeting_dms WHERE user_id = ?",
+        ] {
+            deleted += sqlx::query(table)
+                .bind(user.as_db())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
         tx.commit().await?;
         self.checkpoint().await?;
         Ok(deleted)

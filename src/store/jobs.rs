@@ -1,0 +1,159 @@
+//! The scheduler's durable jobs. A job is claimed atomically before it is
+//! worked on and marked done only after its effect succeeded, so delivery is
+//! at least once; the work itself carries an idempotency key (a message nonce)
+//! so that it shows exactly once.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Db, StoreResult};
+use crate::domain::meeting::{JobKind, MeetingId, PlannedJob};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: JobKind,
+    pub meeting: MeetingId,
+    pub occurrence: DateTime<Utc>,
+    pub offset: Duration,
+    pub due: DateTime<Utc>,
+    pub attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    kind: String,
+    meeting_id: i64,
+    occurrence: i64,
+    offset_min: i64,
+    due_ms: i64,
+    attempts: i64,
+}
+
+impl Row {
+    fn into_job(self) -> Option<Job> {
+        Some(Job {
+            id: self.id,
+            kind: JobKind::parse(&self.kind)?,
+            meeting: MeetingId(self.meeting_id),
+            occurrence: DateTime::from_timestamp(self.occurrence, 0)?,
+            offset: Duration::minutes(self.offset_min),
+            due: DateTime::from_timestamp_millis(self.due_ms)?,
+            attempts: self.attempts,
+        })
+    }
+}
+
+impl Db {
+    /// Replaces the meeting's pending jobs with `jobs` (after a create, an
+    /// edit or a cancel). Jobs already done stay done: a job that exists in
+    /// any state is not planned again.
+    pub async fn replace_jobs(&self, meeting: MeetingId, jobs: &[PlannedJob]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM jobs WHERE meeting_id = ? AND state IN ('pending', 'claimed')")
+            .bind(meeting.0)
+            .execute(&mut *tx)
+            .await?;
+        for job in jobs {
+            sqlx::query(
+                "INSERT OR IGNORE INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(job.kind.as_str())
+            .bind(meeting.0)
+            .bind(job.occurrence.timestamp())
+            .bind(job.offset.num_minutes())
+            .bind(job.due.timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds jobs without touching existing ones.
+    pub async fn add_jobs(&self, meeting: MeetingId, jobs: &[PlannedJob]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for job in jobs {
+            sqlx::query(
+                "INSERT OR IGNORE INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(job.kind.as_str())
+            .bind(meeting.0)
+            .bind(job.occurrence.timestamp())
+            .bind(job.offset.num_minutes())
+            .bind(job.due.timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// When the earliest pending job is due.
+    pub async fn next_job_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        let ms: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(due_ms) FROM jobs WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(ms.and_then(DateTime::from_timestamp_millis))
+    }
+
+    /// Atomically claims up to `limit` pending jobs due at `now`, earliest first.
+    pub async fn claim_due_jobs(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Job>> {
+        let rows: Vec<Row> = sqlx::query_as(
+            "UPDATE jobs SET state = 'claimed', attempts = attempts + 1
+             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= ? ORDER BY due_ms, id LIMIT ?)
+             RETURNING id, kind, meeting_id, occurrence, offset_min, due_ms, attempts",
+        )
+        .bind(now.timestamp_millis())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut jobs: Vec<Job> = rows.into_iter().filter_map(Row::into_job).collect();
+        jobs.sort_by_key(|j| (j.due, j.id));
+        Ok(jobs)
+    }
+
+    pub async fn finish_job(&self, id: i64, skipped: bool) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET state = ? WHERE id = ?")
+            .bind(if skipped { "skipped" } else { "done" })
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Puts a claimed job back, to be tried again at `retry_at`.
+    pub async fn release_job(&self, id: i64, retry_at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE jobs SET state = 'pending', due_ms = ? WHERE id = ? AND state = 'claimed'",
+        )
+        .bind(retry_at.timestamp_millis())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// After a restart: jobs claimed by a process that stopped are pending again.
+    pub async fn reset_claimed_jobs(&self) -> StoreResult<u64> {
+        Ok(
+            sqlx::query("UPDATE jobs SET state = 'pending' WHERE state = 'claimed'")
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    /// Pending jobs of a meeting, earliest first (for tests and `/meeting info`).
+    pub async fn pending_jobs(&self, meeting: MeetingId) -> StoreResult<Vec<Job>> {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, kind, meeting_id, occurrence, offset_min, due_ms, attempts FROM jobs
+             WHERE meeting_id = ? AND state = 'pending' ORDER BY due_ms, id",
+        )
+        .bind(meeting.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().filter_map(Row::into_job).collect())
+    }
+}
