@@ -69,6 +69,14 @@ impl VirtualClock {
     }
 }
 
+impl VirtualClock {
+    /// Moves time forward to `to` (never back) and returns the new now.
+    pub fn advance_to(&self, to: DateTime<Utc>) -> DateTime<Utc> {
+        let by = to - self.now();
+        self.advance(by)
+    }
+}
+
 impl Clock for VirtualClock {
     fn now(&self) -> DateTime<Utc> {
         *self.now.lock().unwrap_or_else(PoisonError::into_inner)

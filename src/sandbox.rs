@@ -86,7 +86,7 @@ pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<(
         }
     };
     let database_url = format!("sqlite://{}", path.display());
-    seed(&database_url, &sim, clock.now()).await?;
+    let db = seed(&database_url, &sim, clock.now()).await?;
 
     let config = Config {
         token: Some(crate::config::Token::new("sandbox.token")),
@@ -107,6 +107,7 @@ pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<(
     }
 
     let mut session = Session {
+        db,
         sim: sim.clone(),
         clock,
         member: sim.member("alice"),
@@ -148,7 +149,7 @@ pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<(
 }
 
 /// The sandbox server comes with its facilitator role and log channel set.
-async fn seed(database_url: &str, sim: &Sim, now: DateTime<Utc>) -> anyhow::Result<()> {
+async fn seed(database_url: &str, sim: &Sim, now: DateTime<Utc>) -> anyhow::Result<Db> {
     let db = Db::open(database_url)
         .await
         .context("opening the sandbox database")?;
@@ -160,11 +161,47 @@ async fn seed(database_url: &str, sim: &Sim, now: DateTime<Utc>) -> anyhow::Resu
     db.set_facilitator_role(guild, RoleId(role.id), now).await?;
     db.set_log_channel(guild, ChannelId(sim.channel_id("facilitators")), now)
         .await?;
-    db.close().await;
-    Ok(())
+    Ok(db)
+}
+
+/// Moves the virtual clock forward by `by` the way real time passes: it stops
+/// at each job that falls due on the way and waits for the scheduler to do
+/// it, so a week of reminders arrives in order, none of them "late".
+pub async fn advance_through(
+    db: &Db,
+    clock: &VirtualClock,
+    by: chrono::Duration,
+    mut after_each_step: impl FnMut(),
+) -> anyhow::Result<DateTime<Utc>> {
+    let target = clock.now() + by;
+    while let Some(due) = db.next_job_due().await?.filter(|due| *due <= target) {
+        clock.advance_to(due);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        // Wait until the scheduler has claimed every job due by now...
+        while db
+            .next_job_due()
+            .await?
+            .is_some_and(|next| next <= clock.now())
+        {
+            if tokio::time::Instant::now() > deadline {
+                anyhow::bail!("the scheduler did not run the jobs due at {due}");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // ...and finished them.
+        while db.claimed_job_count().await? > 0 {
+            if tokio::time::Instant::now() > deadline {
+                anyhow::bail!("the scheduler did not finish the jobs due at {due}");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        after_each_step();
+    }
+    Ok(clock.advance_to(target))
 }
 
 struct Session {
+    db: Db,
     sim: Sim,
     clock: Arc<VirtualClock>,
     member: SimMember,
@@ -367,13 +404,16 @@ impl Session {
 
     async fn advance(&mut self, span: &str) {
         match humantime::parse_duration(span).ok().and_then(|d| chrono::Duration::from_std(d).ok()) {
-            Some(by) if by > chrono::Duration::zero() => {
-                let now = self.clock.advance(by);
-                self.say(&format!("The clock now reads {}.", now.format("%Y-%m-%d %H:%M:%S UTC")));
-                // Let anything that fell due run before looking.
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                self.show_new_posts(None);
-            }
+            Some(by) if by > chrono::Duration::zero() => match advance_through(&self.db.clone(), &self.clock.clone(), by, || {
+                self.show_new_posts(None)
+            })
+            .await
+            {
+                Ok(now) => {
+                    self.say(&format!("The clock now reads {}.", now.format("%Y-%m-%d %H:%M:%S UTC")));
+                }
+                Err(e) => self.say(&format!("The clock stopped early: {e:#}")),
+            },
             _ => self.say("Say how far to move the clock, such as `advance 2h`, `advance 30m` or `advance 1d 6h`."),
         }
     }

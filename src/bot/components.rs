@@ -72,6 +72,21 @@ async fn route(
     data: &Data,
     press: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
+    if let Some((meeting, answer)) =
+        crate::scheduler::messages::parse_rsvp_button(&press.data.custom_id)
+    {
+        let user = crate::domain::UserId(press.user.id.get());
+        let text =
+            super::meetings::on_rsvp_button(data, &ctx.http, press.guild_id, user, meeting, answer)
+                .await?;
+        let reply = serenity::CreateInteractionResponse::Message(
+            serenity::CreateInteractionResponseMessage::new()
+                .content(text)
+                .ephemeral(true),
+        );
+        press.create_response(ctx, reply).await?;
+        return Ok(());
+    }
     let Some(action) = Action::parse(&press.data.custom_id) else {
         return Err(Error::member(
             "This button is no longer active. Please run the command again for a fresh one.",

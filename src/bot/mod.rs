@@ -5,6 +5,7 @@ pub mod checks;
 pub mod components;
 pub mod error;
 mod help;
+mod meetings;
 mod privacy;
 pub mod render;
 mod settings;
@@ -40,6 +41,7 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
         timezone::timezone(),
         settings::settings(),
         privacy::privacy(),
+        meetings::meeting(),
     ]
 }
 

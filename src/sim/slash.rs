@@ -97,8 +97,23 @@ pub fn parse(
             .expect("checked above");
         let kind = spec["type"].as_u64().unwrap_or(3);
         let focused = focus && i == last;
+        let choices = spec["choices"].as_array().filter(|c| !c.is_empty());
         let value = if focused {
             json!(raw)
+        } else if let Some(choices) = choices {
+            // Discord's client offers only the listed choices, sent by value.
+            match choices.iter().find(|c| {
+                c["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(raw))
+            }) {
+                Some(choice) => choice["value"].clone(),
+                None => {
+                    let names: Vec<&str> =
+                        choices.iter().filter_map(|c| c["name"].as_str()).collect();
+                    return err(format!("{key} is one of: {}", names.join(", ")));
+                }
+            }
         } else {
             typed_value(kind, raw, world, &mut resolved)?
         };

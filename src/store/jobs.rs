@@ -145,6 +145,15 @@ impl Db {
         )
     }
 
+    /// How many jobs are being worked on right now.
+    pub async fn claimed_job_count(&self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'claimed'")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     /// Pending jobs of a meeting, earliest first (for tests and `/meeting info`).
     pub async fn pending_jobs(&self, meeting: MeetingId) -> StoreResult<Vec<Job>> {
         let rows: Vec<Row> = sqlx::query_as(

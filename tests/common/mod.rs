@@ -139,6 +139,15 @@ impl Harness {
             .expect("db opens")
     }
 
+    /// Moves the virtual clock forward, letting every job due on the way run.
+    pub async fn advance(&self, by: chrono::Duration) {
+        let db = self.db().await;
+        haven::sandbox::advance_through(&db, &self.clock, by, || {})
+            .await
+            .expect("the scheduler keeps up");
+        db.close().await;
+    }
+
     /// Stops the bot gracefully and returns how it ended.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
@@ -156,6 +165,11 @@ impl Harness {
     /// Stops the bot and starts a new one on the same database and fake Discord.
     pub async fn restart(&mut self) {
         self.stop().await.expect("clean stop");
+        self.boot().await;
+    }
+
+    /// Starts a new bot after [`Harness::stop`], on the same database.
+    pub async fn restart_after_stop(&mut self) {
         self.boot().await;
     }
 }

@@ -1,0 +1,457 @@
+//! End to end: meetings through the fake Discord with the virtual clock.
+
+mod common;
+
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::{Harness, assert_ephemeral};
+use haven::domain::meeting::MeetingId;
+use haven::sim::world::MEMBER_ROLE;
+use haven::sim::{Fault, FaultKind, SimMessage};
+
+fn ts(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+        .unwrap()
+        .timestamp()
+}
+
+/// Haven's posts in #meetings that are reminders (not the announcement).
+fn reminders(h: &Harness) -> Vec<SimMessage> {
+    h.sim
+        .channel_messages(h.sim.channel_id("meetings"))
+        .into_iter()
+        .filter(|m| m.embeds.is_empty())
+        .collect()
+}
+
+fn announcement(h: &Harness) -> SimMessage {
+    h.sim
+        .channel_messages(h.sim.channel_id("meetings"))
+        .into_iter()
+        .find(|m| !m.embeds.is_empty())
+        .expect("an announcement")
+}
+
+const CREATE_WEEKLY: &str = "/meeting create title:\"Tuesday group\" when:\"2027-03-09 19:00\" timezone:America/New_York \
+     repeat:weekly reminders:1d,1h,10m mention:@Member channel:#meetings";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_announces_and_reminders_arrive_in_order_across_weeks() {
+    let h = Harness::start().await; // 2027-03-09 12:00 UTC, 07:00 in New York
+    let reply = h.say("admin", CREATE_WEEKLY).await;
+    assert_ephemeral(&reply);
+    let text = reply.text();
+    assert!(
+        text.contains("meeting #1") && text.contains("America/New_York"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("<t:{}:F>", ts(2027, 3, 10, 0, 0))),
+        "{text}"
+    );
+
+    let a = announcement(&h);
+    let text = a.text();
+    assert!(
+        text.contains("every Tuesday at 19:00, America/New_York time"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("<t:{}:F>", ts(2027, 3, 10, 0, 0)))
+            && text.contains(&format!("<t:{}:R>", ts(2027, 3, 10, 0, 0))),
+        "{text}"
+    );
+    assert!(text.contains("1 hour"), "{text}");
+    let labels: Vec<String> = a.buttons().into_iter().map(|b| b.label).collect();
+    assert_eq!(labels, ["Going", "Maybe", "Can't make it"]);
+    assert!(reminders(&h).is_empty());
+
+    // The day-before reminder had already passed; the hour and ten minutes come.
+    h.advance(Duration::hours(13)).await;
+    let sent = reminders(&h);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    for m in &sent {
+        assert!(
+            m.content.contains(&format!("<@&{MEMBER_ROLE}>"))
+                && m.content.contains("Tuesday group"),
+            "{}",
+            m.content
+        );
+        assert!(
+            m.content
+                .contains(&format!("<t:{}:R>", ts(2027, 3, 10, 0, 0)))
+        );
+        let mentions = m.allowed_mentions.clone().expect("allowed_mentions set");
+        assert_eq!(
+            mentions["roles"],
+            serde_json::json!([MEMBER_ROLE.to_string()]),
+            "{mentions}"
+        );
+        assert!(
+            mentions["parse"].as_array().is_none_or(|p| p.is_empty()),
+            "{mentions}"
+        );
+    }
+
+    // After it ends, the announcement moves to the next Tuesday, 19:00 EDT.
+    h.advance(Duration::hours(2)).await;
+    let text = announcement(&h).text();
+    assert!(
+        text.contains(&format!("<t:{}:F>", ts(2027, 3, 16, 23, 0))),
+        "{text}"
+    );
+
+    // The next week: a day, an hour and ten minutes before, in that order.
+    h.advance(Duration::days(7)).await;
+    let sent = reminders(&h);
+    assert_eq!(sent.len(), 5, "{sent:?}");
+    assert!(sent[2..].iter().all(|m| {
+        m.content
+            .contains(&format!("<t:{}:R>", ts(2027, 3, 16, 23, 0)))
+    }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_by_button_and_command_update_counts_and_never_names() {
+    let h = Harness::start().await;
+    h.say("admin", CREATE_WEEKLY).await;
+    let a = announcement(&h);
+
+    let reply = h.click("alice", &a, "Going").await;
+    assert_ephemeral(&reply);
+    assert!(reply.text().contains("You're going"), "{}", reply.text());
+    h.click("bob", &a, "Maybe").await;
+    let reply = h.say("bob", "/meeting rsvp id:1 answer:no").await;
+    assert!(reply.text().contains("can't make"), "{}", reply.text());
+    h.click("casey", &a, "Going").await;
+
+    let text = announcement(&h).text();
+    assert!(
+        text.contains("Going: **2** · Maybe: **0** · Can't make it: **1**"),
+        "{text}"
+    );
+    for name in ["alice", "bob", "casey"] {
+        assert!(!text.contains(name), "{text}");
+    }
+
+    // After the meeting, answers start afresh for the next one.
+    h.advance(Duration::hours(14)).await;
+    let text = announcement(&h).text();
+    assert!(
+        text.contains("Going: **0** · Maybe: **0** · Can't make it: **0**"),
+        "{text}"
+    );
+
+    // Answers are the member's data: listed and forgettable.
+    let reply = h.say("alice", "/privacy export").await;
+    let json: serde_json::Value = serde_json::from_slice(&reply.attachments[0].bytes).unwrap();
+    assert_eq!(json["data"]["rsvps"][0]["answer"], "going");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_info_and_ics() {
+    let h = Harness::start().await;
+    h.say("admin", CREATE_WEEKLY).await;
+    let reply = h.say("alice", "/meeting list").await;
+    assert_ephemeral(&reply);
+    assert!(
+        reply.text().contains("#1: Tuesday group")
+            && reply
+                .text()
+                .contains(&format!("<t:{}:F>", ts(2027, 3, 10, 0, 0))),
+        "{}",
+        reply.text()
+    );
+
+    let reply = h.say("alice", "/meeting info id:1").await;
+    let text = reply.text();
+    let expected = [
+        ts(2027, 3, 10, 0, 0),
+        ts(2027, 3, 16, 23, 0),
+        ts(2027, 3, 23, 23, 0),
+        ts(2027, 3, 30, 23, 0),
+        ts(2027, 4, 6, 23, 0),
+    ];
+    for t in expected {
+        assert!(text.contains(&format!("<t:{t}:F>")), "{text}");
+    }
+
+    h.say("admin", "/meeting cancel id:1 date:2027-03-23").await;
+    let reply = h.say("alice", "/meeting ics id:1").await;
+    let file = &reply.attachments[0];
+    assert!(file.filename.ends_with(".ics"));
+    let ics = String::from_utf8(file.bytes.clone()).unwrap();
+    for line in [
+        "DTSTART;TZID=America/New_York:20270309T190000",
+        "RRULE:FREQ=WEEKLY",
+        "EXDATE;TZID=America/New_York:20270323T190000",
+    ] {
+        assert!(ics.lines().any(|l| l.trim_end() == line), "{line} in {ics}");
+    }
+    assert!(ics.contains("UID:haven-meeting-"));
+
+    let reply = h.say("alice", "/meeting info id:99").await;
+    assert!(reply.text().contains("no meeting #99"), "{}", reply.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_one_date_skips_only_its_reminders() {
+    let h = Harness::start().await;
+    h.say(
+        "admin",
+        "/meeting create title:Check-in when:\"2027-03-09 18:00\" timezone:UTC repeat:daily reminders:10m channel:#meetings",
+    )
+    .await;
+    let reply = h.say("admin", "/meeting cancel id:1 date:2027-03-10").await;
+    assert!(
+        reply
+            .text()
+            .contains("won't meet on Wednesday 10 March 2027"),
+        "{}",
+        reply.text()
+    );
+    let reply = h
+        .say("admin", "/meeting cancel id:1 date:2027-03-12T1")
+        .await;
+    assert!(
+        reply.text().contains("like `2027-03-16`"),
+        "{}",
+        reply.text()
+    );
+
+    h.advance(Duration::days(2) + Duration::hours(8)).await;
+    let times: Vec<String> = reminders(&h).iter().map(|m| m.content.clone()).collect();
+    assert_eq!(times.len(), 2, "{times:?}");
+    assert!(times[0].contains(&ts(2027, 3, 9, 18, 0).to_string()));
+    assert!(times[1].contains(&ts(2027, 3, 11, 18, 0).to_string()));
+
+    // Ending the series stops everything and says so on the announcement.
+    h.say("admin", "/meeting cancel id:1").await;
+    h.advance(Duration::days(3)).await;
+    assert_eq!(reminders(&h).len(), 2);
+    assert!(announcement(&h).text().contains("has ended"));
+    assert!(announcement(&h).buttons().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_moves_the_future_reminders() {
+    let h = Harness::start().await;
+    h.say("admin", "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC reminders:10m channel:#meetings").await;
+    let reply = h
+        .say(
+            "admin",
+            "/meeting edit id:1 when:\"2027-03-09 21:00\" title:\"Evening circle\"",
+        )
+        .await;
+    assert!(reply.text().contains("Evening circle"), "{}", reply.text());
+    h.advance(Duration::hours(8)).await; // 20:00: nothing yet
+    assert!(reminders(&h).is_empty());
+    h.advance(Duration::hours(1)).await;
+    let sent = reminders(&h);
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].content.contains("Evening circle")
+            && sent[0].content.contains(&ts(2027, 3, 9, 21, 0).to_string())
+    );
+    assert!(announcement(&h).text().contains("Evening circle"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_cannot_schedule_and_bad_input_posts_nothing() {
+    let h = Harness::start().await;
+    let reply = h
+        .say("alice", "/meeting create title:Mine when:19:00")
+        .await;
+    assert_ephemeral(&reply);
+    assert!(
+        reply.text().contains("for facilitators"),
+        "{}",
+        reply.text()
+    );
+
+    for (line, expect) in [
+        ("/meeting create title:X when:25:99", "Times that work"),
+        (
+            "/meeting create title:X when:\"2027-02-30 19:00\"",
+            "Times that work",
+        ),
+        (
+            "/meeting create title:X when:\"2027-03-01 19:00\"",
+            "already passed",
+        ),
+        (
+            "/meeting create title:X when:19:00 reminders:soon",
+            "1d,1h,10m",
+        ),
+        (
+            "/meeting create title:X when:19:00 reminders:1m,2m,3m,4m,5m,6m",
+            "at most 5",
+        ),
+        (
+            "/meeting create title:X when:19:00 timezone:Mars/Base",
+            "Mars/Base",
+        ),
+    ] {
+        let reply = h.say("admin", line).await;
+        assert_ephemeral(&reply);
+        assert!(reply.text().contains(expect), "{line}: {}", reply.text());
+    }
+    assert!(
+        h.sim.channel_messages(h.general()).is_empty(),
+        "nothing was posted"
+    );
+    assert!(
+        h.db().await.meeting(MeetingId(1)).await.unwrap().is_none(),
+        "nothing was stored"
+    );
+    let reply = h
+        .say("admin", "/meeting create title:Fine when:19:00")
+        .await;
+    assert!(reply.text().contains("meeting #1"), "{}", reply.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gap_time_is_explained_to_the_facilitator() {
+    let h = Harness::start().await;
+    let reply = h
+        .say("admin", "/meeting create title:Night when:\"2027-03-13 02:30\" timezone:America/New_York repeat:daily")
+        .await;
+    assert!(
+        reply
+            .text()
+            .contains("02:30 doesn't exist on Sunday 14 March 2027")
+            && reply.text().contains("03:30"),
+        "{}",
+        reply.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_mid_schedule_sends_each_due_reminder_exactly_once() {
+    let mut h = Harness::start().await;
+    h.say("admin", "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC reminders:1h,30m,10m channel:#meetings").await;
+    h.advance(Duration::hours(6) + Duration::minutes(1)).await; // 18:01: the 1h reminder went out
+    assert_eq!(reminders(&h).len(), 1);
+
+    h.stop().await.expect("clean stop");
+    // While Haven is down, the 30-minute reminder falls due.
+    h.clock.advance(Duration::minutes(31)); // 18:32
+    h.restart_after_stop().await;
+    let channel = h.sim.channel_id("meetings");
+    h.sim
+        .wait_for_messages(channel, 3, StdDuration::from_secs(10))
+        .await;
+    assert_eq!(
+        reminders(&h).len(),
+        2,
+        "the missed reminder is sent on start"
+    );
+
+    h.advance(Duration::hours(1)).await;
+    let sent = reminders(&h);
+    assert_eq!(sent.len(), 3, "each reminder once: {sent:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_missed_by_more_than_the_grace_period_is_skipped() {
+    let mut h = Harness::start().await;
+    h.say("admin", "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC reminders:1h,10m channel:#meetings").await;
+    h.stop().await.expect("clean stop");
+    h.clock.advance(Duration::hours(6) + Duration::minutes(30)); // 18:30: the 1h one is 30 minutes late
+    h.restart_after_stop().await;
+    h.advance(Duration::minutes(30)).await;
+    let sent = reminders(&h);
+    assert_eq!(sent.len(), 1, "only the 10-minute reminder: {sent:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_and_a_500_are_survived_and_the_reminder_arrives_once() {
+    let h = Harness::start().await;
+    h.say("admin", "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC reminders:10m channel:#meetings").await;
+    let path = format!("/channels/{}/messages", h.sim.channel_id("meetings"));
+    h.sim.inject_fault(Fault {
+        method: Some("POST".into()),
+        path_contains: path.clone(),
+        kind: FaultKind::RateLimited { retry_after: 0.2 },
+        times: 1,
+    });
+    h.sim.inject_fault(Fault {
+        method: Some("POST".into()),
+        path_contains: path,
+        kind: FaultKind::Status(500),
+        times: 1,
+    });
+    h.advance(Duration::hours(7)).await;
+    let sent = reminders(&h);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let statuses: Vec<u16> = h
+        .sim
+        .rest_log()
+        .iter()
+        .filter(|c| c.method == "POST" && c.path.contains("/messages"))
+        .map(|c| c.status)
+        .collect();
+    assert!(
+        statuses.contains(&429) && statuses.contains(&500),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_channel_pauses_reminders_and_tells_the_log_channel() {
+    let h = Harness::start().await;
+    h.say("admin", "/settings log-channel channel:#facilitators")
+        .await;
+    h.say("admin", "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC repeat:daily reminders:10m channel:#meetings").await;
+    h.sim.delete_channel(h.sim.channel_id("meetings"));
+    h.advance(Duration::hours(7)).await;
+    let notices = h.sim.channel_messages(h.sim.channel_id("facilitators"));
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].content.contains("Circle") && notices[0].content.contains("paused"),
+        "{}",
+        notices[0].content
+    );
+    assert!(
+        !h.db()
+            .await
+            .meeting(MeetingId(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .reminders_enabled
+    );
+    h.advance(Duration::days(1)).await;
+    assert_eq!(
+        h.sim
+            .channel_messages(h.sim.channel_id("facilitators"))
+            .len(),
+        1,
+        "told once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_by_direct_message_for_those_who_asked() {
+    let h = Harness::start().await;
+    h.say("admin", "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC reminders:10m channel:#meetings").await;
+    let reply = h.say("alice", "/meeting dm id:1 enabled:true").await;
+    assert_ephemeral(&reply);
+    h.say("bob", "/meeting dm id:1 enabled:true").await;
+    h.sim.close_dms(&h.member("bob"));
+    h.advance(Duration::hours(7)).await;
+    let dms = h.sim.direct_messages(&h.member("alice"));
+    assert_eq!(dms.len(), 1);
+    assert!(dms[0].content.contains("Circle"));
+    assert!(h.sim.direct_messages(&h.member("bob")).is_empty());
+    assert!(
+        h.sim.direct_messages(&h.member("casey")).is_empty(),
+        "no DM without asking"
+    );
+    assert_eq!(
+        reminders(&h).len(),
+        1,
+        "the channel reminder still went out"
+    );
+}
