@@ -455,3 +455,29 @@ async fn reminders_by_direct_message_for_those_who_asked() {
         "the channel reminder still went out"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgetting_a_member_removes_their_answers_and_dm_requests() {
+    let h = Harness::start().await;
+    h.say("admin", CREATE_WEEKLY).await;
+    h.click("alice", &announcement(&h), "Going").await;
+    h.say("alice", "/meeting dm id:1 enabled:true").await;
+    let shown = h.say("alice", "/privacy show").await.text();
+    assert!(
+        shown.contains("Tuesday group") && shown.contains("going"),
+        "{shown}"
+    );
+
+    let ask = h.say("alice", "/privacy forget").await;
+    h.click("alice", &ask, "Delete my data").await;
+    let alice = haven::domain::UserId(h.member("alice").id);
+    assert!(h.db().await.member_data(alice).await.unwrap().is_empty());
+    assert!(
+        h.db()
+            .await
+            .meeting_dm_subscribers(MeetingId(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

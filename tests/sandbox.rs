@@ -23,6 +23,9 @@ click Delete my data
 advance 2h
 time
 messages
+as facilitator
+/meeting create title:Circle when:\"2027-03-09 18:00\" timezone:UTC reminders:10m
+advance 5h
 nonsense
 /nope
 quit
@@ -67,6 +70,11 @@ quit
         "Nothing at all.",
         "The clock now reads 2027-03-09 14:00:00 UTC.",
         "#general has no messages yet.",
+        "Scheduled **Circle** as **meeting #1**.",
+        "Haven in #general:",
+        "[Going] [Maybe] [Can't make it]",
+        "**Circle** starts in 10m (Tuesday 9 March 2027 18:00 UTC).",
+        "The clock now reads 2027-03-09 19:00:00 UTC.",
         "I don't know that. Type `help`",
         "Discord would not send that: there is no command /nope.",
     ];

@@ -24,6 +24,17 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
             false,
         )
         .field(
+            "Meetings",
+            "`/meeting list` — upcoming meetings, shown in your own time\n\
+             `/meeting info`, `/meeting ics` — details, next times, a calendar file\n\
+             `/meeting rsvp` or the buttons — say if you're coming (counted, never named)\n\
+             `/meeting dm` — also get reminders by direct message\n\
+             Facilitators: `/meeting create`, `/meeting edit`, `/meeting cancel`. \
+             Times can be written `2027-03-09 19:00`, `19:00`, `7pm`, `tuesday 19:00`, \
+             `tomorrow 7:30pm` or `in 2 hours`; reminders like `1d,1h,10m`.",
+            false,
+        )
+        .field(
             "Your privacy",
             "`/privacy show` — everything Haven stores about you\n\
              `/privacy export` — a copy of it as a file\n\

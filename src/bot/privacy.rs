@@ -60,8 +60,8 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
     ctx.send(
         CreateReply::default()
             .content(
-                "This deletes everything Haven stores about you, in every server: your time zone and any other \
-                 preferences. It can't be undone. Anonymous statistics never held your name, so they stay.\n\n\
+                "This deletes everything Haven stores about you, in every server: your time zone, your meeting \
+                 answers and direct-message reminders. It can't be undone. Anonymous statistics never held your name, so they stay.\n\n\
                  Delete it all?",
             )
             .components(vec![buttons])
@@ -132,7 +132,37 @@ fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
         Some(z) => format!("{} (set {})", z.zone, render::timestamp_date(z.set_at)),
         None => "Not set.".to_owned(),
     };
-    embed.field("Time zone", zone, false).field(
+    let rsvps = if data.rsvps.is_empty() {
+        "None.".to_owned()
+    } else {
+        data.rsvps
+            .iter()
+            .take(15)
+            .map(|r| {
+                format!(
+                    "{} on {}: {}",
+                    r.meeting_title,
+                    render::timestamp_date(r.occurrence),
+                    r.answer
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let dms = if data.meeting_dms.is_empty() {
+        "None.".to_owned()
+    } else {
+        data.meeting_dms
+            .iter()
+            .map(|d| format!("#{} {}", d.meeting_id, d.meeting_title))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    embed
+        .field("Time zone", zone, false)
+        .field("Meeting answers", rsvps, false)
+        .field("Reminders by direct message", dms, false)
+        .field(
         "Never stored",
         "Anonymous statistics hold counts only: never your name, your id or anything you wrote.",
         false,
