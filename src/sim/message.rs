@@ -38,6 +38,8 @@ pub struct SimMessage {
     pub deleted: bool,
     /// The interaction this message answers, if any.
     pub interaction_token: Option<String>,
+    /// When the fake Discord received it.
+    pub received: std::time::Instant,
 }
 
 impl SimMessage {

@@ -337,6 +337,7 @@ fn new_message(
         edited: false,
         deleted: false,
         interaction_token: token.map(str::to_owned),
+        received: Instant::now(),
     };
     let mut ids = Vec::new();
     for _ in &payload.uploads {
