@@ -44,7 +44,16 @@ async fn migrates_an_empty_file_and_reopens() {
             .unwrap();
     assert_eq!(
         tables,
-        ["_sqlx_migrations", "guild_settings", "member_prefs"]
+        [
+            "_sqlx_migrations",
+            "guild_settings",
+            "jobs",
+            "meeting_dms",
+            "meeting_skips",
+            "meetings",
+            "member_prefs",
+            "rsvps"
+        ]
     );
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&pool)
