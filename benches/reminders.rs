@@ -59,6 +59,7 @@ async fn boot(sim: &Sim, url: &str) -> Bot {
         api_base: Some(sim.base_url()),
         dev_guild: None,
         log_filter: "error".into(),
+        reminder_grace: haven::scheduler::DEFAULT_GRACE,
     };
     let clock: Arc<dyn Clock> = SystemClock::shared();
     let task = tokio::spawn(haven::app::run(config, clock, async {

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use crate::bot::{self, Data, InFlight, Tracked};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::scheduler::{DEFAULT_GRACE, Scheduler, SchedulerHandle};
+use crate::scheduler::{Scheduler, SchedulerHandle};
 use crate::store::Db;
 
 /// How long shutdown waits for commands still being handled.
@@ -81,7 +81,7 @@ pub async fn run(
         db: db.clone(),
         clock: clock.clone(),
         http: client.http.clone(),
-        grace: DEFAULT_GRACE,
+        grace: config.reminder_grace,
         handle: scheduler,
     };
     let engine = tokio::spawn(engine.run(scheduler_stopped));

@@ -48,6 +48,9 @@ pub struct Config {
     pub dev_guild: Option<GuildId>,
     /// `RUST_LOG`: the tracing filter.
     pub log_filter: String,
+    /// `HAVEN_REMINDER_GRACE`: a reminder missed (downtime) by less than this
+    /// is still sent; an older one is skipped. Default 15 minutes.
+    pub reminder_grace: chrono::Duration,
 }
 
 /// A configuration value that is missing or malformed.
@@ -125,12 +128,27 @@ impl Config {
 
         let log_filter = get("RUST_LOG").unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned());
 
+        let reminder_grace = match get("HAVEN_REMINDER_GRACE") {
+            None => crate::scheduler::DEFAULT_GRACE,
+            Some(raw) => humantime::parse_duration(raw.trim())
+                .ok()
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .filter(|d| *d <= chrono::Duration::days(1))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "HAVEN_REMINDER_GRACE",
+                        "must be a span up to a day, such as 15m or 1h",
+                    )
+                })?,
+        };
+
         Ok(Self {
             token,
             database_url,
             api_base,
             dev_guild,
             log_filter,
+            reminder_grace,
         })
     }
 
@@ -180,6 +198,7 @@ mod tests {
         assert_eq!(config.api_base, None);
         assert_eq!(config.dev_guild, None);
         assert_eq!(config.log_filter, "info");
+        assert_eq!(config.reminder_grace, chrono::Duration::minutes(15));
         assert_eq!(
             config.require_token().unwrap_err().variable,
             "DISCORD_TOKEN"
@@ -194,6 +213,7 @@ mod tests {
             ("DISCORD_API_BASE", "http://127.0.0.1:8080/"),
             ("HAVEN_DEV_GUILD", "1300000000000000001"),
             ("RUST_LOG", "haven=debug"),
+            ("HAVEN_REMINDER_GRACE", "5m"),
         ])
         .unwrap();
         assert_eq!(config.require_token().unwrap().expose(), "abc.def.ghi");
@@ -201,6 +221,7 @@ mod tests {
         assert_eq!(config.api_base.as_deref(), Some("http://127.0.0.1:8080"));
         assert_eq!(config.dev_guild, Some(GuildId(1300000000000000001)));
         assert_eq!(config.log_filter, "haven=debug");
+        assert_eq!(config.reminder_grace, chrono::Duration::minutes(5));
     }
 
     #[test]
@@ -213,6 +234,8 @@ mod tests {
             ("HAVEN_DEV_GUILD", "my-server"),
             ("HAVEN_DEV_GUILD", "0"),
             ("HAVEN_DEV_GUILD", "-5"),
+            ("HAVEN_REMINDER_GRACE", "soon"),
+            ("HAVEN_REMINDER_GRACE", "3d"),
         ] {
             let err = parse(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{value}");

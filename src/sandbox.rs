@@ -94,6 +94,7 @@ pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<(
         api_base: Some(sim.base_url()),
         dev_guild: Some(GuildId(sim.world().guild.id)),
         log_filter: String::new(),
+        reminder_grace: crate::scheduler::DEFAULT_GRACE,
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let bot_clock: Arc<dyn Clock> = clock.clone();

@@ -36,6 +36,7 @@ pub fn config_for(sim: &Sim, db_path: &std::path::Path) -> Config {
         api_base: Some(sim.base_url()),
         dev_guild: None,
         log_filter: "warn".into(),
+        reminder_grace: haven::scheduler::DEFAULT_GRACE,
     }
 }
 
