@@ -481,3 +481,35 @@ async fn forgetting_a_member_removes_their_answers_and_dm_requests() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_sending_but_before_recording_shows_the_reminder_once() {
+    let mut h = Harness::start().await;
+    h.say("admin", "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC reminders:1h,10m channel:#meetings").await;
+    h.advance(Duration::hours(6) + Duration::minutes(1)).await; // 18:01: the 1h reminder went out
+    assert_eq!(reminders(&h).len(), 1);
+    h.stop().await.expect("clean stop");
+
+    // As if the process died after Discord accepted the message but before
+    // the job was marked done: the job is still claimed.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", h.db_path.display()))
+        .await
+        .unwrap();
+    let changed = sqlx::query(
+        "UPDATE jobs SET state = 'claimed' WHERE kind = 'reminder' AND offset_min = 60",
+    )
+    .execute(&pool)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(changed, 1);
+    pool.close().await;
+
+    h.restart_after_stop().await;
+    h.advance(Duration::minutes(1)).await;
+    let posts = h.rest_posts_to("meetings");
+    assert_eq!(posts, 2, "the reminder was sent again after the restart");
+    assert_eq!(reminders(&h).len(), 1, "but Discord's nonce shows it once");
+    h.advance(Duration::hours(1)).await;
+    assert_eq!(reminders(&h).len(), 2, "and the next one still comes");
+}

@@ -358,10 +358,11 @@ async fn edit(
         None => "It has no upcoming times.".to_owned(),
     };
     ctx.send(render::ephemeral(format!(
-        "Updated **{}** (meeting #{}): {}. {next} Reminders follow the new schedule.",
+        "Updated **{}** (meeting #{}): {}. {next} Reminders follow the new schedule.{}",
         meeting.title,
         meeting.id.0,
-        meeting.schedule.describe()
+        meeting.schedule.describe(),
+        dst_note(&meeting, now)
     )))
     .await?;
     Ok(())
@@ -691,27 +692,32 @@ fn created_text(m: &Meeting, now: DateTime<Utc>, zone: Tz, source: ZoneSource) -
         "\nAnnounced in {} with {reminders}.",
         render::channel_mention(m.channel.0)
     ));
-    // Say when daylight saving moves or doubles a time, within the next year.
+    text.push_str(&dst_note(m, now));
+    text
+}
+
+/// Says when daylight saving moves or doubles one of the meeting's times
+/// within the next year; empty when it doesn't.
+fn dst_note(m: &Meeting, now: DateTime<Utc>) -> String {
     let adjusted = m
         .schedule
         .occurrences_after(now, 400)
         .into_iter()
         .find_map(|o| o.adjustment);
     match adjusted {
-        Some(LocalAdjustment::Gap { requested, actual }) => text.push_str(&format!(
+        Some(LocalAdjustment::Gap { requested, actual }) => format!(
             "\nNote: {} doesn't exist on {} in {} (the clocks go forward), so that time the meeting starts at {}.",
             requested.format("%H:%M"),
             requested.format("%A %-d %B %Y"),
             m.schedule.zone.name(),
             actual.format("%H:%M")
-        )),
-        Some(LocalAdjustment::Ambiguous { requested }) => text.push_str(&format!(
+        ),
+        Some(LocalAdjustment::Ambiguous { requested }) => format!(
             "\nNote: {} happens twice on {} in {} (the clocks go back); the meeting uses the first one.",
             requested.format("%H:%M"),
             requested.format("%A %-d %B %Y"),
             m.schedule.zone.name()
-        )),
-        None => {}
+        ),
+        None => String::new(),
     }
-    text
 }

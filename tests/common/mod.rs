@@ -133,6 +133,16 @@ impl Harness {
             .unwrap_or_else(|| panic!("no answer to [{label}]"))
     }
 
+    /// How many successful message posts the bot made to a channel.
+    pub fn rest_posts_to(&self, channel: &str) -> usize {
+        let path = format!("/channels/{}/messages", self.sim.channel_id(channel));
+        self.sim
+            .rest_log()
+            .iter()
+            .filter(|c| c.method == "POST" && c.path == path && c.status == 200)
+            .count()
+    }
+
     /// A second handle on the same database file, for looking inside.
     pub async fn db(&self) -> Db {
         Db::open(&format!("sqlite://{}", self.db_path.display()))
