@@ -1,8 +1,11 @@
 //! Pure logic with no I/O. Nothing here reads the clock: `now` is a parameter.
 
+pub mod anonymity;
 pub mod ics;
 pub mod ids;
 pub mod meeting;
+pub mod mood;
+pub mod periods;
 pub mod privacy;
 pub mod recurrence;
 pub mod reminders;
