@@ -48,11 +48,18 @@ async fn migrates_an_empty_file_and_reopens() {
             "_sqlx_migrations",
             "guild_settings",
             "jobs",
+            "journal_entries",
+            "journal_members",
             "meeting_dms",
             "meeting_skips",
             "meetings",
             "member_prefs",
-            "rsvps"
+            "round_answers",
+            "rounds",
+            "rsvps",
+            "stats_daily",
+            "stats_participants",
+            "stats_rounds"
         ]
     );
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")

@@ -70,6 +70,10 @@ pub enum JobKind {
     Reminder,
     /// An occurrence ended: move the announcement on and plan the next one.
     Rollover,
+    /// A check-in round's time is up.
+    RoundClose,
+    /// Daily housekeeping: journal entries past their retention.
+    Purge,
 }
 
 impl JobKind {
@@ -77,6 +81,8 @@ impl JobKind {
         match self {
             Self::Reminder => "reminder",
             Self::Rollover => "rollover",
+            Self::RoundClose => "round_close",
+            Self::Purge => "purge",
         }
     }
 
@@ -84,6 +90,8 @@ impl JobKind {
         match s {
             "reminder" => Some(Self::Reminder),
             "rollover" => Some(Self::Rollover),
+            "round_close" => Some(Self::RoundClose),
+            "purge" => Some(Self::Purge),
             _ => None,
         }
     }

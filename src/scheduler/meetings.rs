@@ -91,7 +91,8 @@ pub async fn rollover(
     clock: &SharedClock,
     job: &Job,
 ) -> Result<(), String> {
-    let Some(mut meeting) = db.meeting(job.meeting).await.map_err(|e| e.to_string())? else {
+    let Some(id) = job.meeting else { return Ok(()) };
+    let Some(mut meeting) = db.meeting(id).await.map_err(|e| e.to_string())? else {
         return Ok(());
     };
     if meeting.ended {

@@ -121,3 +121,88 @@ mod tests {
         assert_eq!(parse_rsvp_button("haven:rsvp:1:perhaps"), None);
     }
 }
+
+/// The custom id of a round button: 0 = pass, 1..=5 = mood.
+pub fn round_button_id(round: i64, answer: u8) -> String {
+    format!("haven:round:{round}:{answer}")
+}
+
+pub fn parse_round_button(custom_id: &str) -> Option<(i64, u8)> {
+    let rest = custom_id.strip_prefix("haven:round:")?;
+    let (id, answer) = rest.split_once(':')?;
+    let answer: u8 = answer.parse().ok()?;
+    (answer <= 5).then_some(())?;
+    Some((id.parse().ok()?, answer))
+}
+
+/// An open round: the question, how many answered so far (never who), and
+/// the buttons.
+pub fn round_open(
+    round: i64,
+    question: &str,
+    closes: DateTime<Utc>,
+    answered: u64,
+) -> (serenity::CreateEmbed, Vec<serenity::CreateActionRow>) {
+    use crate::domain::mood::Mood;
+    let embed = serenity::CreateEmbed::new()
+        .title("Check-in round")
+        .colour(COLOUR)
+        .description(format!(
+            "**{question}**\n\nPress the button that fits. Only you see your answer, and you can change it until the round closes {}.",
+            relative(closes)
+        ))
+        .field("Answered so far", answered.to_string(), false)
+        .footer(serenity::CreateEmbedFooter::new("Answers are counted, never shown by name."));
+    let moods: Vec<serenity::CreateButton> = Mood::ALL
+        .iter()
+        .map(|m| {
+            serenity::CreateButton::new(round_button_id(round, m.value()))
+                .label(format!("{} {}", m.value(), m.word()))
+                .emoji(serenity::ReactionType::Unicode(m.emoji().to_owned()))
+                .style(serenity::ButtonStyle::Secondary)
+        })
+        .collect();
+    let pass = serenity::CreateButton::new(round_button_id(round, 0))
+        .label("Pass")
+        .style(serenity::ButtonStyle::Secondary);
+    (
+        embed,
+        vec![
+            serenity::CreateActionRow::Buttons(moods),
+            serenity::CreateActionRow::Buttons(vec![pass]),
+        ],
+    )
+}
+
+/// A closed round: the distribution when at least k answered with a mood,
+/// otherwise only how many answered.
+pub fn round_closed(question: &str, tally: &crate::store::Tally, k: u32) -> serenity::CreateEmbed {
+    use crate::domain::anonymity::{Shown, histogram};
+    use crate::domain::mood::Mood;
+    let with_mood = tally.answered - tally.passed;
+    let mut embed = serenity::CreateEmbed::new()
+        .title("Check-in round: closed")
+        .colour(COLOUR)
+        .description(format!(
+            "**{question}**\n\nThank you to everyone who checked in. {} answered.",
+            tally.answered
+        ));
+    let (total, buckets) = histogram(&tally.moods, with_mood, k);
+    if matches!(total, Shown::FewerThanK) {
+        embed = embed.field(
+            "How the group is arriving",
+            format!("Fewer than {k} people shared a mood, so the spread stays private."),
+            false,
+        );
+    } else {
+        let lines: Vec<String> = Mood::ALL
+            .iter()
+            .zip(&buckets)
+            .map(|(m, b)| format!("{} {}: {}", m.emoji(), m.word(), b.render(k)))
+            .collect();
+        embed = embed.field("How the group is arriving", lines.join("\n"), false);
+    }
+    embed.footer(serenity::CreateEmbedFooter::new(
+        "Who answered what was never kept.",
+    ))
+}

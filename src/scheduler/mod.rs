@@ -10,6 +10,7 @@
 
 pub mod meetings;
 pub mod messages;
+pub mod rounds;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -73,6 +74,11 @@ impl Scheduler {
             Ok(n) => tracing::info!(jobs = n, "resuming jobs claimed before a restart"),
             Err(e) => tracing::error!(error = %e, "cannot reset claimed jobs"),
         }
+        // Housekeeping runs daily; make sure the next run is planned.
+        let first_purge = self.clock.now() + Duration::hours(1);
+        if let Err(e) = self.db.ensure_purge_job(first_purge).await {
+            tracing::error!(error = %e, "cannot plan housekeeping");
+        }
         let mut jumps = self.clock.jumps();
         loop {
             if *shutdown.borrow() {
@@ -115,9 +121,15 @@ impl Scheduler {
 
     /// Works a batch: each meeting's jobs in due order, meetings side by side.
     async fn work(&self, jobs: Vec<Job>, now: DateTime<Utc>) {
-        let mut by_meeting: BTreeMap<i64, Vec<Job>> = BTreeMap::new();
+        // Jobs about the same meeting or round run in order; others side by side.
+        let mut by_meeting: BTreeMap<(u8, i64), Vec<Job>> = BTreeMap::new();
         for job in jobs {
-            by_meeting.entry(job.meeting.0).or_default().push(job);
+            let key = match (job.meeting, job.round) {
+                (Some(m), _) => (0, m.0),
+                (None, Some(r)) => (1, r),
+                (None, None) => (2, job.id),
+            };
+            by_meeting.entry(key).or_default().push(job);
         }
         futures::stream::iter(by_meeting.into_values())
             .for_each_concurrent(CONCURRENCY, |jobs| async move {
@@ -133,7 +145,7 @@ impl Scheduler {
             JobKind::Reminder if now - job.due > self.grace => {
                 tracing::warn!(
                     job = job.id,
-                    meeting = job.meeting.0,
+                    meeting = ?job.meeting,
                     late_by_s = (now - job.due).num_seconds(),
                     "reminder missed by more than the grace period; skipped"
                 );
@@ -143,16 +155,23 @@ impl Scheduler {
             JobKind::Rollover => meetings::rollover(&self.db, &self.http, &self.clock, &job)
                 .await
                 .map(|()| false),
+            JobKind::RoundClose => match job.round {
+                Some(round) => rounds::close(&self.db, &self.http, round, now)
+                    .await
+                    .map(|()| false),
+                None => Ok(true),
+            },
+            JobKind::Purge => self.purge(job.due).await.map(|()| false),
         };
         let result = match outcome {
             Ok(skipped) => self.db.finish_job(job.id, skipped).await,
             Err(reason) if job.attempts >= MAX_JOB_ATTEMPTS => {
-                tracing::error!(job = job.id, meeting = job.meeting.0, %reason, "job failed too often; given up");
+                tracing::error!(job = job.id, meeting = ?job.meeting, %reason, "job failed too often; given up");
                 self.db.finish_job(job.id, true).await
             }
             Err(reason) => {
                 let retry = self.clock.now() + Duration::seconds(30 * job.attempts.max(1));
-                tracing::warn!(job = job.id, meeting = job.meeting.0, %reason, "job failed; will retry");
+                tracing::warn!(job = job.id, meeting = ?job.meeting, %reason, "job failed; will retry");
                 self.db.release_job(job.id, retry).await
             }
         };
@@ -161,15 +180,33 @@ impl Scheduler {
         }
     }
 
+    /// Deletes journal entries past their retention and plans tomorrow's run.
+    async fn purge(&self, due: DateTime<Utc>) -> Result<(), String> {
+        let deleted = self
+            .db
+            .purge_journals(self.clock.now())
+            .await
+            .map_err(|e| e.to_string())?;
+        if deleted > 0 {
+            tracing::info!(
+                entries = deleted,
+                "journal entries past their retention deleted"
+            );
+            self.db.checkpoint().await.map_err(|e| e.to_string())?;
+        }
+        self.db
+            .ensure_purge_job(due + Duration::days(1))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// Posts a reminder in the meeting's channel, then by DM to those who
     /// asked. Returns whether it was skipped.
     async fn remind(&self, job: &Job) -> Result<bool, String> {
-        let Some(mut meeting) = self
-            .db
-            .meeting(job.meeting)
-            .await
-            .map_err(|e| e.to_string())?
-        else {
+        let Some(id) = job.meeting else {
+            return Ok(true);
+        };
+        let Some(mut meeting) = self.db.meeting(id).await.map_err(|e| e.to_string())? else {
             return Ok(true);
         };
         if meeting.ended || !meeting.reminders_enabled {

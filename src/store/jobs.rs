@@ -12,7 +12,10 @@ use crate::domain::meeting::{JobKind, MeetingId, PlannedJob};
 pub struct Job {
     pub id: i64,
     pub kind: JobKind,
-    pub meeting: MeetingId,
+    /// The meeting a reminder or roll-over is about.
+    pub meeting: Option<MeetingId>,
+    /// The round a round-close is about.
+    pub round: Option<i64>,
     pub occurrence: DateTime<Utc>,
     pub offset: Duration,
     pub due: DateTime<Utc>,
@@ -23,7 +26,8 @@ pub struct Job {
 struct Row {
     id: i64,
     kind: String,
-    meeting_id: i64,
+    meeting_id: Option<i64>,
+    round_id: Option<i64>,
     occurrence: i64,
     offset_min: i64,
     due_ms: i64,
@@ -35,7 +39,8 @@ impl Row {
         Some(Job {
             id: self.id,
             kind: JobKind::parse(&self.kind)?,
-            meeting: MeetingId(self.meeting_id),
+            meeting: self.meeting_id.map(MeetingId),
+            round: self.round_id,
             occurrence: DateTime::from_timestamp(self.occurrence, 0)?,
             offset: Duration::minutes(self.offset_min),
             due: DateTime::from_timestamp_millis(self.due_ms)?,
@@ -103,7 +108,7 @@ impl Db {
         let rows: Vec<Row> = sqlx::query_as(
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1
              WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= ? ORDER BY due_ms, id LIMIT ?)
-             RETURNING id, kind, meeting_id, occurrence, offset_min, due_ms, attempts",
+             RETURNING id, kind, meeting_id, round_id, occurrence, offset_min, due_ms, attempts",
         )
         .bind(now.timestamp_millis())
         .bind(limit)
@@ -145,6 +150,27 @@ impl Db {
         )
     }
 
+    /// Plans closing a round at `due`.
+    pub async fn add_round_close_job(&self, round: i64, due: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT OR IGNORE INTO jobs (kind, round_id, occurrence, due_ms) VALUES ('round_close', ?1, ?1, ?2)")
+            .bind(round)
+            .bind(due.timestamp_millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Makes sure a housekeeping job is planned for `due` (one per day: the
+    /// day number is its key).
+    pub async fn ensure_purge_job(&self, due: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT OR IGNORE INTO jobs (kind, occurrence, due_ms) VALUES ('purge', ?, ?)")
+            .bind(due.timestamp() / 86_400)
+            .bind(due.timestamp_millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// How many jobs are being worked on right now.
     pub async fn claimed_job_count(&self) -> StoreResult<i64> {
         Ok(
@@ -157,7 +183,7 @@ impl Db {
     /// Pending jobs of a meeting, earliest first (for tests and `/meeting info`).
     pub async fn pending_jobs(&self, meeting: MeetingId) -> StoreResult<Vec<Job>> {
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, kind, meeting_id, occurrence, offset_min, due_ms, attempts FROM jobs
+            "SELECT id, kind, meeting_id, round_id, occurrence, offset_min, due_ms, attempts FROM jobs
              WHERE meeting_id = ? AND state = 'pending' ORDER BY due_ms, id",
         )
         .bind(meeting.0)

@@ -4,13 +4,19 @@
 
 mod guild_settings;
 mod jobs;
+mod journal;
 mod meetings;
 mod member_prefs;
 mod privacy;
+mod rounds;
 mod rsvps;
+mod stats;
 
 pub use jobs::Job;
+pub use journal::{DEFAULT_RETENTION_DAYS, JournalEntry};
 pub use meetings::NewMeeting;
+pub use rounds::{Round, Tally};
+pub use stats::{DayStats, MeetingStats, RoundStats};
 
 use std::str::FromStr;
 use std::time::Duration;
