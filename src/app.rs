@@ -51,6 +51,8 @@ pub async fn run(
                     db: setup_db,
                     clock: setup_clock,
                     scheduler: setup_scheduler,
+                    participation: Default::default(),
+                    tallies: Default::default(),
                 })
             })
         })

@@ -1,14 +1,21 @@
 //! The Discord face of Haven: thin poise handlers (parse, act, render), the
 //! central access check, the one error handler, and button routing.
 
+pub mod charts;
+mod checkin;
 pub mod checks;
 pub mod components;
+mod crisis;
 pub mod error;
 mod help;
+mod journal;
 mod meetings;
+pub mod participation;
 mod privacy;
 pub mod render;
+mod rounds;
 mod settings;
+mod stats;
 mod timezone;
 
 use std::sync::Arc;
@@ -30,6 +37,10 @@ pub struct Data {
     pub clock: SharedClock,
     /// Wakes the scheduler after meetings change.
     pub scheduler: SchedulerHandle,
+    /// Distinct participants per period, counted without keeping who.
+    pub participation: participation::Participation,
+    /// Coalesced edits of rounds' live tallies.
+    pub tallies: rounds::Tallies,
 }
 
 pub type Context<'a> = poise::Context<'a, Data, Error>;
@@ -42,6 +53,11 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
         settings::settings(),
         privacy::privacy(),
         meetings::meeting(),
+        checkin::checkin(),
+        rounds::round(),
+        journal::journal(),
+        stats::stats(),
+        crisis::crisis(),
     ]
 }
 

@@ -61,7 +61,7 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
         CreateReply::default()
             .content(
                 "This deletes everything Haven stores about you, in every server: your time zone, your meeting \
-                 answers and direct-message reminders. It can't be undone. Anonymous statistics never held your name, so they stay.\n\n\
+                 answers, direct-message reminders and your journal. It can't be undone. Anonymous statistics never held your name, so they stay.\n\n\
                  Delete it all?",
             )
             .components(vec![buttons])
@@ -162,6 +162,19 @@ fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
         .field("Time zone", zone, false)
         .field("Meeting answers", rsvps, false)
         .field("Reminders by direct message", dms, false)
+        .field(
+            "Journal",
+            match &data.journal {
+                None => "Not kept.".to_owned(),
+                Some(j) => format!(
+                    "{} {} entries, each kept for {} days (`/journal show`).",
+                    if j.active { "On:" } else { "Stopped:" },
+                    j.entries.len(),
+                    j.retention_days
+                ),
+            },
+            false,
+        )
         .field(
         "Never stored",
         "Anonymous statistics hold counts only: never your name, your id or anything you wrote.",

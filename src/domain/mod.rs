@@ -1,6 +1,7 @@
 //! Pure logic with no I/O. Nothing here reads the clock: `now` is a parameter.
 
 pub mod anonymity;
+pub mod crisis;
 pub mod ics;
 pub mod ids;
 pub mod meeting;

@@ -19,12 +19,32 @@ pub struct MemberData {
     pub rsvps: Vec<StoredRsvp>,
     /// Meetings they get reminders for by direct message.
     pub meeting_dms: Vec<StoredMeetingDm>,
+    /// Their journal, if they keep one.
+    pub journal: Option<StoredJournal>,
+}
+
+/// A member's journal and every entry in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredJournal {
+    pub active: bool,
+    pub retention_days: i64,
+    pub entries: Vec<StoredJournalEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredJournalEntry {
+    pub at: DateTime<Utc>,
+    pub mood: u8,
+    pub note: Option<String>,
 }
 
 impl MemberData {
     /// Whether nothing at all is stored.
     pub fn is_empty(&self) -> bool {
-        self.timezone.is_none() && self.rsvps.is_empty() && self.meeting_dms.is_empty()
+        self.timezone.is_none()
+            && self.rsvps.is_empty()
+            && self.meeting_dms.is_empty()
+            && self.journal.is_none()
     }
 }
 
@@ -103,6 +123,7 @@ mod tests {
                 answer: "going".into(),
             }],
             meeting_dms: Vec::new(),
+            journal: None,
         };
         let json: serde_json::Value =
             serde_json::from_slice(&Export::new(&data, now).to_json()).unwrap();

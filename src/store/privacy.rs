@@ -4,7 +4,9 @@ use chrono::DateTime;
 
 use super::{Db, StoreResult};
 use crate::domain::UserId;
-use crate::domain::privacy::{MemberData, StoredMeetingDm, StoredRsvp};
+use crate::domain::privacy::{
+    MemberData, StoredJournal, StoredJournalEntry, StoredMeetingDm, StoredRsvp,
+};
 
 impl Db {
     /// Everything stored about the member.
@@ -23,7 +25,37 @@ impl Db {
         .bind(user.as_db())
         .fetch_all(&self.pool)
         .await?;
+        let journal = match sqlx::query_as::<_, (bool, i64)>(
+            "SELECT active, retention_days FROM journal_members WHERE user_id = ?",
+        )
+        .bind(user.as_db())
+        .fetch_optional(&self.pool)
+        .await?
+        {
+            None => None,
+            Some((active, retention_days)) => {
+                let entries: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+                    "SELECT created_ms, mood, note FROM journal_entries WHERE user_id = ? ORDER BY created_ms, id",
+                )
+                .bind(user.as_db())
+                .fetch_all(&self.pool)
+                .await?;
+                Some(StoredJournal {
+                    active,
+                    retention_days,
+                    entries: entries
+                        .into_iter()
+                        .map(|(ms, mood, note)| StoredJournalEntry {
+                            at: DateTime::from_timestamp_millis(ms).unwrap_or_default(),
+                            mood: mood.clamp(1, 5) as u8,
+                            note,
+                        })
+                        .collect(),
+                })
+            }
+        };
         Ok(MemberData {
+            journal,
             user_id: user,
             timezone: self.member_stored_zone(user).await?,
             rsvps: rsvps
@@ -58,6 +90,8 @@ impl Db {
             "DELETE FROM member_prefs WHERE user_id = ?",
             "DELETE FROM rsvps WHERE user_id = ?",
             "DELETE FROM meeting_dms WHERE user_id = ?",
+            "DELETE FROM journal_entries WHERE user_id = ?",
+            "DELETE FROM journal_members WHERE user_id = ?",
         ] {
             deleted += sqlx::query(table)
                 .bind(user.as_db())
