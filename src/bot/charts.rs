@@ -100,16 +100,16 @@ fn bars<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(44)
-        .build_cartesian_2d(0f64..slots, 0f64..max)
+        .build_cartesian_2d(-0.5f64..slots - 0.5, 0f64..max)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(labels.len().clamp(1, 13))
         .x_label_formatter(&|x| {
-            let i = x.floor() as usize;
-            if (x - x.floor() - 0.5).abs() < 0.26 {
-                labels.get(i).cloned().unwrap_or_default()
+            let i = x.round();
+            if (x - i).abs() < 0.01 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
             } else {
                 String::new()
             }
@@ -121,7 +121,7 @@ fn bars<DB: DrawingBackend>(
     chart
         .draw_series(bars.iter().map(|(i, v, colour)| {
             let x = *i as f64;
-            Rectangle::new([(x + 0.15, 0.0), (x + 0.85, *v as f64)], colour.filled())
+            Rectangle::new([(x - 0.35, 0.0), (x + 0.35, *v as f64)], colour.filled())
         }))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
