@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use chrono_tz::Tz;
-use common::{Harness, assert_ephemeral};
+use common::{Harness, assert_ephemeral, files_containing};
 use haven::domain::settings::MinGroupSize;
 use haven::domain::{ChannelId, GuildId, RoleId, UserId};
 use haven::sim::world::{FACILITATOR_ROLE, GUILD_ID};
@@ -377,54 +377,6 @@ async fn privacy_show_and_export_list_everything() {
     assert_eq!(json["data"]["user_id"], h.member("alice").id.to_string());
     assert_eq!(json["data"]["timezone"]["zone"], "Europe/Berlin");
     assert_eq!(json["exported_at"], "2027-03-09T12:00:00Z");
-}
-
-/// The ways a member id can sit in an SQLite file: as text, as an 8-byte
-/// big-endian integer column, and as a varint row id.
-fn id_patterns(id: u64) -> Vec<Vec<u8>> {
-    // SQLite's varint: 7 bits a byte, high bit set on all but the last;
-    // a value over 56 bits takes 9 bytes, the ninth carrying 8 bits.
-    let mut varint = Vec::new();
-    if id >> 56 != 0 {
-        let high = id >> 8;
-        for i in (0..8).rev() {
-            varint.push((((high >> (7 * i)) & 0x7f) as u8) | 0x80);
-        }
-        varint.push((id & 0xff) as u8);
-    } else {
-        let mut groups = Vec::new();
-        let mut v = id;
-        while v > 0 {
-            groups.push((v & 0x7f) as u8);
-            v >>= 7;
-        }
-        for (i, g) in groups.iter().rev().enumerate() {
-            varint.push(if i + 1 < groups.len() { g | 0x80 } else { *g });
-        }
-    }
-    vec![
-        id.to_string().into_bytes(),
-        id.to_be_bytes().to_vec(),
-        id.to_le_bytes().to_vec(),
-        varint,
-    ]
-}
-
-fn files_containing(dir: &std::path::Path, id: u64) -> Vec<String> {
-    let mut hits = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let bytes = std::fs::read(&path).unwrap();
-        for pattern in id_patterns(id) {
-            if bytes
-                .windows(pattern.len())
-                .any(|w| w == pattern.as_slice())
-            {
-                hits.push(format!("{} has {:?}", path.display(), pattern));
-            }
-        }
-    }
-    hits
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -201,7 +201,7 @@ async fn reach_out(
         .await?;
     let Some(channel) = settings.log_channel else {
         return Err(Error::member(
-            "This server hasn't set up a place for these requests yet, so I couldn't pass it on. Please message a facilitator              directly; and if you might be in danger, `/crisis` lists people you can talk to right now.",
+            "This server hasn't set up a place for these requests yet, so I couldn't pass it on. Please message a facilitator directly; and if you might be in danger, `/crisis` lists people you can talk to right now.",
         ));
     };
     let name = press
@@ -223,7 +223,7 @@ async fn reach_out(
     update(
         ctx,
         press,
-        "I've let the facilitators know you'd like someone to reach out. They'll contact you privately.          If you might be in danger before then, `/crisis` lists people you can talk to right now.",
+        "I've let the facilitators know you'd like someone to reach out. They'll contact you privately. If you might be in danger before then, `/crisis` lists people you can talk to right now.",
     )
     .await
 }

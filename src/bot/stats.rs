@@ -292,5 +292,5 @@ fn overview_csv(o: &Overview) -> anyhow::Result<Vec<u8>> {
                 .unwrap_or_else(|| format!("fewer than {k}")),
         ])?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -11,7 +11,7 @@ impl Mood {
 
     /// Accepts 1..=5.
     pub fn new(value: i64) -> Option<Self> {
-        (1..=5).contains(&value).then(|| Self(value as u8))
+        (1..=5).contains(&value).then_some(Self(value as u8))
     }
 
     /// Reads a mood as a member might type it: `3`, `okay`, `Low`.

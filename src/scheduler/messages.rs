@@ -105,23 +105,6 @@ pub fn reminder_mentions(m: &Meeting) -> serenity::CreateAllowedMentions {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rsvp_ids_round_trip() {
-        for answer in [RsvpAnswer::Going, RsvpAnswer::Maybe, RsvpAnswer::No] {
-            assert_eq!(
-                parse_rsvp_button(&rsvp_button_id(42, answer)),
-                Some((42, answer))
-            );
-        }
-        assert_eq!(parse_rsvp_button("haven:rsvp:x:going"), None);
-        assert_eq!(parse_rsvp_button("haven:rsvp:1:perhaps"), None);
-    }
-}
-
 /// The custom id of a round button: 0 = pass, 1..=5 = mood.
 pub fn round_button_id(round: i64, answer: u8) -> String {
     format!("haven:round:{round}:{answer}")
@@ -205,4 +188,21 @@ pub fn round_closed(question: &str, tally: &crate::store::Tally, k: u32) -> sere
     embed.footer(serenity::CreateEmbedFooter::new(
         "Who answered what was never kept.",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsvp_ids_round_trip() {
+        for answer in [RsvpAnswer::Going, RsvpAnswer::Maybe, RsvpAnswer::No] {
+            assert_eq!(
+                parse_rsvp_button(&rsvp_button_id(42, answer)),
+                Some((42, answer))
+            );
+        }
+        assert_eq!(parse_rsvp_button("haven:rsvp:x:going"), None);
+        assert_eq!(parse_rsvp_button("haven:rsvp:1:perhaps"), None);
+    }
 }

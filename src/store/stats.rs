@@ -33,6 +33,33 @@ pub struct MeetingStats {
 
 const DAY: &str = "%Y-%m-%d";
 
+#[derive(sqlx::FromRow)]
+struct DayRow {
+    day: String,
+    checkins: i64,
+    mood_1: i64,
+    mood_2: i64,
+    mood_3: i64,
+    mood_4: i64,
+    mood_5: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RoundRow {
+    day: String,
+    answered: i64,
+    passed: i64,
+    mood_1: i64,
+    mood_2: i64,
+    mood_3: i64,
+    mood_4: i64,
+    mood_5: i64,
+}
+
+fn count(n: i64) -> u64 {
+    n.max(0) as u64
+}
+
 impl Db {
     /// Counts one check-in with `mood` on the server's local `day`.
     pub async fn record_checkin(
@@ -93,7 +120,7 @@ impl Db {
         first: NaiveDate,
         last: NaiveDate,
     ) -> StoreResult<Vec<DayStats>> {
-        let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        let rows: Vec<DayRow> = sqlx::query_as(
             "SELECT day, checkins, mood_1, mood_2, mood_3, mood_4, mood_5 FROM stats_daily
              WHERE guild_id = ? AND day BETWEEN ? AND ? ORDER BY day",
         )
@@ -104,11 +131,11 @@ impl Db {
         .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(day, c, m1, m2, m3, m4, m5)| {
+            .filter_map(|r| {
                 Some(DayStats {
-                    day: NaiveDate::parse_from_str(&day, DAY).ok()?,
-                    checkins: c.max(0) as u64,
-                    moods: [m1, m2, m3, m4, m5].map(|m| m.max(0) as u64),
+                    day: NaiveDate::parse_from_str(&r.day, DAY).ok()?,
+                    checkins: count(r.checkins),
+                    moods: [r.mood_1, r.mood_2, r.mood_3, r.mood_4, r.mood_5].map(count),
                 })
             })
             .collect())
@@ -121,7 +148,7 @@ impl Db {
         first: NaiveDate,
         last: NaiveDate,
     ) -> StoreResult<Vec<RoundStats>> {
-        let rows: Vec<(String, i64, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        let rows: Vec<RoundRow> = sqlx::query_as(
             "SELECT day, answered, passed, mood_1, mood_2, mood_3, mood_4, mood_5 FROM stats_rounds
              WHERE guild_id = ? AND day BETWEEN ? AND ? ORDER BY day, round_id",
         )
@@ -132,12 +159,12 @@ impl Db {
         .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(day, a, p, m1, m2, m3, m4, m5)| {
+            .filter_map(|r| {
                 Some(RoundStats {
-                    day: NaiveDate::parse_from_str(&day, DAY).ok()?,
-                    answered: a.max(0) as u64,
-                    passed: p.max(0) as u64,
-                    moods: [m1, m2, m3, m4, m5].map(|m| m.max(0) as u64),
+                    day: NaiveDate::parse_from_str(&r.day, DAY).ok()?,
+                    answered: count(r.answered),
+                    passed: count(r.passed),
+                    moods: [r.mood_1, r.mood_2, r.mood_3, r.mood_4, r.mood_5].map(count),
                 })
             })
             .collect())

@@ -193,3 +193,51 @@ pub fn assert_ephemeral(reply: &SimMessage) {
     );
     assert!(!reply.text().trim().is_empty(), "the reply says something");
 }
+
+/// The ways a member id can sit in an SQLite file: as text, as an 8-byte
+/// big-endian integer column, and as a varint row id.
+pub fn id_patterns(id: u64) -> Vec<Vec<u8>> {
+    // SQLite's varint: 7 bits a byte, high bit set on all but the last;
+    // a value over 56 bits takes 9 bytes, the ninth carrying 8 bits.
+    let mut varint = Vec::new();
+    if id >> 56 != 0 {
+        let high = id >> 8;
+        for i in (0..8).rev() {
+            varint.push((((high >> (7 * i)) & 0x7f) as u8) | 0x80);
+        }
+        varint.push((id & 0xff) as u8);
+    } else {
+        let mut groups = Vec::new();
+        let mut v = id;
+        while v > 0 {
+            groups.push((v & 0x7f) as u8);
+            v >>= 7;
+        }
+        for (i, g) in groups.iter().rev().enumerate() {
+            varint.push(if i + 1 < groups.len() { g | 0x80 } else { *g });
+        }
+    }
+    vec![
+        id.to_string().into_bytes(),
+        id.to_be_bytes().to_vec(),
+        id.to_le_bytes().to_vec(),
+        varint,
+    ]
+}
+
+pub fn files_containing(dir: &std::path::Path, id: u64) -> Vec<String> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for pattern in id_patterns(id) {
+            if bytes
+                .windows(pattern.len())
+                .any(|w| w == pattern.as_slice())
+            {
+                hits.push(format!("{} has {:?}", path.display(), pattern));
+            }
+        }
+    }
+    hits
+}

@@ -1,0 +1,488 @@
+//! End to end: check-ins, rounds, the journal, statistics and crisis lines.
+
+mod common;
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use common::{Harness, assert_ephemeral, files_containing};
+use haven::domain::UserId;
+use haven::sim::SimMessage;
+use serde_json::json;
+
+async fn table_count(h: &Harness, sql: &'static str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", h.db_path.display()))
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    n
+}
+
+const MEMBERS: [&str; 6] = ["alice", "bob", "casey", "dana", "eli", "farah"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_check_in_is_thanked_and_counted_anonymously() {
+    let h = Harness::start().await;
+    let reply = h.say("alice", "/checkin mood:4 note:\"slept well\"").await;
+    assert_ephemeral(&reply);
+    assert!(
+        reply.text().contains("Thank you") && reply.text().contains("4 · good"),
+        "{}",
+        reply.text()
+    );
+    assert!(reply.buttons().is_empty(), "no help button for a good mood");
+    assert!(
+        h.sim.channel_messages(h.general()).is_empty(),
+        "nothing posted"
+    );
+    assert_eq!(
+        table_count(&h, "SELECT SUM(checkins) FROM stats_daily").await,
+        1
+    );
+    assert_eq!(
+        table_count(&h, "SELECT SUM(mood_4) FROM stats_daily").await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_check_in_is_posted_under_the_members_name() {
+    let h = Harness::start().await;
+    h.say(
+        "bob",
+        "/checkin mood:3 note:\"one day at a time\" share:group",
+    )
+    .await;
+    let posts = h.sim.channel_messages(h.general());
+    assert_eq!(posts.len(), 1);
+    assert!(
+        posts[0].content.contains("**bob**")
+            && posts[0].content.contains("3 · okay")
+            && posts[0].content.contains("one day at a time")
+    );
+    assert_eq!(
+        posts[0].allowed_mentions.as_ref().unwrap()["parse"],
+        json!([])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overlong_note_is_refused_and_nothing_is_stored() {
+    let h = Harness::start().await;
+    h.say("alice", "/journal start").await;
+    let token = h.sim.command_raw(
+        &h.member("alice"),
+        h.general(),
+        "checkin",
+        json!([
+            {"name": "mood", "type": 4, "value": 3},
+            {"name": "note", "type": 3, "value": "x".repeat(1001)},
+        ]),
+    );
+    let reply = h.sim.reply(&token).await.unwrap();
+    assert_ephemeral(&reply);
+    assert!(
+        reply.text().contains("1000 characters") && reply.text().contains("1001"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(table_count(&h, "SELECT COUNT(*) FROM stats_daily").await, 0);
+    assert_eq!(
+        table_count(&h, "SELECT COUNT(*) FROM journal_entries").await,
+        0
+    );
+    let token = h.sim.command_raw(
+        &h.member("alice"),
+        h.general(),
+        "checkin",
+        json!([{"name": "mood", "type": 4, "value": 9}]),
+    );
+    assert!(h.sim.reply(&token).await.unwrap().text().contains("from 1"));
+    let reply = h.say("alice", "/checkin mood:3").await;
+    assert!(reply.text().contains("Thank you"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_mood_offers_help_and_only_a_press_tells_the_facilitators() {
+    let h = Harness::start().await;
+    h.say("admin", "/settings log-channel channel:#facilitators")
+        .await;
+    let reply = h
+        .say("alice", "/checkin mood:1 note:\"everything is too much\"")
+        .await;
+    assert!(reply.text().contains("/crisis"), "{}", reply.text());
+    let log = h.sim.channel_id("facilitators");
+    assert!(
+        h.sim.channel_messages(log).is_empty(),
+        "nothing is sent without asking"
+    );
+
+    let done = h
+        .click("alice", &reply, "Ask a facilitator to reach out")
+        .await;
+    assert!(
+        done.text().contains("let the facilitators know"),
+        "{}",
+        done.text()
+    );
+    let notices = h.sim.channel_messages(log);
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].content.contains("alice") && notices[0].content.contains("reach out"));
+    assert!(
+        !notices[0].content.contains("too much") && !notices[0].content.contains("struggling"),
+        "no mood or note: {}",
+        notices[0].content
+    );
+
+    // Someone else cannot press it for her.
+    let reply = h.say("bob", "/checkin mood:2").await;
+    let other = h
+        .click("alice", &reply, "Ask a facilitator to reach out")
+        .await;
+    assert!(other.text().contains("someone else"), "{}", other.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_log_channel_the_member_is_told_kindly() {
+    let h = Harness::start().await;
+    let reply = h.say("alice", "/checkin mood:2").await;
+    let answer = h
+        .click("alice", &reply, "Ask a facilitator to reach out")
+        .await;
+    assert_ephemeral(&answer);
+    assert!(
+        answer.text().contains("message a facilitator directly")
+            && answer.text().contains("/crisis"),
+        "{}",
+        answer.text()
+    );
+}
+
+fn round_message(h: &Harness) -> SimMessage {
+    h.sim
+        .channel_messages(h.general())
+        .into_iter()
+        .rev()
+        .find(|m| m.text().contains("Check-in round"))
+        .expect("a round")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_round_with_six_members_tallies_live_and_closes_with_the_spread() {
+    let h = Harness::start().await;
+    let reply = h.say("alice", "/round start").await;
+    assert!(
+        reply.text().contains("for facilitators"),
+        "{}",
+        reply.text()
+    );
+    let reply = h
+        .say(
+            "admin",
+            "/round start question:\"How are you arriving?\" minutes:10",
+        )
+        .await;
+    assert_ephemeral(&reply);
+    let again = h.say("admin", "/round start").await;
+    assert!(
+        again.text().contains("already has an open round"),
+        "{}",
+        again.text()
+    );
+
+    let round = round_message(&h);
+    assert_eq!(round.buttons().len(), 6);
+    let labels = ["3 okay", "4 good", "4 good", "5 great", "2 low", "Pass"];
+    for (who, label) in MEMBERS.iter().zip(labels) {
+        let answer = h.click(who, &round, label).await;
+        assert_ephemeral(&answer);
+    }
+    // Bob changes his mind.
+    h.click("bob", &round, "3 okay").await;
+
+    // The tally catches up within a second or so, and never names anyone.
+    let mut text = String::new();
+    for _ in 0..40 {
+        text = round_message(&h).text();
+        if text.contains("Answered so far: 6") {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    assert!(text.contains("Answered so far: 6"), "{text}");
+    for who in MEMBERS {
+        assert!(!text.contains(who));
+    }
+
+    h.advance(Duration::minutes(11)).await;
+    let closed = round_message(&h);
+    let text = closed.text();
+    assert!(
+        text.contains("closed") && text.contains("6 answered"),
+        "{text}"
+    );
+    // Five shared a mood (one passed): enough to show the spread, but each
+    // mood had fewer than five, so each says so.
+    assert!(
+        text.contains("okay: fewer than 5") && text.contains("great: fewer than 5"),
+        "{text}"
+    );
+    assert!(text.contains("struggling: 0"), "{text}");
+    assert!(closed.buttons().is_empty());
+    // Nothing of who answered survives the close.
+    assert_eq!(
+        table_count(&h, "SELECT COUNT(*) FROM round_answers").await,
+        0
+    );
+    assert_eq!(
+        table_count(&h, "SELECT COUNT(*) FROM rounds WHERE salt IS NOT NULL").await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_round_shows_only_its_count_and_closes_on_request() {
+    let h = Harness::start().await;
+    h.say("admin", "/round start").await;
+    let round = round_message(&h);
+    for who in ["alice", "bob", "casey"] {
+        h.click(who, &round, "4 good").await;
+    }
+    let reply = h.say("admin", "/round close").await;
+    assert!(reply.text().contains("3 answered"), "{}", reply.text());
+    let text = round_message(&h).text();
+    assert!(
+        text.contains("3 answered") && text.contains("Fewer than 5 people shared a mood"),
+        "{text}"
+    );
+    assert!(!text.contains("good: 3"), "{text}");
+    let reply = h.say("admin", "/round close").await;
+    assert!(reply.text().contains("no open round"), "{}", reply.text());
+    // A press on the closed round gets a kind answer.
+    let token = h
+        .sim
+        .click(&h.member("dana"), &round, &round.buttons()[0].custom_id);
+    assert!(h.sim.reply(&token).await.unwrap().text().contains("closed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journal_keeps_only_what_the_member_chose() {
+    let h = Harness::start().await;
+    h.say("alice", "/checkin mood:3").await;
+    let reply = h.say("alice", "/journal show").await;
+    assert!(
+        reply.text().contains("don't keep a journal"),
+        "{}",
+        reply.text()
+    );
+
+    h.say("alice", "/journal start").await;
+    h.say("alice", "/checkin mood:2 note:\"tired\"").await;
+    h.clock.advance(Duration::days(1));
+    h.say("alice", "/checkin mood:4").await;
+    let reply = h.say("alice", "/journal show").await;
+    assert_ephemeral(&reply);
+    assert!(
+        reply.text().contains("tired") && reply.text().contains("4 · good"),
+        "{}",
+        reply.text()
+    );
+    let png = reply
+        .attachments
+        .iter()
+        .find(|a| a.filename.ends_with(".png"))
+        .expect("a chart");
+    let img = image::load_from_memory(&png.bytes).unwrap();
+    assert_eq!((img.width(), img.height()), (800, 320));
+
+    let ask = h.say("alice", "/journal stop").await;
+    let done = h.click("alice", &ask, "Stop and delete it").await;
+    assert!(
+        done.text().contains("2 entries are deleted"),
+        "{}",
+        done.text()
+    );
+    assert_eq!(
+        table_count(&h, "SELECT COUNT(*) FROM journal_entries").await,
+        0
+    );
+    assert!(
+        h.db()
+            .await
+            .member_data(UserId(h.member("alice").id))
+            .await
+            .unwrap()
+            .journal
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journal_entries_past_their_retention_are_purged() {
+    let h = Harness::start().await;
+    h.say("alice", "/journal start").await;
+    h.say("alice", "/checkin mood:3").await;
+    h.advance(Duration::days(89)).await;
+    h.say("alice", "/checkin mood:4").await;
+    h.advance(Duration::days(2)).await;
+    assert_eq!(
+        table_count(&h, "SELECT COUNT(*) FROM journal_entries").await,
+        1,
+        "the 91-day-old entry is gone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_below_and_above_k() {
+    let h = Harness::start().await;
+    let reply = h.say("alice", "/stats overview period:week").await;
+    assert!(
+        reply.text().contains("for facilitators"),
+        "{}",
+        reply.text()
+    );
+
+    for who in ["alice", "bob", "casey"] {
+        h.say(who, "/checkin mood:3").await;
+    }
+    let reply = h.say("admin", "/stats overview period:week").await;
+    assert_ephemeral(&reply);
+    let text = reply.text();
+    assert!(
+        text.contains("Check-ins: fewer than 5")
+            && text.contains("People who checked in: fewer than 5"),
+        "{text}"
+    );
+
+    for who in ["dana", "eli"] {
+        h.say(who, "/checkin mood:3").await;
+    }
+    for who in ["farah", "alice", "bob", "casey", "farah"] {
+        h.say(who, "/checkin mood:4").await;
+    }
+    h.say("dana", "/checkin mood:5").await;
+    let reply = h.say("admin", "/stats overview period:week").await;
+    let text = reply.text();
+    assert!(
+        text.contains("Check-ins: 11") && text.contains("People who checked in: 6"),
+        "{text}"
+    );
+    // One "great" stays hidden, and so does one more bucket, so that 11 minus
+    // the shown ones cannot reveal it.
+    assert!(text.contains("great: fewer than 5"), "{text}");
+    assert!(
+        text.contains("okay: 5") ^ text.contains("good: 5"),
+        "{text}"
+    );
+    let png = &reply.attachments[0];
+    let img = image::load_from_memory(&png.bytes).unwrap();
+    assert_eq!((img.width(), img.height()), (800, 560));
+
+    let reply = h.say("admin", "/stats export period:week").await;
+    let file = &reply.attachments[0];
+    assert!(file.filename.ends_with(".csv"));
+    let mut csv = csv::Reader::from_reader(file.bytes.as_slice());
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let value = |metric: &str| {
+        rows.iter()
+            .find(|r| &r[0] == metric)
+            .map(|r| r[2].to_owned())
+    };
+    assert_eq!(value("checkins").as_deref(), Some("11"));
+    assert_eq!(value("participants").as_deref(), Some("6"));
+    assert_eq!(value("mood_great").as_deref(), Some("fewer than 5"));
+    assert!(rows.iter().any(|r| &r[0] == "weekly_checkins"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crisis_lines_by_country_with_the_directory_always() {
+    let h = Harness::start().await;
+    let reply = h.say("alice", "/crisis country:GB").await;
+    assert_ephemeral(&reply);
+    let text = reply.text();
+    assert!(
+        text.contains("Samaritans")
+            && text.contains("116 123")
+            && text.contains("findahelpline.com")
+            && text.contains("emergency number"),
+        "{text}"
+    );
+    let reply = h.say("alice", "/crisis").await;
+    assert!(
+        reply.text().contains("findahelpline.com"),
+        "{}",
+        reply.text()
+    );
+    let reply = h.say("alice", "/crisis country:Atlantis").await;
+    assert!(
+        reply.text().contains("Atlantis") && reply.text().contains("findahelpline.com"),
+        "{}",
+        reply.text()
+    );
+    let choices = h.complete("alice", "/crisis country:germ").await;
+    assert_eq!(choices, ["DE"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_tables_hold_no_member_and_forget_leaves_no_trace() {
+    let mut h = Harness::start().await;
+    h.say(
+        "admin",
+        "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC channel:#meetings",
+    )
+    .await;
+    let announcement = h.sim.channel_messages(h.sim.channel_id("meetings"))[0].clone();
+    h.say("admin", "/round start").await;
+    let round = round_message(&h);
+    h.say("alice", "/journal start").await;
+    for (i, who) in MEMBERS.iter().enumerate() {
+        h.say(
+            who,
+            &format!("/checkin mood:{} note:\"secret-note-{who}\"", i % 5 + 1),
+        )
+        .await;
+        h.click(who, &round, "4 good").await;
+        h.click(who, &announcement, "Going").await;
+    }
+    h.say("admin", "/round close").await;
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", h.db_path.display()))
+        .await
+        .unwrap();
+    for table in ["stats_daily", "stats_participants", "stats_rounds"] {
+        let rows: Vec<sqlx::sqlite::SqliteRow> =
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table}")))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert!(!rows.is_empty(), "{table} has data");
+        for row in rows {
+            use sqlx::Row;
+            for i in 0..row.len() {
+                let text: Option<String> = row.try_get::<Option<String>, _>(i).ok().flatten();
+                let int: Option<i64> = row.try_get::<Option<i64>, _>(i).ok().flatten();
+                for who in MEMBERS {
+                    let id = h.member(who).id;
+                    assert_ne!(int, Some(id as i64), "{table} holds {who}'s id");
+                    assert!(
+                        !text.as_deref().unwrap_or_default().contains("secret-note"),
+                        "{table} holds a note"
+                    );
+                }
+            }
+        }
+    }
+    pool.close().await;
+
+    let alice = h.member("alice").id;
+    assert!(
+        !files_containing(h.dir.path(), alice).is_empty(),
+        "alice's RSVP and journal are there"
+    );
+    let ask = h.say("alice", "/privacy forget").await;
+    h.click("alice", &ask, "Delete my data").await;
+    h.stop().await.expect("clean stop");
+    let hits = files_containing(h.dir.path(), alice);
+    assert!(hits.is_empty(), "{hits:?}");
+}
