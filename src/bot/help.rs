@@ -24,6 +24,14 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
             false,
         )
         .field(
+            "Checking in",
+            "`/checkin mood:` — how you're arriving, 1 struggling · 2 low · 3 okay · 4 good · 5 great; \
+             private unless you choose `share:group`\n\
+             `/journal start`, `/journal show`, `/journal stop` — keep your own history, only for you\n\
+             `/crisis` — people you can talk to right now",
+            false,
+        )
+        .field(
             "Meetings",
             "`/meeting list` — upcoming meetings, shown in your own time\n\
              `/meeting info`, `/meeting ics` — details, next times, a calendar file\n\
@@ -43,7 +51,9 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
         )
         .field(
             "For facilitators",
-            "`/settings show` — this server's settings\n\
+            "`/round start`, `/round close` — an anonymous check-in round in this channel\n\
+             `/stats overview`, `/stats export` — anonymous statistics, never about fewer than k people\n\
+             `/settings show` — this server's settings\n\
              `/settings facilitator-role`, `/settings timezone`, `/settings log-channel`, \
              `/settings min-group-size` — change them (needs Manage Server)",
             false,
