@@ -83,6 +83,8 @@ struct State {
     commands_guild: Vec<Value>,
     registered_at: Option<Instant>,
     messages: Vec<SimMessage>,
+    /// Where each message sits in `messages`, by id.
+    message_index: HashMap<u64, usize>,
     interactions: HashMap<String, InteractionLog>,
     interaction_ids: HashMap<u64, String>,
     rest_log: Vec<RestCall>,
@@ -103,7 +105,17 @@ impl State {
     }
 
     fn message_mut(&mut self, id: u64) -> Option<&mut SimMessage> {
-        self.messages.iter_mut().find(|m| m.id == id)
+        let at = *self.message_index.get(&id)?;
+        self.messages.get_mut(at)
+    }
+
+    fn message(&self, id: u64) -> Option<&SimMessage> {
+        self.messages.get(*self.message_index.get(&id)?)
+    }
+
+    fn push_message(&mut self, message: SimMessage) {
+        self.message_index.insert(message.id, self.messages.len());
+        self.messages.push(message);
     }
 
     fn dispatch(&mut self, event: &'static str, payload: Value) {
@@ -447,7 +459,7 @@ impl Sim {
         self.wait(timeout, |s| {
             let log = s.interactions.get(token)?;
             let id = log.original.or_else(|| log.followups.first().copied())?;
-            s.messages.iter().find(|m| m.id == id).cloned()
+            s.message(id).cloned()
         })
         .await
     }
@@ -460,7 +472,7 @@ impl Sim {
         };
         log.followups
             .iter()
-            .filter_map(|id| s.messages.iter().find(|m| m.id == *id).cloned())
+            .filter_map(|id| s.message(*id).cloned())
             .collect()
     }
 

@@ -177,7 +177,7 @@ fn route(inner: &Inner, method: &Method, path: &str, payload: MessagePayload) ->
                 .interactions
                 .get(*token)
                 .and_then(|l| l.original)
-                .and_then(|id| s.messages.iter().find(|m| m.id == id))
+                .and_then(|id| s.message(id))
             {
                 Some(m) => ok(m.to_json(&bot)),
                 None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
@@ -376,7 +376,7 @@ fn callback(inner: &Inner, id: Option<u64>, token: &str, payload: MessagePayload
             4 => {
                 let message = new_message(s, log.channel_id, author, &data, Some(token));
                 log.original = Some(message.id);
-                s.messages.push(message);
+                s.push_message(message);
             }
             5 | 6 => {}
             7 => {
@@ -433,7 +433,7 @@ fn edit_original(inner: &Inner, token: &str, payload: MessagePayload, bot: &Valu
                 if let Some(l) = s.interactions.get_mut(token) {
                     l.original = Some(message.id);
                 }
-                s.messages.push(message);
+                s.push_message(message);
                 ok(json)
             }
             None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
@@ -457,7 +457,7 @@ fn followup(inner: &Inner, token: &str, payload: MessagePayload, bot: &Value) ->
         if let Some(l) = s.interactions.get_mut(token) {
             l.followups.push(message.id);
         }
-        s.messages.push(message);
+        s.push_message(message);
         ok(json)
     })
 }
@@ -519,7 +519,7 @@ fn create_message(
             && let Some(existing) = s
                 .nonces
                 .get(&(channel, nonce.clone()))
-                .and_then(|id| s.messages.iter().find(|m| m.id == *id))
+                .and_then(|id| s.message(*id))
         {
             return ok(existing.to_json(bot));
         }
@@ -528,7 +528,7 @@ fn create_message(
             s.nonces.insert((channel, nonce), message.id);
         }
         let json = message.to_json(bot);
-        s.messages.push(message);
+        s.push_message(message);
         ok(json)
     })
 }
