@@ -195,6 +195,12 @@ impl Sim {
             .route("/ws", axum::routing::get(gateway::upgrade))
             .fallback(rest::handle)
             .with_state(inner.clone());
+        // Small frames go out at once, as Discord's edge sends them: without
+        // TCP_NODELAY, Nagle's algorithm would hold replies back under load.
+        let listener =
+            axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+                let _ = tcp.set_nodelay(true);
+            });
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "fake Discord stopped");
