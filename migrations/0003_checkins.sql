@@ -82,3 +82,12 @@ CREATE INDEX journal_entries_by_age ON journal_entries (created_ms);
 -- Jobs about rounds (closing them) and housekeeping (retention purges).
 ALTER TABLE jobs ADD COLUMN round_id INTEGER REFERENCES rounds (id) ON DELETE CASCADE;
 CREATE UNIQUE INDEX one_purge_per_day ON jobs (occurrence) WHERE kind = 'purge';
+
+-- Facilitators who asked to get members' reach-out requests by direct
+-- message when the server has no log channel. Listed by /privacy show.
+CREATE TABLE facilitator_dm_notices (
+    guild_id INTEGER NOT NULL,
+    user_id  INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, user_id)
+);
+CREATE INDEX facilitator_dm_notices_by_user ON facilitator_dm_notices (user_id);

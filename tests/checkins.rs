@@ -486,3 +486,40 @@ async fn statistics_tables_hold_no_member_and_forget_leaves_no_trace() {
     let hits = files_containing(h.dir.path(), alice);
     assert!(hits.is_empty(), "{hits:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_log_channel_facilitators_who_opted_in_hear_by_dm() {
+    let h = Harness::start().await;
+    h.say("admin", "/settings facilitator-role role:@Facilitator")
+        .await;
+    let reply = h.say("alice", "/settings dm-notices enabled:true").await;
+    assert!(
+        reply.text().contains("for facilitators"),
+        "{}",
+        reply.text()
+    );
+    let reply = h
+        .say("facilitator", "/settings dm-notices enabled:true")
+        .await;
+    assert_ephemeral(&reply);
+
+    let checkin = h.say("bob", "/checkin mood:1 note:\"private words\"").await;
+    let done = h
+        .click("bob", &checkin, "Ask a facilitator to reach out")
+        .await;
+    assert!(
+        done.text().contains("let the facilitators know"),
+        "{}",
+        done.text()
+    );
+    let dms = h.sim.direct_messages(&h.member("facilitator"));
+    assert_eq!(dms.len(), 1);
+    assert!(dms[0].content.contains("bob") && !dms[0].content.contains("private words"));
+    assert!(
+        h.sim.direct_messages(&h.member("admin")).is_empty(),
+        "only those who asked"
+    );
+
+    let shown = h.say("facilitator", "/privacy show").await.text();
+    assert!(shown.contains("On in 1 server"), "{shown}");
+}

@@ -46,6 +46,7 @@ async fn migrates_an_empty_file_and_reopens() {
         tables,
         [
             "_sqlx_migrations",
+            "facilitator_dm_notices",
             "guild_settings",
             "jobs",
             "journal_entries",

@@ -195,15 +195,8 @@ async fn reach_out(
     let Some(guild) = press.guild_id else {
         return Err(Error::member("This works inside a server."));
     };
-    let settings = data
-        .db
-        .guild_settings(crate::domain::GuildId(guild.get()))
-        .await?;
-    let Some(channel) = settings.log_channel else {
-        return Err(Error::member(
-            "This server hasn't set up a place for these requests yet, so I couldn't pass it on. Please message a facilitator directly; and if you might be in danger, `/crisis` lists people you can talk to right now.",
-        ));
-    };
+    let guild_id = crate::domain::GuildId(guild.get());
+    let settings = data.db.guild_settings(guild_id).await?;
     let name = press
         .member
         .as_ref()
@@ -212,14 +205,44 @@ async fn reach_out(
     let notice = format!(
         "**{name}** (<@{user}>) would like a facilitator to reach out to them privately. Please check in with them gently when you can."
     );
-    serenity::ChannelId::new(channel.0)
-        .send_message(
-            ctx,
-            serenity::CreateMessage::new()
-                .content(notice)
-                .allowed_mentions(serenity::CreateAllowedMentions::new()),
-        )
-        .await?;
+    let quiet = || {
+        serenity::CreateMessage::new()
+            .content(notice.clone())
+            .allowed_mentions(serenity::CreateAllowedMentions::new())
+    };
+    let told = match settings.log_channel {
+        Some(channel) => {
+            serenity::ChannelId::new(channel.0)
+                .send_message(ctx, quiet())
+                .await?;
+            true
+        }
+        None => {
+            let mut told = false;
+            for facilitator in data.db.dm_notice_facilitators(guild_id).await? {
+                let sent = async {
+                    let dm = serenity::UserId::new(facilitator.0)
+                        .create_dm_channel(ctx)
+                        .await?;
+                    dm.id.send_message(ctx, quiet()).await
+                }
+                .await;
+                match sent {
+                    Ok(_) => told = true,
+                    Err(e) => {
+                        tracing::info!(error = %e, "a facilitator's direct messages are closed; skipped")
+                    }
+                }
+            }
+            told
+        }
+    };
+    if !told {
+        return Err(Error::member(
+            "This server hasn't set up a place for these requests yet, so I couldn't pass it on. Please message a facilitator \
+             directly; and if you might be in danger, `/crisis` lists people you can talk to right now.",
+        ));
+    }
     update(
         ctx,
         press,

@@ -55,7 +55,8 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
              `/stats overview`, `/stats export` — anonymous statistics, never about fewer than k people\n\
              `/settings show` — this server's settings\n\
              `/settings facilitator-role`, `/settings timezone`, `/settings log-channel`, \
-             `/settings min-group-size` — change them (needs Manage Server)",
+             `/settings min-group-size` — change them (needs Manage Server)\n\
+             `/settings dm-notices` — get members' reach-out requests by DM when there's no log channel",
             false,
         )
         .footer(poise::serenity_prelude::CreateEmbedFooter::new(

@@ -163,6 +163,15 @@ fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
         .field("Meeting answers", rsvps, false)
         .field("Reminders by direct message", dms, false)
         .field(
+            "Reach-out requests by direct message",
+            if data.dm_notice_servers.is_empty() {
+                "Off.".to_owned()
+            } else {
+                format!("On in {} server(s) where you facilitate.", data.dm_notice_servers.len())
+            },
+            false,
+        )
+        .field(
             "Journal",
             match &data.journal {
                 None => "Not kept.".to_owned(),

@@ -18,7 +18,8 @@ use crate::domain::{ChannelId, GuildId, RoleId};
         "facilitator_role",
         "timezone",
         "log_channel",
-        "min_group_size"
+        "min_group_size",
+        "dm_notices"
     ),
     subcommand_required
 )]
@@ -145,6 +146,30 @@ async fn min_group_size(
         "Statistics will now only be shown for groups of at least **{size}** people."
     )))
     .await?;
+    Ok(())
+}
+
+/// Facilitators: get members' reach-out requests by DM when there's no log channel
+#[poise::command(
+    slash_command,
+    guild_only,
+    rename = "dm-notices",
+    custom_data = "Access::Facilitator"
+)]
+async fn dm_notices(
+    ctx: Context<'_>,
+    #[description = "True to get them by direct message, false to stop"] enabled: bool,
+) -> Result<(), Error> {
+    let guild = guild(ctx)?;
+    let user = crate::domain::UserId(ctx.author().id.get());
+    ctx.data().db.set_dm_notices(guild, user, enabled).await?;
+    let text = if enabled {
+        "When a member asks for a facilitator to reach out and this server has no log channel, I'll tell you by direct message. \
+         Please keep your DMs open to this server."
+    } else {
+        "You won't get reach-out requests by direct message any more."
+    };
+    ctx.send(render::ephemeral(text)).await?;
     Ok(())
 }
 

@@ -21,6 +21,9 @@ pub struct MemberData {
     pub meeting_dms: Vec<StoredMeetingDm>,
     /// Their journal, if they keep one.
     pub journal: Option<StoredJournal>,
+    /// Servers where, as a facilitator, they get reach-out requests by DM.
+    #[serde(with = "ids_as_strings")]
+    pub dm_notice_servers: Vec<super::GuildId>,
 }
 
 /// A member's journal and every entry in it.
@@ -45,6 +48,7 @@ impl MemberData {
             && self.rsvps.is_empty()
             && self.meeting_dms.is_empty()
             && self.journal.is_none()
+            && self.dm_notice_servers.is_empty()
     }
 }
 
@@ -94,6 +98,14 @@ impl<'a> Export<'a> {
     }
 }
 
+mod ids_as_strings {
+    use super::super::GuildId;
+
+    pub fn serialize<S: serde::Serializer>(ids: &[GuildId], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(ids.iter().map(|id| id.0.to_string()))
+    }
+}
+
 mod id_as_string {
     use super::UserId;
 
@@ -124,6 +136,7 @@ mod tests {
             }],
             meeting_dms: Vec::new(),
             journal: None,
+            dm_notice_servers: Vec::new(),
         };
         let json: serde_json::Value =
             serde_json::from_slice(&Export::new(&data, now).to_json()).unwrap();

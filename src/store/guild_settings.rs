@@ -111,3 +111,42 @@ impl Db {
         Ok(())
     }
 }
+
+impl Db {
+    /// A facilitator's choice to get reach-out requests by direct message.
+    pub async fn set_dm_notices(
+        &self,
+        guild: GuildId,
+        user: crate::domain::UserId,
+        enabled: bool,
+    ) -> StoreResult<()> {
+        let query = if enabled {
+            "INSERT OR IGNORE INTO facilitator_dm_notices (guild_id, user_id) VALUES (?, ?)"
+        } else {
+            "DELETE FROM facilitator_dm_notices WHERE guild_id = ? AND user_id = ?"
+        };
+        sqlx::query(query)
+            .bind(guild.as_db())
+            .bind(user.as_db())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Facilitators of the server who get reach-out requests by DM.
+    pub async fn dm_notice_facilitators(
+        &self,
+        guild: GuildId,
+    ) -> StoreResult<Vec<crate::domain::UserId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM facilitator_dm_notices WHERE guild_id = ? ORDER BY user_id",
+        )
+        .bind(guild.as_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids
+            .into_iter()
+            .map(crate::domain::UserId::from_db)
+            .collect())
+    }
+}

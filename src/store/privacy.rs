@@ -54,7 +54,17 @@ impl Db {
                 })
             }
         };
+        let dm_notice_servers: Vec<i64> = sqlx::query_scalar(
+            "SELECT guild_id FROM facilitator_dm_notices WHERE user_id = ? ORDER BY guild_id",
+        )
+        .bind(user.as_db())
+        .fetch_all(&self.pool)
+        .await?;
         Ok(MemberData {
+            dm_notice_servers: dm_notice_servers
+                .into_iter()
+                .map(crate::domain::GuildId::from_db)
+                .collect(),
             journal,
             user_id: user,
             timezone: self.member_stored_zone(user).await?,
@@ -92,6 +102,7 @@ impl Db {
             "DELETE FROM meeting_dms WHERE user_id = ?",
             "DELETE FROM journal_entries WHERE user_id = ?",
             "DELETE FROM journal_members WHERE user_id = ?",
+            "DELETE FROM facilitator_dm_notices WHERE user_id = ?",
         ] {
             deleted += sqlx::query(table)
                 .bind(user.as_db())
