@@ -193,6 +193,7 @@ async fn a_round_with_six_members_tallies_live_and_closes_with_the_spread() {
 
     let round = round_message(&h);
     assert_eq!(round.buttons().len(), 6);
+    let pressing = std::time::Instant::now();
     let labels = ["3 okay", "4 good", "4 good", "5 great", "2 low", "Pass"];
     for (who, label) in MEMBERS.iter().zip(labels) {
         let answer = h.click(who, &round, label).await;
@@ -200,6 +201,7 @@ async fn a_round_with_six_members_tallies_live_and_closes_with_the_spread() {
     }
     // Bob changes his mind.
     h.click("bob", &round, "3 okay").await;
+    let pressed_for = pressing.elapsed();
 
     // The tally catches up within a second or so, and never names anyone.
     let mut text = String::new();
@@ -214,6 +216,18 @@ async fn a_round_with_six_members_tallies_live_and_closes_with_the_spread() {
     for who in MEMBERS {
         assert!(!text.contains(who));
     }
+    // Seven presses, but the message was edited at most once a second.
+    let path = format!("/channels/{}/messages/{}", h.general(), round.id);
+    let edits = h
+        .sim
+        .rest_log()
+        .iter()
+        .filter(|c| c.method == "PATCH" && c.path == path)
+        .count();
+    assert!(
+        edits >= 1 && edits as u64 <= pressed_for.as_secs() + 2,
+        "{edits} edits in {pressed_for:?}"
+    );
 
     h.advance(Duration::minutes(11)).await;
     let closed = round_message(&h);
@@ -522,4 +536,21 @@ async fn without_a_log_channel_facilitators_who_opted_in_hear_by_dm() {
 
     let shown = h.say("facilitator", "/privacy show").await.text();
     assert!(shown.contains("On in 1 server"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_shows_a_trend_between_two_periods() {
+    let h = Harness::start().await;
+    for who in MEMBERS {
+        h.say(who, "/checkin mood:2").await;
+    }
+    h.clock.advance(Duration::days(7));
+    for who in MEMBERS {
+        h.say(who, "/checkin mood:4").await;
+    }
+    let text = h.say("admin", "/stats overview period:week").await.text();
+    assert!(
+        text.contains("Trend: Moods were brighter than the week before (2.0 → 4.0)"),
+        "{text}"
+    );
 }
