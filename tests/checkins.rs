@@ -554,3 +554,23 @@ async fn the_overview_shows_a_trend_between_two_periods() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgetting_a_member_removes_their_answer_from_an_open_round() {
+    let h = Harness::start().await;
+    h.say("admin", "/round start").await;
+    let round = round_message(&h);
+    h.click("alice", &round, "2 low").await;
+    h.click("bob", &round, "4 good").await;
+    assert_eq!(
+        table_count(&h, "SELECT COUNT(*) FROM round_answers").await,
+        2
+    );
+    let ask = h.say("alice", "/privacy forget").await;
+    h.click("alice", &ask, "Delete my data").await;
+    assert_eq!(
+        table_count(&h, "SELECT COUNT(*) FROM round_answers").await,
+        1,
+        "only bob's answer is left"
+    );
+}

@@ -187,7 +187,8 @@ async fn list(ctx: Context<'_>) -> Result<(), Error> {
             )
         })
         .collect();
-    let mut embed = render::embed("Upcoming meetings").description(lines.join("\n\n"));
+    let mut embed =
+        render::embed("Upcoming meetings").description(render::description(lines.join("\n\n")));
     if upcoming.len() > 20 {
         embed = embed.footer(serenity::CreateEmbedFooter::new(format!(
             "and {} more",
@@ -257,7 +258,7 @@ async fn info(
             .iter()
             .map(|d| d.format("%a %-d %b %Y").to_string())
             .collect();
-        embed = embed.field("Skipped", skipped.join(", "), false);
+        embed = embed.field("Skipped", render::field(skipped.join(", ")), false);
     }
     ctx.send(render::ephemeral_embed(embed)).await?;
     Ok(())

@@ -160,8 +160,8 @@ fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
     };
     embed
         .field("Time zone", zone, false)
-        .field("Meeting answers", rsvps, false)
-        .field("Reminders by direct message", dms, false)
+        .field("Meeting answers", render::field(rsvps), false)
+        .field("Reminders by direct message", render::field(dms), false)
         .field(
             "Reach-out requests by direct message",
             if data.dm_notice_servers.is_empty() {

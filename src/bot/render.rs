@@ -25,6 +25,21 @@ pub fn embed(title: &str) -> serenity::CreateEmbed {
     serenity::CreateEmbed::new().title(title).colour(COLOUR)
 }
 
+/// Discord's limit for an embed field's value.
+pub const FIELD_MAX: usize = 1024;
+/// Discord's limit for an embed's description.
+pub const DESCRIPTION_MAX: usize = 4096;
+
+/// Text cut to fit an embed field.
+pub fn field(text: impl AsRef<str>) -> String {
+    truncate(text.as_ref(), FIELD_MAX)
+}
+
+/// Text cut to fit an embed description.
+pub fn description(text: impl AsRef<str>) -> String {
+    truncate(text.as_ref(), DESCRIPTION_MAX)
+}
+
 /// Member-typed text made safe to show inside inline code: no backticks, no
 /// line breaks, at most `max` characters.
 pub fn inline_code(text: &str, max: usize) -> String {

@@ -2,6 +2,13 @@
 //! distinct people is shown, and no two shown figures can be subtracted to
 //! reveal one that was hidden.
 
+/// Who answered a round, as the round holds it: a keyed hash of the member
+/// under the round's own salt. Without the salt (deleted when the round
+/// closes) it cannot be traced back to anyone.
+pub fn round_voter(salt: &[u8; 32], user: super::UserId) -> [u8; 32] {
+    *blake3::keyed_hash(salt, &user.0.to_le_bytes()).as_bytes()
+}
+
 /// A figure as shown: its value, or "fewer than k".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shown {

@@ -110,6 +110,23 @@ impl Db {
                 .await?
                 .rows_affected();
         }
+        // Answers in rounds still open are held under each round's salt.
+        let open: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT id, salt FROM rounds WHERE closed = 0 AND salt IS NOT NULL")
+                .fetch_all(&mut *tx)
+                .await?;
+        for (round, salt) in open {
+            if let Ok(salt) = <[u8; 32]>::try_from(salt.as_slice()) {
+                let voter = crate::domain::anonymity::round_voter(&salt, user);
+                deleted +=
+                    sqlx::query("DELETE FROM round_answers WHERE round_id = ? AND voter = ?")
+                        .bind(round)
+                        .bind(voter.as_slice())
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+            }
+        }
         tx.commit().await?;
         self.checkpoint().await?;
         Ok(deleted)
