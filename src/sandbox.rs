@@ -114,6 +114,7 @@ pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<(
         member: sim.member("alice"),
         channel: sim.channel_id("general"),
         seen: 0,
+        revisions: Default::default(),
         interactive,
     };
     session.say(&format!(
@@ -209,6 +210,8 @@ struct Session {
     channel: u64,
     /// How many messages have been shown or skipped so far.
     seen: usize,
+    /// The revision of each public message last shown.
+    revisions: std::collections::HashMap<u64, u32>,
     interactive: bool,
 }
 
@@ -336,10 +339,31 @@ impl Session {
         self.show_new_posts(Some(token));
     }
 
-    /// Prints messages posted since the last look, except the answer to `token`.
+    /// Prints messages posted since the last look, except the answer to
+    /// `token`, and public messages Haven has edited since (tallies,
+    /// announcements, round summaries).
     fn show_new_posts(&mut self, token: Option<&str>) {
         let all = self.sim.all_messages();
+        for m in all.iter().take(self.seen) {
+            let shown = self.revisions.get(&m.id).copied().unwrap_or(0);
+            if m.ephemeral || m.deleted || m.revision <= shown {
+                continue;
+            }
+            self.revisions.insert(m.id, m.revision);
+            let place = match self
+                .sim
+                .world()
+                .channels
+                .iter()
+                .find(|c| c.id == m.channel_id)
+            {
+                Some(c) => format!("Haven updated its message in #{}", c.name),
+                None => "Haven updated its direct message".to_owned(),
+            };
+            self.say(&describe(m, &place, self.sim.world(), self.clock.now()));
+        }
         for m in all.iter().skip(self.seen) {
+            self.revisions.insert(m.id, m.revision);
             if m.ephemeral
                 || m.deleted
                 || (token.is_some() && m.interaction_token.as_deref() == token)

@@ -74,6 +74,8 @@ quit
         "Haven in #general:",
         "[Going] [Maybe] [Can't make it]",
         "**Circle** starts in 10m (Tuesday 9 March 2027 18:00 UTC).",
+        "Haven updated its message in #general:",
+        "This meeting series has ended.",
         "The clock now reads 2027-03-09 19:00:00 UTC.",
         "I don't know that. Type `help`",
         "Discord would not send that: there is no command /nope.",

@@ -35,6 +35,8 @@ pub struct SimMessage {
     pub allowed_mentions: Option<Value>,
     pub nonce: Option<String>,
     pub edited: bool,
+    /// How many times it was edited.
+    pub revision: u32,
     pub deleted: bool,
     /// The interaction this message answers, if any.
     pub interaction_token: Option<String>,

@@ -335,6 +335,7 @@ fn new_message(
         allowed_mentions: None,
         nonce: payload.nonce(),
         edited: false,
+        revision: 0,
         deleted: false,
         interaction_token: token.map(str::to_owned),
         received: Instant::now(),
@@ -391,6 +392,7 @@ fn callback(inner: &Inner, id: Option<u64>, token: &str, payload: MessagePayload
                 if let Some(m) = s.message_mut(source) {
                     data.apply(m, || ids.next().unwrap_or(0));
                     m.edited = true;
+                    m.revision += 1;
                 }
                 log.original = Some(source);
             }
@@ -472,6 +474,7 @@ fn edit_message(s: &mut State, id: Option<u64>, payload: &MessagePayload, bot: &
         Some(m) => {
             payload.apply(m, || ids.next().unwrap_or(0));
             m.edited = true;
+            m.revision += 1;
             ok(m.to_json(bot))
         }
         None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
