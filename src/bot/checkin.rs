@@ -4,9 +4,9 @@ use poise::serenity_prelude as serenity;
 
 use super::components::Action;
 use super::{Context, Error, render};
+use crate::domain::UserId;
 use crate::domain::mood::Mood;
 use crate::domain::periods::local_day;
-use crate::domain::{GuildId, UserId};
 
 pub const MAX_NOTE: usize = 1000;
 
@@ -46,7 +46,7 @@ pub async fn checkin(
     }
     let data = ctx.data();
     let now = data.clock.now();
-    let guild = GuildId(ctx.guild_id().map(|g| g.get()).unwrap_or_default());
+    let guild = super::server(ctx)?;
     let user = UserId(ctx.author().id.get());
     let tz = data
         .db

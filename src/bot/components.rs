@@ -252,7 +252,7 @@ async fn reach_out(
 }
 
 /// Replaces the message the button was on with `text`, without buttons.
-async fn update(
+pub(crate) async fn update(
     ctx: &serenity::Context,
     press: &serenity::ComponentInteraction,
     text: &str,

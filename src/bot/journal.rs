@@ -27,7 +27,7 @@ async fn start(ctx: Context<'_>) -> Result<(), Error> {
     let started = ctx
         .data()
         .db
-        .journal_start(user(ctx), ctx.data().clock.now())
+        .journal_start(super::author(ctx), ctx.data().clock.now())
         .await?;
     let text = if started {
         format!(
@@ -44,7 +44,7 @@ async fn start(ctx: Context<'_>) -> Result<(), Error> {
 /// Stop keeping your check-ins (you choose whether to delete what's kept)
 #[poise::command(slash_command)]
 async fn stop(ctx: Context<'_>) -> Result<(), Error> {
-    let user = user(ctx).0;
+    let user = super::author(ctx).0;
     if ctx
         .data()
         .db
@@ -80,7 +80,7 @@ async fn stop(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let db = &ctx.data().db;
-    let user = user(ctx);
+    let user = super::author(ctx);
     if db.journal_retention(user).await?.is_none() {
         ctx.send(render::ephemeral(
             "You don't keep a journal. `/journal start` begins one; only you will see it.",
@@ -127,8 +127,4 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
     )
     .await?;
     Ok(())
-}
-
-fn user(ctx: Context<'_>) -> UserId {
-    UserId(ctx.author().id.get())
 }

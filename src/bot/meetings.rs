@@ -107,7 +107,7 @@ async fn create(
     reminders: Option<String>,
     #[description = "A role to mention in reminders"] mention: Option<serenity::Role>,
 ) -> Result<(), Error> {
-    let guild = guild(ctx)?;
+    let guild = super::server(ctx)?;
     let data = ctx.data();
     let now = data.clock.now();
     let title = check_title(&title)?;
@@ -160,7 +160,7 @@ async fn list(ctx: Context<'_>) -> Result<(), Error> {
     let mut upcoming: Vec<(DateTime<Utc>, Meeting)> = ctx
         .data()
         .db
-        .guild_meetings(guild(ctx)?)
+        .guild_meetings(super::server(ctx)?)
         .await?
         .into_iter()
         .filter_map(|m| m.current_occurrence(now).map(|o| (o.start, m)))
@@ -553,19 +553,13 @@ pub async fn on_rsvp_button(
 }
 
 async fn find(ctx: Context<'_>, id: i64) -> Result<Meeting, Error> {
-    let guild = guild(ctx)?;
+    let guild = super::server(ctx)?;
     match ctx.data().db.meeting(MeetingId(id)).await? {
         Some(m) if m.guild == guild => Ok(m),
         _ => Err(Error::member(format!(
             "There's no meeting #{id} in this server. `/meeting list` shows the upcoming ones."
         ))),
     }
-}
-
-fn guild(ctx: Context<'_>) -> Result<GuildId, Error> {
-    ctx.guild_id()
-        .map(|g| GuildId(g.get()))
-        .ok_or_else(|| Error::member("Meetings belong to a server; please use this inside one."))
 }
 
 fn check_title(title: &str) -> Result<String, Error> {

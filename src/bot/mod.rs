@@ -45,6 +45,18 @@ pub struct Data {
 
 pub type Context<'a> = poise::Context<'a, Data, Error>;
 
+/// The member who used the command.
+pub fn author(ctx: Context<'_>) -> crate::domain::UserId {
+    crate::domain::UserId(ctx.author().id.get())
+}
+
+/// The server the command was used in, or the kind answer for a DM.
+pub fn server(ctx: Context<'_>) -> Result<crate::domain::GuildId, Error> {
+    ctx.guild_id()
+        .map(|g| crate::domain::GuildId(g.get()))
+        .ok_or_else(|| Error::member("This command works inside a server, not in direct messages."))
+}
+
 /// Every command, in the order `/help` lists them.
 pub fn commands() -> Vec<poise::Command<Data, Error>> {
     vec![

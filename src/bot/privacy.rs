@@ -23,7 +23,7 @@ pub async fn privacy(_ctx: Context<'_>) -> Result<(), Error> {
 /// See everything Haven stores about you
 #[poise::command(slash_command)]
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
-    let data = ctx.data().db.member_data(user(ctx)).await?;
+    let data = ctx.data().db.member_data(super::author(ctx)).await?;
     ctx.send(render::ephemeral_embed(data_embed(&data))).await?;
     Ok(())
 }
@@ -31,7 +31,7 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
 /// Get a copy of your data as a file
 #[poise::command(slash_command)]
 async fn export(ctx: Context<'_>) -> Result<(), Error> {
-    let data = ctx.data().db.member_data(user(ctx)).await?;
+    let data = ctx.data().db.member_data(super::author(ctx)).await?;
     let file = Export::new(&data, ctx.data().clock.now()).to_json();
     ctx.send(
         render::ephemeral("Here is everything Haven stores about you. Only you can see this.")
@@ -81,11 +81,11 @@ pub async fn confirm_forget(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     if !confirmation_valid(issued, now) {
-        return update(ctx, press, "That confirmation has expired, so nothing was deleted. Run `/privacy forget` again if you still want to.").await;
+        return super::components::update(ctx, press, "That confirmation has expired, so nothing was deleted. Run `/privacy forget` again if you still want to.").await;
     }
     let deleted = data.db.forget_member(UserId(user)).await?;
     tracing::info!(records = deleted, "a member's data was forgotten");
-    update(
+    super::components::update(
         ctx,
         press,
         "Done. Everything Haven stored about you has been deleted, and nothing of it is left in Haven's files.",
@@ -98,27 +98,12 @@ pub async fn cancel_forget(
     ctx: &serenity::Context,
     press: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
-    update(
+    super::components::update(
         ctx,
         press,
         "Nothing was deleted. Your data stays as it was.",
     )
     .await
-}
-
-/// Replaces the confirmation message with `text` and removes its buttons.
-async fn update(
-    ctx: &serenity::Context,
-    press: &serenity::ComponentInteraction,
-    text: &str,
-) -> Result<(), Error> {
-    let response = serenity::CreateInteractionResponse::UpdateMessage(
-        serenity::CreateInteractionResponseMessage::new()
-            .content(text)
-            .components(Vec::new()),
-    );
-    press.create_response(ctx, response).await?;
-    Ok(())
 }
 
 fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
@@ -189,8 +174,4 @@ fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
         "Anonymous statistics hold counts only: never your name, your id or anything you wrote.",
         false,
     )
-}
-
-fn user(ctx: Context<'_>) -> UserId {
-    UserId(ctx.author().id.get())
 }

@@ -11,7 +11,7 @@ use rand::RngCore;
 use super::{Context, Data, Error, render};
 use crate::domain::mood::Mood;
 use crate::domain::settings::Access;
-use crate::domain::{ChannelId, GuildId, UserId};
+use crate::domain::{ChannelId, UserId};
 use crate::scheduler::{messages, rounds as work};
 use crate::store::Db;
 
@@ -62,7 +62,7 @@ async fn start(
             "A round lasts from 1 to {MAX_MINUTES} minutes; {minutes} is outside that."
         )));
     }
-    let guild = GuildId(ctx.guild_id().map(|g| g.get()).unwrap_or_default());
+    let guild = super::server(ctx)?;
     let channel = ChannelId(ctx.channel_id().get());
     let closes = now + Duration::minutes(minutes);
     let mut salt = [0u8; 32];

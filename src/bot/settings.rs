@@ -7,7 +7,7 @@ use super::timezone::{autocomplete_zone, unknown_zone};
 use super::{Context, Error, render};
 use crate::domain::settings::{Access, GuildSettings, MinGroupSize};
 use crate::domain::zones;
-use crate::domain::{ChannelId, GuildId, RoleId};
+use crate::domain::{ChannelId, RoleId};
 
 /// This server's Haven settings
 #[poise::command(
@@ -30,7 +30,7 @@ pub async fn settings(_ctx: Context<'_>) -> Result<(), Error> {
 /// See this server's settings
 #[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
-    let settings = ctx.data().db.guild_settings(guild(ctx)?).await?;
+    let settings = ctx.data().db.guild_settings(super::server(ctx)?).await?;
     ctx.send(render::ephemeral_embed(settings_embed(&settings)))
         .await?;
     Ok(())
@@ -51,7 +51,7 @@ async fn facilitator_role(
     let now = ctx.data().clock.now();
     ctx.data()
         .db
-        .set_facilitator_role(guild(ctx)?, RoleId(role.id.get()), now)
+        .set_facilitator_role(super::server(ctx)?, RoleId(role.id.get()), now)
         .await?;
     ctx.send(render::ephemeral(format!(
         "Members with {} are now facilitators (as is anyone with Manage Server).",
@@ -74,7 +74,7 @@ async fn timezone(
     let now = ctx.data().clock.now();
     ctx.data()
         .db
-        .set_guild_timezone(guild(ctx)?, tz, now)
+        .set_guild_timezone(super::server(ctx)?, tz, now)
         .await?;
     ctx.send(render::ephemeral(format!(
         "This server's time zone is now **{}** (it's {} there now). Members who set their own with `/timezone set` keep theirs.",
@@ -107,7 +107,7 @@ async fn log_channel(
     let now = ctx.data().clock.now();
     ctx.data()
         .db
-        .set_log_channel(guild(ctx)?, ChannelId(channel.id.get()), now)
+        .set_log_channel(super::server(ctx)?, ChannelId(channel.id.get()), now)
         .await?;
     ctx.send(render::ephemeral(format!(
         "Facilitator notices will go to {}. Make sure only facilitators can read it.",
@@ -140,7 +140,7 @@ async fn min_group_size(
     let now = ctx.data().clock.now();
     ctx.data()
         .db
-        .set_min_group_size(guild(ctx)?, size, now)
+        .set_min_group_size(super::server(ctx)?, size, now)
         .await?;
     ctx.send(render::ephemeral(format!(
         "Statistics will now only be shown for groups of at least **{size}** people."
@@ -160,7 +160,7 @@ async fn dm_notices(
     ctx: Context<'_>,
     #[description = "True to get them by direct message, false to stop"] enabled: bool,
 ) -> Result<(), Error> {
-    let guild = guild(ctx)?;
+    let guild = super::server(ctx)?;
     let user = crate::domain::UserId(ctx.author().id.get());
     ctx.data().db.set_dm_notices(guild, user, enabled).await?;
     let text = if enabled {
@@ -171,12 +171,6 @@ async fn dm_notices(
     };
     ctx.send(render::ephemeral(text)).await?;
     Ok(())
-}
-
-fn guild(ctx: Context<'_>) -> Result<GuildId, Error> {
-    ctx.guild_id()
-        .map(|g| GuildId(g.get()))
-        .ok_or_else(|| Error::member("This command works inside a server, not in direct messages."))
 }
 
 fn settings_embed(s: &GuildSettings) -> serenity::CreateEmbed {

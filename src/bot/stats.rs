@@ -101,7 +101,7 @@ async fn export(
 
 async fn compute(ctx: Context<'_>, kind: PeriodKind) -> Result<Overview, Error> {
     let db = &ctx.data().db;
-    let guild = GuildId(ctx.guild_id().map(|g| g.get()).unwrap_or_default());
+    let guild = super::server(ctx)?;
     let settings = db.guild_settings(guild).await?;
     let tz = settings.timezone.unwrap_or(Tz::UTC);
     let k = settings.min_group_size.get();

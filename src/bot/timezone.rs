@@ -3,8 +3,8 @@
 use poise::serenity_prelude as serenity;
 
 use super::{Context, Error, render};
+use crate::domain::GuildId;
 use crate::domain::zones::{self, UnknownZone};
-use crate::domain::{GuildId, UserId};
 
 /// Your time zone, used to read and show times for you
 #[poise::command(
@@ -29,7 +29,7 @@ async fn set(
     let now = ctx.data().clock.now();
     ctx.data()
         .db
-        .set_member_timezone(user(ctx), tz, now)
+        .set_member_timezone(super::author(ctx), tz, now)
         .await?;
     ctx.send(render::ephemeral(format!(
         "Your time zone is now **{}**. It's {} there now.",
@@ -44,7 +44,7 @@ async fn set(
 #[poise::command(slash_command)]
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let now = ctx.data().clock.now();
-    let text = match ctx.data().db.member_timezone(user(ctx)).await? {
+    let text = match ctx.data().db.member_timezone(super::author(ctx)).await? {
         Some(tz) => format!(
             "Your time zone is **{}**. It's {} there now.",
             tz.name(),
@@ -78,7 +78,12 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
 /// Forget your time zone
 #[poise::command(slash_command)]
 async fn clear(ctx: Context<'_>) -> Result<(), Error> {
-    let text = if ctx.data().db.clear_member_timezone(user(ctx)).await? {
+    let text = if ctx
+        .data()
+        .db
+        .clear_member_timezone(super::author(ctx))
+        .await?
+    {
         "Done. I've forgotten your time zone."
     } else {
         "You had no time zone set, so there was nothing to clear."
@@ -126,10 +131,6 @@ fn or_list(items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
-}
-
-fn user(ctx: Context<'_>) -> UserId {
-    UserId(ctx.author().id.get())
 }
 
 #[cfg(test)]
