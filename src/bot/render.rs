@@ -8,8 +8,8 @@ use poise::serenity_prelude as serenity;
 
 use crate::domain::text::truncate;
 
-/// Haven's soft teal.
-pub const COLOUR: u32 = 0x5BA8A0;
+/// Haven's soft teal, shared with what the scheduler posts.
+pub use crate::scheduler::messages::COLOUR;
 
 /// A reply only the member who asked can see.
 pub fn ephemeral(text: impl Into<String>) -> CreateReply {
@@ -50,16 +50,6 @@ pub fn inline_code(text: &str, max: usize) -> String {
     truncate(&cleaned, max)
 }
 
-/// `<t:UNIX:F>`: a full date and time each reader sees in their own zone.
-pub fn timestamp_full(at: DateTime<Utc>) -> String {
-    format!("<t:{}:F>", at.timestamp())
-}
-
-/// `<t:UNIX:R>`: "in 2 hours", "3 days ago".
-pub fn timestamp_relative(at: DateTime<Utc>) -> String {
-    format!("<t:{}:R>", at.timestamp())
-}
-
 /// `<t:UNIX:D>`: a date.
 pub fn timestamp_date(at: DateTime<Utc>) -> String {
     format!("<t:{}:D>", at.timestamp())
@@ -94,7 +84,7 @@ mod tests {
     #[test]
     fn timestamps_and_local_clock() {
         let at = Utc.with_ymd_and_hms(2027, 3, 9, 13, 5, 0).unwrap();
-        assert_eq!(timestamp_full(at), format!("<t:{}:F>", at.timestamp()));
+        assert_eq!(timestamp_date(at), format!("<t:{}:D>", at.timestamp()));
         assert_eq!(
             local_clock(Tz::Europe__Berlin, at),
             "14:05 on Tuesday 9 March"

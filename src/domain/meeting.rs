@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::jobs::JobKind;
 use super::recurrence::{Occurrence, Schedule};
 use super::reminders::Offsets;
 use super::{ChannelId, GuildId, RoleId};
@@ -60,40 +61,6 @@ impl Meeting {
             due: o.start + self.duration,
         });
         jobs
-    }
-}
-
-/// What a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    /// Post a reminder for an occurrence.
-    Reminder,
-    /// An occurrence ended: move the announcement on and plan the next one.
-    Rollover,
-    /// A check-in round's time is up.
-    RoundClose,
-    /// Daily housekeeping: journal entries past their retention.
-    Purge,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reminder => "reminder",
-            Self::Rollover => "rollover",
-            Self::RoundClose => "round_close",
-            Self::Purge => "purge",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "reminder" => Some(Self::Reminder),
-            "rollover" => Some(Self::Rollover),
-            "round_close" => Some(Self::RoundClose),
-            "purge" => Some(Self::Purge),
-            _ => None,
-        }
     }
 }
 

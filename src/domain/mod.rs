@@ -4,6 +4,7 @@ pub mod anonymity;
 pub mod crisis;
 pub mod ics;
 pub mod ids;
+pub mod jobs;
 pub mod meeting;
 pub mod mood;
 pub mod periods;

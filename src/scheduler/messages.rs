@@ -8,6 +8,7 @@ use crate::domain::meeting::{Meeting, RsvpAnswer, RsvpCounts};
 use crate::domain::recurrence::Occurrence;
 use crate::domain::reminders::span_words;
 
+/// Haven's soft teal.
 pub const COLOUR: u32 = 0x5BA8A0;
 
 /// The custom id of an RSVP button.
@@ -22,10 +23,12 @@ pub fn parse_rsvp_button(custom_id: &str) -> Option<(i64, RsvpAnswer)> {
     Some((id.parse().ok()?, RsvpAnswer::parse(answer)?))
 }
 
+/// `<t:UNIX:F>`: a full date and time each reader sees in their own zone.
 pub fn full(at: DateTime<Utc>) -> String {
     format!("<t:{}:F>", at.timestamp())
 }
 
+/// `<t:UNIX:R>`: "in 2 hours", "3 days ago".
 pub fn relative(at: DateTime<Utc>) -> String {
     format!("<t:{}:R>", at.timestamp())
 }

@@ -22,7 +22,7 @@ use poise::serenity_prelude as serenity;
 use tokio::sync::{Notify, watch};
 
 use crate::clock::SharedClock;
-use crate::domain::meeting::JobKind;
+use crate::domain::jobs::JobKind;
 use crate::store::{Db, Job};
 
 /// A reminder missed by less than this (downtime) is still sent.

@@ -104,6 +104,14 @@ impl State {
         1_700_000_000_000_000_000 + self.next_id
     }
 
+    /// Fresh ids for `n` uploaded files.
+    fn upload_ids(&mut self, n: usize) -> std::vec::IntoIter<u64> {
+        (0..n)
+            .map(|_| self.next_id())
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
     fn message_mut(&mut self, id: u64) -> Option<&mut SimMessage> {
         let at = *self.message_index.get(&id)?;
         self.messages.get_mut(at)

@@ -340,11 +340,7 @@ fn new_message(
         interaction_token: token.map(str::to_owned),
         received: Instant::now(),
     };
-    let mut ids = Vec::new();
-    for _ in &payload.uploads {
-        ids.push(s.next_id());
-    }
-    let mut ids = ids.into_iter();
+    let mut ids = s.upload_ids(payload.uploads.len());
     payload.apply(&mut message, || ids.next().unwrap_or(0));
     message
 }
@@ -384,11 +380,7 @@ fn callback(inner: &Inner, id: Option<u64>, token: &str, payload: MessagePayload
                 let Some(source) = log.source_message else {
                     return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
                 };
-                let mut ids = Vec::new();
-                for _ in &data.uploads {
-                    ids.push(s.next_id());
-                }
-                let mut ids = ids.into_iter();
+                let mut ids = s.upload_ids(data.uploads.len());
                 if let Some(m) = s.message_mut(source) {
                     data.apply(m, || ids.next().unwrap_or(0));
                     m.edited = true;
@@ -465,11 +457,7 @@ fn followup(inner: &Inner, token: &str, payload: MessagePayload, bot: &Value) ->
 }
 
 fn edit_message(s: &mut State, id: Option<u64>, payload: &MessagePayload, bot: &Value) -> Response {
-    let mut ids = Vec::new();
-    for _ in &payload.uploads {
-        ids.push(s.next_id());
-    }
-    let mut ids = ids.into_iter();
+    let mut ids = s.upload_ids(payload.uploads.len());
     match id.and_then(|id| s.message_mut(id)).filter(|m| !m.deleted) {
         Some(m) => {
             payload.apply(m, || ids.next().unwrap_or(0));

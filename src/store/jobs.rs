@@ -6,7 +6,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Db, StoreResult};
-use crate::domain::meeting::{JobKind, MeetingId, PlannedJob};
+use crate::domain::jobs::JobKind;
+use crate::domain::meeting::{MeetingId, PlannedJob};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
@@ -49,6 +50,25 @@ impl Row {
     }
 }
 
+/// Plans `jobs` for a meeting; a job that exists in any state is kept as it is.
+async fn insert_jobs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    meeting: MeetingId,
+    jobs: &[PlannedJob],
+) -> StoreResult<()> {
+    for job in jobs {
+        sqlx::query("INSERT OR IGNORE INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms) VALUES (?, ?, ?, ?, ?)")
+            .bind(job.kind.as_str())
+            .bind(meeting.0)
+            .bind(job.occurrence.timestamp())
+            .bind(job.offset.num_minutes())
+            .bind(job.due.timestamp_millis())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Db {
     /// Replaces the meeting's pending jobs with `jobs` (after a create, an
     /// edit or a cancel). Jobs already done stay done: a job that exists in
@@ -59,18 +79,7 @@ impl Db {
             .bind(meeting.0)
             .execute(&mut *tx)
             .await?;
-        for job in jobs {
-            sqlx::query(
-                "INSERT OR IGNORE INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(job.kind.as_str())
-            .bind(meeting.0)
-            .bind(job.occurrence.timestamp())
-            .bind(job.offset.num_minutes())
-            .bind(job.due.timestamp_millis())
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_jobs(&mut tx, meeting, jobs).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -78,18 +87,7 @@ impl Db {
     /// Adds jobs without touching existing ones.
     pub async fn add_jobs(&self, meeting: MeetingId, jobs: &[PlannedJob]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        for job in jobs {
-            sqlx::query(
-                "INSERT OR IGNORE INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(job.kind.as_str())
-            .bind(meeting.0)
-            .bind(job.occurrence.timestamp())
-            .bind(job.offset.num_minutes())
-            .bind(job.due.timestamp_millis())
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_jobs(&mut tx, meeting, jobs).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -25,6 +25,23 @@ pub struct Tally {
     pub moods: [u64; 5],
 }
 
+impl Tally {
+    /// From (answer, how many) pairs: 0 = pass, 1..=5 = mood.
+    fn from_counts(rows: Vec<(i64, i64)>) -> Self {
+        let mut tally = Tally::default();
+        for (answer, n) in rows {
+            let n = n.max(0) as u64;
+            tally.answered += n;
+            match answer {
+                0 => tally.passed += n,
+                1..=5 => tally.moods[(answer - 1) as usize] += n,
+                _ => {}
+            }
+        }
+        tally
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -134,17 +151,7 @@ impl Db {
         .bind(round)
         .fetch_all(&self.pool)
         .await?;
-        let mut tally = Tally::default();
-        for (answer, n) in rows {
-            let n = n.max(0) as u64;
-            tally.answered += n;
-            match answer {
-                0 => tally.passed += n,
-                1..=5 => tally.moods[(answer - 1) as usize] += n,
-                _ => {}
-            }
-        }
-        Ok(tally)
+        Ok(Tally::from_counts(rows))
     }
 
     /// Closes a round: its answers become counts in the statistics, and the
@@ -165,16 +172,7 @@ impl Db {
         .bind(round)
         .fetch_all(&mut *tx)
         .await?;
-        let mut tally = Tally::default();
-        for (answer, n) in rows {
-            let n = n.max(0) as u64;
-            tally.answered += n;
-            match answer {
-                0 => tally.passed += n,
-                1..=5 => tally.moods[(answer - 1) as usize] += n,
-                _ => {}
-            }
-        }
+        let tally = Tally::from_counts(rows);
         sqlx::query(
             "INSERT INTO stats_rounds (round_id, guild_id, day, answered, passed, mood_1, mood_2, mood_3, mood_4, mood_5)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -68,23 +68,19 @@ impl Db {
         day: NaiveDate,
         mood: Mood,
     ) -> StoreResult<()> {
-        // The column name comes from a closed set of five, never from input.
-        let query = match mood.value() {
-            1 => "INSERT INTO stats_daily (guild_id, day, checkins, mood_1) VALUES (?, ?, 1, 1)
-                  ON CONFLICT (guild_id, day) DO UPDATE SET checkins = checkins + 1, mood_1 = mood_1 + 1",
-            2 => "INSERT INTO stats_daily (guild_id, day, checkins, mood_2) VALUES (?, ?, 1, 1)
-                  ON CONFLICT (guild_id, day) DO UPDATE SET checkins = checkins + 1, mood_2 = mood_2 + 1",
-            3 => "INSERT INTO stats_daily (guild_id, day, checkins, mood_3) VALUES (?, ?, 1, 1)
-                  ON CONFLICT (guild_id, day) DO UPDATE SET checkins = checkins + 1, mood_3 = mood_3 + 1",
-            4 => "INSERT INTO stats_daily (guild_id, day, checkins, mood_4) VALUES (?, ?, 1, 1)
-                  ON CONFLICT (guild_id, day) DO UPDATE SET checkins = checkins + 1, mood_4 = mood_4 + 1",
-            _ => "INSERT INTO stats_daily (guild_id, day, checkins, mood_5) VALUES (?, ?, 1, 1)
-                  ON CONFLICT (guild_id, day) DO UPDATE SET checkins = checkins + 1, mood_5 = mood_5 + 1",
-        };
-        sqlx::query(query)
-            .bind(guild.as_db())
-            .bind(day.format(DAY).to_string())
-            .execute(&self.pool)
+        sqlx::query(
+            "INSERT INTO stats_daily (guild_id, day, checkins, mood_1, mood_2, mood_3, mood_4, mood_5)
+             VALUES (?1, ?2, 1, ?3 = 1, ?3 = 2, ?3 = 3, ?3 = 4, ?3 = 5)
+             ON CONFLICT (guild_id, day) DO UPDATE SET
+                checkins = checkins + 1,
+                mood_1 = mood_1 + excluded.mood_1, mood_2 = mood_2 + excluded.mood_2,
+                mood_3 = mood_3 + excluded.mood_3, mood_4 = mood_4 + excluded.mood_4,
+                mood_5 = mood_5 + excluded.mood_5",
+        )
+        .bind(guild.as_db())
+        .bind(day.format(DAY).to_string())
+        .bind(i64::from(mood.value()))
+        .execute(&self.pool)
             .await?;
         Ok(())
     }

@@ -1,0 +1,35 @@
+//! The kinds of time-driven work the scheduler does.
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Post a reminder for an occurrence.
+    Reminder,
+    /// An occurrence ended: move the announcement on and plan the next one.
+    Rollover,
+    /// A check-in round's time is up.
+    RoundClose,
+    /// Daily housekeeping: journal entries past their retention.
+    Purge,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reminder => "reminder",
+            Self::Rollover => "rollover",
+            Self::RoundClose => "round_close",
+            Self::Purge => "purge",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "reminder" => Some(Self::Reminder),
+            "rollover" => Some(Self::Rollover),
+            "round_close" => Some(Self::RoundClose),
+            "purge" => Some(Self::Purge),
+            _ => None,
+        }
+    }
+}
