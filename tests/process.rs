@@ -195,3 +195,106 @@ async fn a_failed_command_registration_exits_non_zero_and_says_why() {
     assert_ne!(code, Some(0), "{logs}");
     assert!(logs.contains("registering slash commands"), "{logs}");
 }
+
+/// Plans a one-off meeting in #general whose single reminder (one minute
+/// before) falls due at `due`.
+async fn meeting_reminded_at(
+    db: &haven::store::Db,
+    title: &str,
+    due: chrono::DateTime<chrono::Utc>,
+) {
+    use haven::domain::recurrence::{Repeat, Schedule};
+    let now = chrono::Utc::now();
+    let new = haven::store::NewMeeting {
+        guild: haven::domain::GuildId(haven::sim::world::GUILD_ID),
+        channel: haven::domain::ChannelId(1_400_000_000_000_000_001),
+        title: title.to_owned(),
+        schedule: Schedule {
+            zone: chrono_tz::Tz::UTC,
+            start: (due + chrono::Duration::minutes(1)).naive_utc(),
+            repeat: Repeat::None,
+            skips: Default::default(),
+        },
+        duration: chrono::Duration::minutes(30),
+        reminders: haven::domain::reminders::Offsets::parse("1m").unwrap(),
+        mention_role: None,
+    };
+    let meeting = db.create_meeting(&new, now).await.unwrap();
+    haven::scheduler::meetings::plan(db, &meeting, now)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_process_after_a_crash_sends_every_due_reminder_exactly_once() {
+    use chrono::{DurationRound, TimeDelta, Utc};
+    let sim = Sim::start(World::sandbox()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("haven.db").display());
+    let base =
+        Utc::now().duration_trunc(TimeDelta::seconds(1)).unwrap() + chrono::Duration::seconds(1);
+    let db = haven::store::Db::open(&url).await.unwrap();
+    meeting_reminded_at(&db, "Before", base + chrono::Duration::seconds(3)).await;
+    meeting_reminded_at(&db, "During", base + chrono::Duration::seconds(7)).await;
+    meeting_reminded_at(&db, "After", base + chrono::Duration::seconds(11)).await;
+    db.close().await;
+    let general = sim.channel_id("general");
+    let count = |title: &str| {
+        sim.channel_messages(general)
+            .iter()
+            .filter(|m| m.content.starts_with(&format!("**{title}**")))
+            .count()
+    };
+    let start = || {
+        haven(&dir)
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("DISCORD_API_BASE", sim.base_url())
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap()
+    };
+
+    // The first process sends the first reminder, then dies without warning.
+    let mut first = start();
+    let _first_logs = drain_stderr(&mut first);
+    sim.wait_for_messages(general, 1, std::time::Duration::from_secs(20))
+        .await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(count("Before"), 1);
+
+    // While nothing runs, the second reminder falls due.
+    let resume_at = base + chrono::Duration::seconds(8);
+    tokio::time::sleep((resume_at - Utc::now()).to_std().unwrap_or_default()).await;
+    assert_eq!(count("During"), 0);
+
+    // A new process on the same database catches up and carries on.
+    let mut second = start();
+    let second_logs = drain_stderr(&mut second);
+    sim.wait_for_messages(general, 3, std::time::Duration::from_secs(20))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let kill = Command::new("kill")
+        .arg("-TERM")
+        .arg(second.id().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = tokio::task::spawn_blocking(move || {
+        wait_with_timeout(&mut second, Duration::from_secs(20))
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        second_logs.join().unwrap()
+    );
+    assert_eq!(
+        (count("Before"), count("During"), count("After")),
+        (1, 1, 1),
+        "each reminder exactly once"
+    );
+}
