@@ -116,7 +116,7 @@ async fn create(
     let reminders = parse_reminders(reminders.as_deref())?;
     let duration = check_duration(duration)?;
     let channel = match channel {
-        Some(c) => text_channel(&c)?,
+        Some(c) => super::text_channel(&c, "the meeting")?,
         None => ChannelId(ctx.channel_id().get()),
     };
     let schedule = Schedule {
@@ -328,7 +328,7 @@ async fn edit(
     meeting.schedule = meeting.schedule.clone().normalized();
     let moved = match channel {
         Some(c) => {
-            let c = text_channel(&c)?;
+            let c = super::text_channel(&c, "the meeting")?;
             let moved = c != meeting.channel;
             meeting.channel = c;
             meeting.reminders_enabled = true;
@@ -597,19 +597,6 @@ fn parse_reminders(text: Option<&str>) -> Result<Offsets, Error> {
         };
         Error::member(format!("{why} Write reminders like `1d,1h,10m` (a day, an hour and ten minutes before). Nothing was scheduled or changed."))
     })
-}
-
-fn text_channel(c: &serenity::PartialChannel) -> Result<ChannelId, Error> {
-    if matches!(
-        c.kind,
-        serenity::ChannelType::Text | serenity::ChannelType::News
-    ) {
-        Ok(ChannelId(c.id.get()))
-    } else {
-        Err(Error::member(
-            "Please choose a text channel for the meeting.",
-        ))
-    }
 }
 
 async fn meeting_zone(

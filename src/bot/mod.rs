@@ -50,6 +50,21 @@ pub fn author(ctx: Context<'_>) -> crate::domain::UserId {
     crate::domain::UserId(ctx.author().id.get())
 }
 
+/// A channel option that must be a text channel, for `what`.
+pub fn text_channel(
+    c: &serenity::PartialChannel,
+    what: &str,
+) -> Result<crate::domain::ChannelId, Error> {
+    match c.kind {
+        serenity::ChannelType::Text | serenity::ChannelType::News => {
+            Ok(crate::domain::ChannelId(c.id.get()))
+        }
+        _ => Err(Error::member(format!(
+            "Please choose a text channel for {what}."
+        ))),
+    }
+}
+
 /// The server the command was used in, or the kind answer for a DM.
 pub fn server(ctx: Context<'_>) -> Result<crate::domain::GuildId, Error> {
     ctx.guild_id()

@@ -98,20 +98,15 @@ async fn log_channel(
     #[channel_types("Text")]
     channel: serenity::PartialChannel,
 ) -> Result<(), Error> {
-    if !matches!(
-        channel.kind,
-        serenity::ChannelType::Text | serenity::ChannelType::News
-    ) {
-        return Err(Error::member("Please choose a text channel for notices."));
-    }
+    let channel_id = super::text_channel(&channel, "notices")?;
     let now = ctx.data().clock.now();
     ctx.data()
         .db
-        .set_log_channel(super::server(ctx)?, ChannelId(channel.id.get()), now)
+        .set_log_channel(super::server(ctx)?, channel_id, now)
         .await?;
     ctx.send(render::ephemeral(format!(
         "Facilitator notices will go to {}. Make sure only facilitators can read it.",
-        render::channel_mention(channel.id.get())
+        render::channel_mention(channel_id.0)
     )))
     .await?;
     Ok(())
