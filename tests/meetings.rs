@@ -102,8 +102,20 @@ async fn create_announces_and_reminders_arrive_in_order_across_weeks() {
         "{text}"
     );
 
-    // The next week: a day, an hour and ten minutes before, in that order.
-    h.advance(Duration::days(7)).await;
+    // The next week: a day, an hour and ten minutes before, each at its time
+    // and in that order (the clock is at 03:00 UTC on the 10th).
+    h.advance(Duration::days(5) + Duration::hours(19) + Duration::minutes(59))
+        .await; // 22:59 on the 15th
+    assert_eq!(reminders(&h).len(), 2, "not a minute early");
+    h.advance(Duration::minutes(2)).await; // 23:01: a day before
+    assert_eq!(reminders(&h).len(), 3);
+    h.advance(Duration::hours(22) + Duration::minutes(58)).await; // 21:59 on the 16th
+    assert_eq!(reminders(&h).len(), 3);
+    h.advance(Duration::minutes(2)).await; // 22:01: an hour before
+    assert_eq!(reminders(&h).len(), 4);
+    h.advance(Duration::minutes(48)).await; // 22:49
+    assert_eq!(reminders(&h).len(), 4);
+    h.advance(Duration::minutes(2)).await; // 22:51: ten minutes before
     let sent = reminders(&h);
     assert_eq!(sent.len(), 5, "{sent:?}");
     assert!(sent[2..].iter().all(|m| {
