@@ -86,6 +86,7 @@ async fn schedule(db: &Db, prefix: &str, count: usize, due: impl Fn(usize) -> Da
             duration: Duration::minutes(60),
             reminders: Offsets::parse("10m").unwrap(),
             mention_role: None,
+            location: None,
         };
         let meeting = db.create_meeting(&new, now).await.unwrap();
         haven::scheduler::meetings::plan(db, &meeting, now)
@@ -134,6 +135,7 @@ async fn main() {
             position: n as u16,
             guild_id: Some(haven::sim::world::GUILD_ID),
             recipient: None,
+            overwrites: Vec::new(),
         })
         .collect();
     let sim = Sim::start(world).await.unwrap();

@@ -4,6 +4,7 @@
 //! the database.
 
 use std::future::Future;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -13,6 +14,8 @@ use tokio::sync::mpsc;
 use crate::bot::{self, Data, InFlight, Tracked};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::rest::Rest;
+use crate::scheduler::editor::Editor;
 use crate::scheduler::{Scheduler, SchedulerHandle};
 use crate::store::Db;
 
@@ -38,6 +41,9 @@ pub async fn run(
     let setup_clock = clock.clone();
     let scheduler = SchedulerHandle::default();
     let setup_scheduler = scheduler.clone();
+    // Made once the client (and its HTTP handle) exists, before setup runs.
+    let shared: Arc<OnceLock<(Rest, Editor)>> = Arc::default();
+    let setup_shared = shared.clone();
     let framework = poise::Framework::builder()
         .options(bot::options())
         .setup(move |ctx, ready, framework| {
@@ -47,12 +53,17 @@ pub async fn run(
                     let _ = fatal_tx.send(e.context("registering slash commands"));
                     return Err(bot::Error::member("command registration failed"));
                 }
+                let (rest, editor) = setup_shared
+                    .get()
+                    .cloned()
+                    .ok_or_else(|| bot::Error::member("start-up out of order"))?;
                 Ok(Data {
                     db: setup_db,
                     clock: setup_clock,
                     scheduler: setup_scheduler,
                     participation: Default::default(),
-                    tallies: Default::default(),
+                    rest,
+                    editor,
                 })
             })
         })
@@ -78,11 +89,15 @@ pub async fn run(
         .await
         .context("building the Discord client")?;
     let shard_manager = client.shard_manager.clone();
+    let rest = Rest::new(client.http.clone());
+    let editor = Editor::new(db.clone(), rest.clone(), clock.clone());
+    let _ = shared.set((rest.clone(), editor.clone()));
     let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
     let engine = Scheduler {
         db: db.clone(),
         clock: clock.clone(),
-        http: client.http.clone(),
+        rest,
+        editor,
         grace: config.reminder_grace,
         handle: scheduler,
     };
@@ -134,13 +149,17 @@ async fn register(
     commands: &[poise::Command<Data, bot::Error>],
     dev_guild: Option<crate::domain::GuildId>,
 ) -> anyhow::Result<()> {
-    poise::builtins::register_globally(ctx, commands)
-        .await
-        .context("globally")?;
-    if let Some(guild) = dev_guild {
-        poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild.0))
+    // A development server gets the commands instantly, and only there:
+    // registering them globally too would show every command twice in it.
+    match dev_guild {
+        Some(guild) => {
+            poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild.0))
+                .await
+                .with_context(|| format!("in server {}", guild.0))?
+        }
+        None => poise::builtins::register_globally(ctx, commands)
             .await
-            .with_context(|| format!("in server {}", guild.0))?;
+            .context("globally")?,
     }
     tracing::info!(commands = commands.len(), "slash commands registered");
     Ok(())

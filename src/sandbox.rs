@@ -53,7 +53,7 @@ Type a slash command as you would in Discord, for example:
   /settings timezone zone:\"America/New York\"
 Sandbox commands:
   as <member>        act as someone else: admin, facilitator, alice, bob, casey, dana, eli, farah
-  in <#channel>      move to another channel: #general, #facilitators, #meetings
+  in <#channel>      move to another channel: #general, #facilitators, #meetings, #announcements
   complete <command> show the autocomplete choices for the last option, e.g. complete /timezone set zone:berl
   click <label>      press the button with this label on the latest message that has it
   advance <span>     move the virtual clock forward, e.g. advance 2h, advance 1d 30m
@@ -268,7 +268,7 @@ impl Session {
                     self.say(&format!("You are now in #{}.", c.name));
                 }
                 None => self
-                    .say("There is no such channel. Channels: #general, #facilitators, #meetings."),
+                    .say("There is no such channel. Channels: #general, #facilitators, #meetings, #announcements."),
             },
             "complete" => self.complete(rest).await,
             "click" => self.click(rest).await,
@@ -383,6 +383,9 @@ impl Session {
             self.say(&describe(m, &place, self.sim.world(), self.clock.now()));
         }
         self.seen = all.len();
+        for warning in self.sim.take_warnings() {
+            self.say(&format!("warning: {warning}"));
+        }
     }
 
     async fn complete(&mut self, line: &str) {

@@ -25,6 +25,18 @@ fn reminders(h: &Harness) -> Vec<SimMessage> {
         .collect()
 }
 
+/// The announcement once its text contains `needle` (edits are coalesced
+/// and follow the answers within a second or so).
+async fn announcement_showing(h: &Harness, needle: &str) -> SimMessage {
+    let a = announcement(h);
+    h.sim
+        .wait_for_message_where(a.id, StdDuration::from_secs(10), |m| {
+            m.text().contains(needle)
+        })
+        .await
+        .expect("the announcement exists")
+}
+
 fn announcement(h: &Harness) -> SimMessage {
     h.sim
         .channel_messages(h.sim.channel_id("meetings"))
@@ -96,11 +108,9 @@ async fn create_announces_and_reminders_arrive_in_order_across_weeks() {
 
     // After it ends, the announcement moves to the next Tuesday, 19:00 EDT.
     h.advance(Duration::hours(2)).await;
-    let text = announcement(&h).text();
-    assert!(
-        text.contains(&format!("<t:{}:F>", ts(2027, 3, 16, 23, 0))),
-        "{text}"
-    );
+    let next = format!("<t:{}:F>", ts(2027, 3, 16, 23, 0));
+    let text = announcement_showing(&h, &next).await.text();
+    assert!(text.contains(&next), "{text}");
 
     // The next week: a day, an hour and ten minutes before, each at its time
     // and in that order (the clock is at 03:00 UTC on the 10th).
@@ -138,27 +148,29 @@ async fn answers_by_button_and_command_update_counts_and_never_names() {
     assert!(reply.text().contains("can't make"), "{}", reply.text());
     h.click("casey", &a, "Going").await;
 
-    let text = announcement(&h).text();
-    assert!(
-        text.contains("Going: **2** · Maybe: **0** · Can't make it: **1**"),
-        "{text}"
-    );
+    let counts = "Going: **2** · Maybe: **0** · Can't make it: **1**";
+    let text = announcement_showing(&h, counts).await.text();
+    assert!(text.contains(counts), "{text}");
     for name in ["alice", "bob", "casey"] {
         assert!(!text.contains(name), "{text}");
     }
+    let info = h.say("alice", "/meeting info id:1").await.text();
+    assert!(info.contains(counts), "{info}");
 
-    // After the meeting, answers start afresh for the next one.
-    h.advance(Duration::hours(14)).await;
-    let text = announcement(&h).text();
-    assert!(
-        text.contains("Going: **0** · Maybe: **0** · Can't make it: **0**"),
-        "{text}"
-    );
-
-    // Answers are the member's data: listed and forgettable.
+    // Answers are the member's data: listed while the meeting is ahead.
     let reply = h.say("alice", "/privacy export").await;
     let json: serde_json::Value = serde_json::from_slice(&reply.attachments[0].bytes).unwrap();
     assert_eq!(json["data"]["rsvps"][0]["answer"], "going");
+
+    // After the meeting, answers start afresh for the next one, and who
+    // said they were going is no longer kept.
+    h.advance(Duration::hours(14)).await;
+    let zero = "Going: **0** · Maybe: **0** · Can't make it: **0**";
+    let text = announcement_showing(&h, zero).await.text();
+    assert!(text.contains(zero), "{text}");
+    let reply = h.say("alice", "/privacy export").await;
+    let json: serde_json::Value = serde_json::from_slice(&reply.attachments[0].bytes).unwrap();
+    assert_eq!(json["data"]["rsvps"], serde_json::json!([]), "{json}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -242,8 +254,9 @@ async fn cancelling_one_date_skips_only_its_reminders() {
     h.say("admin", "/meeting cancel id:1").await;
     h.advance(Duration::days(3)).await;
     assert_eq!(reminders(&h).len(), 2);
-    assert!(announcement(&h).text().contains("has ended"));
-    assert!(announcement(&h).buttons().is_empty());
+    let ended = announcement_showing(&h, "has ended").await;
+    assert!(ended.text().contains("has ended"), "{}", ended.text());
+    assert!(ended.buttons().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,7 +279,8 @@ async fn editing_moves_the_future_reminders() {
         sent[0].content.contains("Evening circle")
             && sent[0].content.contains(&ts(2027, 3, 9, 21, 0).to_string())
     );
-    assert!(announcement(&h).text().contains("Evening circle"));
+    let a = announcement_showing(&h, "Evening circle").await;
+    assert!(a.text().contains("Evening circle"), "{}", a.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

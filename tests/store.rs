@@ -183,7 +183,7 @@ async fn forget_deletes_only_that_member_and_empties_the_log() {
         .await
         .unwrap();
 
-    assert_eq!(db.forget_member(alice).await.unwrap(), 1);
+    assert_eq!(db.forget_member(alice).await.unwrap(), (1, true));
     assert!(db.member_data(alice).await.unwrap().is_empty());
     assert_eq!(
         db.member_timezone(bob).await.unwrap(),
@@ -191,7 +191,7 @@ async fn forget_deletes_only_that_member_and_empties_the_log() {
     );
     assert_eq!(
         db.forget_member(alice).await.unwrap(),
-        0,
+        (0, true),
         "forgetting twice is harmless"
     );
 

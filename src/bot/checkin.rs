@@ -1,12 +1,15 @@
 //! `/checkin`: a personal check-in, private or shared with the group.
 
+use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
-use super::components::Action;
-use super::{Context, Error, render};
-use crate::domain::UserId;
+use super::router::Reply;
+use super::{Context, Data, Error, render};
+use crate::domain::custom_id::CustomId;
 use crate::domain::mood::Mood;
 use crate::domain::periods::local_day;
+use crate::domain::{GuildId, RoleId, UserId};
+use crate::rest::RestError;
 
 pub const MAX_NOTE: usize = 1000;
 
@@ -44,10 +47,20 @@ pub async fn checkin(
             )));
         }
     }
+    let share = matches!(share, Some(ShareChoice::Group));
+    if share && !super::can_post_here(ctx) {
+        return Err(Error::member(
+            "You can't post in this channel yourself, so I won't post your check-in here. Try it in a channel where you can write, or check in privately. Nothing was saved.",
+        ));
+    }
     let data = ctx.data();
     let now = data.clock.now();
     let guild = super::server(ctx)?;
     let user = UserId(ctx.author().id.get());
+    if share {
+        // Posting can wait on Discord: answer first.
+        ctx.defer_ephemeral().await?;
+    }
     let tz = data
         .db
         .guild_settings(guild)
@@ -68,7 +81,8 @@ pub async fn checkin(
             .await?;
     }
 
-    if matches!(share, Some(ShareChoice::Group)) {
+    let mut reply = format!("Thank you for checking in. {mood}.");
+    if share {
         let name = ctx
             .author_member()
             .await
@@ -79,17 +93,26 @@ pub async fn checkin(
             text.push_str("\n> ");
             text.push_str(&n.replace('\n', "\n> "));
         }
-        ctx.channel_id()
-            .send_message(
-                ctx.http(),
+        let posted = data
+            .rest
+            .send(
+                ctx.channel_id(),
                 serenity::CreateMessage::new()
                     .content(text)
                     .allowed_mentions(serenity::CreateAllowedMentions::new()),
             )
-            .await?;
+            .await;
+        match posted {
+            Ok(_) => {}
+            Err(RestError::Transient(why)) => {
+                return Err(anyhow::anyhow!("posting a group check-in: {why}").into());
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "cannot post a group check-in");
+                reply.push_str(" I couldn't post it in this channel, so it stayed private.");
+            }
+        }
     }
-
-    let mut reply = format!("Thank you for checking in. {mood}.");
     if journaled {
         reply.push_str(" It's in your journal (`/journal show`).");
     }
@@ -99,11 +122,11 @@ pub async fn checkin(
              reach out to you privately. If you might be in danger, `/crisis` lists people you can talk to right now.",
         );
         let button = serenity::CreateButton::new(
-            Action::ReachOut {
+            CustomId::ReachOut {
                 user: user.0,
                 issued: now.timestamp(),
             }
-            .custom_id(),
+            .encode(),
         )
         .label("Ask a facilitator to reach out")
         .style(serenity::ButtonStyle::Primary);
@@ -116,4 +139,120 @@ pub async fn checkin(
         ctx.send(render::ephemeral(reply)).await?;
     }
     Ok(())
+}
+
+/// A member asked, after a low check-in, for a facilitator to reach out.
+/// Only their name goes to the facilitators: never their mood or note. By
+/// DM, only to members who are facilitators at this moment.
+pub async fn reach_out(
+    ctx: &serenity::Context,
+    data: &Data,
+    press: &serenity::ComponentInteraction,
+    user: UserId,
+    issued: i64,
+    now: DateTime<Utc>,
+) -> Result<Reply, Error> {
+    let issued = DateTime::<Utc>::from_timestamp(issued, 0).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    if now - issued > chrono::Duration::days(1) || issued > now + chrono::Duration::minutes(1) {
+        return Err(Error::member(
+            "This button has expired. If you'd still like someone to reach out, check in again or contact a facilitator directly.",
+        ));
+    }
+    let Some(guild) = press.guild_id else {
+        return Err(Error::member("This works inside a server."));
+    };
+    let guild_id = GuildId(guild.get());
+    let settings = data.db.guild_settings(guild_id).await?;
+    let name = press
+        .member
+        .as_ref()
+        .map(|m| m.display_name().to_owned())
+        .unwrap_or_else(|| press.user.name.clone());
+    let notice = format!(
+        "**{name}** (<@{}>) would like a facilitator to reach out to them privately. Please check in with them gently when you can.",
+        user.0
+    );
+    let quiet = || {
+        serenity::CreateMessage::new()
+            .content(notice.clone())
+            .allowed_mentions(serenity::CreateAllowedMentions::new())
+    };
+    let told = match settings.log_channel {
+        Some(channel) => match data
+            .rest
+            .send(serenity::ChannelId::new(channel.0), quiet())
+            .await
+        {
+            Ok(_) => true,
+            Err(RestError::Transient(why)) => {
+                return Err(anyhow::anyhow!("posting a reach-out request: {why}").into());
+            }
+            Err(e) => {
+                tracing::warn!(guild = guild_id.0, error = %e, "cannot post a reach-out request to the log channel");
+                false
+            }
+        },
+        None => {
+            let mut told = false;
+            for facilitator in data.db.dm_notice_facilitators(guild_id).await? {
+                if !is_facilitator_now(ctx, guild, facilitator, settings.facilitator_role).await {
+                    tracing::info!(
+                        guild = guild_id.0,
+                        "a member who asked for notices is no longer a facilitator; skipped"
+                    );
+                    continue;
+                }
+                match data
+                    .rest
+                    .dm(serenity::UserId::new(facilitator.0), quiet())
+                    .await
+                {
+                    Ok(_) => told = true,
+                    Err(e) => {
+                        tracing::info!(error = %e, "a facilitator's direct messages are closed; skipped")
+                    }
+                }
+            }
+            told
+        }
+    };
+    if !told {
+        return Err(Error::member(
+            "This server hasn't set up a place for these requests yet, so I couldn't pass it on. Please message a facilitator \
+             directly; and if you might be in danger, `/crisis` lists people you can talk to right now.",
+        ));
+    }
+    Ok(Reply::Replace(
+        "I've let the facilitators know you'd like someone to reach out. They'll contact you privately. If you might be in danger before then, `/crisis` lists people you can talk to right now.".to_owned(),
+    ))
+}
+
+/// Whether `user` is a facilitator of the server right now: they have its
+/// facilitator role or Manage Server, as Discord says at this moment. Any
+/// doubt (they left, Discord cannot be asked) counts as no.
+async fn is_facilitator_now(
+    ctx: &serenity::Context,
+    guild: serenity::GuildId,
+    user: UserId,
+    facilitator_role: Option<RoleId>,
+) -> bool {
+    // Ask Discord, not the cache: roles change without Haven being told.
+    let member = match ctx
+        .http
+        .get_member(guild, serenity::UserId::new(user.0))
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::info!(error = %e, "cannot look a facilitator up; not notifying them");
+            return false;
+        }
+    };
+    if facilitator_role.is_some_and(|RoleId(r)| member.roles.iter().any(|m| m.get() == r)) {
+        return true;
+    }
+    ctx.cache.guild(guild).is_some_and(|g| {
+        let p = g.member_permissions(&member);
+        g.owner_id == member.user.id || p.manage_guild() || p.administrator()
+    })
 }

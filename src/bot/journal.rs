@@ -3,9 +3,10 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::components::Action;
-use super::{Context, Error, charts, render};
+use super::router::Reply;
+use super::{Context, Data, Error, charts, render};
 use crate::domain::UserId;
+use crate::domain::custom_id::CustomId;
 use crate::store::DEFAULT_RETENTION_DAYS;
 
 const SHOWN: i64 = 10;
@@ -59,10 +60,10 @@ async fn stop(ctx: Context<'_>) -> Result<(), Error> {
         return Ok(());
     }
     let buttons = serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(Action::JournalDelete { user }.custom_id())
+        serenity::CreateButton::new(CustomId::JournalDelete { user }.encode())
             .label("Stop and delete it")
             .style(serenity::ButtonStyle::Danger),
-        serenity::CreateButton::new(Action::JournalKeep { user }.custom_id())
+        serenity::CreateButton::new(CustomId::JournalKeep { user }.encode())
             .label("Stop, keep it until it expires")
             .style(serenity::ButtonStyle::Secondary),
     ]);
@@ -127,4 +128,20 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
     )
     .await?;
     Ok(())
+}
+
+/// "Stop and delete it" on `/journal stop`.
+pub async fn stop_and_delete(data: &Data, user: UserId) -> Result<Reply, Error> {
+    let n = data.db.journal_stop(user, true).await?;
+    Ok(Reply::Replace(format!(
+        "Your journal is stopped and its {n} entries are deleted."
+    )))
+}
+
+/// "Stop, keep it until it expires" on `/journal stop`.
+pub async fn stop_and_keep(data: &Data, user: UserId) -> Result<Reply, Error> {
+    data.db.journal_stop(user, false).await?;
+    Ok(Reply::Replace(
+        "Your journal is stopped. What's there stays, only for you, until it expires; `/journal start` resumes it.".to_owned(),
+    ))
 }

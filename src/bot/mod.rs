@@ -4,7 +4,6 @@
 pub mod charts;
 mod checkin;
 pub mod checks;
-pub mod components;
 mod crisis;
 pub mod error;
 mod help;
@@ -14,6 +13,7 @@ pub mod participation;
 mod privacy;
 pub mod render;
 mod rounds;
+pub mod router;
 mod settings;
 mod stats;
 mod timezone;
@@ -28,7 +28,9 @@ use tokio::sync::Notify;
 pub use error::Error;
 
 use crate::clock::SharedClock;
+use crate::rest::Rest;
 use crate::scheduler::SchedulerHandle;
+use crate::scheduler::editor::Editor;
 use crate::store::Db;
 
 /// What every handler can reach.
@@ -39,8 +41,10 @@ pub struct Data {
     pub scheduler: SchedulerHandle,
     /// Distinct participants per period, counted without keeping who.
     pub participation: participation::Participation,
-    /// Coalesced edits of rounds' live tallies.
-    pub tallies: rounds::Tallies,
+    /// Haven's own posts and edits, paced and retried.
+    pub rest: Rest,
+    /// Keeps announcements and tallies up to date, coalescing edits.
+    pub editor: Editor,
 }
 
 pub type Context<'a> = poise::Context<'a, Data, Error>;
@@ -63,6 +67,20 @@ pub fn text_channel(
             "Please choose a text channel for {what}."
         ))),
     }
+}
+
+/// Whether the member may send messages in the channel the command was used
+/// in (Discord sends their permissions there, overwrites included). Fails
+/// closed: no permissions, no posting.
+pub fn can_post_here(ctx: Context<'_>) -> bool {
+    let poise::Context::Application(app) = ctx else {
+        return false;
+    };
+    app.interaction
+        .member
+        .as_ref()
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.view_channel() && p.send_messages())
 }
 
 /// The server the command was used in, or the kind answer for a DM.
@@ -101,8 +119,7 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                     interaction: serenity::Interaction::Component(press),
                 } = event
                 {
-                    components::on_press(framework.serenity_context, framework.user_data, press)
-                        .await;
+                    router::on_press(framework.serenity_context, framework.user_data, press).await;
                 }
                 Ok(())
             })

@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 use poise::CreateReply;
 use poise::serenity_prelude as serenity;
 
-use super::components::Action;
+use super::router::Reply;
 use super::{Context, Data, Error, render};
 use crate::domain::UserId;
+use crate::domain::custom_id::CustomId;
 use crate::domain::privacy::{Export, MemberData, confirmation_valid};
 
 /// See, export or delete what Haven keeps about you
@@ -24,7 +25,21 @@ pub async fn privacy(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let data = ctx.data().db.member_data(super::author(ctx)).await?;
-    ctx.send(render::ephemeral_embed(data_embed(&data))).await?;
+    let (embed, complete) = data_embed(&data);
+    let mut reply = render::ephemeral_embed(embed);
+    if !complete {
+        // Too much for one message: everything, in a file.
+        let file = Export::new(&data, ctx.data().clock.now()).to_json();
+        reply = reply
+            .content(
+                "That is more than fits in one message, so the full list is in the attached file.",
+            )
+            .attachment(serenity::CreateAttachment::bytes(
+                file,
+                "haven-my-data.json",
+            ));
+    }
+    ctx.send(reply).await?;
     Ok(())
 }
 
@@ -50,10 +65,10 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
     let user = ctx.author().id.get();
     let issued = ctx.data().clock.now().timestamp();
     let buttons = serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(Action::ForgetConfirm { user, issued }.custom_id())
+        serenity::CreateButton::new(CustomId::ForgetConfirm { user, issued }.encode())
             .label("Delete my data")
             .style(serenity::ButtonStyle::Danger),
-        serenity::CreateButton::new(Action::ForgetCancel { user }.custom_id())
+        serenity::CreateButton::new(CustomId::ForgetCancel { user }.encode())
             .label("Keep it")
             .style(serenity::ButtonStyle::Secondary),
     ]);
@@ -62,6 +77,8 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
             .content(
                 "This deletes everything Haven stores about you, in every server: your time zone, your meeting \
                  answers, direct-message reminders and your journal. It can't be undone. Anonymous statistics never held your name, so they stay.\n\n\
+                 What you posted in channels yourself stays in Discord, because it is Discord's and the server's: your check-ins shared with \
+                 `share:group` are messages under your name there. You can delete those messages in Discord.\n\n\
                  Delete it all?",
             )
             .components(vec![buttons])
@@ -73,40 +90,36 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
 
 /// The member pressed "Delete my data".
 pub async fn confirm_forget(
-    ctx: &serenity::Context,
     data: &Data,
-    press: &serenity::ComponentInteraction,
-    user: u64,
-    issued: DateTime<Utc>,
+    user: UserId,
+    issued: i64,
     now: DateTime<Utc>,
-) -> Result<(), Error> {
+) -> Result<Reply, Error> {
+    let issued = DateTime::<Utc>::from_timestamp(issued, 0).unwrap_or(DateTime::<Utc>::MIN_UTC);
     if !confirmation_valid(issued, now) {
-        return super::components::update(ctx, press, "That confirmation has expired, so nothing was deleted. Run `/privacy forget` again if you still want to.").await;
+        return Ok(Reply::Replace("That confirmation has expired, so nothing was deleted. Run `/privacy forget` again if you still want to.".to_owned()));
     }
-    let deleted = data.db.forget_member(UserId(user)).await?;
-    tracing::info!(records = deleted, "a member's data was forgotten");
-    super::components::update(
-        ctx,
-        press,
-        "Done. Everything Haven stored about you has been deleted, and nothing of it is left in Haven's files.",
-    )
-    .await
+    let (deleted, clean) = data.db.forget_member(user).await?;
+    tracing::info!(records = deleted, clean, "a member's data was forgotten");
+    Ok(Reply::Replace(if clean {
+        "Done. Everything Haven stored about you has been deleted, and nothing of it is left in Haven's files. \
+         Check-ins you shared in channels are messages in Discord; you can delete those there."
+            .to_owned()
+    } else {
+        "Done. Everything Haven stored about you has been deleted. One honest caveat: the database was busy, so a copy of the deleted \
+         records may stay in its write-ahead log until its next checkpoint, which happens within a day. \
+         Check-ins you shared in channels are messages in Discord; you can delete those there."
+            .to_owned()
+    }))
 }
 
 /// The member pressed "Keep it".
-pub async fn cancel_forget(
-    ctx: &serenity::Context,
-    press: &serenity::ComponentInteraction,
-) -> Result<(), Error> {
-    super::components::update(
-        ctx,
-        press,
-        "Nothing was deleted. Your data stays as it was.",
-    )
-    .await
+pub fn cancel_forget() -> Reply {
+    Reply::Replace("Nothing was deleted. Your data stays as it was.".to_owned())
 }
 
-fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
+/// Everything stored about the member, and whether all of it fit.
+fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
     let embed = render::embed("What Haven stores about you");
     let embed = if data.is_empty() {
         embed.description("Nothing at all. Haven keeps nothing about you until you choose to, for example with `/timezone set`.")
@@ -117,23 +130,20 @@ fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
         Some(z) => format!("{} (set {})", z.zone, render::timestamp_date(z.set_at)),
         None => "Not set.".to_owned(),
     };
-    let rsvps = if data.rsvps.is_empty() {
-        "None.".to_owned()
-    } else {
-        data.rsvps
-            .iter()
-            .take(15)
-            .map(|r| {
-                format!(
-                    "{} on {}: {}",
-                    r.meeting_title,
-                    render::timestamp_date(r.occurrence),
-                    r.answer
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let rsvp_lines: Vec<String> = data
+        .rsvps
+        .iter()
+        .map(|r| {
+            format!(
+                "{} on {}: {}",
+                render::inline_code(&r.meeting_title, 100),
+                render::timestamp_date(r.occurrence),
+                r.answer
+            )
+        })
+        .collect();
+    let rsvp_fields = render::chunk_lines(&rsvp_lines, render::FIELD_MAX);
+    let mut complete = rsvp_fields.len() <= 5;
     let dms = if data.meeting_dms.is_empty() {
         "None.".to_owned()
     } else {
@@ -143,9 +153,27 @@ fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    embed
-        .field("Time zone", zone, false)
-        .field("Meeting answers", render::field(rsvps), false)
+    let mut embed = embed.field("Time zone", zone, false);
+    if rsvp_fields.is_empty() {
+        embed = embed.field(
+            "Meeting answers",
+            "None. Answers are deleted once their meeting is over.",
+            false,
+        );
+    }
+    for (i, chunk) in rsvp_fields.iter().take(5).enumerate() {
+        let name = if i == 0 {
+            format!(
+                "Meeting answers ({}; deleted once each meeting is over)",
+                data.rsvps.len()
+            )
+        } else {
+            "Meeting answers (continued)".to_owned()
+        };
+        embed = embed.field(name, chunk, false);
+    }
+    complete &= dms.chars().count() <= render::FIELD_MAX;
+    let embed = embed
         .field("Reminders by direct message", render::field(dms), false)
         .field(
             "Reach-out requests by direct message",
@@ -173,5 +201,6 @@ fn data_embed(data: &MemberData) -> serenity::CreateEmbed {
         "Never stored",
         "Anonymous statistics hold counts only: never your name, your id or anything you wrote.",
         false,
-    )
+    );
+    (embed, complete)
 }

@@ -9,7 +9,7 @@ use poise::serenity_prelude as serenity;
 use crate::domain::text::truncate;
 
 /// Haven's soft teal, shared with what the scheduler posts.
-pub use crate::scheduler::messages::COLOUR;
+pub use crate::views::COLOUR;
 
 /// A reply only the member who asked can see.
 pub fn ephemeral(text: impl Into<String>) -> CreateReply {
@@ -29,6 +29,29 @@ pub fn embed(title: &str) -> serenity::CreateEmbed {
 pub const FIELD_MAX: usize = 1024;
 /// Discord's limit for an embed's description.
 pub const DESCRIPTION_MAX: usize = 4096;
+
+/// Lines joined into chunks of at most `max` characters each, never cutting
+/// a line (a line longer than `max` is cut on its own).
+pub fn chunk_lines(lines: &[String], max: usize) -> Vec<String> {
+    let mut chunks: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for line in lines {
+        let line = truncate(line, max);
+        let needed =
+            current.chars().count() + line.chars().count() + usize::from(!current.is_empty());
+        if !current.is_empty() && needed > max {
+            chunks.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push('\n');
+        }
+        current.push_str(&line);
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
 
 /// Text cut to fit an embed field.
 pub fn field(text: impl AsRef<str>) -> String {

@@ -1,26 +1,22 @@
 //! `/round start|close`: an anonymous check-in round in a channel.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration as StdDuration, Instant};
-
 use chrono::Duration;
 use poise::serenity_prelude as serenity;
 use rand::RngCore;
 
+use super::router::Reply;
 use super::{Context, Data, Error, render};
 use crate::domain::mood::Mood;
 use crate::domain::settings::Access;
 use crate::domain::{ChannelId, UserId};
-use crate::scheduler::{messages, rounds as work};
-use crate::store::Db;
+use crate::scheduler::editor::Target;
+use crate::scheduler::rounds as work;
+use crate::views;
 
 pub const DEFAULT_MINUTES: i64 = 15;
 pub const MAX_MINUTES: i64 = 240;
 pub const MAX_QUESTION: usize = 300;
 const DEFAULT_QUESTION: &str = "How are you arriving today?";
-/// The live tally is edited at most this often.
-const EDIT_EVERY: StdDuration = StdDuration::from_secs(1);
 
 /// Check-in rounds: everyone answers with a button, only counts are shown
 #[poise::command(
@@ -76,11 +72,13 @@ async fn start(
             "This channel already has an open round. Close it with `/round close` first.",
         ));
     };
-    let (embed, components) = messages::round_open(id, &question, closes, 0);
-    let posted = ctx
-        .channel_id()
-        .send_message(
-            ctx.http(),
+    // Posting can wait on Discord: answer first.
+    ctx.defer_ephemeral().await?;
+    let (embed, components) = views::round_open(id, &question, closes, 0);
+    let posted = data
+        .rest
+        .send(
+            ctx.channel_id(),
             serenity::CreateMessage::new()
                 .embed(embed)
                 .components(components),
@@ -90,7 +88,7 @@ async fn start(
         Ok(message) => data.db.set_round_message(id, message.id.get()).await?,
         Err(e) => {
             tracing::warn!(round = id, error = %e, "cannot post a round");
-            work::close_round(&data.db, ctx.http(), id, now).await?;
+            work::close_round(&data.db, &data.rest, &data.editor, id, now).await?;
             return Err(Error::member(
                 "I couldn't post in this channel. Please check that I can send messages here.",
             ));
@@ -99,7 +97,7 @@ async fn start(
     data.scheduler.poke();
     ctx.send(render::ephemeral(format!(
         "The round is open and closes {}. Close it sooner with `/round close`.",
-        messages::relative(closes)
+        views::relative(closes)
     )))
     .await?;
     Ok(())
@@ -116,7 +114,16 @@ async fn close(ctx: Context<'_>) -> Result<(), Error> {
     else {
         return Err(Error::member("There's no open round in this channel."));
     };
-    match work::close_round(&data.db, ctx.http(), round.id, data.clock.now()).await? {
+    ctx.defer_ephemeral().await?;
+    match work::close_round(
+        &data.db,
+        &data.rest,
+        &data.editor,
+        round.id,
+        data.clock.now(),
+    )
+    .await?
+    {
         Some(tally) => {
             ctx.send(render::ephemeral(format!(
                 "The round is closed; {} answered. The summary is on the round's message.",
@@ -133,14 +140,8 @@ async fn close(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// A press on a round's button: records (or changes) the answer under the
-/// round's salt and schedules a tally update.
-pub async fn on_press(
-    data: &Data,
-    http: &Arc<serenity::Http>,
-    user: UserId,
-    round: i64,
-    answer: u8,
-) -> Result<String, Error> {
+/// round's salt and asks for the tally to follow.
+pub async fn on_press(data: &Data, user: UserId, round: i64, answer: u8) -> Result<Reply, Error> {
     let Some(r) = data.db.round(round).await? else {
         return Err(Error::member("This round no longer exists."));
     };
@@ -152,95 +153,13 @@ pub async fn on_press(
     let key: [u8; 32] = salt
         .try_into()
         .map_err(|_| anyhow::anyhow!("round {round} has a malformed salt"))?;
-    let voter = blake3::keyed_hash(&key, &user.0.to_le_bytes());
-    data.db
-        .answer_round(round, voter.as_bytes(), answer)
-        .await?;
-    data.tallies.touch(data.db.clone(), http.clone(), round);
-    Ok(match Mood::new(i64::from(answer)) {
+    let voter = crate::domain::anonymity::round_voter(&key, user);
+    data.db.answer_round(round, &voter, answer).await?;
+    data.editor.touch(Target::Round(round));
+    Ok(Reply::Ephemeral(match Mood::new(i64::from(answer)) {
         Some(m) => format!(
             "Thank you. You answered {m}. You can change it until the round closes; nobody sees who answered what."
         ),
         None => "Thank you. You passed, and that's completely fine.".to_owned(),
-    })
-}
-
-/// Coalesces edits of a round's live tally to at most one per second.
-#[derive(Default, Clone)]
-pub struct Tallies(Arc<Mutex<HashMap<i64, TallyState>>>);
-
-#[derive(Clone, Copy)]
-struct TallyState {
-    last: Instant,
-    pending: bool,
-}
-
-impl Tallies {
-    pub fn touch(&self, db: Db, http: Arc<serenity::Http>, round: i64) {
-        let wait = {
-            let mut map = self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let now = Instant::now();
-            match map.get_mut(&round) {
-                Some(s) if s.pending => return,
-                Some(s) if now.duration_since(s.last) < EDIT_EVERY => {
-                    s.pending = true;
-                    EDIT_EVERY - now.duration_since(s.last)
-                }
-                _ => {
-                    map.insert(
-                        round,
-                        TallyState {
-                            last: now,
-                            pending: true,
-                        },
-                    );
-                    StdDuration::ZERO
-                }
-            }
-        };
-        let tallies = self.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(wait).await;
-            {
-                let mut map = tallies
-                    .0
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                map.insert(
-                    round,
-                    TallyState {
-                        last: Instant::now(),
-                        pending: false,
-                    },
-                );
-            }
-            if let Err(e) = refresh(&db, &http, round).await {
-                tracing::warn!(round, error = %format!("{e:#}"), "cannot update a round's tally");
-            }
-        });
-    }
-}
-
-async fn refresh(db: &Db, http: &serenity::Http, round: i64) -> anyhow::Result<()> {
-    let Some(r) = db.round(round).await? else {
-        return Ok(());
-    };
-    let (false, Some(message)) = (r.closed, r.message) else {
-        return Ok(());
-    };
-    let tally = db.round_tally(round).await?;
-    let (embed, components) = messages::round_open(round, &r.question, r.closes, tally.answered);
-    serenity::ChannelId::new(r.channel.0)
-        .edit_message(
-            http,
-            serenity::MessageId::new(message),
-            serenity::EditMessage::new()
-                .embed(embed)
-                .components(components),
-        )
-        .await?;
-    Ok(())
+    }))
 }

@@ -5,7 +5,7 @@ use poise::serenity_prelude as serenity;
 
 use super::timezone::{autocomplete_zone, unknown_zone};
 use super::{Context, Error, render};
-use crate::domain::settings::{Access, GuildSettings, MinGroupSize};
+use crate::domain::settings::{Access, GuildSettings, MinGroupSize, Setting};
 use crate::domain::zones;
 use crate::domain::{ChannelId, RoleId};
 
@@ -19,7 +19,8 @@ use crate::domain::{ChannelId, RoleId};
         "timezone",
         "log_channel",
         "min_group_size",
-        "dm_notices"
+        "dm_notices",
+        "clear"
     ),
     subcommand_required
 )]
@@ -48,10 +49,22 @@ async fn facilitator_role(
     #[description = "Members with this role can run rounds, meetings and see statistics"]
     role: serenity::Role,
 ) -> Result<(), Error> {
+    let guild = super::server(ctx)?;
+    if role.id.get() == guild.0 {
+        return Err(Error::member(
+            "@everyone can't be the facilitator role: that would make every member a facilitator. \
+             Please choose or create a role for the people who help run the group. Nothing was changed.",
+        ));
+    }
+    if role.managed {
+        return Err(Error::member(
+            "That role belongs to a bot or an integration, so members can't be given it. Please choose another role. Nothing was changed.",
+        ));
+    }
     let now = ctx.data().clock.now();
     ctx.data()
         .db
-        .set_facilitator_role(super::server(ctx)?, RoleId(role.id.get()), now)
+        .set_facilitator_role(guild, RoleId(role.id.get()), now)
         .await?;
     ctx.send(render::ephemeral(format!(
         "Members with {} are now facilitators (as is anyone with Manage Server).",
@@ -99,17 +112,105 @@ async fn log_channel(
     channel: serenity::PartialChannel,
 ) -> Result<(), Error> {
     let channel_id = super::text_channel(&channel, "notices")?;
+    let guild = super::server(ctx)?;
     let now = ctx.data().clock.now();
     ctx.data()
         .db
-        .set_log_channel(super::server(ctx)?, channel_id, now)
+        .set_log_channel(guild, channel_id, now)
         .await?;
+    let warning = if everyone_can_read(ctx, channel.id) {
+        "\n**Careful:** everyone in the server can read that channel, and these notices name members who asked for help. \
+         Please make it private to facilitators (channel settings → Permissions: turn off View Channel for @everyone), \
+         or choose another channel."
+    } else {
+        ""
+    };
     ctx.send(render::ephemeral(format!(
-        "Facilitator notices will go to {}. Make sure only facilitators can read it.",
+        "Facilitator notices will go to {}.{warning}",
         render::channel_mention(channel_id.0)
     )))
     .await?;
     Ok(())
+}
+
+/// Whether @everyone can view the channel, from the server's roles and the
+/// channel's overwrites as Discord last told Haven. Without that knowledge
+/// it says yes: better a needless warning than a missed one.
+fn everyone_can_read(ctx: Context<'_>, channel: serenity::ChannelId) -> bool {
+    let Some(guild) = ctx.guild() else {
+        return true;
+    };
+    let everyone = serenity::RoleId::new(guild.id.get());
+    let base = guild
+        .roles
+        .get(&everyone)
+        .map(|r| r.permissions)
+        .unwrap_or_else(serenity::Permissions::all);
+    if base.administrator() {
+        return true;
+    }
+    let Some(c) = guild.channels.get(&channel) else {
+        return true;
+    };
+    let mut p = base;
+    if let Some(o) = c
+        .permission_overwrites
+        .iter()
+        .find(|o| o.kind == serenity::PermissionOverwriteType::Role(everyone))
+    {
+        p = (p & !o.deny) | o.allow;
+    }
+    p.view_channel()
+}
+
+/// Put one setting back to its default
+#[poise::command(slash_command, guild_only, custom_data = "Access::Admin")]
+async fn clear(
+    ctx: Context<'_>,
+    #[description = "Which setting"] setting: SettingChoice,
+) -> Result<(), Error> {
+    let now = ctx.data().clock.now();
+    ctx.data()
+        .db
+        .clear_setting(super::server(ctx)?, setting.into(), now)
+        .await?;
+    let text = match setting {
+        SettingChoice::FacilitatorRole => {
+            "The facilitator role is cleared: only members with Manage Server count as facilitators now."
+        }
+        SettingChoice::Timezone => {
+            "The server's time zone is cleared: UTC is used for members who haven't set their own."
+        }
+        SettingChoice::LogChannel => {
+            "The log channel is cleared: facilitator notices go by direct message to facilitators who asked for them (`/settings dm-notices`)."
+        }
+        SettingChoice::MinGroupSize => "The minimum group size is back to 5.",
+    };
+    ctx.send(render::ephemeral(text)).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum SettingChoice {
+    #[name = "facilitator-role"]
+    FacilitatorRole,
+    #[name = "timezone"]
+    Timezone,
+    #[name = "log-channel"]
+    LogChannel,
+    #[name = "min-group-size"]
+    MinGroupSize,
+}
+
+impl From<SettingChoice> for Setting {
+    fn from(c: SettingChoice) -> Self {
+        match c {
+            SettingChoice::FacilitatorRole => Setting::FacilitatorRole,
+            SettingChoice::Timezone => Setting::Timezone,
+            SettingChoice::LogChannel => Setting::LogChannel,
+            SettingChoice::MinGroupSize => Setting::MinGroupSize,
+        }
+    }
 }
 
 /// Set the smallest group Haven shows statistics for (k, 3 to 50)

@@ -3,7 +3,7 @@
 //! that stays the same across exports so re-importing updates the event.
 
 use chrono::{DateTime, NaiveTime, Utc};
-use icalendar::{Calendar, Component, Event, Property};
+use icalendar::{Calendar, Component, Event, EventLike, Property};
 
 use super::meeting::Meeting;
 
@@ -12,6 +12,23 @@ const LOCAL: &str = "%Y%m%dT%H%M%S";
 /// The stable UID of a meeting.
 pub fn uid(meeting: &Meeting) -> String {
     format!("haven-meeting-{}-{}@haven", meeting.guild.0, meeting.id.0)
+}
+
+/// The meeting's location as a calendar app can use it: a channel becomes
+/// its Discord link, a link stays as it is.
+pub fn location(meeting: &Meeting) -> Option<String> {
+    let l = meeting.location.as_deref()?;
+    match l
+        .strip_prefix("<#")
+        .and_then(|t| t.strip_suffix('>'))
+        .and_then(|id| id.parse::<u64>().ok())
+    {
+        Some(channel) => Some(format!(
+            "https://discord.com/channels/{}/{channel}",
+            meeting.guild.0
+        )),
+        None => Some(l.to_owned()),
+    }
 }
 
 /// The calendar text for `meeting`, stamped at `now`.
@@ -37,6 +54,9 @@ pub fn meeting_ics(meeting: &Meeting, now: DateTime<Utc>) -> String {
     let time: NaiveTime = s.start.time();
     for date in &s.skips {
         event.append_multi_property(local_prop("EXDATE", date.and_time(time)));
+    }
+    if let Some(location) = location(meeting) {
+        event.location(&location);
     }
     if meeting.ended {
         event.add_property("STATUS", "CANCELLED");
@@ -71,7 +91,7 @@ mod tests {
         schedule
             .skips
             .insert(NaiveDate::from_ymd_opt(2027, 3, 16).unwrap());
-        let meeting = Meeting {
+        let mut meeting = Meeting {
             id: MeetingId(7),
             guild: GuildId(1),
             channel: ChannelId(2),
@@ -80,12 +100,14 @@ mod tests {
             duration: Duration::minutes(90),
             reminders: Offsets::default_offsets(),
             mention_role: None,
+            location: None,
             announcement: None,
             reminders_enabled: true,
             ended: false,
         };
         let now = Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap();
         let ics = meeting_ics(&meeting, now);
+        assert!(!ics.contains("LOCATION"), "no location, no LOCATION");
         for line in [
             "BEGIN:VCALENDAR",
             "BEGIN:VEVENT",
@@ -107,5 +129,13 @@ mod tests {
             ics,
             "the same meeting exports the same text"
         );
+        meeting.location = Some("<#1400000000000000003>".into());
+        assert!(
+            meeting_ics(&meeting, now)
+                .contains("LOCATION:https://discord.com/channels/1/1400000000000000003"),
+            "a voice channel becomes its link"
+        );
+        meeting.location = Some("https://meet.example.org/group".into());
+        assert!(meeting_ics(&meeting, now).contains("LOCATION:https://meet.example.org/group"));
     }
 }

@@ -6,9 +6,13 @@ use chrono::{DateTime, Duration, Utc};
 use super::jobs::JobKind;
 use super::recurrence::{Occurrence, Schedule};
 use super::reminders::Offsets;
+use super::when::resolve_local;
 use super::{ChannelId, GuildId, RoleId};
 
 pub const MAX_TITLE: usize = 100;
+pub const MAX_LOCATION: usize = 200;
+/// At most this many occurrences are planned ahead at once.
+const MAX_PLANNED_OCCURRENCES: usize = 64;
 pub const MAX_DURATION_MIN: i64 = 1440;
 pub const DEFAULT_DURATION_MIN: i64 = 60;
 
@@ -25,6 +29,8 @@ pub struct Meeting {
     pub duration: Duration,
     pub reminders: Offsets,
     pub mention_role: Option<RoleId>,
+    /// Where it happens: a voice or stage channel mention, or a link.
+    pub location: Option<String>,
     /// The announcement message in `channel`, once posted.
     pub announcement: Option<u64>,
     /// Off after the channel disappeared.
@@ -39,29 +45,94 @@ impl Meeting {
         self.schedule.next_after(now - self.duration)
     }
 
-    /// The jobs the occurrence `o` needs, as seen at `now`: a reminder at each
-    /// offset still ahead, and a roll-over when it ends.
-    pub fn jobs_for(&self, o: &Occurrence, now: DateTime<Utc>) -> Vec<PlannedJob> {
-        let mut jobs: Vec<PlannedJob> = self
+    /// When the reminder `offset` before occurrence `o` is due. Whole days
+    /// keep the local wall-clock time in the meeting's zone ("1d" is the
+    /// same local time the day before, also across a daylight-saving
+    /// change); the rest of the offset counts in absolute time.
+    pub fn reminder_due(&self, o: &Occurrence, offset: Duration) -> DateTime<Utc> {
+        let days = offset.num_days();
+        let rest = offset - Duration::days(days);
+        let base = if days > 0 {
+            resolve_local(self.schedule.zone, o.local - Duration::days(days)).0
+        } else {
+            o.start
+        };
+        (base - rest).min(o.start - Duration::minutes(1))
+    }
+
+    /// The earliest reminder of an occurrence (its start without reminders).
+    fn earliest_reminder(&self, o: &Occurrence) -> DateTime<Utc> {
+        self.reminders
+            .as_slice()
+            .iter()
+            .map(|off| self.reminder_due(o, *off))
+            .min()
+            .unwrap_or(o.start)
+    }
+
+    /// What to plan at `now`: the roll-over of the current occurrence, and a
+    /// reminder at each offset still ahead for every occurrence whose
+    /// earliest reminder falls before the planning horizon (the end of the
+    /// current occurrence, when the next planning happens, and at least the
+    /// largest offset ahead), so that a daily meeting's `1d` reminder or a
+    /// weekly one's `7d` is planned before it is due. Reminders of those
+    /// occurrences whose time has already passed are returned as missed.
+    pub fn plan(&self, now: DateTime<Utc>) -> Plan {
+        let mut plan = Plan::default();
+        if self.ended {
+            return plan;
+        }
+        let Some(current) = self.current_occurrence(now) else {
+            return plan;
+        };
+        let largest = self
             .reminders
             .as_slice()
             .iter()
-            .map(|offset| PlannedJob {
-                kind: JobKind::Reminder,
-                occurrence: o.start,
-                offset: *offset,
-                due: o.start - *offset,
-            })
-            .filter(|j| j.due > now)
-            .collect();
-        jobs.push(PlannedJob {
+            .copied()
+            .max()
+            .unwrap_or_else(Duration::zero);
+        let horizon = (current.start + self.duration).max(now + largest);
+        let occurrences = std::iter::once(current).chain(
+            self.schedule
+                .occurrences_after(current.start, MAX_PLANNED_OCCURRENCES)
+                .into_iter()
+                .take_while(|o| self.earliest_reminder(o) <= horizon),
+        );
+        for o in occurrences {
+            for offset in self.reminders.as_slice() {
+                let due = self.reminder_due(&o, *offset);
+                let job = PlannedJob {
+                    kind: JobKind::Reminder,
+                    occurrence: o.start,
+                    offset: *offset,
+                    due,
+                };
+                if due > now {
+                    plan.jobs.push(job);
+                } else if o.start > now {
+                    plan.missed.push(job);
+                }
+            }
+        }
+        plan.jobs.push(PlannedJob {
             kind: JobKind::Rollover,
-            occurrence: o.start,
+            occurrence: current.start,
             offset: Duration::zero(),
-            due: o.start + self.duration,
+            due: current.start + self.duration,
         });
-        jobs
+        plan.jobs.sort_by_key(|j| (j.due, j.occurrence));
+        plan
     }
+}
+
+/// The jobs a meeting needs as seen at one moment, and the reminders whose
+/// time had already passed then (said to the facilitator, never dropped in
+/// silence).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub jobs: Vec<PlannedJob>,
+    pub missed: Vec<PlannedJob>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 
 pub mod anonymity;
 pub mod crisis;
+pub mod custom_id;
 pub mod ics;
 pub mod ids;
 pub mod jobs;

@@ -34,9 +34,16 @@ impl fmt::Display for OffsetsError {
 impl std::error::Error for OffsetsError {}
 
 impl Offsets {
-    /// Reads a comma-separated list; an empty text means no reminders.
-    /// Each part is a span like `1d`, `2h`, `30m` or a combination (`1h30m`).
+    /// Reads a comma-separated list; an empty text or `none` means no
+    /// reminders. Each part is a span like `1d`, `2h`, `30m` or a
+    /// combination (`1h30m`).
     pub fn parse(text: &str) -> Result<Self, OffsetsError> {
+        if matches!(
+            text.trim().to_ascii_lowercase().as_str(),
+            "none" | "off" | "no"
+        ) {
+            return Ok(Self(Vec::new()));
+        }
         let mut offsets = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let compact: String = part.split_whitespace().collect();
@@ -134,6 +141,8 @@ mod tests {
             "duplicates collapse"
         );
         assert!(Offsets::parse("").unwrap().as_slice().is_empty());
+        assert!(Offsets::parse("none").unwrap().as_slice().is_empty());
+        assert!(Offsets::parse(" None ").unwrap().as_slice().is_empty());
         assert_eq!(Offsets::default_offsets().to_text(), "1h,10m");
     }
 

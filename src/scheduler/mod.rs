@@ -8,8 +8,8 @@
 //! returns the first message for a repeated nonce), and the job is marked done
 //! only after the send succeeded.
 
+pub mod editor;
 pub mod meetings;
-pub mod messages;
 pub mod rounds;
 
 use std::collections::BTreeMap;
@@ -23,7 +23,10 @@ use tokio::sync::{Notify, watch};
 
 use crate::clock::SharedClock;
 use crate::domain::jobs::JobKind;
+use crate::rest::{Rest, RestError};
 use crate::store::{Db, Job};
+use crate::views;
+use editor::Editor;
 
 /// A reminder missed by less than this (downtime) is still sent.
 pub const DEFAULT_GRACE: Duration = Duration::minutes(15);
@@ -31,8 +34,6 @@ pub const DEFAULT_GRACE: Duration = Duration::minutes(15);
 const CONCURRENCY: usize = 64;
 /// How many due jobs are claimed per round.
 const BATCH: i64 = 2000;
-/// Attempts at one send before the job is put back for later.
-const SEND_ATTEMPTS: u32 = 5;
 /// After this many rounds of failure a job is given up and logged.
 const MAX_JOB_ATTEMPTS: i64 = 10;
 
@@ -51,19 +52,10 @@ impl SchedulerHandle {
 pub struct Scheduler {
     pub db: Db,
     pub clock: SharedClock,
-    pub http: Arc<serenity::Http>,
+    pub rest: Rest,
+    pub editor: Editor,
     pub grace: Duration,
     pub handle: SchedulerHandle,
-}
-
-/// How a send went.
-enum SendError {
-    /// The channel (or message) no longer exists.
-    Gone,
-    /// The member does not accept direct messages from the bot.
-    Closed,
-    /// Worth trying again later.
-    Transient(String),
 }
 
 impl Scheduler {
@@ -142,26 +134,17 @@ impl Scheduler {
 
     async fn work_one(&self, job: Job, now: DateTime<Utc>) {
         let outcome = match job.kind {
-            JobKind::Reminder if now - job.due > self.grace => {
-                tracing::warn!(
-                    job = job.id,
-                    meeting = ?job.meeting,
-                    late_by_s = (now - job.due).num_seconds(),
-                    "reminder missed by more than the grace period; skipped"
-                );
-                Ok(true)
-            }
-            JobKind::Reminder => self.remind(&job).await,
-            JobKind::Rollover => meetings::rollover(&self.db, &self.http, &self.clock, &job)
+            JobKind::Reminder => self.remind(&job, now).await,
+            JobKind::Rollover => meetings::rollover(&self.db, &self.editor, &job)
                 .await
                 .map(|()| false),
             JobKind::RoundClose => match job.round {
-                Some(round) => rounds::close(&self.db, &self.http, round, now)
+                Some(round) => rounds::close(&self.db, &self.rest, &self.editor, round, now)
                     .await
                     .map(|()| false),
                 None => Ok(true),
             },
-            JobKind::Purge => self.purge(job.due).await.map(|()| false),
+            JobKind::Purge => self.purge(job.planned).await.map(|()| false),
         };
         let result = match outcome {
             Ok(skipped) => self.db.finish_job(job.id, skipped).await,
@@ -187,11 +170,20 @@ impl Scheduler {
             .purge_journals(self.clock.now())
             .await
             .map_err(|e| e.to_string())?;
+        // Answers to occurrences long over (series that ended or dates that
+        // were cancelled never roll over).
+        let rsvps = self
+            .db
+            .purge_past_rsvps(self.clock.now() - Duration::days(2))
+            .await
+            .map_err(|e| e.to_string())?;
         if deleted > 0 {
             tracing::info!(
                 entries = deleted,
                 "journal entries past their retention deleted"
             );
+        }
+        if deleted + rsvps > 0 {
             self.db.checkpoint().await.map_err(|e| e.to_string())?;
         }
         self.db
@@ -200,13 +192,28 @@ impl Scheduler {
             .map_err(|e| e.to_string())
     }
 
+    /// Whether a reminder may still go out at `now`: within the grace period
+    /// of the time it was planned for, and never once its meeting started.
+    fn reminder_wanted(&self, job: &Job, now: DateTime<Utc>) -> bool {
+        now - job.planned <= self.grace && now < job.occurrence
+    }
+
     /// Posts a reminder in the meeting's channel, then by DM to those who
     /// asked. Returns whether it was skipped.
-    async fn remind(&self, job: &Job) -> Result<bool, String> {
+    async fn remind(&self, job: &Job, now: DateTime<Utc>) -> Result<bool, String> {
+        if !self.reminder_wanted(job, now) {
+            tracing::warn!(
+                job = job.id,
+                meeting = ?job.meeting,
+                late_by_s = (now - job.planned).num_seconds(),
+                "reminder missed by more than the grace period, or its meeting has started; skipped"
+            );
+            return Ok(true);
+        }
         let Some(id) = job.meeting else {
             return Ok(true);
         };
-        let Some(mut meeting) = self.db.meeting(id).await.map_err(|e| e.to_string())? else {
+        let Some(meeting) = self.db.meeting(id).await.map_err(|e| e.to_string())? else {
             return Ok(true);
         };
         if meeting.ended || !meeting.reminders_enabled {
@@ -214,32 +221,46 @@ impl Scheduler {
         }
         let channel = serenity::ChannelId::new(meeting.channel.0);
         let message = serenity::CreateMessage::new()
-            .content(messages::reminder_text(&meeting, job.occurrence))
-            .allowed_mentions(messages::reminder_mentions(&meeting))
+            .content(views::reminder_text(&meeting, job.occurrence))
+            .allowed_mentions(views::reminder_mentions(&meeting))
             .nonce(serenity::Nonce::String(format!("haven-r{}", job.id)))
             .enforce_nonce(true);
-        match self.send(channel, message).await {
-            Ok(()) => {}
-            Err(SendError::Gone | SendError::Closed) => {
-                meeting.reminders_enabled = false;
+        let wanted = || self.reminder_wanted(job, self.clock.now());
+        match self.rest.send_while(channel, message, &wanted).await {
+            Ok(_) => {}
+            Err(RestError::Abandoned) => {
+                tracing::warn!(
+                    job = job.id,
+                    meeting = meeting.id.0,
+                    "a reminder could not go out before its meeting started; skipped"
+                );
+                return Ok(true);
+            }
+            Err(RestError::Gone | RestError::Forbidden | RestError::ClosedDm) => {
                 self.db
-                    .update_meeting(&meeting)
+                    .pause_reminders(meeting.id)
                     .await
                     .map_err(|e| e.to_string())?;
                 meetings::notify_log(
                     &self.db,
-                    &self.http,
+                    &self.rest,
                     meeting.guild,
                     &format!(
                         "I couldn't post the reminder for **{}** (meeting #{}): its channel no longer exists or I can't post there. \
-                         Its reminders are paused; `/meeting edit id:{} channel:` with a new channel resumes them.",
+                         Its reminders are paused; `/meeting edit id:{} channel:` with a channel I can post in resumes them.",
                         meeting.title, meeting.id.0, meeting.id.0
                     ),
                 )
                 .await;
                 return Ok(true);
             }
-            Err(SendError::Transient(reason)) => return Err(reason),
+            Err(RestError::Rejected(why)) => {
+                // Discord refused this message itself; the channel is fine and
+                // the next reminder may well go through.
+                tracing::error!(job = job.id, meeting = meeting.id.0, %why, "Discord refused a reminder; skipped");
+                return Ok(true);
+            }
+            Err(RestError::Transient(reason)) => return Err(reason),
         }
         self.remind_by_dm(job, &meeting).await;
         Ok(false)
@@ -253,95 +274,39 @@ impl Scheduler {
                 return;
             }
         };
+        let wanted = || self.reminder_wanted(job, self.clock.now());
         for user in subscribers {
-            let dm = match serenity::UserId::new(user.0)
-                .create_dm_channel(&*self.http)
+            // One nonce per recipient: the same reminder to two people is two
+            // messages, and a retry to one of them is still one.
+            let message = views::dm_reminder(meeting, job.occurrence)
+                .nonce(serenity::Nonce::String(dm_nonce(job.id, user)))
+                .enforce_nonce(true);
+            match self
+                .rest
+                .dm_while(serenity::UserId::new(user.0), message, &wanted)
                 .await
             {
-                Ok(dm) => dm,
-                Err(e) => {
-                    tracing::info!(meeting = meeting.id.0, error = %e, "cannot open a DM channel; skipped");
-                    continue;
-                }
-            };
-            let text = format!(
-                "Reminder: **{}** starts {} ({}).",
-                meeting.title,
-                messages::relative(job.occurrence),
-                messages::full(job.occurrence)
-            );
-            let message = serenity::CreateMessage::new()
-                .content(text)
-                .allowed_mentions(serenity::CreateAllowedMentions::new())
-                .nonce(serenity::Nonce::String(format!("haven-d{}", job.id)))
-                .enforce_nonce(true);
-            match self.send(dm.id, message).await {
-                Ok(()) => {}
-                Err(SendError::Closed | SendError::Gone) => {
+                Ok(_) => {}
+                Err(RestError::ClosedDm | RestError::Gone | RestError::Forbidden) => {
                     tracing::info!(
                         meeting = meeting.id.0,
                         "a member's direct messages are closed; reminder skipped"
                     );
                 }
-                Err(SendError::Transient(reason)) => {
-                    tracing::warn!(meeting = meeting.id.0, %reason, "a direct-message reminder failed; skipped");
+                Err(e) => {
+                    tracing::warn!(meeting = meeting.id.0, error = %e, "a direct-message reminder failed; skipped");
                 }
             }
         }
     }
-
-    /// Sends with retries: waits and retries on 429, backs off on 5xx.
-    async fn send(
-        &self,
-        channel: serenity::ChannelId,
-        message: serenity::CreateMessage,
-    ) -> Result<(), SendError> {
-        let mut backoff = StdDuration::from_millis(250);
-        let mut last = String::new();
-        for _ in 0..SEND_ATTEMPTS {
-            match channel.send_message(&*self.http, message.clone()).await {
-                Ok(_) => return Ok(()),
-                Err(e) => match classify(&e) {
-                    Failure::Gone => return Err(SendError::Gone),
-                    Failure::Closed => return Err(SendError::Closed),
-                    Failure::RateLimited => {
-                        last = e.to_string();
-                        tokio::time::sleep(StdDuration::from_secs(1)).await;
-                    }
-                    Failure::Transient => {
-                        last = e.to_string();
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(StdDuration::from_secs(8));
-                    }
-                    Failure::Permanent => return Err(SendError::Gone),
-                },
-            }
-        }
-        Err(SendError::Transient(last))
-    }
 }
 
-pub(crate) enum Failure {
-    Gone,
-    Closed,
-    RateLimited,
-    Transient,
-    Permanent,
-}
-
-/// What a Discord error means for a retry.
-pub(crate) fn classify(e: &serenity::Error) -> Failure {
-    match e {
-        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
-            match (r.status_code.as_u16(), r.error.code) {
-                (429, _) => Failure::RateLimited,
-                (s, _) if s >= 500 => Failure::Transient,
-                (403, 50007) => Failure::Closed,
-                (404, _) | (403, _) => Failure::Gone,
-                _ => Failure::Permanent,
-            }
-        }
-        serenity::Error::Http(_) | serenity::Error::Io(_) => Failure::Transient,
-        _ => Failure::Permanent,
-    }
+/// The nonce of a reminder by DM to one member: at most 25 characters, the
+/// same for every retry of that job to that member.
+pub fn dm_nonce(job: i64, user: crate::domain::UserId) -> String {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&job.to_le_bytes());
+    key[8..].copy_from_slice(&user.0.to_le_bytes());
+    let hash = blake3::hash(&key);
+    format!("hd{}", &hash.to_hex()[..20])
 }

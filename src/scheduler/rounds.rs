@@ -3,15 +3,19 @@
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
-use super::messages;
+use super::editor::{Editor, Target};
 use crate::domain::periods::local_day;
+use crate::rest::Rest;
 use crate::store::{Db, Tally};
+use crate::views;
 
 /// Closes the round (once), turning its answers into counts and showing the
-/// summary on its message. Returns the tally, or `None` if it was closed already.
+/// summary on its message as the last edit it gets. Returns the tally, or
+/// `None` if it was closed already.
 pub async fn close_round(
     db: &Db,
-    http: &serenity::Http,
+    rest: &Rest,
+    editor: &Editor,
     round: i64,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Tally>> {
@@ -23,15 +27,29 @@ pub async fn close_round(
     let Some(tally) = db.close_round(round, day).await? else {
         return Ok(None);
     };
+    // The answers and the salt are gone: make sure no copy stays in the log.
+    if !db.checkpoint().await? {
+        tracing::warn!(
+            round,
+            "a closed round's answers may linger in the write-ahead log until the next checkpoint"
+        );
+    }
     if let Some(message) = r.message {
-        let embed = messages::round_closed(&r.question, &tally, settings.min_group_size.get());
+        let embed = views::round_closed(&r.question, &tally, settings.min_group_size.get());
         let edit = serenity::EditMessage::new()
             .embed(embed)
             .components(Vec::new());
-        if let Err(e) = serenity::ChannelId::new(r.channel.0)
-            .edit_message(http, serenity::MessageId::new(message), edit)
-            .await
-        {
+        let shown = editor
+            .finish(Target::Round(round), async {
+                rest.edit(
+                    serenity::ChannelId::new(r.channel.0),
+                    serenity::MessageId::new(message),
+                    edit,
+                )
+                .await
+            })
+            .await;
+        if let Err(e) = shown {
             tracing::warn!(round, error = %e, "cannot show a round's summary");
         }
     }
@@ -41,11 +59,12 @@ pub async fn close_round(
 /// The scheduler's entry: a round's time is up.
 pub async fn close(
     db: &Db,
-    http: &serenity::Http,
+    rest: &Rest,
+    editor: &Editor,
     round: i64,
     now: DateTime<Utc>,
 ) -> Result<(), String> {
-    close_round(db, http, round, now)
+    close_round(db, rest, editor, round, now)
         .await
         .map(|_| ())
         .map_err(|e| format!("{e:#}"))

@@ -5,6 +5,7 @@
 //! autocomplete, then read what the bot answered or posted.
 
 mod gateway;
+pub mod limits;
 pub mod message;
 pub mod payloads;
 mod rest;
@@ -19,12 +20,21 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{Notify, mpsc};
 
+pub use limits::RateLimits;
 pub use message::{SimAttachment, SimButton, SimMessage};
 pub use slash::SlashError;
 pub use world::{SimChannel, SimMember, World};
 
 /// How long a test waits for the bot before giving up.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
+/// Discord's deadline for the first answer to an interaction.
+pub const INTERACTION_DEADLINE: Duration = Duration::from_secs(3);
+/// How long follow-ups and edits of the original answer keep working.
+pub const INTERACTION_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// How long Discord remembers a message nonce for deduplication.
+pub const NONCE_LIFETIME: Duration = Duration::from_secs(5 * 60);
+/// Discord's limit on a nonce's length.
+pub const MAX_NONCE_LEN: usize = 25;
 
 /// A failure the fake Discord answers with instead of doing the work.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +43,8 @@ pub enum FaultKind {
     Status(u16),
     /// 429 Too Many Requests, asking to retry after this many seconds.
     RateLimited { retry_after: f64 },
+    /// Answers normally, but only after this long.
+    Slow(Duration),
 }
 
 /// Answers the next `times` REST calls whose method and path match with a failure.
@@ -56,8 +68,9 @@ pub struct RestCall {
 }
 
 /// What the bot answered to one interaction.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct InteractionLog {
+    created: Instant,
     channel_id: u64,
     member_id: u64,
     acknowledged: bool,
@@ -69,6 +82,33 @@ struct InteractionLog {
     choices: Option<Vec<(String, Value)>>,
     modal: Option<Value>,
     callback_types: Vec<u64>,
+    /// Answered after the deadline (and so refused).
+    late: bool,
+    /// A button press acknowledged with a deferred update (type 6): its
+    /// answer is the next edit of the message the button was on.
+    deferred_update: bool,
+    /// That message's revision when the button was pressed.
+    source_revision: u32,
+}
+
+impl InteractionLog {
+    fn new(channel_id: u64, member_id: u64, source_message: Option<u64>) -> Self {
+        Self {
+            created: Instant::now(),
+            channel_id,
+            member_id,
+            acknowledged: false,
+            original: None,
+            source_message,
+            followups: Vec::new(),
+            choices: None,
+            modal: None,
+            callback_types: Vec::new(),
+            late: false,
+            deferred_update: false,
+            source_revision: 0,
+        }
+    }
 }
 
 enum GatewayCmd {
@@ -89,7 +129,16 @@ struct State {
     interaction_ids: HashMap<u64, String>,
     rest_log: Vec<RestCall>,
     faults: Vec<Fault>,
-    nonces: HashMap<(u64, String), u64>,
+    /// Message nonces the bot used, with the message and when.
+    nonces: HashMap<String, (u64, Instant)>,
+    limits: RateLimits,
+    limiter: limits::Limiter,
+    /// 429s answered because the bot went over a limit (injected faults not counted).
+    rate_limited: u64,
+    /// Interactions answered after their deadline.
+    late_answers: u64,
+    /// Lines for the sandbox: limits hit, late answers.
+    warnings: Vec<String>,
     deleted_channels: HashSet<u64>,
     closed_dms: HashSet<u64>,
     gateway: Option<mpsc::UnboundedSender<GatewayCmd>>,
@@ -189,13 +238,22 @@ impl Drop for ServerTask {
 }
 
 impl Sim {
-    /// Starts a fake Discord holding `world` on a free port of 127.0.0.1.
+    /// Starts a fake Discord holding `world` on a free port of 127.0.0.1,
+    /// with Discord's rate limits.
     pub async fn start(world: World) -> std::io::Result<Self> {
+        Self::start_with_limits(world, RateLimits::default()).await
+    }
+
+    /// Starts a fake Discord with the given rate limits.
+    pub async fn start_with_limits(world: World, limits: RateLimits) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let inner = Arc::new(Inner {
             world,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                limits,
+                ..State::default()
+            }),
             changed: Notify::new(),
             addr,
         });
@@ -368,11 +426,7 @@ impl Sim {
             );
             s.interactions.insert(
                 token.clone(),
-                InteractionLog {
-                    channel_id: channel.id,
-                    member_id: member.id,
-                    ..Default::default()
-                },
+                InteractionLog::new(channel.id, member.id, None),
             );
             s.interaction_ids.insert(id, token.clone());
             s.dispatch("INTERACTION_CREATE", payload);
@@ -402,15 +456,9 @@ impl Sim {
                 member,
             };
             let payload = place.button(id, &token, custom_id, current.to_json(&author));
-            s.interactions.insert(
-                token.clone(),
-                InteractionLog {
-                    channel_id: channel.id,
-                    member_id: member.id,
-                    source_message: Some(message.id),
-                    ..Default::default()
-                },
-            );
+            let mut log = InteractionLog::new(channel.id, member.id, Some(message.id));
+            log.source_revision = current.revision;
+            s.interactions.insert(token.clone(), log);
             s.interaction_ids.insert(id, token.clone());
             s.dispatch("INTERACTION_CREATE", payload);
             token
@@ -451,11 +499,7 @@ impl Sim {
             let payload = place.modal(id, &token, custom_id, fields);
             s.interactions.insert(
                 token.clone(),
-                InteractionLog {
-                    channel_id: channel.id,
-                    member_id: member.id,
-                    ..Default::default()
-                },
+                InteractionLog::new(channel.id, member.id, None),
             );
             s.interaction_ids.insert(id, token.clone());
             s.dispatch("INTERACTION_CREATE", payload);
@@ -472,6 +516,13 @@ impl Sim {
     pub async fn reply_within(&self, token: &str, timeout: Duration) -> Option<SimMessage> {
         self.wait(timeout, |s| {
             let log = s.interactions.get(token)?;
+            if log.deferred_update {
+                if let Some(id) = log.followups.first() {
+                    return s.message(*id).cloned();
+                }
+                let m = s.message(log.original?)?;
+                return (m.revision > log.source_revision).then(|| m.clone());
+            }
             let id = log.original.or_else(|| log.followups.first().copied())?;
             s.message(id).cloned()
         })
@@ -556,6 +607,23 @@ impl Sim {
         self.channel_messages(self.dm_channel_id(member))
     }
 
+    /// Waits until the message `id` satisfies `check`; returns it as it
+    /// stands then (or as it stands at the timeout).
+    pub async fn wait_for_message_where(
+        &self,
+        id: u64,
+        timeout: Duration,
+        check: impl Fn(&SimMessage) -> bool,
+    ) -> Option<SimMessage> {
+        match self
+            .wait(timeout, |s| s.message(id).filter(|m| check(m)).cloned())
+            .await
+        {
+            Some(m) => Some(m),
+            None => self.message(id),
+        }
+    }
+
     /// Every message ever created, in order, including ephemeral and deleted ones.
     pub fn all_messages(&self) -> Vec<SimMessage> {
         self.inner.state().messages.clone()
@@ -589,6 +657,31 @@ impl Sim {
     /// Makes the next matching REST calls fail.
     pub fn inject_fault(&self, fault: Fault) {
         self.inner.update(|s| s.faults.push(fault));
+    }
+
+    /// How many 429s the bot caused by going over a rate limit (injected
+    /// faults are not counted).
+    pub fn rate_limited_count(&self) -> u64 {
+        self.inner.state().rate_limited
+    }
+
+    /// How many interactions were answered after Discord's deadline.
+    pub fn late_answer_count(&self) -> u64 {
+        self.inner.state().late_answers
+    }
+
+    /// Whether the bot tried to answer this interaction after its deadline.
+    pub fn answered_late(&self, token: &str) -> bool {
+        self.inner
+            .state()
+            .interactions
+            .get(token)
+            .is_some_and(|l| l.late)
+    }
+
+    /// Warning lines since the last call: rate limits hit, late answers.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut self.inner.state().warnings)
     }
 
     /// Drops the bot's gateway connection, as Discord sometimes does.

@@ -55,7 +55,10 @@ pub fn channel(channel: &SimChannel) -> Value {
             "type": channel.kind,
             "name": channel.name,
             "position": channel.position,
-            "permission_overwrites": [],
+            "permission_overwrites": channel.overwrites.iter().map(|o| json!({
+                "id": o.id.to_string(), "type": o.kind,
+                "allow": o.allow.to_string(), "deny": o.deny.to_string(),
+            })).collect::<Vec<_>>(),
             "nsfw": false,
             "topic": null,
             "parent_id": null,
@@ -168,7 +171,15 @@ impl Place<'_> {
             Some(guild_id) => {
                 obj.insert("guild_id".into(), json!(guild_id.to_string()));
                 obj.insert("guild_locale".into(), json!("en-US"));
-                obj.insert("member".into(), member(self.world, self.member));
+                // An interaction's member carries their permissions in this
+                // channel, overwrites included, as Discord sends them.
+                let mut m = member(self.world, self.member);
+                m["permissions"] = json!(
+                    self.world
+                        .channel_permissions_of(self.member, self.channel)
+                        .to_string()
+                );
+                obj.insert("member".into(), m);
                 obj.insert(
                     "authorizing_integration_owners".into(),
                     json!({"0": guild_id.to_string()}),
@@ -199,7 +210,20 @@ impl Place<'_> {
             "options": command.options,
         });
         if !command.resolved.as_object().is_none_or(|o| o.is_empty()) {
-            data["resolved"] = command.resolved;
+            let mut resolved = command.resolved;
+            // A resolved channel carries the member's permissions in it.
+            if let Some(channels) = resolved.get_mut("channels").and_then(Value::as_object_mut) {
+                for (id, c) in channels.iter_mut() {
+                    let bits = id
+                        .parse::<u64>()
+                        .ok()
+                        .and_then(|id| self.world.channels.iter().find(|c| c.id == id))
+                        .map(|channel| self.world.channel_permissions_of(self.member, channel))
+                        .unwrap_or(0);
+                    c["permissions"] = json!(bits.to_string());
+                }
+            }
+            data["resolved"] = resolved;
         }
         if let Some(guild_id) = self.channel.guild_id {
             data["guild_id"] = json!(guild_id.to_string());

@@ -10,8 +10,12 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::limits::{BucketState, Verdict};
 use super::message::{MessagePayload, SimMessage, Upload};
-use super::{FaultKind, Inner, RestCall, State, payloads};
+use super::{
+    FaultKind, INTERACTION_DEADLINE, INTERACTION_TOKEN_LIFETIME, Inner, MAX_NONCE_LEN,
+    NONCE_LIFETIME, RestCall, State, payloads,
+};
 
 const EPHEMERAL: u64 = 64;
 
@@ -25,12 +29,27 @@ pub(super) async fn handle(
     let path = uri.path().to_owned();
     let short = path.strip_prefix("/api/v10").unwrap_or(&path).to_owned();
 
-    let response = match take_fault(&inner, &method, &short) {
-        Some(fault) => fault,
-        None => match read_payload(&headers, body).await {
-            Ok(payload) => route(&inner, &method, &short, payload),
-            Err(()) => error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
-        },
+    let fault = take_fault(&inner, &method, &short);
+    let response = match fault {
+        Some(Err(failure)) => *failure,
+        slow => {
+            if let Some(Ok(delay)) = slow {
+                tokio::time::sleep(delay).await;
+            }
+            match rate_limit(&inner, &method, &short) {
+                Err(limited) => *limited,
+                Ok(bucket) => {
+                    let mut response = match read_payload(&headers, body).await {
+                        Ok(payload) => route(&inner, &method, &short, payload),
+                        Err(()) => error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
+                    };
+                    if let Some(bucket) = bucket {
+                        bucket_headers(response.headers_mut(), &bucket);
+                    }
+                    response
+                }
+            }
+        }
     };
     inner.update(|s| {
         s.rest_log.push(RestCall {
@@ -43,7 +62,96 @@ pub(super) async fn handle(
     response
 }
 
-fn take_fault(inner: &Inner, method: &Method, path: &str) -> Option<Response> {
+/// Checks Discord's rate limits: the bucket's state for the headers, or the 429.
+fn rate_limit(
+    inner: &Inner,
+    method: &Method,
+    path: &str,
+) -> Result<Option<BucketState>, Box<Response>> {
+    let verdict = inner.update(|s| {
+        let limits = s.limits.clone();
+        let verdict = s
+            .limiter
+            .check(&limits, method.as_str(), path, Instant::now());
+        if let Verdict::Limited {
+            retry_after,
+            global,
+            ..
+        } = &verdict
+        {
+            s.rate_limited += 1;
+            s.warnings.push(format!(
+                "429: {method} {path} went over Discord's {} rate limit; retry after {:.2} s",
+                if *global { "global" } else { "per-route" },
+                retry_after.as_secs_f64()
+            ));
+        }
+        verdict
+    });
+    match verdict {
+        Verdict::Allowed(bucket) => Ok(bucket),
+        Verdict::Limited {
+            retry_after,
+            global,
+            bucket,
+        } => Err(Box::new(too_many(
+            retry_after.as_secs_f64(),
+            global,
+            bucket.as_ref(),
+        ))),
+    }
+}
+
+fn bucket_headers(h: &mut HeaderMap, bucket: &BucketState) {
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(v) = value.parse() {
+            h.insert(name, v);
+        }
+    };
+    set("x-ratelimit-bucket", bucket.name.clone());
+    set("x-ratelimit-limit", bucket.limit.to_string());
+    set("x-ratelimit-remaining", bucket.remaining.to_string());
+    set(
+        "x-ratelimit-reset-after",
+        format!("{:.3}", bucket.reset_after.as_secs_f64()),
+    );
+}
+
+/// Discord's 429: `{"message", "retry_after", "global"}` (no `code`) and the headers.
+fn too_many(retry_after: f64, global: bool, bucket: Option<&BucketState>) -> Response {
+    let mut r = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": global})),
+    )
+        .into_response();
+    let h = r.headers_mut();
+    if let Some(bucket) = bucket {
+        bucket_headers(h, bucket);
+    }
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(v) = value.parse() {
+            h.insert(name, v);
+        }
+    };
+    set("retry-after", retry_after.ceil().max(1.0).to_string());
+    set("x-ratelimit-remaining", "0".into());
+    set("x-ratelimit-reset-after", format!("{retry_after:.3}"));
+    if global {
+        set("x-ratelimit-global", "true".into());
+        set("x-ratelimit-scope", "global".into());
+    } else {
+        set("x-ratelimit-scope", "user".into());
+    }
+    r
+}
+
+/// An injected fault for this call: `Err` a failure to answer with, `Ok` a
+/// delay before answering normally.
+fn take_fault(
+    inner: &Inner,
+    method: &Method,
+    path: &str,
+) -> Option<Result<std::time::Duration, Box<Response>>> {
     let kind = inner.update(|s| {
         let fault = s.faults.iter_mut().find(|f| {
             f.times > 0
@@ -58,26 +166,10 @@ fn take_fault(inner: &Inner, method: &Method, path: &str) -> Option<Response> {
     Some(match kind {
         FaultKind::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            error(status, 0, &format!("{code}: sim fault"))
+            Err(Box::new(error(status, 0, &format!("{code}: sim fault"))))
         }
-        FaultKind::RateLimited { retry_after } => {
-            let mut r = (
-                StatusCode::TOO_MANY_REQUESTS,
-                axum::Json(json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": false})),
-            )
-                .into_response();
-            let h = r.headers_mut();
-            h.insert(
-                "retry-after",
-                retry_after.ceil().to_string().parse().expect("number"),
-            );
-            h.insert("x-ratelimit-remaining", "0".parse().expect("number"));
-            h.insert(
-                "x-ratelimit-reset-after",
-                retry_after.to_string().parse().expect("number"),
-            );
-            r
-        }
+        FaultKind::RateLimited { retry_after } => Err(Box::new(too_many(retry_after, false, None))),
+        FaultKind::Slow(delay) => Ok(delay),
     })
 }
 
@@ -354,6 +446,18 @@ fn callback(inner: &Inner, id: Option<u64>, token: &str, payload: MessagePayload
         let Some(log) = s.interactions.get(token).cloned().filter(|_| known) else {
             return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
         };
+        let age = log.created.elapsed();
+        if age > INTERACTION_DEADLINE {
+            s.late_answers += 1;
+            s.warnings.push(format!(
+                "late: an interaction was answered after {:.1} s (Discord allows 3 s); the member saw \"This interaction failed\"",
+                age.as_secs_f64()
+            ));
+            if let Some(l) = s.interactions.get_mut(token) {
+                l.late = true;
+            }
+            return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
+        }
         if log.acknowledged {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -375,7 +479,11 @@ fn callback(inner: &Inner, id: Option<u64>, token: &str, payload: MessagePayload
                 log.original = Some(message.id);
                 s.push_message(message);
             }
-            5 | 6 => {}
+            5 => {}
+            6 => {
+                log.original = log.source_message;
+                log.deferred_update = true;
+            }
             7 => {
                 let Some(source) = log.source_message else {
                     return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
@@ -415,7 +523,12 @@ fn callback(inner: &Inner, id: Option<u64>, token: &str, payload: MessagePayload
 fn edit_original(inner: &Inner, token: &str, payload: MessagePayload, bot: &Value) -> Response {
     let author = inner.world.bot_id;
     inner.update(|s| {
-        let Some(log) = s.interactions.get(token).cloned() else {
+        let Some(log) = s
+            .interactions
+            .get(token)
+            .cloned()
+            .filter(|l| l.created.elapsed() <= INTERACTION_TOKEN_LIFETIME)
+        else {
             return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
         };
         match log.original {
@@ -442,7 +555,7 @@ fn followup(inner: &Inner, token: &str, payload: MessagePayload, bot: &Value) ->
             .interactions
             .get(token)
             .cloned()
-            .filter(|l| l.acknowledged)
+            .filter(|l| l.acknowledged && l.created.elapsed() <= INTERACTION_TOKEN_LIFETIME)
         else {
             return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
         };
@@ -503,20 +616,33 @@ fn create_message(
                 "Cannot send messages to this user",
             );
         }
-        // Discord's nonce rule: with enforce_nonce, a repeated nonce in the
-        // same channel returns the first message instead of a new one.
+        if payload
+            .nonce()
+            .is_some_and(|n| n.chars().count() > MAX_NONCE_LEN)
+        {
+            return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+        }
+        // Discord's nonce rule: with enforce_nonce, a nonce the same author
+        // used in the last few minutes returns that first message (wherever
+        // it was posted) instead of posting again.
         let nonce = payload.nonce().filter(|_| payload.enforce_nonce());
+        let now = Instant::now();
+        if s.nonces.len() >= 4096 && s.nonces.len().is_power_of_two() {
+            s.nonces
+                .retain(|_, (_, at)| now.duration_since(*at) <= NONCE_LIFETIME);
+        }
         if let Some(nonce) = &nonce
             && let Some(existing) = s
                 .nonces
-                .get(&(channel, nonce.clone()))
-                .and_then(|id| s.message(*id))
+                .get(nonce)
+                .filter(|(_, at)| now.duration_since(*at) <= NONCE_LIFETIME)
+                .and_then(|(id, _)| s.message(*id))
         {
             return ok(existing.to_json(bot));
         }
         let message = new_message(s, channel, author, &payload, None);
         if let Some(nonce) = nonce {
-            s.nonces.insert((channel, nonce), message.id);
+            s.nonces.insert(nonce, (message.id, now));
         }
         let json = message.to_json(bot);
         s.push_message(message);

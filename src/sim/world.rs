@@ -1,8 +1,16 @@
 //! Who and what exists in the fake Discord: one server with its roles,
 //! channels and members, and the bot.
 
+/// Administrator: every permission, overwrites ignored.
+pub const ADMINISTRATOR: u64 = 1 << 3;
 /// Manage Server.
 pub const MANAGE_GUILD: u64 = 1 << 5;
+/// View Channel.
+pub const VIEW_CHANNEL: u64 = 1 << 10;
+/// Send Messages.
+pub const SEND_MESSAGES: u64 = 1 << 11;
+/// Every permission bit Discord has today.
+pub const ALL: u64 = (1 << 51) - 1;
 /// What everyone may do in the sandbox server: view channels, send messages,
 /// read history, use application commands.
 pub const EVERYONE: u64 = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 31);
@@ -25,6 +33,17 @@ pub struct SimChannel {
     pub guild_id: Option<u64>,
     /// For a DM channel, the member on the other side.
     pub recipient: Option<(u64, String)>,
+    /// Permission overwrites, as Discord applies them.
+    pub overwrites: Vec<SimOverwrite>,
+}
+
+/// A channel's permission overwrite for a role (kind 0) or a member (kind 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimOverwrite {
+    pub id: u64,
+    pub kind: u8,
+    pub allow: u64,
+    pub deny: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -76,7 +95,8 @@ pub const ADMIN_ROLE: u64 = 1_600_000_000_000_000_002;
 pub const MEMBER_ROLE: u64 = 1_600_000_000_000_000_003;
 
 impl World {
-    /// The sandbox server: #general, #facilitators and #meetings; roles
+    /// The sandbox server: #general, #facilitators (facilitators only),
+    /// #meetings and #announcements (everyone reads, facilitators post); roles
     /// Facilitator, Admin (Manage Server) and Member; members `admin`,
     /// `facilitator`, `alice`, `bob`, `casey`, `dana`, `eli`, `farah`.
     pub fn sandbox() -> Self {
@@ -92,6 +112,13 @@ impl World {
             position: n as u16,
             guild_id: Some(GUILD_ID),
             recipient: None,
+            overwrites: Vec::new(),
+        };
+        let overwrite = |id, allow, deny| SimOverwrite {
+            id,
+            kind: 0,
+            allow,
+            deny,
         };
         let member = |n: u64, name: &str, roles: &[u64]| SimMember {
             id: 1_500_000_000_000_000_000 + n,
@@ -115,8 +142,24 @@ impl World {
             },
             channels: vec![
                 channel(1, "general"),
-                channel(2, "facilitators"),
+                // Only facilitators and admins can read it.
+                SimChannel {
+                    overwrites: vec![
+                        overwrite(GUILD_ID, 0, VIEW_CHANNEL),
+                        overwrite(FACILITATOR_ROLE, VIEW_CHANNEL | SEND_MESSAGES, 0),
+                        overwrite(ADMIN_ROLE, VIEW_CHANNEL | SEND_MESSAGES, 0),
+                    ],
+                    ..channel(2, "facilitators")
+                },
                 channel(3, "meetings"),
+                // Everyone reads, only facilitators post.
+                SimChannel {
+                    overwrites: vec![
+                        overwrite(GUILD_ID, 0, SEND_MESSAGES),
+                        overwrite(FACILITATOR_ROLE, SEND_MESSAGES, 0),
+                    ],
+                    ..channel(4, "announcements")
+                },
             ],
             members: vec![
                 member(1, "admin", &[ADMIN_ROLE]),
@@ -142,6 +185,48 @@ impl World {
             .iter()
             .filter(|r| r.id == self.guild.id || member.roles.contains(&r.id))
             .fold(0, |acc, r| acc | r.permissions)
+    }
+
+    /// The member's permission bits in a channel, as Discord computes them:
+    /// server permissions, then the @everyone overwrite, the role
+    /// overwrites together, and the member's own.
+    pub fn channel_permissions_of(&self, member: &SimMember, channel: &SimChannel) -> u64 {
+        let base = self.permissions_of(member);
+        if base & ADMINISTRATOR != 0 {
+            return ALL;
+        }
+        if channel.guild_id.is_none() {
+            return base;
+        }
+        let mut bits = base;
+        for o in channel
+            .overwrites
+            .iter()
+            .filter(|o| o.kind == 0 && o.id == self.guild.id)
+        {
+            bits = (bits & !o.deny) | o.allow;
+        }
+        let (mut allow, mut deny) = (0, 0);
+        for o in channel
+            .overwrites
+            .iter()
+            .filter(|o| o.kind == 0 && o.id != self.guild.id && member.roles.contains(&o.id))
+        {
+            allow |= o.allow;
+            deny |= o.deny;
+        }
+        bits = (bits & !deny) | allow;
+        for o in channel
+            .overwrites
+            .iter()
+            .filter(|o| o.kind == 1 && o.id == member.id)
+        {
+            bits = (bits & !o.deny) | o.allow;
+        }
+        if bits & VIEW_CHANNEL == 0 {
+            return 0;
+        }
+        bits
     }
 
     pub fn member(&self, name: &str) -> Option<&SimMember> {
@@ -178,6 +263,7 @@ impl World {
             position: 0,
             guild_id: None,
             recipient: Some((member.id, member.name.clone())),
+            overwrites: Vec::new(),
         }
     }
 }
@@ -196,6 +282,32 @@ mod tests {
         assert_eq!(
             w.permissions_of(&alice.clone().with_permissions(MANAGE_GUILD)),
             MANAGE_GUILD
+        );
+    }
+
+    #[test]
+    fn channel_overwrites_apply_in_discords_order() {
+        let w = World::sandbox();
+        let alice = w.member("alice").unwrap();
+        let facilitator = w.member("facilitator").unwrap();
+        let private = w.channel("facilitators").unwrap();
+        let announcements = w.channel("announcements").unwrap();
+        assert_eq!(w.channel_permissions_of(alice, private), 0);
+        assert_ne!(
+            w.channel_permissions_of(facilitator, private) & VIEW_CHANNEL,
+            0
+        );
+        assert_eq!(
+            w.channel_permissions_of(alice, announcements) & SEND_MESSAGES,
+            0
+        );
+        assert_ne!(
+            w.channel_permissions_of(alice, announcements) & VIEW_CHANNEL,
+            0
+        );
+        assert_ne!(
+            w.channel_permissions_of(facilitator, announcements) & SEND_MESSAGES,
+            0
         );
     }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::{Db, StoreResult, zone_from_db};
-use crate::domain::settings::{GuildSettings, MinGroupSize};
+use crate::domain::settings::{GuildSettings, MinGroupSize, Setting};
 use crate::domain::{ChannelId, GuildId, RoleId};
 
 #[derive(sqlx::FromRow)]
@@ -37,6 +37,35 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(GuildSettings::from).unwrap_or_default())
+    }
+
+    /// Puts one setting back to its default.
+    pub async fn clear_setting(
+        &self,
+        guild: GuildId,
+        setting: Setting,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let query = match setting {
+            Setting::FacilitatorRole => {
+                "UPDATE guild_settings SET facilitator_role_id = NULL, updated_at = ? WHERE guild_id = ?"
+            }
+            Setting::Timezone => {
+                "UPDATE guild_settings SET timezone = NULL, updated_at = ? WHERE guild_id = ?"
+            }
+            Setting::LogChannel => {
+                "UPDATE guild_settings SET log_channel_id = NULL, updated_at = ? WHERE guild_id = ?"
+            }
+            Setting::MinGroupSize => {
+                "UPDATE guild_settings SET min_group_size = 5, updated_at = ? WHERE guild_id = ?"
+            }
+        };
+        sqlx::query(query)
+            .bind(now)
+            .bind(guild.as_db())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn set_facilitator_role(

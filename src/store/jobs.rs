@@ -19,7 +19,10 @@ pub struct Job {
     pub round: Option<i64>,
     pub occurrence: DateTime<Utc>,
     pub offset: Duration,
+    /// When it is (next) tried.
     pub due: DateTime<Utc>,
+    /// When it was planned for; a retry does not move it.
+    pub planned: DateTime<Utc>,
     pub attempts: i64,
 }
 
@@ -32,6 +35,7 @@ struct Row {
     occurrence: i64,
     offset_min: i64,
     due_ms: i64,
+    planned_ms: i64,
     attempts: i64,
 }
 
@@ -45,6 +49,7 @@ impl Row {
             occurrence: DateTime::from_timestamp(self.occurrence, 0)?,
             offset: Duration::minutes(self.offset_min),
             due: DateTime::from_timestamp_millis(self.due_ms)?,
+            planned: DateTime::from_timestamp_millis(self.planned_ms)?,
             attempts: self.attempts,
         })
     }
@@ -57,7 +62,7 @@ async fn insert_jobs(
     jobs: &[PlannedJob],
 ) -> StoreResult<()> {
     for job in jobs {
-        sqlx::query("INSERT OR IGNORE INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT OR IGNORE INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms, planned_ms) VALUES (?, ?, ?, ?, ?5, ?5)")
             .bind(job.kind.as_str())
             .bind(meeting.0)
             .bind(job.occurrence.timestamp())
@@ -72,10 +77,11 @@ async fn insert_jobs(
 impl Db {
     /// Replaces the meeting's pending jobs with `jobs` (after a create, an
     /// edit or a cancel). Jobs already done stay done: a job that exists in
-    /// any state is not planned again.
+    /// any state is not planned again. A job being worked on right now
+    /// (claimed) is left alone: its worker reads the meeting afresh.
     pub async fn replace_jobs(&self, meeting: MeetingId, jobs: &[PlannedJob]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM jobs WHERE meeting_id = ? AND state IN ('pending', 'claimed')")
+        sqlx::query("DELETE FROM jobs WHERE meeting_id = ? AND state = 'pending'")
             .bind(meeting.0)
             .execute(&mut *tx)
             .await?;
@@ -106,7 +112,7 @@ impl Db {
         let rows: Vec<Row> = sqlx::query_as(
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1
              WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= ? ORDER BY due_ms, id LIMIT ?)
-             RETURNING id, kind, meeting_id, round_id, occurrence, offset_min, due_ms, attempts",
+             RETURNING id, kind, meeting_id, round_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts",
         )
         .bind(now.timestamp_millis())
         .bind(limit)
@@ -148,9 +154,26 @@ impl Db {
         )
     }
 
+    /// The offsets (minutes) of the occurrence's reminders already sent or
+    /// being sent.
+    pub async fn handled_reminders(
+        &self,
+        meeting: MeetingId,
+        occurrence: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT offset_min FROM jobs WHERE meeting_id = ? AND occurrence = ? AND kind = 'reminder'
+             AND state IN ('claimed', 'done', 'skipped')",
+        )
+        .bind(meeting.0)
+        .bind(occurrence.timestamp())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Plans closing a round at `due`.
     pub async fn add_round_close_job(&self, round: i64, due: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO jobs (kind, round_id, occurrence, due_ms) VALUES ('round_close', ?1, ?1, ?2)")
+        sqlx::query("INSERT OR IGNORE INTO jobs (kind, round_id, occurrence, due_ms, planned_ms) VALUES ('round_close', ?1, ?1, ?2, ?2)")
             .bind(round)
             .bind(due.timestamp_millis())
             .execute(&self.pool)
@@ -161,7 +184,7 @@ impl Db {
     /// Makes sure a housekeeping job is planned for `due` (one per day: the
     /// day number is its key).
     pub async fn ensure_purge_job(&self, due: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO jobs (kind, occurrence, due_ms) VALUES ('purge', ?, ?)")
+        sqlx::query("INSERT OR IGNORE INTO jobs (kind, occurrence, due_ms, planned_ms) VALUES ('purge', ?1, ?2, ?2)")
             .bind(due.timestamp() / 86_400)
             .bind(due.timestamp_millis())
             .execute(&self.pool)
@@ -181,7 +204,7 @@ impl Db {
     /// Pending jobs of a meeting, earliest first (for tests and `/meeting info`).
     pub async fn pending_jobs(&self, meeting: MeetingId) -> StoreResult<Vec<Job>> {
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, kind, meeting_id, round_id, occurrence, offset_min, due_ms, attempts FROM jobs
+            "SELECT id, kind, meeting_id, round_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts FROM jobs
              WHERE meeting_id = ? AND state = 'pending' ORDER BY due_ms, id",
         )
         .bind(meeting.0)

@@ -26,6 +26,7 @@ struct Row {
     duration_min: i64,
     reminders: String,
     mention_role_id: Option<i64>,
+    location: Option<String>,
     announcement_id: Option<i64>,
     reminders_enabled: bool,
     ended: bool,
@@ -35,7 +36,7 @@ macro_rules! select_meetings {
     ($where:literal) => {
         concat!(
             "SELECT id, guild_id, channel_id, title, zone, start_local, repeat, duration_min, reminders,
-                    mention_role_id, announcement_id, reminders_enabled, ended FROM meetings ",
+                    mention_role_id, location, announcement_id, reminders_enabled, ended FROM meetings ",
             $where
         )
     };
@@ -61,6 +62,7 @@ impl Row {
             reminders: Offsets::parse(&self.reminders)
                 .unwrap_or_else(|_| Offsets::default_offsets()),
             mention_role: self.mention_role_id.map(RoleId::from_db),
+            location: self.location,
             announcement: self.announcement_id.map(|id| id as u64),
             reminders_enabled: self.reminders_enabled,
             ended: self.ended,
@@ -78,6 +80,25 @@ pub struct NewMeeting {
     pub duration: Duration,
     pub reminders: Offsets,
     pub mention_role: Option<RoleId>,
+    pub location: Option<String>,
+}
+
+/// A facilitator's change to a meeting: only the fields given are written,
+/// so two edits at once (or an edit and the scheduler) never undo each other.
+#[derive(Debug, Clone, Default)]
+pub struct MeetingEdit {
+    pub title: Option<String>,
+    pub zone: Option<Tz>,
+    pub start: Option<NaiveDateTime>,
+    pub repeat: Option<Repeat>,
+    pub duration: Option<Duration>,
+    pub reminders: Option<Offsets>,
+    /// `Some(None)` stops mentioning a role.
+    pub mention_role: Option<Option<RoleId>>,
+    /// `Some(None)` removes the location.
+    pub location: Option<Option<String>>,
+    /// A new channel: reminders resume there and a new announcement is due.
+    pub channel: Option<ChannelId>,
 }
 
 impl Db {
@@ -88,8 +109,8 @@ impl Db {
     ) -> StoreResult<Meeting> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO meetings (guild_id, channel_id, title, zone, start_local, repeat, duration_min, reminders,
-                                   mention_role_id, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                   mention_role_id, location, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(new.guild.as_db())
         .bind(new.channel.as_db())
@@ -100,6 +121,7 @@ impl Db {
         .bind(new.duration.num_minutes())
         .bind(new.reminders.to_text())
         .bind(new.mention_role.map(RoleId::as_db))
+        .bind(new.location.as_deref())
         .bind(now)
         .fetch_one(&self.pool)
         .await?;
@@ -112,6 +134,7 @@ impl Db {
             duration: new.duration,
             reminders: new.reminders.clone(),
             mention_role: new.mention_role,
+            location: new.location.clone(),
             announcement: None,
             reminders_enabled: true,
             ended: false,
@@ -127,6 +150,36 @@ impl Db {
         let Some(row) = row else { return Ok(None) };
         let skips = self.skips(id).await?;
         Ok(row.into_meeting(skips))
+    }
+
+    /// The server's meetings whose title contains `text` (any case), for
+    /// autocomplete; at most `limit`, newest first.
+    pub async fn search_meetings(
+        &self,
+        guild: GuildId,
+        text: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(MeetingId, String)>> {
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, title FROM meetings WHERE guild_id = ? AND ended = 0
+             AND (title LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?) ORDER BY id DESC LIMIT ?",
+        )
+        .bind(guild.as_db())
+        .bind(pattern)
+        .bind(text.trim().trim_start_matches('#'))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title)| (MeetingId(id), title))
+            .collect())
     }
 
     /// The server's meetings that have not ended, oldest first.
@@ -157,28 +210,76 @@ impl Db {
             .collect())
     }
 
-    /// Saves every editable field of the meeting.
-    pub async fn update_meeting(&self, m: &Meeting) -> StoreResult<()> {
+    /// Applies a facilitator's edit (only the fields it names) and returns
+    /// the meeting as it now stands, or `None` if it no longer exists.
+    pub async fn edit_meeting(
+        &self,
+        id: MeetingId,
+        edit: &MeetingEdit,
+    ) -> StoreResult<Option<Meeting>> {
+        let moved = edit.channel.is_some();
         sqlx::query(
-            "UPDATE meetings SET channel_id = ?, title = ?, zone = ?, start_local = ?, repeat = ?, duration_min = ?,
-                    reminders = ?, mention_role_id = ?, announcement_id = ?, reminders_enabled = ?, ended = ?
-             WHERE id = ?",
+            "UPDATE meetings SET
+                title = COALESCE(?2, title),
+                zone = COALESCE(?3, zone),
+                start_local = COALESCE(?4, start_local),
+                repeat = COALESCE(?5, repeat),
+                duration_min = COALESCE(?6, duration_min),
+                reminders = COALESCE(?7, reminders),
+                mention_role_id = CASE WHEN ?8 THEN ?9 ELSE mention_role_id END,
+                location = CASE WHEN ?10 THEN ?11 ELSE location END,
+                channel_id = COALESCE(?12, channel_id),
+                reminders_enabled = CASE WHEN ?13 THEN 1 ELSE reminders_enabled END,
+                announcement_id = CASE WHEN ?13 THEN NULL ELSE announcement_id END
+             WHERE id = ?1",
         )
-        .bind(m.channel.as_db())
-        .bind(&m.title)
-        .bind(m.schedule.zone.name())
-        .bind(m.schedule.start.format(LOCAL_FORMAT).to_string())
-        .bind(m.schedule.repeat.as_str())
-        .bind(m.duration.num_minutes())
-        .bind(m.reminders.to_text())
-        .bind(m.mention_role.map(RoleId::as_db))
-        .bind(m.announcement.map(|id| id as i64))
-        .bind(m.reminders_enabled)
-        .bind(m.ended)
-        .bind(m.id.0)
+        .bind(id.0)
+        .bind(edit.title.as_deref())
+        .bind(edit.zone.map(|z| z.name()))
+        .bind(edit.start.map(|s| s.format(LOCAL_FORMAT).to_string()))
+        .bind(edit.repeat.map(Repeat::as_str))
+        .bind(edit.duration.map(|d| d.num_minutes()))
+        .bind(edit.reminders.as_ref().map(Offsets::to_text))
+        .bind(edit.mention_role.is_some())
+        .bind(edit.mention_role.flatten().map(RoleId::as_db))
+        .bind(edit.location.is_some())
+        .bind(edit.location.clone().flatten())
+        .bind(edit.channel.map(ChannelId::as_db))
+        .bind(moved)
         .execute(&self.pool)
         .await?;
+        self.meeting(id).await
+    }
+
+    /// Remembers the announcement posted for the meeting.
+    pub async fn set_announcement(&self, id: MeetingId, message: u64) -> StoreResult<()> {
+        sqlx::query("UPDATE meetings SET announcement_id = ? WHERE id = ?")
+            .bind(message as i64)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
         Ok(())
+    }
+
+    /// Pauses the meeting's reminders (its channel is gone or closed to Haven).
+    pub async fn pause_reminders(&self, id: MeetingId) -> StoreResult<()> {
+        sqlx::query("UPDATE meetings SET reminders_enabled = 0 WHERE id = ?")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends the series. Returns whether it was still going.
+    pub async fn end_meeting(&self, id: MeetingId) -> StoreResult<bool> {
+        Ok(
+            sqlx::query("UPDATE meetings SET ended = 1 WHERE id = ? AND ended = 0")
+                .bind(id.0)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0,
+        )
     }
 
     pub async fn skip_occurrence(&self, id: MeetingId, date: NaiveDate) -> StoreResult<()> {

@@ -14,7 +14,7 @@ mod stats;
 
 pub use jobs::Job;
 pub use journal::{DEFAULT_RETENTION_DAYS, JournalEntry};
-pub use meetings::NewMeeting;
+pub use meetings::{MeetingEdit, NewMeeting};
 pub use rounds::{Round, Tally};
 pub use stats::{DayStats, MeetingStats, RoundStats};
 
@@ -72,13 +72,15 @@ impl Db {
 
     /// Copies every page from the write-ahead log into the main file and
     /// truncates the log to zero bytes, so nothing deleted lingers there.
-    pub async fn checkpoint(&self) -> StoreResult<()> {
-        for attempt in 0..5 {
+    /// Returns whether it completed (a busy database can hold it back; the
+    /// next checkpoint then finishes the job).
+    pub async fn checkpoint(&self) -> StoreResult<bool> {
+        for attempt in 0..10 {
             let (busy,): (i64,) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
                 .fetch_one(&self.pool)
                 .await?;
             if busy == 0 {
-                return Ok(());
+                return Ok(true);
             }
             tracing::debug!(attempt, "checkpoint busy, retrying");
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -86,7 +88,7 @@ impl Db {
         tracing::warn!(
             "write-ahead log could not be fully checkpointed; it will be on the next one"
         );
-        Ok(())
+        Ok(false)
     }
 }
 

@@ -92,8 +92,8 @@ impl Db {
     /// Deletes every record tied to the member, then checkpoints and truncates
     /// the write-ahead log so that no copy of those records stays on disk
     /// (`secure_delete` has already zeroed the freed space). Returns how many
-    /// records were deleted.
-    pub async fn forget_member(&self, user: UserId) -> StoreResult<u64> {
+    /// records were deleted, and whether the checkpoint completed.
+    pub async fn forget_member(&self, user: UserId) -> StoreResult<(u64, bool)> {
         let mut tx = self.pool.begin().await?;
         let mut deleted = 0;
         for table in [
@@ -128,7 +128,7 @@ impl Db {
             }
         }
         tx.commit().await?;
-        self.checkpoint().await?;
-        Ok(deleted)
+        let clean = self.checkpoint().await?;
+        Ok((deleted, clean))
     }
 }

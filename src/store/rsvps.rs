@@ -55,24 +55,92 @@ impl Db {
         Ok(counts)
     }
 
+    /// Moves the answers given for one occurrence to another (the meeting's
+    /// time was edited). Returns how many moved.
+    pub async fn move_rsvps(
+        &self,
+        meeting: MeetingId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        if from == to {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        // Answers already given for the new time win over the moved ones.
+        sqlx::query(
+            "DELETE FROM rsvps WHERE meeting_id = ?1 AND occurrence = ?2
+             AND user_id IN (SELECT user_id FROM rsvps WHERE meeting_id = ?1 AND occurrence = ?3)",
+        )
+        .bind(meeting.0)
+        .bind(from.timestamp())
+        .bind(to.timestamp())
+        .execute(&mut *tx)
+        .await?;
+        let moved =
+            sqlx::query("UPDATE rsvps SET occurrence = ? WHERE meeting_id = ? AND occurrence = ?")
+                .bind(to.timestamp())
+                .bind(meeting.0)
+                .bind(from.timestamp())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    /// Deletes the answers to the meeting's occurrences that started at or
+    /// before `through` (they are over: who said "going" to a recovery
+    /// meeting is kept no longer than needed). Returns, per occurrence, the
+    /// members who had said "going", for the anonymous counts.
+    pub async fn take_past_rsvps(
+        &self,
+        meeting: MeetingId,
+        through: DateTime<Utc>,
+    ) -> StoreResult<Vec<(DateTime<Utc>, UserId)>> {
+        let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+            "DELETE FROM rsvps WHERE meeting_id = ? AND occurrence <= ?
+             RETURNING occurrence, CASE WHEN answer = 'going' THEN user_id END",
+        )
+        .bind(meeting.0)
+        .bind(through.timestamp())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(o, u)| Some((DateTime::from_timestamp(o, 0)?, UserId::from_db(u?))))
+            .collect())
+    }
+
+    /// Deletes every answer to an occurrence that started before `before`,
+    /// in any meeting (housekeeping for series that ended or were cancelled).
+    pub async fn purge_past_rsvps(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(sqlx::query("DELETE FROM rsvps WHERE occurrence < ?")
+            .bind(before.timestamp())
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
     /// Turns reminders by direct message on or off for a member.
     pub async fn set_meeting_dm(
         &self,
         meeting: MeetingId,
         user: UserId,
         enabled: bool,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let query = if enabled {
             "INSERT OR IGNORE INTO meeting_dms (meeting_id, user_id) VALUES (?, ?)"
         } else {
             "DELETE FROM meeting_dms WHERE meeting_id = ? AND user_id = ?"
         };
-        sqlx::query(query)
+        Ok(sqlx::query(query)
             .bind(meeting.0)
             .bind(user.as_db())
             .execute(&self.pool)
-            .await?;
-        Ok(())
+            .await?
+            .rows_affected()
+            > 0)
     }
 
     pub async fn meeting_dm_subscribers(&self, meeting: MeetingId) -> StoreResult<Vec<UserId>> {

@@ -1,9 +1,13 @@
-//! What meetings look like in Discord: the announcement with its RSVP buttons
-//! and the reminders. Shared by the commands and the scheduler.
+//! What Haven's own messages look like in Discord, in one place: meeting
+//! announcements with their RSVP buttons, reminders (in the channel and by
+//! direct message), and check-in rounds open and closed. Shared by the
+//! commands and the scheduler; every button id comes from
+//! [`crate::domain::custom_id`].
 
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
+use crate::domain::custom_id::CustomId;
 use crate::domain::meeting::{Meeting, RsvpAnswer, RsvpCounts};
 use crate::domain::recurrence::Occurrence;
 use crate::domain::reminders::span_words;
@@ -13,14 +17,7 @@ pub const COLOUR: u32 = 0x5BA8A0;
 
 /// The custom id of an RSVP button.
 pub fn rsvp_button_id(meeting: i64, answer: RsvpAnswer) -> String {
-    format!("haven:rsvp:{meeting}:{}", answer.as_str())
-}
-
-/// Reads an RSVP button's custom id.
-pub fn parse_rsvp_button(custom_id: &str) -> Option<(i64, RsvpAnswer)> {
-    let rest = custom_id.strip_prefix("haven:rsvp:")?;
-    let (id, answer) = rest.split_once(':')?;
-    Some((id.parse().ok()?, RsvpAnswer::parse(answer)?))
+    CustomId::Rsvp { meeting, answer }.encode()
 }
 
 /// `<t:UNIX:F>`: a full date and time each reader sees in their own zone.
@@ -51,9 +48,14 @@ pub fn announcement(
         embed = embed.description("This meeting series has ended. Thank you to everyone who came.");
         return (embed, Vec::new());
     };
+    let location = m
+        .location
+        .as_deref()
+        .map(|l| format!("\n**Where:** {l}"))
+        .unwrap_or_default();
     embed = embed
         .description(format!(
-            "**Next:** {} ({})\n**When:** {}\n**Length:** {}",
+            "**Next:** {} ({})\n**When:** {}\n**Length:** {}{location}",
             full(next.start),
             relative(next.start),
             m.schedule.describe(),
@@ -82,18 +84,44 @@ pub fn announcement(
     (embed, vec![buttons])
 }
 
-/// A reminder's text: the title and when, with the mention role if set.
+/// A reminder's text: the title and when (and where), with the mention role if set.
 pub fn reminder_text(m: &Meeting, occurrence: DateTime<Utc>) -> String {
     let mention = m
         .mention_role
         .map(|r| format!("<@&{}> ", r.0))
         .unwrap_or_default();
+    let location = m
+        .location
+        .as_deref()
+        .map(|l| format!(" Where: {l}"))
+        .unwrap_or_default();
     format!(
-        "{mention}**{}** starts {} ({}).",
+        "{mention}**{}** starts {} ({}).{location}",
         m.title,
         relative(occurrence),
         full(occurrence)
     )
+}
+
+/// A reminder by direct message, with a button that stops them.
+pub fn dm_reminder(m: &Meeting, occurrence: DateTime<Utc>) -> serenity::CreateMessage {
+    let location = m
+        .location
+        .as_deref()
+        .map(|l| format!("\nWhere: {l}"))
+        .unwrap_or_default();
+    let stop = serenity::CreateButton::new(CustomId::DmStop { meeting: m.id.0 }.encode())
+        .label("Stop these reminders")
+        .style(serenity::ButtonStyle::Secondary);
+    serenity::CreateMessage::new()
+        .content(format!(
+            "Reminder: **{}** starts {} ({}).{location}",
+            m.title,
+            relative(occurrence),
+            full(occurrence)
+        ))
+        .allowed_mentions(serenity::CreateAllowedMentions::new())
+        .components(vec![serenity::CreateActionRow::Buttons(vec![stop])])
 }
 
 /// Exactly the mention role may ping, and nobody else.
@@ -110,15 +138,7 @@ pub fn reminder_mentions(m: &Meeting) -> serenity::CreateAllowedMentions {
 
 /// The custom id of a round button: 0 = pass, 1..=5 = mood.
 pub fn round_button_id(round: i64, answer: u8) -> String {
-    format!("haven:round:{round}:{answer}")
-}
-
-pub fn parse_round_button(custom_id: &str) -> Option<(i64, u8)> {
-    let rest = custom_id.strip_prefix("haven:round:")?;
-    let (id, answer) = rest.split_once(':')?;
-    let answer: u8 = answer.parse().ok()?;
-    (answer <= 5).then_some(())?;
-    Some((id.parse().ok()?, answer))
+    CustomId::Round { round, answer }.encode()
 }
 
 /// An open round: the question, how many answered so far (never who), and
@@ -191,21 +211,4 @@ pub fn round_closed(question: &str, tally: &crate::store::Tally, k: u32) -> sere
     embed.footer(serenity::CreateEmbedFooter::new(
         "Who answered what was never kept.",
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rsvp_ids_round_trip() {
-        for answer in [RsvpAnswer::Going, RsvpAnswer::Maybe, RsvpAnswer::No] {
-            assert_eq!(
-                parse_rsvp_button(&rsvp_button_id(42, answer)),
-                Some((42, answer))
-            );
-        }
-        assert_eq!(parse_rsvp_button("haven:rsvp:x:going"), None);
-        assert_eq!(parse_rsvp_button("haven:rsvp:1:perhaps"), None);
-    }
 }

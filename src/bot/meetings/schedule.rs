@@ -1,0 +1,434 @@
+//! `/meeting create`, `/meeting edit` and `/meeting cancel`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use poise::serenity_prelude as serenity;
+
+use super::super::timezone::{autocomplete_zone, unknown_zone};
+use super::super::{Context, Error, render};
+use super::options::{
+    check_duration, check_location, check_title, meeting_zone, parse_reminders, postable_channel,
+    this_channel, when_error,
+};
+use super::{RepeatChoice, autocomplete_meeting, find};
+use crate::domain::RoleId;
+use crate::domain::meeting::{Meeting, PlannedJob};
+use crate::domain::recurrence::{Repeat, Schedule};
+use crate::domain::reminders::span_words;
+use crate::domain::settings::Access;
+use crate::domain::when::{LocalAdjustment, parse_when};
+use crate::domain::zones::{self, ZoneSource};
+use crate::scheduler::editor::Target;
+use crate::scheduler::meetings as work;
+use crate::store::{MeetingEdit, NewMeeting};
+use crate::views;
+
+/// Schedule a meeting and announce it
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create(
+    ctx: Context<'_>,
+    #[description = "What the meeting is called"]
+    #[max_length = 100]
+    title: String,
+    #[description = "When: 2027-03-09 19:00, 19:00, 7pm, tuesday 19:00, tomorrow 7:30pm, in 2 hours"]
+    #[max_length = 100]
+    when: String,
+    #[description = "The meeting's home time zone (default: yours, else the server's)"]
+    #[autocomplete = "autocomplete_zone"]
+    #[max_length = 100]
+    timezone: Option<String>,
+    #[description = "How it repeats (default: none)"] repeat: Option<RepeatChoice>,
+    #[description = "Length in minutes (default 60)"]
+    #[min = 1]
+    #[max = 1440]
+    duration: Option<i64>,
+    #[description = "Where to announce it (default: here)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::PartialChannel>,
+    #[description = "Reminders before it, like 1d,1h,10m (default 1h,10m; none for no reminders)"]
+    #[max_length = 100]
+    reminders: Option<String>,
+    #[description = "A role to mention in reminders"] mention: Option<serenity::Role>,
+    #[description = "Where it happens: a voice channel (#…) or a link"]
+    #[max_length = 200]
+    location: Option<String>,
+) -> Result<(), Error> {
+    let guild = super::super::server(ctx)?;
+    let data = ctx.data();
+    let now = data.clock.now();
+    let title = check_title(&title)?;
+    let (zone, source) = meeting_zone(ctx, guild, timezone.as_deref()).await?;
+    let when = parse_when(&when, zone, now).map_err(|e| when_error(e, zone))?;
+    let reminders = parse_reminders(reminders.as_deref())?;
+    let duration = check_duration(duration)?;
+    let location = location
+        .as_deref()
+        .map(check_location)
+        .transpose()?
+        .flatten();
+    let mention_role = mention.map(|r| check_mention(&r, guild)).transpose()?;
+    let channel = match &channel {
+        Some(c) => postable_channel(c)?,
+        None => this_channel(ctx)?,
+    };
+    // Posting the announcement can wait on Discord: answer first.
+    ctx.defer_ephemeral().await?;
+    let schedule = Schedule {
+        zone,
+        start: when.local,
+        repeat: repeat.map(Repeat::from).unwrap_or(Repeat::None),
+        skips: Default::default(),
+    }
+    .normalized();
+    let new = NewMeeting {
+        guild,
+        channel,
+        title,
+        schedule,
+        duration,
+        reminders,
+        mention_role,
+        location,
+    };
+
+    let mut meeting = data.db.create_meeting(&new, now).await?;
+    if let Err(e) = work::post_announcement(&data.db, &data.rest, &mut meeting, now).await {
+        data.db.end_meeting(meeting.id).await?;
+        tracing::warn!(meeting = meeting.id.0, error = %format!("{e:#}"), "cannot post an announcement");
+        return Err(Error::member(format!(
+            "I couldn't post in {}. Please check that I can see that channel and send messages there, then try again. Nothing was scheduled.",
+            render::channel_mention(channel.0)
+        )));
+    }
+    let plan = work::plan(&data.db, &meeting, now).await?;
+    data.scheduler.poke();
+    let mut text = created_text(&meeting, now, zone, source);
+    text.push_str(&missed_note(&plan.missed));
+    ctx.send(render::ephemeral(text)).await?;
+    Ok(())
+}
+
+/// Change a meeting: give only what changes
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+#[allow(clippy::too_many_arguments)]
+pub async fn edit(
+    ctx: Context<'_>,
+    #[description = "The meeting"]
+    #[autocomplete = "autocomplete_meeting"]
+    id: i64,
+    #[description = "A new title"]
+    #[max_length = 100]
+    title: Option<String>,
+    #[description = "A new time: 2027-03-09 19:00, tuesday 19:00, ..."]
+    #[max_length = 100]
+    when: Option<String>,
+    #[description = "A new home time zone"]
+    #[autocomplete = "autocomplete_zone"]
+    #[max_length = 100]
+    timezone: Option<String>,
+    #[description = "How it repeats"] repeat: Option<RepeatChoice>,
+    #[description = "Length in minutes"]
+    #[min = 1]
+    #[max = 1440]
+    duration: Option<i64>,
+    #[description = "Where to announce and remind"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::PartialChannel>,
+    #[description = "Reminders before it, like 1d,1h,10m (none for no reminders)"]
+    #[max_length = 100]
+    reminders: Option<String>,
+    #[description = "A role to mention in reminders"] mention: Option<serenity::Role>,
+    #[description = "True to stop mentioning a role in reminders"]
+    #[rename = "no-mention"]
+    no_mention: Option<bool>,
+    #[description = "Where it happens: a voice channel (#…) or a link; none to remove"]
+    #[max_length = 200]
+    location: Option<String>,
+) -> Result<(), Error> {
+    let guild = super::super::server(ctx)?;
+    let data = ctx.data();
+    let now = data.clock.now();
+    let before = find(ctx, id).await?;
+    if before.ended {
+        return Err(Error::member(
+            "That meeting has ended, so it can't be changed. Create a new one with `/meeting create`.",
+        ));
+    }
+    if mention.is_some() && no_mention == Some(true) {
+        return Err(Error::member(
+            "Please give either `mention` or `no-mention`, not both. Nothing was changed.",
+        ));
+    }
+    // Read every option before changing anything.
+    let mut change = MeetingEdit {
+        title: title.as_deref().map(check_title).transpose()?,
+        duration: duration.map(|d| check_duration(Some(d))).transpose()?,
+        reminders: reminders
+            .as_deref()
+            .map(|r| parse_reminders(Some(r)))
+            .transpose()?,
+        location: location.as_deref().map(check_location).transpose()?,
+        mention_role: match (mention, no_mention) {
+            (Some(r), _) => Some(Some(check_mention(&r, guild)?)),
+            (None, Some(true)) => Some(None),
+            _ => None,
+        },
+        channel: channel.as_ref().map(postable_channel).transpose()?,
+        ..MeetingEdit::default()
+    };
+    let zone = match &timezone {
+        Some(z) => Some(zones::parse_zone(z).map_err(unknown_zone)?),
+        None => None,
+    };
+    let mut schedule = before.schedule.clone();
+    if let Some(z) = zone {
+        schedule.zone = z;
+    }
+    if let Some(w) = &when {
+        schedule.start = parse_when(w, schedule.zone, now)
+            .map_err(|e| when_error(e, schedule.zone))?
+            .local;
+    }
+    if let Some(r) = repeat {
+        schedule.repeat = r.into();
+    }
+    if zone.is_some() || when.is_some() || repeat.is_some() {
+        let schedule = schedule.normalized();
+        change.zone = Some(schedule.zone);
+        change.start = Some(schedule.start);
+        change.repeat = Some(schedule.repeat);
+    }
+    ctx.defer_ephemeral().await?;
+
+    let Some(mut meeting) = data.db.edit_meeting(before.id, &change).await? else {
+        return Err(Error::member("That meeting no longer exists."));
+    };
+    // Answers follow the meeting to its new time.
+    let old_next = before.current_occurrence(now);
+    let new_next = meeting.current_occurrence(now);
+    let moved_answers = match (old_next, new_next) {
+        (Some(a), Some(b)) if a.start != b.start => {
+            data.db.move_rsvps(meeting.id, a.start, b.start).await?
+        }
+        _ => 0,
+    };
+    let mut problem = None;
+    if change.channel.is_some() || meeting.announcement.is_none() {
+        if let Err(e) = work::post_announcement(&data.db, &data.rest, &mut meeting, now).await {
+            tracing::warn!(meeting = meeting.id.0, error = %format!("{e:#}"), "cannot post an announcement");
+            problem = Some(format!(
+                "\nI saved the change, but couldn't post the announcement in {}. Please check that I can send messages there.",
+                render::channel_mention(meeting.channel.0)
+            ));
+        }
+    } else {
+        data.editor.touch(Target::Announcement(meeting.id));
+    }
+    let plan = work::plan(&data.db, &meeting, now).await?;
+    data.scheduler.poke();
+    let next = match meeting.current_occurrence(now) {
+        Some(o) => format!(
+            "Next: {} ({}).",
+            views::full(o.start),
+            views::relative(o.start)
+        ),
+        None => "It has no upcoming times.".to_owned(),
+    };
+    let mut text = format!(
+        "Updated **{}** (meeting #{}): {}. {next} Reminders follow the new schedule.",
+        meeting.title,
+        meeting.id.0,
+        meeting.schedule.describe(),
+    );
+    if moved_answers > 0 {
+        text.push_str(&format!(
+            "\n{moved_answers} answer{} moved with it to the new time; members can change theirs on the announcement.",
+            if moved_answers == 1 { "" } else { "s" }
+        ));
+    }
+    text.push_str(&dst_note(&meeting, now));
+    // Only reminders that would have gone out for the new times and never did.
+    let mut missed = plan.missed;
+    if let Some(o) = new_next {
+        let handled = data.db.handled_reminders(meeting.id, o.start).await?;
+        missed.retain(|j| !(j.occurrence == o.start && handled.contains(&j.offset.num_minutes())));
+    }
+    if change.reminders.is_some() || change.start.is_some() {
+        text.push_str(&missed_note(&missed));
+    }
+    if let Some(p) = problem {
+        text.push_str(&p);
+    }
+    ctx.send(render::ephemeral(text)).await?;
+    Ok(())
+}
+
+/// Skip one date, or end the whole series
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+pub async fn cancel(
+    ctx: Context<'_>,
+    #[description = "The meeting"]
+    #[autocomplete = "autocomplete_meeting"]
+    id: i64,
+    #[description = "Skip only this date (YYYY-MM-DD, the meeting's local date); leave out to end the series"]
+    #[max_length = 10]
+    date: Option<String>,
+) -> Result<(), Error> {
+    let data = ctx.data();
+    let now = data.clock.now();
+    let mut meeting = find(ctx, id).await?;
+    if meeting.ended {
+        return Err(Error::member("That meeting has already ended."));
+    }
+    let text = match date {
+        Some(raw) => {
+            let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+                Error::member(format!(
+                    "I couldn't read `{}` as a date. Please write it like `2027-03-16`.",
+                    render::inline_code(&raw, 20)
+                ))
+            })?;
+            let upcoming = meeting.schedule.occurrences_after(now, 400);
+            if !upcoming.iter().any(|o| o.local.date() == date) {
+                let next: Vec<String> = upcoming
+                    .iter()
+                    .take(3)
+                    .map(|o| format!("`{}`", o.local.format("%Y-%m-%d")))
+                    .collect();
+                return Err(Error::member(format!(
+                    "**{}** doesn't meet on {} (in its own time zone, {}), or that time has passed. Its next dates are {}.",
+                    meeting.title,
+                    date.format("%A %-d %B %Y"),
+                    meeting.schedule.zone.name(),
+                    if next.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        next.join(", ")
+                    }
+                )));
+            }
+            data.db.skip_occurrence(meeting.id, date).await?;
+            meeting.schedule.skips.insert(date);
+            format!(
+                "**{}** won't meet on {}. Its reminders for that day are cancelled.",
+                meeting.title,
+                date.format("%A %-d %B %Y")
+            )
+        }
+        None => {
+            data.db.end_meeting(meeting.id).await?;
+            meeting.ended = true;
+            format!(
+                "**{}** (meeting #{}) has ended. Its reminders are cancelled and the announcement says so.",
+                meeting.title, meeting.id.0
+            )
+        }
+    };
+    work::plan(&data.db, &meeting, now).await?;
+    data.editor.touch(Target::Announcement(meeting.id));
+    data.scheduler.poke();
+    ctx.send(render::ephemeral(text)).await?;
+    Ok(())
+}
+
+/// A role to mention: never @everyone (its id is the server's).
+fn check_mention(role: &serenity::Role, guild: crate::domain::GuildId) -> Result<RoleId, Error> {
+    if role.id.get() == guild.0 {
+        return Err(Error::member(
+            "Reminders never ping @everyone. Please choose a role members join to hear about meetings. Nothing was changed.",
+        ));
+    }
+    Ok(RoleId(role.id.get()))
+}
+
+fn created_text(m: &Meeting, now: DateTime<Utc>, zone: Tz, source: ZoneSource) -> String {
+    let from = match source {
+        ZoneSource::Explicit => "the time zone you gave",
+        ZoneSource::Member => "your time zone",
+        ZoneSource::Server => "the server's time zone",
+        ZoneSource::Default => "UTC, since neither you nor the server has set a time zone",
+    };
+    let mut text = format!("Scheduled **{}** as **meeting #{}**.", m.title, m.id.0);
+    if let Some(first) = m.current_occurrence(now) {
+        text.push_str(&format!(
+            "\nFirst: {} ({}).",
+            views::full(first.start),
+            views::relative(first.start)
+        ));
+    }
+    text.push_str(&format!(
+        "\nRepeats: {}.\nI read the time in **{}** ({from}).",
+        m.schedule.describe(),
+        zone.name()
+    ));
+    let reminders = if m.reminders.as_slice().is_empty() {
+        "no reminders".to_owned()
+    } else {
+        let list: Vec<String> = m
+            .reminders
+            .as_slice()
+            .iter()
+            .map(|d| span_words(*d))
+            .collect();
+        format!("reminders {} before", list.join(", "))
+    };
+    text.push_str(&format!(
+        "\nAnnounced in {} with {reminders}.",
+        render::channel_mention(m.channel.0)
+    ));
+    if let Some(l) = &m.location {
+        text.push_str(&format!("\nWhere: {l}."));
+    }
+    text.push_str(&dst_note(m, now));
+    text
+}
+
+/// Names the reminders whose time had already passed, so none is dropped
+/// in silence.
+fn missed_note(missed: &[PlannedJob]) -> String {
+    if missed.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = missed
+        .iter()
+        .map(|j| {
+            format!(
+                "the {} reminder for {}",
+                span_words(j.offset),
+                views::full(j.occurrence)
+            )
+        })
+        .collect();
+    format!(
+        "\nNote: {} would have been due already, so {} won't be sent.",
+        list.join(", "),
+        if missed.len() == 1 { "it" } else { "they" }
+    )
+}
+
+/// Says when daylight saving moves or doubles one of the meeting's times
+/// within the next year; empty when it doesn't.
+fn dst_note(m: &Meeting, now: DateTime<Utc>) -> String {
+    let adjusted = m
+        .schedule
+        .occurrences_after(now, 400)
+        .into_iter()
+        .find_map(|o| o.adjustment);
+    match adjusted {
+        Some(LocalAdjustment::Gap { requested, actual }) => format!(
+            "\nNote: {} doesn't exist on {} in {} (the clocks go forward), so that time the meeting starts at {}.",
+            requested.format("%H:%M"),
+            requested.format("%A %-d %B %Y"),
+            m.schedule.zone.name(),
+            actual.format("%H:%M")
+        ),
+        Some(LocalAdjustment::Ambiguous { requested }) => format!(
+            "\nNote: {} happens twice on {} in {} (the clocks go back); the meeting uses the first one.",
+            requested.format("%H:%M"),
+            requested.format("%A %-d %B %Y"),
+            m.schedule.zone.name()
+        ),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,146 @@
+//! One router for every button press: the custom id is decoded once
+//! ([`CustomId`]), checked against who pressed it, and handed to its
+//! feature's handler, which returns what to show. Presses whose work may
+//! wait on Discord are acknowledged first and answered by an edit, so no
+//! press ever shows "This interaction failed".
+
+use poise::serenity_prelude as serenity;
+
+use super::error::log_internal;
+use super::{Data, Error, checkin, journal, meetings, privacy, rounds};
+use crate::domain::UserId;
+use crate::domain::custom_id::CustomId;
+
+/// What a handler wants shown in answer to a press.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// A new message only the presser sees.
+    Ephemeral(String),
+    /// Replace the message the button was on (its buttons go).
+    Replace(String),
+}
+
+/// Presses whose handler talks to Discord or does slow work: acknowledged
+/// before the work starts.
+fn is_slow(id: CustomId) -> bool {
+    matches!(
+        id,
+        CustomId::ReachOut { .. } | CustomId::ForgetConfirm { .. }
+    )
+}
+
+/// Handles a button press; any failure is answered to the member here.
+pub async fn on_press(
+    ctx: &serenity::Context,
+    data: &Data,
+    press: &serenity::ComponentInteraction,
+) {
+    let id = CustomId::decode(&press.data.custom_id);
+    let deferred = match id.filter(|id| is_slow(*id)) {
+        Some(_) => match press.defer(ctx).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not acknowledge a button press");
+                return;
+            }
+        },
+        None => false,
+    };
+    let reply = match route(ctx, data, press, id).await {
+        Ok(reply) => reply,
+        Err(Error::Member(text)) => Reply::Ephemeral(text),
+        Err(Error::Internal(e)) => Reply::Ephemeral(log_internal(&e, "button press")),
+    };
+    if let Err(e) = answer(ctx, press, reply, deferred).await {
+        tracing::warn!(error = %e, "could not answer a button press");
+    }
+}
+
+async fn route(
+    ctx: &serenity::Context,
+    data: &Data,
+    press: &serenity::ComponentInteraction,
+    id: Option<CustomId>,
+) -> Result<Reply, Error> {
+    let Some(id) = id else {
+        return Err(Error::member(
+            "This button is no longer active. Please run the command again for a fresh one.",
+        ));
+    };
+    let user = UserId(press.user.id.get());
+    if id.owner().is_some_and(|owner| owner != user.0) {
+        return Err(Error::member(
+            "This button was made for someone else, so I've left it alone.",
+        ));
+    }
+    let now = data.clock.now();
+    let guild = press.guild_id.map(|g| g.get());
+    match id {
+        CustomId::Rsvp { meeting, answer } => {
+            meetings::on_rsvp(data, guild, user, meeting, answer).await
+        }
+        CustomId::Round { round, answer } => rounds::on_press(data, user, round, answer).await,
+        CustomId::DmStop { meeting } => meetings::on_dm_stop(data, user, meeting).await,
+        CustomId::ForgetConfirm { issued, .. } => {
+            privacy::confirm_forget(data, user, issued, now).await
+        }
+        CustomId::ForgetCancel { .. } => Ok(privacy::cancel_forget()),
+        CustomId::ReachOut { issued, .. } => {
+            checkin::reach_out(ctx, data, press, user, issued, now).await
+        }
+        CustomId::JournalDelete { .. } => journal::stop_and_delete(data, user).await,
+        CustomId::JournalKeep { .. } => journal::stop_and_keep(data, user).await,
+    }
+}
+
+async fn answer(
+    ctx: &serenity::Context,
+    press: &serenity::ComponentInteraction,
+    reply: Reply,
+    deferred: bool,
+) -> Result<(), serenity::Error> {
+    match (reply, deferred) {
+        (Reply::Ephemeral(text), false) => {
+            press
+                .create_response(
+                    ctx,
+                    serenity::CreateInteractionResponse::Message(
+                        serenity::CreateInteractionResponseMessage::new()
+                            .content(text)
+                            .ephemeral(true),
+                    ),
+                )
+                .await
+        }
+        (Reply::Replace(text), false) => {
+            press
+                .create_response(
+                    ctx,
+                    serenity::CreateInteractionResponse::UpdateMessage(
+                        serenity::CreateInteractionResponseMessage::new()
+                            .content(text)
+                            .components(Vec::new()),
+                    ),
+                )
+                .await
+        }
+        (Reply::Ephemeral(text), true) => press
+            .create_followup(
+                ctx,
+                serenity::CreateInteractionResponseFollowup::new()
+                    .content(text)
+                    .ephemeral(true),
+            )
+            .await
+            .map(|_| ()),
+        (Reply::Replace(text), true) => press
+            .edit_response(
+                ctx,
+                serenity::EditInteractionResponse::new()
+                    .content(text)
+                    .components(Vec::new()),
+            )
+            .await
+            .map(|_| ()),
+    }
+}

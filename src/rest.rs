@@ -1,0 +1,361 @@
+//! The REST calls Haven makes on its own (posts, edits, direct messages), as
+//! Discord wants them made: paced to stay inside the per-channel and global
+//! rate limits, retried on 429, 5xx and dropped connections, and sorted into
+//! failures that mean something different to the caller (the channel is gone,
+//! the member's DMs are closed, Discord refused the request as malformed).
+//!
+//! Serenity paces requests itself against real Discord, but behind
+//! `DISCORD_API_BASE` its rate limiter must be off; this pacing keeps Haven
+//! inside Discord's published limits either way. A 429 body from Discord has
+//! no `code`, so serenity cannot decode it: only the status reaches us, and
+//! the wait comes from the pacer's own windows (or a short back-off).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use poise::serenity_prelude as serenity;
+
+/// Discord's limit on messages (and on edits) per channel per window.
+const PER_CHANNEL: u32 = 5;
+const CHANNEL_WINDOW: Duration = Duration::from_secs(5);
+/// Discord's global limit per second; interaction endpoints are exempt.
+const GLOBAL_PER_SECOND: u32 = 50;
+/// Our windows last a little longer than Discord's, so that a window
+/// Discord opened a moment after ours has reset before ours does.
+const MARGIN: Duration = Duration::from_millis(150);
+/// Attempts at one call before it is reported as failing for now.
+const ATTEMPTS: u32 = 6;
+
+/// Why a call failed, as the caller needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestError {
+    /// The channel or message no longer exists (404).
+    Gone,
+    /// Haven may not do this there (403): missing access or permission.
+    Forbidden,
+    /// The member does not accept direct messages from Haven (403, 50007).
+    ClosedDm,
+    /// Discord refused the request itself (400 and the like); retrying the
+    /// same request will not help, and the channel is not gone.
+    Rejected(String),
+    /// Worth trying again later: 5xx, 429 or the connection, after retries.
+    Transient(String),
+    /// The caller said the call was no longer wanted before it went through.
+    Abandoned,
+}
+
+impl std::fmt::Display for RestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Gone => write!(f, "the channel or message no longer exists"),
+            Self::Forbidden => write!(f, "missing access or permission"),
+            Self::ClosedDm => write!(f, "the member's direct messages are closed"),
+            Self::Rejected(why) => write!(f, "Discord refused the request: {why}"),
+            Self::Transient(why) => write!(f, "Discord is unavailable for now: {why}"),
+            Self::Abandoned => write!(f, "no longer wanted"),
+        }
+    }
+}
+
+impl std::error::Error for RestError {}
+
+/// What a serenity error means for a retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    Gone,
+    Forbidden,
+    ClosedDm,
+    RateLimited,
+    Transient,
+    Rejected,
+}
+
+/// Sorts a serenity error.
+pub fn classify(e: &serenity::Error) -> Failure {
+    match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
+            match (r.status_code.as_u16(), r.error.code) {
+                (429, _) => Failure::RateLimited,
+                (s, _) if s >= 500 => Failure::Transient,
+                (403, 50007) => Failure::ClosedDm,
+                (403, _) => Failure::Forbidden,
+                (404, _) => Failure::Gone,
+                _ => Failure::Rejected,
+            }
+        }
+        serenity::Error::Http(serenity::HttpError::Request(_)) | serenity::Error::Io(_) => {
+            Failure::Transient
+        }
+        _ => Failure::Rejected,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Bucket {
+    Messages(u64),
+    Edits(u64),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    resets: Instant,
+    remaining: u32,
+}
+
+impl Window {
+    /// Takes a slot, or says how long until one frees up.
+    fn take(
+        slot: &mut Option<Window>,
+        limit: u32,
+        length: Duration,
+        now: Instant,
+    ) -> Result<(), Duration> {
+        let w = slot.get_or_insert(Window {
+            resets: now + length + MARGIN,
+            remaining: limit,
+        });
+        if now >= w.resets {
+            *w = Window {
+                resets: now + length + MARGIN,
+                remaining: limit,
+            };
+        }
+        if w.remaining == 0 {
+            return Err(w.resets - now);
+        }
+        w.remaining -= 1;
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Pacer {
+    buckets: HashMap<Bucket, Option<Window>>,
+    global: Option<Window>,
+    /// How many 429s Discord answered (for logs and metrics).
+    rate_limited: u64,
+}
+
+/// Haven's own REST calls. Cheap to clone.
+#[derive(Clone)]
+pub struct Rest {
+    http: Arc<serenity::Http>,
+    pacer: Arc<Mutex<Pacer>>,
+}
+
+impl Rest {
+    pub fn new(http: Arc<serenity::Http>) -> Self {
+        Self {
+            http,
+            pacer: Arc::default(),
+        }
+    }
+
+    pub fn http(&self) -> &Arc<serenity::Http> {
+        &self.http
+    }
+
+    /// How many times Discord answered 429 so far.
+    pub fn rate_limited(&self) -> u64 {
+        self.pacer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .rate_limited
+    }
+
+    /// Waits for a slot in the bucket (and the global limit).
+    async fn pace(&self, bucket: Option<Bucket>) {
+        loop {
+            let wait = {
+                let mut p = self.pacer.lock().unwrap_or_else(PoisonError::into_inner);
+                let now = Instant::now();
+                let bucket_wait = bucket.and_then(|b| {
+                    let slot = p.buckets.entry(b).or_insert(None);
+                    // Peek first, so that a full global limit does not use up
+                    // a slot of the bucket.
+                    match slot {
+                        Some(w) if now < w.resets && w.remaining == 0 => Some(w.resets - now),
+                        _ => None,
+                    }
+                });
+                match bucket_wait {
+                    Some(wait) => wait,
+                    None => match Window::take(
+                        &mut p.global,
+                        GLOBAL_PER_SECOND,
+                        Duration::from_secs(1),
+                        now,
+                    ) {
+                        Err(wait) => wait,
+                        Ok(()) => match bucket {
+                            None => return,
+                            Some(b) => {
+                                let slot = p.buckets.entry(b).or_insert(None);
+                                match Window::take(slot, PER_CHANNEL, CHANNEL_WINDOW, now) {
+                                    Ok(()) => return,
+                                    Err(wait) => wait,
+                                }
+                            }
+                        },
+                    },
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// After a 429: wait until our window for the bucket resets (Discord's
+    /// `retry_after` is not readable through serenity), at least a moment.
+    async fn back_off_429(&self, bucket: Option<Bucket>) {
+        let wait = {
+            let mut p = self.pacer.lock().unwrap_or_else(PoisonError::into_inner);
+            p.rate_limited += 1;
+            let now = Instant::now();
+            let window = bucket.and_then(|b| p.buckets.get_mut(&b).and_then(Option::as_mut));
+            match window {
+                Some(w) => {
+                    // Discord says this bucket is full: treat it so.
+                    w.remaining = 0;
+                    if w.resets <= now {
+                        w.resets = now + CHANNEL_WINDOW;
+                    }
+                    w.resets - now
+                }
+                None => Duration::from_secs(1),
+            }
+        };
+        tokio::time::sleep(wait.max(Duration::from_millis(100))).await;
+    }
+
+    /// Runs `call` with pacing and retries while `wanted()` holds.
+    async fn run<T, F, Fut>(
+        &self,
+        bucket: Option<Bucket>,
+        wanted: &(dyn Fn() -> bool + Send + Sync),
+        mut call: F,
+    ) -> Result<T, RestError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
+    {
+        let mut backoff = Duration::from_millis(250);
+        let mut last = String::new();
+        for _ in 0..ATTEMPTS {
+            if !wanted() {
+                return Err(RestError::Abandoned);
+            }
+            self.pace(bucket).await;
+            if !wanted() {
+                return Err(RestError::Abandoned);
+            }
+            match call().await {
+                Ok(v) => return Ok(v),
+                Err(e) => match classify(&e) {
+                    Failure::Gone => return Err(RestError::Gone),
+                    Failure::Forbidden => return Err(RestError::Forbidden),
+                    Failure::ClosedDm => return Err(RestError::ClosedDm),
+                    Failure::Rejected => return Err(RestError::Rejected(e.to_string())),
+                    Failure::RateLimited => {
+                        last = "rate limited".to_owned();
+                        tracing::debug!(?bucket, "429 from Discord; waiting for the bucket");
+                        self.back_off_429(bucket).await;
+                    }
+                    Failure::Transient => {
+                        last = e.to_string();
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(8));
+                    }
+                },
+            }
+        }
+        Err(RestError::Transient(last))
+    }
+
+    /// Posts a message in a channel.
+    pub async fn send(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::CreateMessage,
+    ) -> Result<serenity::Message, RestError> {
+        self.send_while(channel, message, &|| true).await
+    }
+
+    /// Posts a message, giving up as soon as `wanted()` turns false (a
+    /// reminder whose meeting has started).
+    pub async fn send_while(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::CreateMessage,
+        wanted: &(dyn Fn() -> bool + Send + Sync),
+    ) -> Result<serenity::Message, RestError> {
+        self.run(Some(Bucket::Messages(channel.get())), wanted, || {
+            channel.send_message(&*self.http, message.clone())
+        })
+        .await
+    }
+
+    /// Edits a message Haven posted.
+    pub async fn edit(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::MessageId,
+        edit: serenity::EditMessage,
+    ) -> Result<serenity::Message, RestError> {
+        self.run(Some(Bucket::Edits(channel.get())), &|| true, || {
+            channel.edit_message(&*self.http, message, edit.clone())
+        })
+        .await
+    }
+
+    /// Deletes a message.
+    pub async fn delete(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::MessageId,
+    ) -> Result<(), RestError> {
+        self.run(Some(Bucket::Edits(channel.get())), &|| true, || {
+            channel.delete_message(&*self.http, message)
+        })
+        .await
+    }
+
+    /// Sends a direct message to a member, while `wanted()` holds.
+    pub async fn dm_while(
+        &self,
+        user: serenity::UserId,
+        message: serenity::CreateMessage,
+        wanted: &(dyn Fn() -> bool + Send + Sync),
+    ) -> Result<serenity::Message, RestError> {
+        let dm = self
+            .run(None, wanted, || user.create_dm_channel(&*self.http))
+            .await?;
+        self.send_while(dm.id, message, wanted).await
+    }
+
+    /// Sends a direct message to a member.
+    pub async fn dm(
+        &self,
+        user: serenity::UserId,
+        message: serenity::CreateMessage,
+    ) -> Result<serenity::Message, RestError> {
+        self.dm_while(user, message, &|| true).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_give_five_then_wait_for_the_reset() {
+        let now = Instant::now();
+        let mut w = None;
+        for _ in 0..5 {
+            assert!(Window::take(&mut w, 5, CHANNEL_WINDOW, now).is_ok());
+        }
+        let wait = Window::take(&mut w, 5, CHANNEL_WINDOW, now).unwrap_err();
+        assert_eq!(wait, CHANNEL_WINDOW + MARGIN);
+        assert!(Window::take(&mut w, 5, CHANNEL_WINDOW, now + wait).is_ok());
+    }
+}
