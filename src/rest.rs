@@ -239,9 +239,9 @@ impl Rest {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, serenity::Error>>,
     {
-        let mut backoff = Duration::from_millis(250);
+        let mut backoff = Duration::from_millis(200);
         let mut last = String::new();
-        for _ in 0..ATTEMPTS {
+        for attempt in 1..=ATTEMPTS {
             if !wanted() {
                 return Err(RestError::Abandoned);
             }
@@ -259,12 +259,16 @@ impl Rest {
                     Failure::RateLimited => {
                         last = "rate limited".to_owned();
                         tracing::debug!(?bucket, "429 from Discord; waiting for the bucket");
-                        self.back_off_429(bucket).await;
+                        if attempt < ATTEMPTS {
+                            self.back_off_429(bucket).await;
+                        }
                     }
                     Failure::Transient => {
                         last = e.to_string();
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(8));
+                        if attempt < ATTEMPTS {
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(8));
+                        }
                     }
                 },
             }

@@ -499,6 +499,9 @@ async fn the_bot_reconnects_after_the_gateway_drops() {
     let h = Harness::start().await;
     h.say("alice", "/timezone set zone:Europe/Berlin").await;
     h.sim.drop_gateway();
+    // Discord sends nothing to a bot that is away; once it is back, the
+    // next command is answered in time.
+    assert!(h.sim.wait_connected(Duration::from_secs(30)).await);
     let token = h
         .sim
         .command(&h.member("alice"), h.general(), "/timezone show")

@@ -199,3 +199,115 @@ async fn forget_deletes_only_that_member_and_empties_the_log() {
     let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     assert_eq!(wal_len, 0, "the write-ahead log was truncated");
 }
+
+fn new_meeting(title: &str) -> haven::store::NewMeeting {
+    haven::store::NewMeeting {
+        guild: GuildId(1),
+        channel: ChannelId(2),
+        title: title.into(),
+        schedule: haven::domain::recurrence::Schedule {
+            zone: Tz::UTC,
+            start: chrono::NaiveDate::from_ymd_opt(2027, 3, 9)
+                .unwrap()
+                .and_hms_opt(19, 0, 0)
+                .unwrap(),
+            repeat: haven::domain::recurrence::Repeat::Weekly,
+            skips: Default::default(),
+        },
+        duration: Duration::minutes(60),
+        reminders: haven::domain::reminders::Offsets::parse("1h,10m").unwrap(),
+        mention_role: None,
+        location: None,
+    }
+}
+
+#[tokio::test]
+async fn replanning_never_deletes_a_job_being_sent_and_a_retry_keeps_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&url(&dir)).await.unwrap();
+    let m = db
+        .create_meeting(&new_meeting("Circle"), t0())
+        .await
+        .unwrap();
+    let plan = m.plan(t0());
+    db.replace_jobs(m.id, &plan.jobs).await.unwrap();
+    let due = Utc.with_ymd_and_hms(2027, 3, 9, 18, 0, 0).unwrap();
+    let claimed = db.claim_due_jobs(due, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1, "the 1h reminder");
+    // An edit re-plans while that reminder is being sent.
+    db.replace_jobs(m.id, &[]).await.unwrap();
+    assert_eq!(db.claimed_job_count().await.unwrap(), 1, "still there");
+    // It fails and is put back: tried later, planned for the same time.
+    let retry = due + Duration::minutes(1);
+    db.release_job(claimed[0].id, retry).await.unwrap();
+    let again = db.claim_due_jobs(retry, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].due, retry);
+    assert_eq!(again[0].planned, due, "the grace period counts from here");
+}
+
+#[tokio::test]
+async fn an_edit_writes_only_what_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&url(&dir)).await.unwrap();
+    let m = db
+        .create_meeting(&new_meeting("Circle"), t0())
+        .await
+        .unwrap();
+    // The scheduler records the announcement while an edit is being made
+    // from a copy read before it.
+    db.set_announcement(m.id, 99).await.unwrap();
+    let edited = db
+        .edit_meeting(
+            m.id,
+            &haven::store::MeetingEdit {
+                title: Some("Renamed".into()),
+                mention_role: Some(Some(RoleId(7))),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(edited.title, "Renamed");
+    assert_eq!(edited.announcement, Some(99), "not overwritten");
+    assert_eq!(edited.mention_role, Some(RoleId(7)));
+    assert_eq!(edited.duration, Duration::minutes(60));
+    let cleared = db
+        .edit_meeting(
+            m.id,
+            &haven::store::MeetingEdit {
+                mention_role: Some(None),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cleared.mention_role, None);
+    assert_eq!(cleared.title, "Renamed");
+}
+
+#[tokio::test]
+async fn answers_are_deleted_once_their_occurrence_is_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&url(&dir)).await.unwrap();
+    let m = db
+        .create_meeting(&new_meeting("Circle"), t0())
+        .await
+        .unwrap();
+    let first = Utc.with_ymd_and_hms(2027, 3, 9, 19, 0, 0).unwrap();
+    let second = first + Duration::weeks(1);
+    use haven::domain::meeting::RsvpAnswer::{Going, No};
+    db.set_rsvp(m.id, first, UserId(1), Going, t0())
+        .await
+        .unwrap();
+    db.set_rsvp(m.id, first, UserId(2), No, t0()).await.unwrap();
+    db.set_rsvp(m.id, second, UserId(1), Going, t0())
+        .await
+        .unwrap();
+    let going = db.take_past_rsvps(m.id, first).await.unwrap();
+    assert_eq!(going, vec![(first, UserId(1))], "only who said going");
+    assert!(db.member_data(UserId(2)).await.unwrap().rsvps.is_empty());
+    assert_eq!(db.member_data(UserId(1)).await.unwrap().rsvps.len(), 1);
+}

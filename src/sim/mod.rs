@@ -139,6 +139,8 @@ struct State {
     late_answers: u64,
     /// Lines for the sandbox: limits hit, late answers.
     warnings: Vec<String>,
+    /// Members whose roles changed since the world was made.
+    roles_now: HashMap<u64, Vec<u64>>,
     deleted_channels: HashSet<u64>,
     closed_dms: HashSet<u64>,
     gateway: Option<mpsc::UnboundedSender<GatewayCmd>>,
@@ -697,6 +699,12 @@ impl Sim {
     /// Deletes a channel: later calls on it answer 404 Unknown Channel.
     pub fn delete_channel(&self, channel: u64) {
         self.inner.update(|s| s.deleted_channels.insert(channel));
+    }
+
+    /// The member's roles change (as an admin would change them); Discord
+    /// answers member lookups with the new roles from now on.
+    pub fn set_member_roles(&self, member: &SimMember, roles: Vec<u64>) {
+        self.inner.update(|s| s.roles_now.insert(member.id, roles));
     }
 
     /// The member no longer accepts direct messages from the bot.

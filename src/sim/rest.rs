@@ -357,7 +357,11 @@ fn route(inner: &Inner, method: &Method, path: &str, payload: MessagePayload) ->
         ("GET", ["guilds", guild, "members", user]) if num(guild) == Some(world.guild.id) => {
             match num(user).and_then(|id| world.member_by_id(id)) {
                 Some(m) => {
-                    let mut v = payloads::member(world, m);
+                    let mut m = m.clone();
+                    if let Some(roles) = inner.state().roles_now.get(&m.id) {
+                        m.roles = roles.clone();
+                    }
+                    let mut v = payloads::member(world, &m);
                     v.as_object_mut().expect("object").remove("permissions");
                     ok(v)
                 }

@@ -251,7 +251,7 @@ impl World {
         self.guild
             .roles
             .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(name))
+            .find(|r| r.name.trim_start_matches('@').eq_ignore_ascii_case(name))
     }
 
     /// The member's DM channel with the bot; its id is derived from theirs.

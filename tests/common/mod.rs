@@ -44,10 +44,15 @@ impl Harness {
     /// Haven running against a fresh fake Discord and a fresh database, with
     /// the virtual clock at 2027-03-09 12:00 UTC.
     pub async fn start() -> Self {
+        Self::start_with(World::sandbox()).await
+    }
+
+    /// Haven running against a fresh fake Discord holding `world`.
+    pub async fn start_with(world: World) -> Self {
         init_logs();
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("haven.db");
-        let sim = Sim::start(World::sandbox()).await.expect("sim starts");
+        let sim = Sim::start(world).await.expect("sim starts");
         let clock = VirtualClock::starting_at(Utc.with_ymd_and_hms(2027, 3, 9, 12, 0, 0).unwrap());
         let mut h = Self {
             sim,
