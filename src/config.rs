@@ -44,7 +44,7 @@ pub struct Config {
     pub database_url: String,
     /// `DISCORD_API_BASE`: send REST and gateway traffic here instead of Discord.
     pub api_base: Option<String>,
-    /// `HAVEN_DEV_GUILD`: also register commands in this server, instantly.
+    /// `HAVEN_DEV_GUILD`: register commands in this server only, instantly.
     pub dev_guild: Option<GuildId>,
     /// `RUST_LOG`: the tracing filter.
     pub log_filter: String,

@@ -36,10 +36,11 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
             "`/meeting list` — upcoming meetings, shown in your own time\n\
              `/meeting info`, `/meeting ics` — details, next times, a calendar file\n\
              `/meeting rsvp` or the buttons — say if you're coming (counted, never named)\n\
-             `/meeting dm` — also get reminders by direct message\n\
+             `/meeting dm` — also get reminders by direct message (each has a Stop button)\n\
              Facilitators: `/meeting create`, `/meeting edit`, `/meeting cancel`. \
              Times can be written `2027-03-09 19:00`, `19:00`, `7pm`, `tuesday 19:00`, \
-             `tomorrow 7:30pm` or `in 2 hours`; reminders like `1d,1h,10m`.",
+             `tomorrow 7:30pm` or `in 2 hours`; reminders like `1d,1h,10m` or `none`; \
+             `location:` a voice channel or a link.",
             false,
         )
         .field(
@@ -55,7 +56,7 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
              `/stats overview`, `/stats export` — anonymous statistics, never about fewer than k people\n\
              `/settings show` — this server's settings\n\
              `/settings facilitator-role`, `/settings timezone`, `/settings log-channel`, \
-             `/settings min-group-size` — change them (needs Manage Server)\n\
+             `/settings min-group-size`, `/settings clear` — change them (needs Manage Server)\n\
              `/settings dm-notices` — get members' reach-out requests by DM when there's no log channel",
             false,
         )

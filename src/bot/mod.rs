@@ -115,11 +115,17 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
         command_check: Some(|ctx| Box::pin(checks::central(ctx))),
         event_handler: |framework, event| {
             Box::pin(async move {
-                if let serenity::FullEvent::InteractionCreate {
-                    interaction: serenity::Interaction::Component(press),
-                } = event
-                {
-                    router::on_press(framework.serenity_context, framework.user_data, press).await;
+                match event {
+                    serenity::FullEvent::InteractionCreate {
+                        interaction: serenity::Interaction::Component(press),
+                    } => {
+                        router::on_press(framework.serenity_context, framework.user_data, press)
+                            .await
+                    }
+                    serenity::FullEvent::InteractionCreate {
+                        interaction: serenity::Interaction::Modal(form),
+                    } => router::on_modal(framework.serenity_context, form).await,
+                    _ => {}
                 }
                 Ok(())
             })

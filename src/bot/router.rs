@@ -56,6 +56,21 @@ pub async fn on_press(
     }
 }
 
+/// Handles a modal submit. No family opens a modal yet; an unknown or old
+/// one is answered kindly, like an old button.
+pub async fn on_modal(ctx: &serenity::Context, press: &serenity::ModalInteraction) {
+    tracing::info!(custom_id = %press.data.custom_id, "a form no family handles");
+    let text = "This form is no longer active. Please run the command again for a fresh one.";
+    let reply = serenity::CreateInteractionResponse::Message(
+        serenity::CreateInteractionResponseMessage::new()
+            .content(text)
+            .ephemeral(true),
+    );
+    if let Err(e) = press.create_response(ctx, reply).await {
+        tracing::warn!(error = %e, "could not answer a form");
+    }
+}
+
 async fn route(
     ctx: &serenity::Context,
     data: &Data,
