@@ -51,7 +51,6 @@ pub async fn run(
                     db: setup_db,
                     clock: setup_clock,
                     scheduler: setup_scheduler,
-                    participation: Default::default(),
                     tallies: Default::default(),
                 })
             })

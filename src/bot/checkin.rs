@@ -6,7 +6,7 @@ use super::components::Action;
 use super::{Context, Error, render};
 use crate::domain::UserId;
 use crate::domain::mood::Mood;
-use crate::domain::periods::local_day;
+use crate::domain::stats::Facet;
 
 pub const MAX_NOTE: usize = 1000;
 
@@ -55,11 +55,10 @@ pub async fn checkin(
         .timezone
         .unwrap_or(chrono_tz::Tz::UTC);
 
+    // Counted as a person (once per period, however often they check in),
+    // never as a check-in.
     data.db
-        .record_checkin(guild, local_day(now, tz), mood)
-        .await?;
-    data.participation
-        .record(&data.db, guild, tz, user, now)
+        .count_person(guild, tz, now, &[Facet::Any, Facet::Mood(mood)], user)
         .await?;
     let journaled = data.db.journal_active(user).await?;
     if journaled {

@@ -10,7 +10,6 @@ pub mod error;
 mod help;
 mod journal;
 mod meetings;
-pub mod participation;
 mod privacy;
 pub mod render;
 mod rounds;
@@ -37,8 +36,6 @@ pub struct Data {
     pub clock: SharedClock,
     /// Wakes the scheduler after meetings change.
     pub scheduler: SchedulerHandle,
-    /// Distinct participants per period, counted without keeping who.
-    pub participation: participation::Participation,
     /// Coalesced edits of rounds' live tallies.
     pub tallies: rounds::Tallies,
 }

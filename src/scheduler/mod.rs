@@ -11,6 +11,7 @@
 pub mod meetings;
 pub mod messages;
 pub mod rounds;
+pub mod stats;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -162,6 +163,7 @@ impl Scheduler {
                 None => Ok(true),
             },
             JobKind::Purge => self.purge(job.due).await.map(|()| false),
+            JobKind::PeriodClose => stats::close_periods(&self.db, now).await.map(|()| false),
         };
         let result = match outcome {
             Ok(skipped) => self.db.finish_job(job.id, skipped).await,
