@@ -45,16 +45,56 @@ impl Db {
             .collect();
         let keys: Vec<&str> = periods.iter().map(|p| p.key.as_str()).collect();
         let keys_json = serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into());
+        const SALTS: &str = "SELECT period, salt FROM stats_periods
+             WHERE guild_id = ? AND period IN (SELECT value FROM json_each(?))";
+
+        // Most check-ins come from someone already counted in every open
+        // period: seeing that takes two reads and no write lock. Whatever
+        // happens meanwhile (another count, a close), someone already
+        // counted stays counted, so there is nothing to do.
+        let known: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(SALTS)
+            .bind(guild.as_db())
+            .bind(&keys_json)
+            .fetch_all(&self.pool)
+            .await?;
+        if known.len() == periods.len() {
+            let open: Vec<(&str, [u8; 32])> = known
+                .iter()
+                .filter_map(|(key, salt)| {
+                    let salt = <[u8; 32]>::try_from(salt.as_deref()?).ok()?;
+                    Some((key.as_str(), salt))
+                })
+                .collect();
+            if open.is_empty() {
+                return Ok(());
+            }
+            let wanted = open.len() * facets.len();
+            let sql = format!(
+                "SELECT COUNT(*) FROM stats_period_people
+                 WHERE guild_id = ? AND (period, facet, hash) IN (VALUES {})",
+                placeholders(wanted, 3)
+            );
+            let mut seen =
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(guild.as_db());
+            for (key, salt) in &open {
+                for facet in facets {
+                    seen = seen
+                        .bind(*key)
+                        .bind(facet.as_str())
+                        .bind(person_hash(salt, *facet, user).to_vec());
+                }
+            }
+            if seen.fetch_one(&self.pool).await? == wanted as i64 {
+                return Ok(());
+            }
+        }
 
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let known: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(
-            "SELECT period, salt FROM stats_periods
-             WHERE guild_id = ? AND period IN (SELECT value FROM json_each(?))",
-        )
-        .bind(guild.as_db())
-        .bind(&keys_json)
-        .fetch_all(&mut *tx)
-        .await?;
+        let known: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(SALTS)
+            .bind(guild.as_db())
+            .bind(&keys_json)
+            .fetch_all(&mut *tx)
+            .await?;
 
         let mut open: Vec<(&Period, [u8; 32])> = Vec::with_capacity(periods.len());
         for period in &periods {
