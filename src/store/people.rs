@@ -69,13 +69,14 @@ impl Db {
                 return Ok(());
             }
             let wanted = open.len() * facets.len();
+            // Driven from the wanted rows, so each is one primary-key lookup
+            // however many people the server has counted.
             let sql = format!(
-                "SELECT COUNT(*) FROM stats_period_people
-                 WHERE guild_id = ? AND (period, facet, hash) IN (VALUES {})",
+                "SELECT COUNT(*) FROM (VALUES {}) AS v CROSS JOIN stats_period_people p
+                 ON p.guild_id = ? AND p.period = v.column1 AND p.facet = v.column2 AND p.hash = v.column3",
                 placeholders(wanted, 3)
             );
-            let mut seen =
-                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(guild.as_db());
+            let mut seen = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
             for (key, salt) in &open {
                 for facet in facets {
                     seen = seen
@@ -84,7 +85,7 @@ impl Db {
                         .bind(person_hash(salt, *facet, user).to_vec());
                 }
             }
-            if seen.fetch_one(&self.pool).await? == wanted as i64 {
+            if seen.bind(guild.as_db()).fetch_one(&self.pool).await? == wanted as i64 {
                 return Ok(());
             }
         }
@@ -186,20 +187,21 @@ impl Db {
     pub async fn close_periods(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         let now_ms = now.timestamp_millis();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
-            "DELETE FROM stats_period_people WHERE (guild_id, period) IN
-                (SELECT guild_id, period FROM stats_periods WHERE salt IS NOT NULL AND closes_ms <= ?)",
+        let closing: Vec<(i64, String)> = sqlx::query_as(
+            "UPDATE stats_periods SET salt = NULL WHERE salt IS NOT NULL AND closes_ms <= ?
+             RETURNING guild_id, period",
         )
         .bind(now_ms)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-        let closed = sqlx::query(
-            "UPDATE stats_periods SET salt = NULL WHERE salt IS NOT NULL AND closes_ms <= ?",
-        )
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        for (guild, period) in &closing {
+            sqlx::query("DELETE FROM stats_period_people WHERE guild_id = ? AND period = ?")
+                .bind(guild)
+                .bind(period)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let closed = closing.len() as u64;
         tx.commit().await?;
         if closed > 0 {
             self.checkpoint().await?;
