@@ -1,6 +1,7 @@
 //! `/checkin` end to end through the fake Discord with 200 concurrent members
 //! (throughput, p50/p99) beside the raw rate of the same database work done
-//! directly, and `/stats overview` on a server with two years of daily
+//! directly (the settings read, counting the member as a person, the journal
+//! check), and `/stats overview` on a server with two years of daily
 //! activity (p99, chart included). Run with `cargo bench --bench checkins`.
 
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use haven::clock::{Clock, SystemClock};
 use haven::config::{Config, Token};
 use haven::domain::mood::Mood;
+use haven::domain::stats::Facet;
 use haven::domain::{GuildId, UserId};
 use haven::sim::{Sim, SimMember, World};
 use haven::store::Db;
@@ -127,8 +129,9 @@ async fn main() {
     let open_rate = total as f64 / started.elapsed().as_secs_f64();
     open_latencies.sort_by(f64::total_cmp);
 
-    // The same database work, directly: the statistics upsert and the
-    // journal lookup of each check-in, 200 at a time.
+    // The same database work as each /checkin, directly: the server's
+    // settings, counting the member as a person (in all and in their mood,
+    // in every period), and the journal lookup; 200 members at a time.
     let raw_dir = tempfile::tempdir().unwrap();
     let raw = Db::open(&format!(
         "sqlite://{}",
@@ -136,16 +139,31 @@ async fn main() {
     ))
     .await
     .unwrap();
-    let day = Utc::now().date_naive();
+    let guild = GuildId(haven::sim::world::GUILD_ID);
     let started = Instant::now();
     let raw_workers: Vec<_> = (0..MEMBERS)
         .map(|i| {
             let raw = raw.clone();
             tokio::spawn(async move {
+                let user = UserId(1_500_000_000_000_000_001 + i);
                 for j in 0..PER_MEMBER as u64 {
                     let mood = Mood::new(((i + j) % 5 + 1) as i64).unwrap();
-                    raw.record_checkin(GuildId(1), day, mood).await.unwrap();
-                    raw.journal_active(UserId(i)).await.unwrap();
+                    let tz = raw
+                        .guild_settings(guild)
+                        .await
+                        .unwrap()
+                        .timezone
+                        .unwrap_or(chrono_tz::Tz::UTC);
+                    raw.count_person(
+                        guild,
+                        tz,
+                        Utc::now(),
+                        &[Facet::Any, Facet::Mood(mood)],
+                        user,
+                    )
+                    .await
+                    .unwrap();
+                    raw.journal_active(user).await.unwrap();
                 }
             })
         })
@@ -155,23 +173,33 @@ async fn main() {
     }
     let raw_rate = (MEMBERS as usize * PER_MEMBER) as f64 / started.elapsed().as_secs_f64();
 
-    // 2. /stats overview on two years of daily activity.
+    // 2. /stats overview on two years of daily activity: people counted in
+    // every week, month, quarter and year of it.
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     let guild = haven::sim::world::GUILD_ID as i64;
     let today = Utc::now().date_naive();
+    let mut keys = std::collections::BTreeSet::new();
     for d in 0..730 {
         let date: NaiveDate = today - Duration::days(d);
-        sqlx::query("INSERT OR REPLACE INTO stats_daily (guild_id, day, checkins, mood_1, mood_2, mood_3, mood_4, mood_5) VALUES (?, ?, 40, 4, 6, 12, 12, 6)")
-            .bind(guild)
-            .bind(date.format("%Y-%m-%d").to_string())
-            .execute(&pool)
-            .await
-            .unwrap();
         for kind in haven::domain::periods::PeriodKind::ALL {
-            let key = haven::domain::periods::period_of(kind, date).key;
-            sqlx::query("INSERT OR IGNORE INTO stats_participants (guild_id, period, participants) VALUES (?, ?, 30)")
+            keys.insert(haven::domain::periods::period_of(kind, date).key);
+        }
+    }
+    for key in keys {
+        for (facet, people) in [
+            ("any", 30),
+            ("mood_1", 4),
+            ("mood_2", 6),
+            ("mood_3", 12),
+            ("mood_4", 12),
+            ("mood_5", 6),
+            ("going", 9),
+        ] {
+            sqlx::query("INSERT OR IGNORE INTO stats_people (guild_id, period, facet, people) VALUES (?, ?, ?, ?)")
                 .bind(guild)
-                .bind(key)
+                .bind(&key)
+                .bind(facet)
+                .bind(people)
                 .execute(&pool)
                 .await
                 .unwrap();

@@ -61,7 +61,6 @@ pub async fn run(
                     db: setup_db,
                     clock: setup_clock,
                     scheduler: setup_scheduler,
-                    participation: Default::default(),
                     rest,
                     editor,
                 })

@@ -336,6 +336,10 @@ impl Session {
             None if self.sim.acknowledged(token) => {}
             None => self.say("(Haven did not answer.)"),
         }
+        // Posts and edits Haven makes after answering (tallies, counts).
+        self.sim
+            .settle(Duration::from_millis(150), Duration::from_millis(1500))
+            .await;
         self.show_new_posts(Some(token));
     }
 
@@ -438,6 +442,9 @@ impl Session {
             .await
             {
                 Ok(now) => {
+                    // Edits that follow the jobs (announcements moving on).
+                    self.sim.settle(Duration::from_millis(300), Duration::from_secs(3)).await;
+                    self.show_new_posts(None);
                     self.say(&format!("The clock now reads {}.", now.format("%Y-%m-%d %H:%M:%S UTC")));
                 }
                 Err(e) => self.say(&format!("The clock stopped early: {e:#}")),

@@ -36,13 +36,27 @@ async fn a_private_check_in_is_thanked_and_counted_anonymously() {
         h.sim.channel_messages(h.general()).is_empty(),
         "nothing posted"
     );
+    // Counted as one person, in all and as "good", in this week, month,
+    // quarter and year; held only as keyed hashes, never by id.
     assert_eq!(
-        table_count(&h, "SELECT SUM(checkins) FROM stats_daily").await,
-        1
+        table_count(
+            &h,
+            "SELECT COUNT(*) FROM stats_people WHERE facet = 'any' AND people = 1"
+        )
+        .await,
+        4
     );
     assert_eq!(
-        table_count(&h, "SELECT SUM(mood_4) FROM stats_daily").await,
-        1
+        table_count(
+            &h,
+            "SELECT COUNT(*) FROM stats_people WHERE facet = 'mood_4' AND people = 1"
+        )
+        .await,
+        4
+    );
+    assert_eq!(
+        table_count(&h, "SELECT COUNT(*) FROM stats_period_people").await,
+        8
     );
 }
 
@@ -87,7 +101,10 @@ async fn an_overlong_note_is_refused_and_nothing_is_stored() {
         "{}",
         reply.text()
     );
-    assert_eq!(table_count(&h, "SELECT COUNT(*) FROM stats_daily").await, 0);
+    assert_eq!(
+        table_count(&h, "SELECT COUNT(*) FROM stats_people").await,
+        0
+    );
     assert_eq!(
         table_count(&h, "SELECT COUNT(*) FROM journal_entries").await,
         0
@@ -348,7 +365,7 @@ async fn journal_entries_past_their_retention_are_purged() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn statistics_below_and_above_k() {
+async fn statistics_count_people_rounded_down_to_steps_of_k() {
     let h = Harness::start().await;
     let reply = h.say("alice", "/stats overview period:week").await;
     assert!(
@@ -357,45 +374,59 @@ async fn statistics_below_and_above_k() {
         reply.text()
     );
 
-    for who in ["alice", "bob", "casey"] {
+    // Three people, one of them five times: fewer than five people, so no
+    // chart and no spread.
+    for who in ["alice", "bob", "casey", "casey", "casey", "casey", "casey"] {
         h.say(who, "/checkin mood:3").await;
     }
     let reply = h.say("admin", "/stats overview period:week").await;
     assert_ephemeral(&reply);
     let text = reply.text();
     assert!(
-        text.contains("Check-ins: fewer than 5")
-            && text.contains("People who checked in: fewer than 5"),
+        text.contains("People who checked in: fewer than 5")
+            && text.contains("no chart")
+            && text.contains("how they felt stays private"),
         "{text}"
     );
+    assert!(!text.contains("Check-ins"), "no event counts: {text}");
+    assert!(reply.attachments.is_empty(), "no chart below k");
 
-    for who in ["dana", "eli"] {
-        h.say(who, "/checkin mood:3").await;
+    // Eli checks in five times as struggling: one person, not five.
+    for _ in 0..5 {
+        h.say("eli", "/checkin mood:1").await;
     }
+    h.say("dana", "/checkin mood:3").await;
     for who in ["farah", "alice", "bob", "casey", "farah"] {
         h.say(who, "/checkin mood:4").await;
     }
     h.say("dana", "/checkin mood:5").await;
     let reply = h.say("admin", "/stats overview period:week").await;
     let text = reply.text();
+    // Six people: four okay (alice, bob, casey, dana), four good (alice,
+    // bob, casey, farah), one great, one struggling: each under five.
     assert!(
-        text.contains("Check-ins: 11") && text.contains("People who checked in: 6"),
-        "{text}"
-    );
-    // One "great" stays hidden, and so does one more bucket, so that 11 minus
-    // the shown ones cannot reveal it.
-    assert!(text.contains("great: fewer than 5"), "{text}");
-    assert!(
-        text.contains("okay: 5") ^ text.contains("good: 5"),
+        text.contains("People who checked in: 5 to 9")
+            && text.contains("struggling: fewer than 5")
+            && text.contains("okay: fewer than 5")
+            && text.contains("good: fewer than 5")
+            && text.contains("rounded down to a step of 5"),
         "{text}"
     );
     let png = &reply.attachments[0];
     let img = image::load_from_memory(&png.bytes).unwrap();
     assert_eq!((img.width(), img.height()), (800, 560));
 
+    // A fifth person feeling okay makes "okay" five people.
+    h.say("eli", "/checkin mood:3").await;
+    let text = h.say("admin", "/stats overview period:week").await.text();
+    assert!(
+        text.contains("okay: 5 to 9") && text.contains("People who checked in: 5 to 9"),
+        "{text}"
+    );
+
     let reply = h.say("admin", "/stats export period:week").await;
     let file = &reply.attachments[0];
-    assert!(file.filename.ends_with(".csv"));
+    assert_eq!(file.filename, "haven-stats-W2027-10.csv");
     let mut csv = csv::Reader::from_reader(file.bytes.as_slice());
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
     let value = |metric: &str| {
@@ -403,10 +434,94 @@ async fn statistics_below_and_above_k() {
             .find(|r| &r[0] == metric)
             .map(|r| r[2].to_owned())
     };
-    assert_eq!(value("checkins").as_deref(), Some("11"));
-    assert_eq!(value("participants").as_deref(), Some("6"));
-    assert_eq!(value("mood_great").as_deref(), Some("fewer than 5"));
-    assert!(rows.iter().any(|r| &r[0] == "weekly_checkins"));
+    assert_eq!(value("people").as_deref(), Some("5 to 9"));
+    assert_eq!(value("mood_okay").as_deref(), Some("5 to 9"));
+    assert_eq!(value("mood_struggling").as_deref(), Some("fewer than 5"));
+    assert_eq!(value("checkins"), None, "no event counts");
+    assert!(
+        rows.iter()
+            .any(|r| &r[0] == "weekly_people" && &r[1] == "W2027-10" && &r[2] == "5 to 9")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_between_check_ins_counts_nobody_twice() {
+    let mut h = Harness::start().await;
+    for who in ["alice", "bob", "casey"] {
+        h.say(who, "/checkin mood:2").await;
+    }
+    h.restart().await;
+    for who in ["alice", "bob", "casey"] {
+        h.say(who, "/checkin mood:2").await;
+    }
+    // Counted twice they would be six, shown as "5 to 9".
+    let text = h.say("admin", "/stats overview period:month").await.text();
+    assert!(
+        text.contains("People who checked in: fewer than 5"),
+        "{text}"
+    );
+    for who in ["dana", "eli"] {
+        h.say(who, "/checkin mood:2").await;
+    }
+    let text = h.say("admin", "/stats overview period:month").await.text();
+    assert!(
+        text.contains("People who checked in: 5 to 9") && text.contains("low: 5 to 9"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_weeks_figures_stay_after_the_week_closes() {
+    let h = Harness::start().await;
+    for who in MEMBERS {
+        h.say(who, "/checkin mood:2").await;
+    }
+    // The week ends on Sunday at midnight (UTC here): its salt and hashes
+    // are deleted then, and only the counts are left.
+    h.advance(Duration::days(7)).await;
+    assert_eq!(
+        table_count(
+            &h,
+            "SELECT COUNT(*) FROM stats_periods WHERE period = 'W2027-10' AND salt IS NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        table_count(
+            &h,
+            "SELECT COUNT(*) FROM stats_period_people WHERE period = 'W2027-10'"
+        )
+        .await,
+        0
+    );
+
+    let reply = h
+        .say("admin", "/stats overview period:week which:last")
+        .await;
+    let text = reply.text();
+    assert!(
+        text.contains("How the group was doing: last week (8 Mar to 14 Mar 2027)")
+            && text.contains("People who checked in: 5 to 9")
+            && text.contains("low: 5 to 9"),
+        "{text}"
+    );
+    assert_eq!(reply.attachments.len(), 1, "a chart");
+
+    let reply = h.say("admin", "/stats overview period:week").await;
+    let text = reply.text();
+    assert!(
+        text.contains("this week (15 Mar to 21 Mar 2027)")
+            && text.contains("People who checked in: fewer than 5"),
+        "{text}"
+    );
+    assert!(reply.attachments.is_empty());
+
+    let reply = h.say("admin", "/stats export period:week which:last").await;
+    let file = &reply.attachments[0];
+    assert_eq!(file.filename, "haven-stats-W2027-10.csv");
+    let body = String::from_utf8(file.bytes.clone()).unwrap();
+    assert!(body.contains("people,W2027-10,5 to 9"), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -481,7 +596,7 @@ async fn statistics_tables_hold_no_member_and_forget_leaves_no_trace() {
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert!(tables.iter().any(|t| t == "stats_daily"));
+    assert!(tables.iter().any(|t| t == "stats_people"));
     let ids: Vec<i64> = MEMBERS.iter().map(|who| h.member(who).id as i64).collect();
     let mut personal_seen = 0;
     for table in &tables {

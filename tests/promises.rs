@@ -741,3 +741,33 @@ async fn the_gateway_drops_mid_run_and_the_next_command_is_answered() {
     assert!(reply.text().contains("Europe/Berlin"), "{}", reply.text());
     assert_eq!(h.sim.late_answer_count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_said_going_becomes_a_count_of_people_when_the_meeting_is_over() {
+    let h = Harness::start().await;
+    h.say(
+        "admin",
+        "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC repeat:daily reminders:none channel:#meetings",
+    )
+    .await;
+    let a = announcement(&h, "Circle");
+    for who in ["alice", "bob", "casey", "dana", "eli"] {
+        h.click(who, &a, "Going").await;
+    }
+    // Alice says so twice (today and tomorrow): still one person.
+    h.advance(Duration::hours(8)).await;
+    h.click("alice", &announcement(&h, "Circle"), "Going").await;
+    h.advance(Duration::days(1)).await;
+    let db = h.db().await;
+    let alice = haven::domain::UserId(h.member("alice").id);
+    assert!(
+        db.member_data(alice).await.unwrap().rsvps.is_empty(),
+        "no names kept"
+    );
+    db.close().await;
+    let text = h.say("admin", "/stats overview period:week").await.text();
+    assert!(
+        text.contains("2 held") && text.contains("people who said they were going: 5 to 9"),
+        "{text}"
+    );
+}

@@ -58,8 +58,9 @@ async fn migrates_an_empty_file_and_reopens() {
             "round_answers",
             "rounds",
             "rsvps",
-            "stats_daily",
-            "stats_participants",
+            "stats_people",
+            "stats_period_people",
+            "stats_periods",
             "stats_rounds"
         ]
     );

@@ -6,6 +6,8 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 
+use crate::domain::stats::ChartData;
+
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const TEAL: RGBColor = RGBColor(0x5B, 0xA8, 0xA0);
 const GREY: RGBColor = RGBColor(0xC8, 0xC8, 0xC8);
@@ -37,32 +39,32 @@ fn encode(buf: Vec<u8>, (w, h): (u32, u32)) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Weekly check-ins (a hidden week, under k, is drawn as a grey stub) and the
-/// period's mood distribution (hidden buckets left out).
-pub fn stats_chart(
-    weeks: &[(String, Option<u64>)],
-    moods: &[Option<u64>; 5],
-    k: u32,
-) -> anyhow::Result<Vec<u8>> {
+/// People per week (a week of fewer than k, hidden, is drawn as a grey
+/// stub) and people per mood in the period (moods of fewer than k left out).
+/// Every height is a figure already rounded down to a step of k.
+pub fn stats_chart(data: &ChartData) -> anyhow::Result<Vec<u8>> {
     register_font();
+    let k = data.k;
     let (w, h) = STATS_SIZE;
     let mut buf = vec![0u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
         let (top, bottom) = root.split_vertically(h / 2);
-        let week_bars: Vec<(usize, u64, RGBColor)> = weeks
+        let stub = u64::from(k).div_ceil(5).max(1);
+        let week_bars: Vec<(usize, u64, RGBColor)> = data
+            .weeks
             .iter()
             .enumerate()
             .map(|(i, (_, v))| match v {
                 Some(v) => (i, *v, TEAL),
-                None => (i, 1, GREY),
+                None => (i, stub, GREY),
             })
             .collect();
-        let week_labels: Vec<String> = weeks.iter().map(|(l, _)| l.clone()).collect();
+        let week_labels: Vec<String> = data.weeks.iter().map(|(l, _)| l.clone()).collect();
         bars(
             &top,
-            "Check-ins per week (grey: hidden, under k)",
+            &format!("People who checked in, per week (grey: fewer than {k})"),
             &week_bars,
             &week_labels,
         )?;
@@ -70,14 +72,15 @@ pub fn stats_chart(
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let mood_bars: Vec<(usize, u64, RGBColor)> = moods
+        let mood_bars: Vec<(usize, u64, RGBColor)> = data
+            .moods
             .iter()
             .enumerate()
             .filter_map(|(i, v)| v.map(|v| (i, v, MOOD_COLOURS[i])))
             .collect();
         bars(
             &bottom,
-            &format!("Moods this period (groups under {k} hidden)"),
+            &format!("People per mood (steps of {k}; fewer than {k} left out)"),
             &mood_bars,
             &names,
         )?;
@@ -190,10 +193,14 @@ mod tests {
 
     #[test]
     fn charts_are_pngs_of_the_stated_size() {
-        let weeks: Vec<(String, Option<u64>)> = (1..=5)
-            .map(|i| (format!("W{i}"), if i == 3 { None } else { Some(i * 3) }))
-            .collect();
-        let png = stats_chart(&weeks, &[Some(0), None, Some(7), Some(9), Some(5)], 5).unwrap();
+        let data = ChartData {
+            k: 5,
+            weeks: (1..=5)
+                .map(|i| (format!("W{i}"), if i == 3 { None } else { Some(i * 5) }))
+                .collect(),
+            moods: [None, None, Some(5), Some(10), Some(5)],
+        };
+        let png = stats_chart(&data).unwrap();
         let img = image::load_from_memory(&png).unwrap();
         assert_eq!((img.width(), img.height()), STATS_SIZE);
 
@@ -205,6 +212,13 @@ mod tests {
         assert!(img.to_rgb8().pixels().any(|p| p.0 != [255, 255, 255]));
 
         assert!(journal_chart(&[]).is_ok(), "an empty journal still draws");
-        assert!(stats_chart(&[], &[None; 5], 5).is_ok());
+        assert!(
+            stats_chart(&ChartData {
+                k: 5,
+                weeks: vec![],
+                moods: [None; 5]
+            })
+            .is_ok()
+        );
     }
 }

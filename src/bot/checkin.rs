@@ -7,7 +7,7 @@ use super::router::Reply;
 use super::{Context, Data, Error, render};
 use crate::domain::custom_id::CustomId;
 use crate::domain::mood::Mood;
-use crate::domain::periods::local_day;
+use crate::domain::stats::Facet;
 use crate::domain::{GuildId, RoleId, UserId};
 use crate::rest::RestError;
 
@@ -68,11 +68,10 @@ pub async fn checkin(
         .timezone
         .unwrap_or(chrono_tz::Tz::UTC);
 
+    // Counted as a person (once per period, however often they check in),
+    // never as a check-in.
     data.db
-        .record_checkin(guild, local_day(now, tz), mood)
-        .await?;
-    data.participation
-        .record(&data.db, guild, tz, user, now)
+        .count_person(guild, tz, now, &[Facet::Any, Facet::Mood(mood)], user)
         .await?;
     let journaled = data.db.journal_active(user).await?;
     if journaled {

@@ -53,7 +53,7 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
         .field(
             "For facilitators",
             "`/round start`, `/round close` — an anonymous check-in round in this channel\n\
-             `/stats overview`, `/stats export` — anonymous statistics, never about fewer than k people\n\
+             `/stats overview`, `/stats export` — anonymous counts of people, rounded so nobody can be singled out (`which:last`: the period before)\n\
              `/settings show` — this server's settings\n\
              `/settings facilitator-role`, `/settings timezone`, `/settings log-channel`, \
              `/settings min-group-size`, `/settings clear` — change them (needs Manage Server)\n\

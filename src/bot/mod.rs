@@ -9,7 +9,6 @@ pub mod error;
 mod help;
 mod journal;
 mod meetings;
-pub mod participation;
 mod privacy;
 pub mod render;
 mod rounds;
@@ -39,8 +38,6 @@ pub struct Data {
     pub clock: SharedClock,
     /// Wakes the scheduler after meetings change.
     pub scheduler: SchedulerHandle,
-    /// Distinct participants per period, counted without keeping who.
-    pub participation: participation::Participation,
     /// Haven's own posts and edits, paced and retried.
     pub rest: Rest,
     /// Keeps announcements and tallies up to date, coalescing edits.

@@ -76,7 +76,9 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
         CreateReply::default()
             .content(
                 "This deletes everything Haven stores about you, in every server: your time zone, your meeting \
-                 answers, direct-message reminders and your journal. It can't be undone. Anonymous statistics never held your name, so they stay.\n\n\
+                 answers, direct-message reminders and your journal. It can't be undone. Anonymous statistics never held your name, so they stay: \
+                 they are counts of people, and the scrambled fingerprints that keep a running week, month, quarter or year from counting \
+                 anyone twice are deleted when it ends.\n\n\
                  What you posted in channels yourself stays in Discord, because it is Discord's and the server's: your check-ins shared with \
                  `share:group` are messages under your name there. You can delete those messages in Discord.\n\n\
                  Delete it all?",
@@ -198,8 +200,10 @@ fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
             false,
         )
         .field(
-        "Never stored",
-        "Anonymous statistics hold counts only: never your name, your id or anything you wrote.",
+        "Statistics",
+        "Anonymous counts of people only: never your name, your id or anything you wrote. While a week, month, quarter \
+         or year is running, a scrambled fingerprint made with a random key for that period keeps anyone from being \
+         counted twice; the key and the fingerprints are deleted when the period ends, leaving only the counts.",
         false,
     );
     (embed, complete)

@@ -11,6 +11,8 @@ pub enum JobKind {
     RoundClose,
     /// Daily housekeeping: journal entries past their retention.
     Purge,
+    /// Statistics periods ended: delete their salts and hashes.
+    PeriodClose,
 }
 
 impl JobKind {
@@ -20,6 +22,7 @@ impl JobKind {
             Self::Rollover => "rollover",
             Self::RoundClose => "round_close",
             Self::Purge => "purge",
+            Self::PeriodClose => "period_close",
         }
     }
 
@@ -29,6 +32,7 @@ impl JobKind {
             "rollover" => Some(Self::Rollover),
             "round_close" => Some(Self::RoundClose),
             "purge" => Some(Self::Purge),
+            "period_close" => Some(Self::PeriodClose),
             _ => None,
         }
     }

@@ -13,6 +13,7 @@ pub mod privacy;
 pub mod recurrence;
 pub mod reminders;
 pub mod settings;
+pub mod stats;
 pub mod text;
 pub mod when;
 pub mod zones;

@@ -86,6 +86,23 @@ pub fn period_of(kind: PeriodKind, day: NaiveDate) -> Period {
     }
 }
 
+/// The period of the same kind just before `period`.
+pub fn previous(period: &Period) -> Period {
+    period_of(period.kind, period.first - Duration::days(1))
+}
+
+/// The period of the same kind just after `period`.
+pub fn next(period: &Period) -> Period {
+    period_of(period.kind, period.last + Duration::days(1))
+}
+
+/// The instant `period` ends in `tz`: the first instant of the local day after
+/// its last (a midnight in a spring-forward gap moves to the gap's end).
+pub fn closes_at(period: &Period, tz: Tz) -> DateTime<Utc> {
+    let after = period.last + Duration::days(1);
+    super::when::resolve_local(tz, after.and_time(chrono::NaiveTime::MIN)).0
+}
+
 fn end_of_month(first: NaiveDate, months: u32) -> NaiveDate {
     first
         .checked_add_months(chrono::Months::new(months))
@@ -133,6 +150,26 @@ mod tests {
         assert_eq!(period_of(PeriodKind::Week, d(2027, 1, 2)).key, "W2026-53");
     }
 
+    #[test]
+    fn a_period_closes_at_the_servers_midnight() {
+        let p = period_of(PeriodKind::Month, d(2027, 3, 10));
+        assert_eq!(
+            closes_at(&p, Tz::Europe__Berlin),
+            Utc.with_ymd_and_hms(2027, 3, 31, 22, 0, 0).unwrap(),
+            "1 April 00:00 in Berlin is summer time already"
+        );
+        assert_eq!(
+            closes_at(&p, Tz::UTC),
+            Utc.with_ymd_and_hms(2027, 4, 1, 0, 0, 0).unwrap()
+        );
+        assert_eq!(previous(&p).key, "M2027-02");
+        assert_eq!(next(&p).key, "M2027-04");
+        assert_eq!(
+            previous(&period_of(PeriodKind::Year, d(2027, 1, 1))).key,
+            "Y2026"
+        );
+    }
+
     proptest! {
         #[test]
         fn every_day_lies_in_exactly_its_period(days in 0i64..3650, kind in prop::sample::select(PeriodKind::ALL.to_vec())) {
@@ -142,7 +179,13 @@ mod tests {
             prop_assert_eq!(period_of(kind, p.first).key, p.key.clone());
             prop_assert_eq!(period_of(kind, p.last).key, p.key.clone());
             prop_assert_ne!(period_of(kind, p.last + Duration::days(1)).key, p.key.clone());
-            prop_assert_ne!(period_of(kind, p.first - Duration::days(1)).key, p.key);
+            prop_assert_ne!(period_of(kind, p.first - Duration::days(1)).key, p.key.clone());
+            // Every instant of the period's last local day is before it closes,
+            // and the close itself is on the next period's first day.
+            let tz = Tz::America__Santiago;
+            let close = closes_at(&p, tz);
+            prop_assert_eq!(local_day(close, tz), p.last + Duration::days(1));
+            prop_assert_eq!(local_day(close - Duration::seconds(1), tz), p.last);
         }
     }
 }

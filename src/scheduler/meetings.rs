@@ -8,6 +8,7 @@ use poise::serenity_prelude as serenity;
 use super::editor::{Editor, Target};
 use crate::domain::GuildId;
 use crate::domain::meeting::{Meeting, Plan};
+use crate::domain::stats::Facet;
 use crate::rest::{Rest, RestError};
 use crate::store::{Db, Job, StoreError};
 use crate::views;
@@ -144,9 +145,21 @@ pub async fn notify_log(db: &Db, rest: &Rest, guild: GuildId, text: &str) {
 /// Counts the members who said "going" to an occurrence that is over, as
 /// people in the server's anonymous statistics.
 async fn count_going(
-    _db: &Db,
-    _meeting: &Meeting,
-    _going: Vec<(DateTime<Utc>, crate::domain::UserId)>,
+    db: &Db,
+    meeting: &Meeting,
+    going: Vec<(DateTime<Utc>, crate::domain::UserId)>,
 ) -> Result<(), StoreError> {
+    if going.is_empty() {
+        return Ok(());
+    }
+    let tz = db
+        .guild_settings(meeting.guild)
+        .await?
+        .timezone
+        .unwrap_or(chrono_tz::Tz::UTC);
+    for (occurrence, user) in going {
+        db.count_person(meeting.guild, tz, occurrence, &[Facet::Going], user)
+            .await?;
+    }
     Ok(())
 }

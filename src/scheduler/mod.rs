@@ -11,6 +11,7 @@
 pub mod editor;
 pub mod meetings;
 pub mod rounds;
+pub mod stats;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -145,6 +146,7 @@ impl Scheduler {
                 None => Ok(true),
             },
             JobKind::Purge => self.purge(job.planned).await.map(|()| false),
+            JobKind::PeriodClose => stats::close_periods(&self.db, now).await.map(|()| false),
         };
         let result = match outcome {
             Ok(skipped) => self.db.finish_job(job.id, skipped).await,

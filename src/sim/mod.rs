@@ -626,6 +626,24 @@ impl Sim {
         }
     }
 
+    /// Waits until nothing has happened for `quiet` (no call, no message,
+    /// no edit), or `max` has passed: for work the bot does after it
+    /// answered, such as coalesced edits.
+    pub async fn settle(&self, quiet: Duration, max: Duration) {
+        let deadline = tokio::time::Instant::now() + max;
+        loop {
+            let notified = self.inner.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let until = (tokio::time::Instant::now() + quiet).min(deadline);
+            match tokio::time::timeout_at(until, notified).await {
+                Err(_) => return,
+                Ok(()) if tokio::time::Instant::now() >= deadline => return,
+                Ok(()) => {}
+            }
+        }
+    }
+
     /// Every message ever created, in order, including ephemeral and deleted ones.
     pub fn all_messages(&self) -> Vec<SimMessage> {
         self.inner.state().messages.clone()

@@ -7,6 +7,7 @@ mod jobs;
 mod journal;
 mod meetings;
 mod member_prefs;
+mod people;
 mod privacy;
 mod rounds;
 mod rsvps;
@@ -16,7 +17,7 @@ pub use jobs::Job;
 pub use journal::{DEFAULT_RETENTION_DAYS, JournalEntry};
 pub use meetings::{MeetingEdit, NewMeeting};
 pub use rounds::{Round, Tally};
-pub use stats::{DayStats, MeetingStats, RoundStats};
+pub use stats::RoundStats;
 
 use std::str::FromStr;
 use std::time::Duration;
