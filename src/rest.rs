@@ -26,6 +26,9 @@ const GLOBAL_PER_SECOND: u32 = 50;
 const MARGIN: Duration = Duration::from_millis(150);
 /// Attempts at one call before it is reported as failing for now.
 const ATTEMPTS: u32 = 6;
+/// A call that has not answered by then is given up (and retried): one
+/// stalled connection must not hold up everything behind it.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a call failed, as the caller needs to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,7 +252,14 @@ impl Rest {
             if !wanted() {
                 return Err(RestError::Abandoned);
             }
-            match call().await {
+            let outcome = match tokio::time::timeout(CALL_TIMEOUT, call()).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    last = "Discord did not answer in time".to_owned();
+                    continue;
+                }
+            };
+            match outcome {
                 Ok(v) => return Ok(v),
                 Err(e) => match classify(&e) {
                     Failure::Gone => return Err(RestError::Gone),
@@ -276,17 +286,23 @@ impl Rest {
         Err(RestError::Transient(last))
     }
 
-    /// Posts a message in a channel.
+    /// Posts a message in a channel. It carries a nonce of its own, so a
+    /// retry after a lost answer never posts it twice.
     pub async fn send(
         &self,
         channel: serenity::ChannelId,
         message: serenity::CreateMessage,
     ) -> Result<serenity::Message, RestError> {
+        let nonce = format!("hx{:020x}", rand::random::<u64>());
+        let message = message
+            .nonce(serenity::Nonce::String(nonce))
+            .enforce_nonce(true);
         self.send_while(channel, message, &|| true).await
     }
 
-    /// Posts a message, giving up as soon as `wanted()` turns false (a
-    /// reminder whose meeting has started).
+    /// Posts a message as it is (with the caller's own nonce, if any),
+    /// giving up as soon as `wanted()` turns false (a reminder whose
+    /// meeting has started).
     pub async fn send_while(
         &self,
         channel: serenity::ChannelId,
@@ -320,6 +336,21 @@ impl Rest {
     ) -> Result<(), RestError> {
         self.run(Some(Bucket::Edits(channel.get())), &|| true, || {
             channel.delete_message(&*self.http, message)
+        })
+        .await
+    }
+
+    /// Opens a public thread on a message Haven posted.
+    pub async fn thread_from(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::MessageId,
+        name: &str,
+    ) -> Result<serenity::GuildChannel, RestError> {
+        let builder = serenity::CreateThread::new(name)
+            .auto_archive_duration(serenity::AutoArchiveDuration::OneDay);
+        self.run(None, &|| true, || {
+            channel.create_thread_from_message(&*self.http, message, builder.clone())
         })
         .await
     }

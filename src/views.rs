@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
 use crate::domain::custom_id::CustomId;
+use crate::domain::library::Category;
 use crate::domain::meeting::{Meeting, RsvpAnswer, RsvpCounts};
 use crate::domain::recurrence::Occurrence;
 use crate::domain::reminders::span_words;
@@ -211,4 +212,16 @@ pub fn round_closed(question: &str, tally: &crate::store::Tally, k: u32) -> sere
     embed.footer(serenity::CreateEmbedFooter::new(
         "Who answered what was never kept.",
     ))
+}
+
+/// A discussion prompt as posted in a channel.
+pub fn prompt(text: &str, category: Category) -> serenity::CreateEmbed {
+    serenity::CreateEmbed::new()
+        .title(format!("Discussion prompt · {category}"))
+        .colour(COLOUR)
+        .description(text)
+        .footer(serenity::CreateEmbedFooter::new(
+            "Answer in the thread if you'd like; sharing is always optional. \
+             If you're struggling right now, /crisis lists people you can talk to.",
+        ))
 }

@@ -48,6 +48,7 @@ async fn migrates_an_empty_file_and_reopens() {
             "_sqlx_migrations",
             "facilitator_dm_notices",
             "guild_settings",
+            "hidden_prompts",
             "jobs",
             "journal_entries",
             "journal_members",
@@ -55,13 +56,18 @@ async fn migrates_an_empty_file_and_reopens() {
             "meeting_skips",
             "meetings",
             "member_prefs",
+            "prompt_rotations",
+            "prompt_schedules",
             "round_answers",
             "rounds",
             "rsvps",
+            "server_prompts",
+            "shared_strategies",
             "stats_people",
             "stats_period_people",
             "stats_periods",
-            "stats_rounds"
+            "stats_rounds",
+            "toolkit"
         ]
     );
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")

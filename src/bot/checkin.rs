@@ -57,10 +57,9 @@ pub async fn checkin(
     let now = data.clock.now();
     let guild = super::server(ctx)?;
     let user = UserId(ctx.author().id.get());
-    if share {
-        // Posting can wait on Discord: answer first.
-        ctx.defer_ephemeral().await?;
-    }
+    // Counting (a write that can wait behind a period closing) and posting
+    // can take a moment: answer Discord first.
+    ctx.defer_ephemeral().await?;
     let tz = data
         .db
         .guild_settings(guild)
@@ -92,6 +91,8 @@ pub async fn checkin(
             text.push_str("\n> ");
             text.push_str(&n.replace('\n', "\n> "));
         }
+        // Quoting adds characters per line: stay within Discord's 2,000.
+        let text = crate::domain::text::truncate(&text, 2000);
         let posted = data
             .rest
             .send(

@@ -3,7 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::{Context, Error};
+use super::{Context, Data, Error};
 use crate::domain::settings::{Access, MemberStanding};
 use crate::domain::{GuildId, RoleId};
 
@@ -32,16 +32,8 @@ pub async fn central(ctx: Context<'_>) -> Result<bool, Error> {
             "I couldn't see your roles in this server just now. Please try again in a moment.",
         ));
     };
-    let permissions = member
-        .permissions
-        .unwrap_or_else(serenity::Permissions::empty);
     let settings = ctx.data().db.guild_settings(GuildId(guild.get())).await?;
-    let standing = MemberStanding {
-        manages_server: permissions.manage_guild() || permissions.administrator(),
-        has_facilitator_role: settings
-            .facilitator_role
-            .is_some_and(|RoleId(role)| member.roles.iter().any(|r| r.get() == role)),
-    };
+    let standing = standing_of(&member, settings.facilitator_role);
     if standing.allows(needed) {
         return Ok(true);
     }
@@ -56,4 +48,37 @@ pub async fn central(ctx: Context<'_>) -> Result<bool, Error> {
             "This is for facilitators. If you help run this group, ask an admin to give you the facilitator role."
         }
     }))
+}
+
+/// A member's standing from what Discord sent with their interaction: their
+/// permissions (none sent: none assumed) and roles.
+pub fn standing_of(member: &serenity::Member, facilitator_role: Option<RoleId>) -> MemberStanding {
+    let permissions = member
+        .permissions
+        .unwrap_or_else(serenity::Permissions::empty);
+    MemberStanding {
+        manages_server: permissions.manage_guild() || permissions.administrator(),
+        has_facilitator_role: facilitator_role
+            .is_some_and(|RoleId(role)| member.roles.iter().any(|r| r.get() == role)),
+    }
+}
+
+/// For buttons only facilitators may press (hiding a prompt, approving a
+/// strategy): checked at the moment of the press, failing closed.
+pub async fn require_facilitator(
+    data: &Data,
+    press: &serenity::ComponentInteraction,
+) -> Result<GuildId, Error> {
+    let (Some(guild), Some(member)) = (press.guild_id, press.member.as_ref()) else {
+        return Err(Error::member("This works inside a server."));
+    };
+    let guild = GuildId(guild.get());
+    let settings = data.db.guild_settings(guild).await?;
+    if standing_of(member, settings.facilitator_role).allows(Access::Facilitator) {
+        Ok(guild)
+    } else {
+        Err(Error::member(
+            "Only facilitators can do that, so I've left it as it was.",
+        ))
+    }
 }

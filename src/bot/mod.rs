@@ -6,15 +6,18 @@ mod checkin;
 pub mod checks;
 mod crisis;
 pub mod error;
+mod exercises;
 mod help;
 mod journal;
 mod meetings;
 mod privacy;
+mod prompts;
 pub mod render;
 mod rounds;
 pub mod router;
 mod settings;
 mod stats;
+mod strategies;
 mod timezone;
 
 use std::sync::Arc;
@@ -99,6 +102,11 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
         rounds::round(),
         journal::journal(),
         stats::stats(),
+        prompts::prompt(),
+        strategies::strategy(),
+        strategies::toolkit(),
+        exercises::breathe(),
+        exercises::ground(),
         crisis::crisis(),
     ]
 }

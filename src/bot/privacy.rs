@@ -76,9 +76,9 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
         CreateReply::default()
             .content(
                 "This deletes everything Haven stores about you, in every server: your time zone, your meeting \
-                 answers, direct-message reminders and your journal. It can't be undone. Anonymous statistics never held your name, so they stay: \
-                 they are counts of people, and the scrambled fingerprints that keep a running week, month, quarter or year from counting \
-                 anyone twice are deleted when it ends.\n\n\
+                 answers, direct-message reminders, your journal, your toolkit and strategies you shared (an approved one stays with the \
+                 group, credited to \"a member\"). It can't be undone. Anonymous statistics never held your name, so the counts stay; \
+                 the scrambled fingerprints that keep a running week, month, quarter or year from counting you twice are deleted now too.\n\n\
                  What you posted in channels yourself stays in Discord, because it is Discord's and the server's: your check-ins shared with \
                  `share:group` are messages under your name there. You can delete those messages in Discord.\n\n\
                  Delete it all?",
@@ -145,7 +145,19 @@ fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
         })
         .collect();
     let rsvp_fields = render::chunk_lines(&rsvp_lines, render::FIELD_MAX);
-    let mut complete = rsvp_fields.len() <= 5;
+    // Discord refuses an embed over 6,000 characters in all: beyond about
+    // 3,000 characters of answers, the full list goes in a file instead.
+    let mut shown_fields = 0;
+    let mut budget = 3000usize;
+    for f in &rsvp_fields {
+        let n = f.chars().count();
+        if n > budget {
+            break;
+        }
+        budget -= n;
+        shown_fields += 1;
+    }
+    let mut complete = shown_fields == rsvp_fields.len();
     let dms = if data.meeting_dms.is_empty() {
         "None.".to_owned()
     } else {
@@ -163,7 +175,7 @@ fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
             false,
         );
     }
-    for (i, chunk) in rsvp_fields.iter().take(5).enumerate() {
+    for (i, chunk) in rsvp_fields.iter().take(shown_fields).enumerate() {
         let name = if i == 0 {
             format!(
                 "Meeting answers ({}; deleted once each meeting is over)",
@@ -200,10 +212,42 @@ fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
             false,
         )
         .field(
+            "Coping toolkit",
+            if data.toolkit.is_empty() {
+                "Empty.".to_owned()
+            } else {
+                format!("{} saved strategies (`/toolkit`).", data.toolkit.len())
+            },
+            false,
+        )
+        .field(
+            "Strategies you shared",
+            if data.shared_strategies.is_empty() {
+                "None.".to_owned()
+            } else {
+                render::field(
+                    data.shared_strategies
+                        .iter()
+                        .map(|s| {
+                            format!(
+                                "{} ({}, {})",
+                                render::inline_code(&s.text, 80),
+                                s.category,
+                                s.status
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )
+            },
+            false,
+        )
+        .field(
         "Statistics",
         "Anonymous counts of people only: never your name, your id or anything you wrote. While a week, month, quarter \
          or year is running, a scrambled fingerprint made with a random key for that period keeps anyone from being \
-         counted twice; the key and the fingerprints are deleted when the period ends, leaving only the counts.",
+         counted twice; the key and the fingerprints are deleted when the period ends, leaving only the counts, and yours \
+         go at once with `/privacy forget`.",
         false,
     );
     (embed, complete)

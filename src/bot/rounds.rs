@@ -154,7 +154,11 @@ pub async fn on_press(data: &Data, user: UserId, round: i64, answer: u8) -> Resu
         .try_into()
         .map_err(|_| anyhow::anyhow!("round {round} has a malformed salt"))?;
     let voter = crate::domain::anonymity::round_voter(&key, user);
-    data.db.answer_round(round, &voter, answer).await?;
+    if !data.db.answer_round(round, &voter, answer).await? {
+        return Err(Error::member(
+            "This round has just closed, so your answer wasn't counted. Thank you for being here.",
+        ));
+    }
     data.editor.touch(Target::Round(round));
     Ok(Reply::Ephemeral(match Mood::new(i64::from(answer)) {
         Some(m) => format!(

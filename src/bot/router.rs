@@ -7,17 +7,73 @@
 use poise::serenity_prelude as serenity;
 
 use super::error::log_internal;
-use super::{Data, Error, checkin, journal, meetings, privacy, rounds};
+use super::{
+    Data, Error, checkin, exercises, journal, meetings, privacy, prompts, rounds, strategies,
+};
 use crate::domain::UserId;
 use crate::domain::custom_id::CustomId;
 
 /// What a handler wants shown in answer to a press.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Reply {
     /// A new message only the presser sees.
     Ephemeral(String),
     /// Replace the message the button was on (its buttons go).
     Replace(String),
+    /// A new message only the presser sees, with embeds and buttons.
+    EphemeralView(View),
+    /// Replace the message the button was on with this.
+    Update(View),
+}
+
+/// A message's content, embeds and buttons.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pub content: Option<String>,
+    pub embeds: Vec<serenity::CreateEmbed>,
+    pub components: Vec<serenity::CreateActionRow>,
+}
+
+impl View {
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            content: Some(text.into()),
+            ..Self::default()
+        }
+    }
+
+    pub fn embed(embed: serenity::CreateEmbed) -> Self {
+        Self {
+            embeds: vec![embed],
+            ..Self::default()
+        }
+    }
+
+    pub fn with_components(mut self, components: Vec<serenity::CreateActionRow>) -> Self {
+        self.components = components;
+        self
+    }
+
+    /// As a reply to a command, only for the member.
+    pub fn ephemeral_reply(self) -> poise::CreateReply {
+        let mut reply = poise::CreateReply::default()
+            .ephemeral(true)
+            .components(self.components);
+        if let Some(c) = self.content {
+            reply = reply.content(c);
+        }
+        for e in self.embeds {
+            reply = reply.embed(e);
+        }
+        reply
+    }
+
+    fn message(self) -> serenity::CreateInteractionResponseMessage {
+        serenity::CreateInteractionResponseMessage::new()
+            .content(self.content.unwrap_or_default())
+            .embeds(self.embeds)
+            .components(self.components)
+    }
 }
 
 /// Presses whose handler talks to Discord or does slow work: acknowledged
@@ -105,6 +161,28 @@ async fn route(
         }
         CustomId::JournalDelete { .. } => journal::stop_and_delete(data, user).await,
         CustomId::JournalKeep { .. } => journal::stop_and_keep(data, user).await,
+        CustomId::PromptPage { page, category } => {
+            prompts::on_page(data, press, page, category).await
+        }
+        CustomId::PromptHide {
+            prompt,
+            hide,
+            page,
+            category,
+        } => prompts::on_hide(data, press, prompt, hide, page, category).await,
+        CustomId::PromptRemove { id, page, category } => {
+            prompts::on_remove(data, press, id, page, category).await
+        }
+        CustomId::StrategyPage { page, category } => {
+            strategies::on_page(data, press, page, category).await
+        }
+        CustomId::StrategySave { strategy } => strategies::on_save(data, press, strategy).await,
+        CustomId::ToolkitRemove { strategy } => strategies::on_remove(data, press, strategy).await,
+        CustomId::StrategyDecide { id, approve } => {
+            strategies::on_decide(data, press, id, approve).await
+        }
+        CustomId::Exercise { kind, step } => Ok(exercises::on_step(kind, step)),
+        CustomId::ExerciseStop { .. } => Ok(exercises::on_stop()),
     }
 }
 
@@ -115,6 +193,41 @@ async fn answer(
     deferred: bool,
 ) -> Result<(), serenity::Error> {
     match (reply, deferred) {
+        (Reply::EphemeralView(view), false) => {
+            press
+                .create_response(
+                    ctx,
+                    serenity::CreateInteractionResponse::Message(view.message().ephemeral(true)),
+                )
+                .await
+        }
+        (Reply::Update(view), false) => {
+            press
+                .create_response(
+                    ctx,
+                    serenity::CreateInteractionResponse::UpdateMessage(view.message()),
+                )
+                .await
+        }
+        (Reply::EphemeralView(view), true) => {
+            let mut f = serenity::CreateInteractionResponseFollowup::new()
+                .ephemeral(true)
+                .content(view.content.unwrap_or_default())
+                .embeds(view.embeds)
+                .components(view.components);
+            f = f.allowed_mentions(serenity::CreateAllowedMentions::new());
+            press.create_followup(ctx, f).await.map(|_| ())
+        }
+        (Reply::Update(view), true) => press
+            .edit_response(
+                ctx,
+                serenity::EditInteractionResponse::new()
+                    .content(view.content.unwrap_or_default())
+                    .embeds(view.embeds)
+                    .components(view.components),
+            )
+            .await
+            .map(|_| ()),
         (Reply::Ephemeral(text), false) => {
             press
                 .create_response(

@@ -70,6 +70,8 @@ async fn overview(
         WhichChoice,
     >,
 ) -> Result<(), Error> {
+    // Reading two years of counts and drawing the chart: answer first.
+    ctx.defer_ephemeral().await?;
     let view = compute(ctx, period.into(), which.into()).await?;
     let text = view.embed();
     let mut embed = render::embed(&text.title).description(render::description(&text.description));
@@ -97,6 +99,7 @@ async fn export(
         WhichChoice,
     >,
 ) -> Result<(), Error> {
+    ctx.defer_ephemeral().await?;
     let view = compute(ctx, period.into(), which.into()).await?;
     let csv = view.csv().map_err(anyhow::Error::from)?;
     let k = view.k;

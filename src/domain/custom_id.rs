@@ -7,6 +7,7 @@
 //! (`haven:…`) still decode, so messages already in servers keep working.
 //! A new family adds a variant here and a handler in the router.
 
+use super::library::Category;
 use super::meeting::RsvpAnswer;
 
 /// The current version prefix.
@@ -51,6 +52,139 @@ pub enum CustomId {
     JournalKeep {
         user: u64,
     },
+    /// `/prompt list`: a page of the server's prompts.
+    PromptPage {
+        page: u16,
+        category: Option<Category>,
+    },
+    /// `/prompt list`: hide or show a built-in prompt (staying on `page`).
+    PromptHide {
+        prompt: PromptKey,
+        hide: bool,
+        page: u16,
+        category: Option<Category>,
+    },
+    /// `/prompt list`: remove one of the server's own prompts.
+    PromptRemove {
+        id: i64,
+        page: u16,
+        category: Option<Category>,
+    },
+    /// `/strategy browse`: one strategy per page.
+    StrategyPage {
+        page: u16,
+        category: Option<Category>,
+    },
+    /// Save a strategy (built-in or shared) to the presser's toolkit.
+    StrategySave {
+        strategy: StrategyKey,
+    },
+    /// `/toolkit`: remove a strategy.
+    ToolkitRemove {
+        strategy: StrategyKey,
+    },
+    /// A facilitator's decision on a shared strategy.
+    StrategyDecide {
+        id: i64,
+        approve: bool,
+    },
+    /// A guided exercise: show this step.
+    Exercise {
+        kind: ExerciseKind,
+        step: u8,
+    },
+    /// Stop a guided exercise.
+    ExerciseStop {
+        kind: ExerciseKind,
+    },
+}
+
+/// A built-in prompt by its id (`grief-07`), or a server's own by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKey {
+    BuiltIn(Category, u16),
+    Own(i64),
+}
+
+/// A built-in strategy (`stress-03`) or one a member shared (by number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyKey {
+    BuiltIn(Category, u16),
+    Shared(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExerciseKind {
+    Breathe,
+    Ground,
+}
+
+impl ExerciseKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Breathe => "breathe",
+            Self::Ground => "ground",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "breathe" => Some(Self::Breathe),
+            "ground" => Some(Self::Ground),
+            _ => None,
+        }
+    }
+}
+
+/// `<category>-<nn>` as the library writes its ids.
+fn split_library_id(id: &str) -> Option<(Category, u16)> {
+    let (category, n) = id.rsplit_once('-')?;
+    Some((Category::parse(category)?, n.parse().ok()?))
+}
+
+impl PromptKey {
+    /// `grief-07` for a built-in, `own-12` for a server's own.
+    pub fn as_key(self) -> String {
+        match self {
+            Self::BuiltIn(c, n) => format!("{}-{n:02}", c.as_str()),
+            Self::Own(id) => format!("own-{id}"),
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        match key.strip_prefix("own-") {
+            Some(id) => Some(Self::Own(id.parse().ok()?)),
+            None => split_library_id(key).map(|(c, n)| Self::BuiltIn(c, n)),
+        }
+    }
+}
+
+impl StrategyKey {
+    /// `stress-03` for a built-in, `s42` for a shared one.
+    pub fn as_key(self) -> String {
+        match self {
+            Self::BuiltIn(c, n) => format!("{}-{n:02}", c.as_str()),
+            Self::Shared(id) => format!("s{id}"),
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        if let Some(id) = key.strip_prefix('s').and_then(|id| id.parse().ok()) {
+            return Some(Self::Shared(id));
+        }
+        split_library_id(key).map(|(c, n)| Self::BuiltIn(c, n))
+    }
+}
+
+fn category_text(c: Option<Category>) -> &'static str {
+    c.map(Category::as_str).unwrap_or("all")
+}
+
+fn category_of(s: &str) -> Option<Option<Category>> {
+    match s {
+        "all" => Some(None),
+        other => Category::parse(other).map(Some),
+    }
 }
 
 impl CustomId {
@@ -64,6 +198,31 @@ impl CustomId {
             Self::ReachOut { user, issued } => format!("reach:{user}:{issued}"),
             Self::JournalDelete { user } => format!("journal:delete:{user}"),
             Self::JournalKeep { user } => format!("journal:keep:{user}"),
+            Self::PromptPage { page, category } => {
+                format!("plist:{page}:{}", category_text(category))
+            }
+            Self::PromptHide {
+                prompt,
+                hide,
+                page,
+                category,
+            } => format!(
+                "phide:{}:{}:{page}:{}",
+                prompt.as_key(),
+                u8::from(hide),
+                category_text(category)
+            ),
+            Self::PromptRemove { id, page, category } => {
+                format!("prm:{id}:{page}:{}", category_text(category))
+            }
+            Self::StrategyPage { page, category } => {
+                format!("sbrowse:{page}:{}", category_text(category))
+            }
+            Self::StrategySave { strategy } => format!("ssave:{}", strategy.as_key()),
+            Self::ToolkitRemove { strategy } => format!("tkrm:{}", strategy.as_key()),
+            Self::StrategyDecide { id, approve } => format!("sdec:{id}:{}", u8::from(approve)),
+            Self::Exercise { kind, step } => format!("ex:{}:{step}", kind.as_str()),
+            Self::ExerciseStop { kind } => format!("exstop:{}", kind.as_str()),
         };
         format!("{VERSION}:{body}")
     }
@@ -111,6 +270,50 @@ impl CustomId {
             ["journal", "keep", user] => Self::JournalKeep {
                 user: user.parse().ok()?,
             },
+            ["plist", page, category] => Self::PromptPage {
+                page: page.parse().ok()?,
+                category: category_of(category)?,
+            },
+            ["phide", prompt, hide, page, category] => Self::PromptHide {
+                prompt: PromptKey::parse(prompt)?,
+                hide: match *hide {
+                    "1" => true,
+                    "0" => false,
+                    _ => return None,
+                },
+                page: page.parse().ok()?,
+                category: category_of(category)?,
+            },
+            ["prm", id, page, category] => Self::PromptRemove {
+                id: id.parse().ok()?,
+                page: page.parse().ok()?,
+                category: category_of(category)?,
+            },
+            ["sbrowse", page, category] => Self::StrategyPage {
+                page: page.parse().ok()?,
+                category: category_of(category)?,
+            },
+            ["ssave", key] => Self::StrategySave {
+                strategy: StrategyKey::parse(key)?,
+            },
+            ["tkrm", key] => Self::ToolkitRemove {
+                strategy: StrategyKey::parse(key)?,
+            },
+            ["sdec", id, approve] => Self::StrategyDecide {
+                id: id.parse().ok()?,
+                approve: match *approve {
+                    "1" => true,
+                    "0" => false,
+                    _ => return None,
+                },
+            },
+            ["ex", kind, step] => Self::Exercise {
+                kind: ExerciseKind::parse(kind)?,
+                step: step.parse().ok()?,
+            },
+            ["exstop", kind] => Self::ExerciseStop {
+                kind: ExerciseKind::parse(kind)?,
+            },
             _ => return None,
         })
     }
@@ -124,7 +327,18 @@ impl CustomId {
             | Self::ReachOut { user, .. }
             | Self::JournalDelete { user }
             | Self::JournalKeep { user } => Some(user),
-            Self::Rsvp { .. } | Self::Round { .. } | Self::DmStop { .. } => None,
+            Self::Rsvp { .. }
+            | Self::Round { .. }
+            | Self::DmStop { .. }
+            | Self::PromptPage { .. }
+            | Self::PromptHide { .. }
+            | Self::PromptRemove { .. }
+            | Self::StrategyPage { .. }
+            | Self::StrategySave { .. }
+            | Self::ToolkitRemove { .. }
+            | Self::StrategyDecide { .. }
+            | Self::Exercise { .. }
+            | Self::ExerciseStop { .. } => None,
         }
     }
 }
@@ -148,6 +362,50 @@ mod tests {
                 .prop_map(|(user, issued)| CustomId::ReachOut { user, issued }),
             any::<u64>().prop_map(|user| CustomId::JournalDelete { user }),
             any::<u64>().prop_map(|user| CustomId::JournalKeep { user }),
+            (any::<u16>(), category())
+                .prop_map(|(page, category)| CustomId::PromptPage { page, category }),
+            (prompt_key(), any::<bool>(), any::<u16>(), category()).prop_map(
+                |(prompt, hide, page, category)| CustomId::PromptHide {
+                    prompt,
+                    hide,
+                    page,
+                    category
+                }
+            ),
+            (any::<i64>(), any::<u16>(), category())
+                .prop_map(|(id, page, category)| CustomId::PromptRemove { id, page, category }),
+            (any::<u16>(), category())
+                .prop_map(|(page, category)| CustomId::StrategyPage { page, category }),
+            strategy_key().prop_map(|strategy| CustomId::StrategySave { strategy }),
+            strategy_key().prop_map(|strategy| CustomId::ToolkitRemove { strategy }),
+            (any::<i64>(), any::<bool>())
+                .prop_map(|(id, approve)| CustomId::StrategyDecide { id, approve }),
+            (exercise(), any::<u8>()).prop_map(|(kind, step)| CustomId::Exercise { kind, step }),
+            exercise().prop_map(|kind| CustomId::ExerciseStop { kind }),
+        ]
+    }
+
+    fn category() -> impl Strategy<Value = Option<Category>> {
+        prop::option::of(prop::sample::select(Category::ALL.to_vec()))
+    }
+
+    fn exercise() -> impl Strategy<Value = ExerciseKind> {
+        prop::sample::select(vec![ExerciseKind::Breathe, ExerciseKind::Ground])
+    }
+
+    fn prompt_key() -> impl Strategy<Value = PromptKey> {
+        prop_oneof![
+            (prop::sample::select(Category::ALL.to_vec()), 0u16..1000)
+                .prop_map(|(c, n)| PromptKey::BuiltIn(c, n)),
+            (0i64..i64::MAX).prop_map(PromptKey::Own),
+        ]
+    }
+
+    fn strategy_key() -> impl Strategy<Value = StrategyKey> {
+        prop_oneof![
+            (prop::sample::select(Category::ALL.to_vec()), 0u16..1000)
+                .prop_map(|(c, n)| StrategyKey::BuiltIn(c, n)),
+            (0i64..i64::MAX).prop_map(StrategyKey::Shared),
         ]
     }
 

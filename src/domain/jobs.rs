@@ -13,6 +13,8 @@ pub enum JobKind {
     Purge,
     /// Statistics periods ended: delete their salts and hashes.
     PeriodClose,
+    /// Post a scheduled discussion prompt in a channel.
+    Prompt,
 }
 
 impl JobKind {
@@ -23,6 +25,7 @@ impl JobKind {
             Self::RoundClose => "round_close",
             Self::Purge => "purge",
             Self::PeriodClose => "period_close",
+            Self::Prompt => "prompt",
         }
     }
 
@@ -33,6 +36,7 @@ impl JobKind {
             "round_close" => Some(Self::RoundClose),
             "purge" => Some(Self::Purge),
             "period_close" => Some(Self::PeriodClose),
+            "prompt" => Some(Self::Prompt),
             _ => None,
         }
     }

@@ -24,6 +24,22 @@ pub struct MemberData {
     /// Servers where, as a facilitator, they get reach-out requests by DM.
     #[serde(with = "ids_as_strings")]
     pub dm_notice_servers: Vec<super::GuildId>,
+    /// Strategies saved in their toolkit (by key: `stress-03`, `s42`).
+    pub toolkit: Vec<String>,
+    /// Strategies they shared with a group, and where each stands.
+    pub shared_strategies: Vec<StoredStrategy>,
+}
+
+/// A strategy a member shared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredStrategy {
+    pub id: i64,
+    pub category: String,
+    pub text: String,
+    /// `waiting`, `approved` or `rejected`.
+    pub status: String,
+    /// The name it is credited to, if not anonymous.
+    pub credit: Option<String>,
 }
 
 /// A member's journal and every entry in it.
@@ -49,6 +65,8 @@ impl MemberData {
             && self.meeting_dms.is_empty()
             && self.journal.is_none()
             && self.dm_notice_servers.is_empty()
+            && self.toolkit.is_empty()
+            && self.shared_strategies.is_empty()
     }
 }
 
@@ -137,6 +155,8 @@ mod tests {
             meeting_dms: Vec::new(),
             journal: None,
             dm_notice_servers: Vec::new(),
+            toolkit: Vec::new(),
+            shared_strategies: Vec::new(),
         };
         let json: serde_json::Value =
             serde_json::from_slice(&Export::new(&data, now).to_json()).unwrap();

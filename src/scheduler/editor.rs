@@ -35,6 +35,8 @@ struct Slot {
     /// Something changed since the worker last read the state.
     dirty: bool,
     last: Option<Instant>,
+    /// Failed edits in a row.
+    failures: u8,
     /// Held while an edit of this message is in flight.
     edit: Arc<tokio::sync::Mutex<()>>,
 }
@@ -86,16 +88,29 @@ impl Editor {
                 (wait, slot.edit.clone())
             };
             tokio::time::sleep(wait).await;
-            {
+            let failed = {
                 let _editing = lock.lock().await;
-                if let Err(e) = self.edit(target).await {
-                    tracing::warn!(?target, error = %format!("{e:#}"), "cannot bring a message up to date");
+                match self.edit(target).await {
+                    Ok(()) => false,
+                    Err(e) => {
+                        tracing::warn!(?target, error = %format!("{e:#}"), "cannot bring a message up to date");
+                        true
+                    }
                 }
-            }
+            };
             drop(lock);
             let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
             let slot = slots.entry(target).or_default();
             slot.last = Some(Instant::now());
+            // Discord was unavailable (the rest layer already retried):
+            // try again after the interval, a few times, so the counts end
+            // right.
+            if failed && slot.failures < 3 {
+                slot.failures += 1;
+                slot.dirty = true;
+            } else if !failed {
+                slot.failures = 0;
+            }
             if !slot.dirty {
                 slot.running = false;
                 // Forget messages idle for longer than the interval, so the

@@ -10,6 +10,7 @@
 
 pub mod editor;
 pub mod meetings;
+pub mod prompts;
 pub mod rounds;
 pub mod stats;
 
@@ -147,6 +148,7 @@ impl Scheduler {
             },
             JobKind::Purge => self.purge(job.planned).await.map(|()| false),
             JobKind::PeriodClose => stats::close_periods(&self.db, now).await.map(|()| false),
+            JobKind::Prompt => prompts::run(&self.db, &self.rest, &job, now, self.grace).await,
         };
         let result = match outcome {
             Ok(skipped) => self.db.finish_job(job.id, skipped).await,
@@ -185,8 +187,11 @@ impl Scheduler {
                 "journal entries past their retention deleted"
             );
         }
-        if deleted + rsvps > 0 {
-            self.db.checkpoint().await.map_err(|e| e.to_string())?;
+        let _ = rsvps;
+        // Every day, whatever was deleted: a checkpoint held back earlier by
+        // a busy database (after a forget, say) completes here.
+        if !self.db.checkpoint().await.map_err(|e| e.to_string())? {
+            tracing::warn!("the daily checkpoint could not complete; it is tried again tomorrow");
         }
         self.db
             .ensure_purge_job(due + Duration::days(1))
@@ -221,6 +226,14 @@ impl Scheduler {
         if meeting.ended || !meeting.reminders_enabled {
             return Ok(true);
         }
+        if !still_planned(&meeting, job) {
+            tracing::info!(
+                job = job.id,
+                meeting = meeting.id.0,
+                "a reminder planned before an edit no longer fits the meeting; skipped"
+            );
+            return Ok(true);
+        }
         let channel = serenity::ChannelId::new(meeting.channel.0);
         let message = serenity::CreateMessage::new()
             .content(views::reminder_text(&meeting, job.occurrence))
@@ -243,6 +256,8 @@ impl Scheduler {
                     .pause_reminders(meeting.id)
                     .await
                     .map_err(|e| e.to_string())?;
+                // Those who asked for DMs still get theirs.
+                self.remind_by_dm(job, &meeting).await;
                 meetings::notify_log(
                     &self.db,
                     &self.rest,
@@ -260,6 +275,7 @@ impl Scheduler {
                 // Discord refused this message itself; the channel is fine and
                 // the next reminder may well go through.
                 tracing::error!(job = job.id, meeting = meeting.id.0, %why, "Discord refused a reminder; skipped");
+                self.remind_by_dm(job, &meeting).await;
                 return Ok(true);
             }
             Err(RestError::Transient(reason)) => return Err(reason),
@@ -301,6 +317,22 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// Whether a reminder job still fits its meeting as it is now: the
+/// occurrence is still one of its times (not moved, not skipped), the
+/// offset is still one of its reminders, and it falls when planned. Jobs
+/// planned from an older copy of the meeting fail this and are skipped.
+fn still_planned(meeting: &crate::domain::meeting::Meeting, job: &Job) -> bool {
+    let Some(o) = meeting
+        .schedule
+        .next_after(job.occurrence - Duration::seconds(1))
+        .filter(|o| o.start == job.occurrence)
+    else {
+        return false;
+    };
+    meeting.reminders.as_slice().contains(&job.offset)
+        && meeting.reminder_due(&o, job.offset) == job.planned
 }
 
 /// The nonce of a reminder by DM to one member: at most 25 characters, the

@@ -45,6 +45,9 @@ pub enum FaultKind {
     RateLimited { retry_after: f64 },
     /// Answers normally, but only after this long.
     Slow(Duration),
+    /// Does the work, then answers with this status as if the answer had
+    /// been lost on the way (the client cannot know it succeeded).
+    LostResponse(u16),
 }
 
 /// Answers the next `times` REST calls whose method and path match with a failure.

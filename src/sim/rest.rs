@@ -31,9 +31,9 @@ pub(super) async fn handle(
 
     let fault = take_fault(&inner, &method, &short);
     let response = match fault {
-        Some(Err(failure)) => *failure,
-        slow => {
-            if let Some(Ok(delay)) = slow {
+        Some(Fault::Fail(failure)) => *failure,
+        fault => {
+            if let Some(Fault::Slow(delay)) = fault {
                 tokio::time::sleep(delay).await;
             }
             match rate_limit(&inner, &method, &short) {
@@ -46,7 +46,14 @@ pub(super) async fn handle(
                     if let Some(bucket) = bucket {
                         bucket_headers(response.headers_mut(), &bucket);
                     }
-                    response
+                    match fault {
+                        Some(Fault::Lose(code)) => {
+                            let status = StatusCode::from_u16(code)
+                                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                            error(status, 0, &format!("{code}: sim fault after the work"))
+                        }
+                        _ => response,
+                    }
                 }
             }
         }
@@ -145,13 +152,18 @@ fn too_many(retry_after: f64, global: bool, bucket: Option<&BucketState>) -> Res
     r
 }
 
-/// An injected fault for this call: `Err` a failure to answer with, `Ok` a
-/// delay before answering normally.
-fn take_fault(
-    inner: &Inner,
-    method: &Method,
-    path: &str,
-) -> Option<Result<std::time::Duration, Box<Response>>> {
+/// What an injected fault does to one call.
+enum Fault {
+    /// Answer with this instead of doing the work.
+    Fail(Box<Response>),
+    /// Wait this long, then work and answer normally.
+    Slow(std::time::Duration),
+    /// Do the work, then answer with this status.
+    Lose(u16),
+}
+
+/// The injected fault for this call, if any.
+fn take_fault(inner: &Inner, method: &Method, path: &str) -> Option<Fault> {
     let kind = inner.update(|s| {
         let fault = s.faults.iter_mut().find(|f| {
             f.times > 0
@@ -166,10 +178,13 @@ fn take_fault(
     Some(match kind {
         FaultKind::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            Err(Box::new(error(status, 0, &format!("{code}: sim fault"))))
+            Fault::Fail(Box::new(error(status, 0, &format!("{code}: sim fault"))))
         }
-        FaultKind::RateLimited { retry_after } => Err(Box::new(too_many(retry_after, false, None))),
-        FaultKind::Slow(delay) => Ok(delay),
+        FaultKind::RateLimited { retry_after } => {
+            Fault::Fail(Box::new(too_many(retry_after, false, None)))
+        }
+        FaultKind::Slow(delay) => Fault::Slow(delay),
+        FaultKind::LostResponse(code) => Fault::Lose(code),
     })
 }
 

@@ -17,6 +17,8 @@ pub struct Job {
     pub meeting: Option<MeetingId>,
     /// The round a round-close is about.
     pub round: Option<i64>,
+    /// The channel whose prompt schedule a posting is for.
+    pub schedule_channel: Option<crate::domain::ChannelId>,
     pub occurrence: DateTime<Utc>,
     pub offset: Duration,
     /// When it is (next) tried.
@@ -32,6 +34,7 @@ struct Row {
     kind: String,
     meeting_id: Option<i64>,
     round_id: Option<i64>,
+    schedule_channel_id: Option<i64>,
     occurrence: i64,
     offset_min: i64,
     due_ms: i64,
@@ -46,6 +49,9 @@ impl Row {
             kind: JobKind::parse(&self.kind)?,
             meeting: self.meeting_id.map(MeetingId),
             round: self.round_id,
+            schedule_channel: self
+                .schedule_channel_id
+                .map(crate::domain::ChannelId::from_db),
             occurrence: DateTime::from_timestamp(self.occurrence, 0)?,
             offset: Duration::minutes(self.offset_min),
             due: DateTime::from_timestamp_millis(self.due_ms)?,
@@ -112,7 +118,7 @@ impl Db {
         let rows: Vec<Row> = sqlx::query_as(
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1
              WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= ? ORDER BY due_ms, id LIMIT ?)
-             RETURNING id, kind, meeting_id, round_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts",
+             RETURNING id, kind, meeting_id, round_id, schedule_channel_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts",
         )
         .bind(now.timestamp_millis())
         .bind(limit)
@@ -204,7 +210,7 @@ impl Db {
     /// Pending jobs of a meeting, earliest first (for tests and `/meeting info`).
     pub async fn pending_jobs(&self, meeting: MeetingId) -> StoreResult<Vec<Job>> {
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, kind, meeting_id, round_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts FROM jobs
+            "SELECT id, kind, meeting_id, round_id, schedule_channel_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts FROM jobs
              WHERE meeting_id = ? AND state = 'pending' ORDER BY due_ms, id",
         )
         .bind(meeting.0)

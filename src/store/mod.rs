@@ -9,15 +9,19 @@ mod meetings;
 mod member_prefs;
 mod people;
 mod privacy;
+mod prompts;
 mod rounds;
 mod rsvps;
 mod stats;
+mod strategies;
 
 pub use jobs::Job;
 pub use journal::{DEFAULT_RETENTION_DAYS, JournalEntry};
 pub use meetings::{MeetingEdit, NewMeeting};
+pub use prompts::{PromptSchedule, ServerPrompt, posting_date, posting_key};
 pub use rounds::{Round, Tally};
 pub use stats::RoundStats;
+pub use strategies::{Shared, Status as SharedStatus};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -60,7 +60,22 @@ impl Db {
         .bind(user.as_db())
         .fetch_all(&self.pool)
         .await?;
+        let toolkit = self.toolkit(user).await?;
+        let shared_strategies = self
+            .strategies_by(user)
+            .await?
+            .into_iter()
+            .map(|s| crate::domain::privacy::StoredStrategy {
+                id: s.id,
+                category: s.category.as_str().to_owned(),
+                text: s.text,
+                status: s.status.as_str().to_owned(),
+                credit: s.credit,
+            })
+            .collect();
         Ok(MemberData {
+            toolkit,
+            shared_strategies,
             dm_notice_servers: dm_notice_servers
                 .into_iter()
                 .map(crate::domain::GuildId::from_db)
@@ -103,12 +118,43 @@ impl Db {
             "DELETE FROM journal_entries WHERE user_id = ?",
             "DELETE FROM journal_members WHERE user_id = ?",
             "DELETE FROM facilitator_dm_notices WHERE user_id = ?",
+            "DELETE FROM toolkit WHERE user_id = ?",
+            // Waiting or rejected: theirs alone. Approved: the group's now,
+            // kept as from "a member" with no link to them.
+            "DELETE FROM shared_strategies WHERE author_id = ? AND status != 'approved'",
+            "UPDATE shared_strategies SET author_id = NULL, credit = NULL WHERE author_id = ?",
         ] {
             deleted += sqlx::query(table)
                 .bind(user.as_db())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+        }
+        // While a statistics period is open, the member is held there as a
+        // keyed hash under its salt: delete theirs in every open period and
+        // facet (the counts stay; if they come back they may count twice).
+        let open_periods: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT guild_id, period, salt FROM stats_periods WHERE salt IS NOT NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for (guild, period, salt) in open_periods {
+            let Ok(salt) = <[u8; 32]>::try_from(salt.as_slice()) else {
+                continue;
+            };
+            for facet in crate::domain::stats::Facet::ALL {
+                let hash = crate::domain::stats::person_hash(&salt, facet, user);
+                deleted += sqlx::query(
+                    "DELETE FROM stats_period_people WHERE guild_id = ? AND period = ? AND facet = ? AND hash = ?",
+                )
+                .bind(guild)
+                .bind(&period)
+                .bind(facet.as_str())
+                .bind(hash.as_slice())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
         }
         // Answers in rounds still open are held under each round's salt.
         let open: Vec<(i64, Vec<u8>)> =

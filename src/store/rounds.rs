@@ -131,17 +131,20 @@ impl Db {
 
     /// Records (or changes) an answer: 0 = pass, 1..=5 = mood. `voter` is the
     /// keyed hash of the member under the round's salt.
-    pub async fn answer_round(&self, round: i64, voter: &[u8], answer: u8) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO round_answers (round_id, voter, answer) VALUES (?1, ?2, ?3)
+    /// Returns whether it was recorded: `false` once the round has closed.
+    pub async fn answer_round(&self, round: i64, voter: &[u8], answer: u8) -> StoreResult<bool> {
+        Ok(sqlx::query(
+            "INSERT INTO round_answers (round_id, voter, answer)
+             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM rounds WHERE id = ?1 AND closed = 0)
              ON CONFLICT (round_id, voter) DO UPDATE SET answer = ?3",
         )
         .bind(round)
         .bind(voter)
         .bind(i64::from(answer))
         .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected()
+            > 0)
     }
 
     pub async fn round_tally(&self, round: i64) -> StoreResult<Tally> {

@@ -127,19 +127,21 @@ pub async fn on_dm_stop(data: &Data, user: UserId, meeting: i64) -> Result<Reply
 }
 
 async fn stop_dm(data: &Data, user: UserId, meeting: MeetingId) -> Result<String, Error> {
-    let title = data
-        .db
-        .meeting(meeting)
-        .await?
-        .map(|m| format!("**{}**", m.title))
-        .unwrap_or_else(|| format!("meeting #{}", meeting.0));
     if data.db.set_meeting_dm(meeting, user, false).await? {
+        // Named only to someone who was getting its reminders.
+        let title = data
+            .db
+            .meeting(meeting)
+            .await?
+            .map(|m| format!("**{}**", m.title))
+            .unwrap_or_else(|| format!("meeting #{}", meeting.0));
         Ok(format!(
             "Done: no more direct-message reminders for {title}. `/meeting dm` in the server turns them back on."
         ))
     } else {
         Ok(format!(
-            "You weren't getting direct-message reminders for {title}, so nothing changed."
+            "You weren't getting direct-message reminders for meeting #{}, so nothing changed.",
+            meeting.0
         ))
     }
 }

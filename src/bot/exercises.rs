@@ -1,0 +1,68 @@
+//! `/breathe` and `/ground`: guided exercises, stepped with buttons on one
+//! ephemeral message, with Stop at every step and a gentle close.
+
+use poise::serenity_prelude as serenity;
+
+use super::router::{Reply, View};
+use super::{Context, Error, render};
+use crate::domain::custom_id::{CustomId, ExerciseKind};
+use crate::domain::exercises::{self, CLOSE, STOPPED};
+
+/// A guided box-breathing exercise (only you see it)
+#[poise::command(slash_command)]
+pub async fn breathe(ctx: Context<'_>) -> Result<(), Error> {
+    ctx.send(view(ExerciseKind::Breathe, 0).ephemeral_reply())
+        .await?;
+    Ok(())
+}
+
+/// A guided 5-4-3-2-1 grounding exercise (only you see it)
+#[poise::command(slash_command)]
+pub async fn ground(ctx: Context<'_>) -> Result<(), Error> {
+    ctx.send(view(ExerciseKind::Ground, 0).ephemeral_reply())
+        .await?;
+    Ok(())
+}
+
+/// Step `step` of the exercise with Next and Stop, or the close after the
+/// last step.
+fn view(kind: ExerciseKind, step: u8) -> View {
+    let total = exercises::steps(kind).len();
+    let Some(s) = exercises::step(kind, step) else {
+        return View::embed(render::embed("Thank you").description(CLOSE));
+    };
+    let embed =
+        render::embed(s.heading)
+            .description(s.text)
+            .footer(serenity::CreateEmbedFooter::new(format!(
+                "Step {} of {total} · only you can see this",
+                usize::from(step) + 1
+            )));
+    let next = serenity::CreateButton::new(
+        CustomId::Exercise {
+            kind,
+            step: step.saturating_add(1),
+        }
+        .encode(),
+    )
+    .label(if usize::from(step) + 1 == total {
+        "Finish"
+    } else {
+        "Next"
+    })
+    .style(serenity::ButtonStyle::Primary);
+    let stop = serenity::CreateButton::new(CustomId::ExerciseStop { kind }.encode())
+        .label("Stop")
+        .style(serenity::ButtonStyle::Secondary);
+    View::embed(embed).with_components(vec![serenity::CreateActionRow::Buttons(vec![next, stop])])
+}
+
+/// Next (or Finish).
+pub fn on_step(kind: ExerciseKind, step: u8) -> Reply {
+    Reply::Update(view(kind, step))
+}
+
+/// Stop.
+pub fn on_stop() -> Reply {
+    Reply::Update(View::embed(render::embed("Stopped").description(STOPPED)))
+}

@@ -1,0 +1,122 @@
+//! Guided exercises, stepped one button press at a time: box breathing and
+//! 5-4-3-2-1 grounding. Plain words, no instruction to push through
+//! discomfort, a way out at every step, and a gentle close.
+
+use super::custom_id::ExerciseKind;
+
+/// One step as shown: a heading and what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub heading: &'static str,
+    pub text: &'static str,
+}
+
+const BREATHE: &[Step] = &[
+    Step {
+        heading: "Box breathing",
+        text: "We'll breathe in a square: in for four, hold for four, out for four, hold for four, twice round. \
+               Sit or stand however is comfortable. If anything feels uncomfortable, breathe normally or press Stop. \
+               Press Next when you're ready.",
+    },
+    Step {
+        heading: "Round 1 · Breathe in",
+        text: "Breathe in gently through your nose, counting slowly: 1, 2, 3, 4.",
+    },
+    Step {
+        heading: "Round 1 · Hold",
+        text: "Hold that breath softly, without strain: 1, 2, 3, 4.",
+    },
+    Step {
+        heading: "Round 1 · Breathe out",
+        text: "Let the breath go slowly through your mouth: 1, 2, 3, 4.",
+    },
+    Step {
+        heading: "Round 1 · Hold",
+        text: "Rest with your lungs empty for a moment: 1, 2, 3, 4.",
+    },
+    Step {
+        heading: "Round 2 · Breathe in",
+        text: "Once more, in through your nose: 1, 2, 3, 4.",
+    },
+    Step {
+        heading: "Round 2 · Hold",
+        text: "Hold, shoulders loose: 1, 2, 3, 4.",
+    },
+    Step {
+        heading: "Round 2 · Breathe out",
+        text: "And out, slowly: 1, 2, 3, 4.",
+    },
+    Step {
+        heading: "Round 2 · Hold",
+        text: "Rest for a moment: 1, 2, 3, 4.",
+    },
+];
+
+const GROUND: &[Step] = &[
+    Step {
+        heading: "5-4-3-2-1 grounding",
+        text: "This brings your attention back to where you are, through your senses. \
+               Take your time with each step; there's no right answer. Press Next when you're ready, or Stop at any point.",
+    },
+    Step {
+        heading: "5 things you can see",
+        text: "Look around and name five things you can see. Small things count: a colour, a shadow, a crack in the ceiling.",
+    },
+    Step {
+        heading: "4 things you can touch",
+        text: "Notice four things you can feel: your feet on the floor, the fabric of your clothes, the chair under you, the air on your skin.",
+    },
+    Step {
+        heading: "3 things you can hear",
+        text: "Listen for three sounds, near or far: traffic, a fridge humming, your own breathing.",
+    },
+    Step {
+        heading: "2 things you can smell",
+        text: "Find two smells. If nothing comes, think of two smells you like.",
+    },
+    Step {
+        heading: "1 thing you can taste",
+        text: "Notice one taste, or take a sip of water and notice that.",
+    },
+];
+
+/// How every exercise ends: gently, pointing to more help.
+pub const CLOSE: &str = "Well done for taking this time for yourself. Notice how you feel now, without judging it. \
+    You can come back to this whenever you like. `/toolkit` keeps strategies you've saved, and if you're struggling \
+    right now, `/crisis` lists people you can talk to.";
+
+/// What is said when someone stops part way.
+pub const STOPPED: &str = "Stopped. That's completely fine; you can try again any time with `/breathe` or `/ground`. \
+    If you're struggling right now, `/crisis` lists people you can talk to.";
+
+pub fn steps(kind: ExerciseKind) -> &'static [Step] {
+    match kind {
+        ExerciseKind::Breathe => BREATHE,
+        ExerciseKind::Ground => GROUND,
+    }
+}
+
+/// The step `n` of an exercise, or `None` past its end (time for the close).
+pub fn step(kind: ExerciseKind, n: u8) -> Option<Step> {
+    steps(kind).get(usize::from(n)).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::library::unsafe_phrase;
+
+    #[test]
+    fn every_step_is_gentle_and_the_close_points_to_help() {
+        for kind in [ExerciseKind::Breathe, ExerciseKind::Ground] {
+            assert!(steps(kind).len() >= 6);
+            for s in steps(kind) {
+                assert_eq!(unsafe_phrase(s.text), None);
+                assert!(s.text.len() < 400);
+            }
+            assert!(step(kind, 200).is_none());
+        }
+        assert!(CLOSE.contains("/crisis") && CLOSE.contains("/toolkit"));
+        assert!(STOPPED.contains("/crisis"));
+    }
+}

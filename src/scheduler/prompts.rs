@@ -1,0 +1,256 @@
+//! Discussion prompts in a channel: drawing the next one from the server's
+//! rotation, posting it with a thread for answers, and the scheduled
+//! postings (one per local day, kept in the schedule's zone).
+
+use chrono::{DateTime, Duration, Utc};
+use poise::serenity_prelude as serenity;
+
+use super::meetings::notify_log;
+use crate::domain::library::{self, Category};
+use crate::domain::{ChannelId, GuildId};
+use crate::rest::{Rest, RestError};
+use crate::store::{Db, Job, PromptSchedule, StoreError, posting_date};
+use crate::views;
+
+/// A prompt that can be drawn: its key, category and text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub key: String,
+    pub category: Category,
+    pub text: String,
+    pub own: bool,
+}
+
+/// The server's pool: built-ins it has not hidden and its own, in
+/// `category` if given.
+pub async fn pool(
+    db: &Db,
+    guild: GuildId,
+    category: Option<Category>,
+) -> Result<Vec<Entry>, StoreError> {
+    let hidden = db.hidden_prompts(guild).await?;
+    let mut out: Vec<Entry> = library::prompts()
+        .iter()
+        .filter(|p| category.is_none_or(|c| c == p.category) && !hidden.contains(&p.id))
+        .map(|p| Entry {
+            key: p.id.clone(),
+            category: p.category,
+            text: p.text.clone(),
+            own: false,
+        })
+        .collect();
+    out.extend(
+        db.server_prompts(guild)
+            .await?
+            .into_iter()
+            .filter(|p| category.is_none_or(|c| c == p.category))
+            .map(|p| Entry {
+                key: p.key(),
+                category: p.category,
+                text: p.text,
+                own: true,
+            }),
+    );
+    Ok(out)
+}
+
+/// Draws the next prompt of the server's rotation for `category` (or all).
+pub async fn draw(
+    db: &Db,
+    guild: GuildId,
+    category: Option<Category>,
+) -> Result<Option<Entry>, StoreError> {
+    let pool = pool(db, guild, category).await?;
+    let keys: Vec<String> = pool.iter().map(|e| e.key.clone()).collect();
+    let pool_name = category.map(Category::as_str).unwrap_or("all");
+    let picked = db
+        .draw_prompt(guild, pool_name, |rotation| {
+            rotation.next(&keys, &mut rand::rng())
+        })
+        .await?;
+    Ok(picked.and_then(|key| pool.into_iter().find(|e| e.key == key)))
+}
+
+/// Why a prompt was not posted.
+#[derive(Debug)]
+pub enum PostError {
+    /// Every prompt of that pool is hidden or there are none.
+    NoPrompts,
+    Rest(RestError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for PostError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// What was posted.
+#[derive(Debug)]
+pub struct Posted {
+    pub entry: Entry,
+    pub message: serenity::MessageId,
+    pub thread: Option<serenity::ChannelId>,
+}
+
+/// Posts the next prompt in `channel`, and opens a thread for answers where
+/// the channel allows it (where it doesn't, the prompt stands alone).
+pub async fn post(
+    db: &Db,
+    rest: &Rest,
+    guild: GuildId,
+    channel: ChannelId,
+    category: Option<Category>,
+    nonce: Option<String>,
+) -> Result<Posted, PostError> {
+    let Some(entry) = draw(db, guild, category).await? else {
+        return Err(PostError::NoPrompts);
+    };
+    let mut message = serenity::CreateMessage::new()
+        .embed(views::prompt(&entry.text, entry.category))
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    let nonce_given = nonce.is_some();
+    if let Some(nonce) = nonce {
+        message = message
+            .nonce(serenity::Nonce::String(nonce))
+            .enforce_nonce(true);
+    }
+    let channel_id = serenity::ChannelId::new(channel.0);
+    let posted = match nonce_given {
+        true => rest.send_while(channel_id, message, &|| true).await,
+        false => rest.send(channel_id, message).await,
+    }
+    .map_err(PostError::Rest)?;
+    let name = crate::domain::text::truncate(&entry.text, 90);
+    let thread = match rest.thread_from(channel_id, posted.id, &name).await {
+        Ok(t) => Some(t.id),
+        Err(e) => {
+            tracing::info!(channel = channel.0, error = %e, "no thread for a prompt; it stands alone");
+            None
+        }
+    };
+    Ok(Posted {
+        entry,
+        message: posted.id,
+        thread,
+    })
+}
+
+/// Plans the schedule's next posting after `after`.
+pub async fn plan(
+    db: &Db,
+    schedule: &PromptSchedule,
+    after: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if schedule.paused {
+        return Ok(());
+    }
+    if let Some(next) = schedule.times.next_after(after, schedule.last_date) {
+        db.add_prompt_job(schedule.channel, next.date, next.at)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The nonce of one day's posting in one channel: the same for every retry
+/// and every process, at most 25 characters.
+pub fn posting_nonce(channel: ChannelId, day: i64) -> String {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&channel.0.to_le_bytes());
+    key[8..].copy_from_slice(&day.to_le_bytes());
+    format!("hp{}", &blake3::hash(&key).to_hex()[..20])
+}
+
+/// The scheduler's entry: a scheduled posting is due. Returns whether it
+/// was skipped. The next posting is planned whatever happened to this one,
+/// unless the schedule is gone or paused.
+pub async fn run(
+    db: &Db,
+    rest: &Rest,
+    job: &Job,
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> Result<bool, String> {
+    let Some(channel) = job.schedule_channel else {
+        return Ok(true);
+    };
+    let Some(schedule) = db
+        .prompt_schedule(channel)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(true);
+    };
+    let day = job.occurrence.timestamp();
+    let date = posting_date(day);
+    let replan = async |skipped: bool| -> Result<bool, String> {
+        let mut s = schedule.clone();
+        s.last_date = s.last_date.max(Some(date));
+        plan(db, &s, job.planned.max(now))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(skipped)
+    };
+    if schedule.paused || schedule.last_date.is_some_and(|d| d >= date) {
+        return replan(true).await;
+    }
+    if now - job.planned > grace {
+        tracing::warn!(channel = channel.0, %date, "a scheduled prompt was missed by more than the grace period; skipped");
+        return replan(true).await;
+    }
+    let nonce = posting_nonce(channel, day);
+    match post(
+        db,
+        rest,
+        schedule.guild,
+        channel,
+        schedule.category,
+        Some(nonce),
+    )
+    .await
+    {
+        Ok(_) => {
+            db.mark_prompt_posted(channel, date)
+                .await
+                .map_err(|e| e.to_string())?;
+            replan(false).await
+        }
+        Err(PostError::NoPrompts) => {
+            notify_log(
+                db,
+                rest,
+                schedule.guild,
+                &format!(
+                    "I had no prompt to post in <#{}> today: every prompt of its category is hidden. `/prompt list` shows them.",
+                    channel.0
+                ),
+            )
+            .await;
+            replan(true).await
+        }
+        Err(PostError::Rest(RestError::Gone | RestError::Forbidden)) => {
+            db.pause_prompt_schedule(channel)
+                .await
+                .map_err(|e| e.to_string())?;
+            notify_log(
+                db,
+                rest,
+                schedule.guild,
+                &format!(
+                    "I couldn't post today's prompt in <#{}>: the channel is gone or I may no longer post there. \
+                     Its schedule is paused; `/prompt schedule` in a channel I can post in starts it again.",
+                    channel.0
+                ),
+            )
+            .await;
+            Ok(true)
+        }
+        Err(PostError::Rest(RestError::Rejected(why))) => {
+            tracing::error!(channel = channel.0, %why, "Discord refused a scheduled prompt; skipped");
+            replan(true).await
+        }
+        Err(PostError::Rest(e)) => Err(e.to_string()),
+        Err(PostError::Store(e)) => Err(e.to_string()),
+    }
+}

@@ -1,0 +1,324 @@
+//! Discussion prompts: a server's own, the built-ins it hides, its place in
+//! each pool's rotation, and its prompt schedules.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+
+use super::{Db, StoreResult, zone_from_db};
+use crate::domain::library::Category;
+use crate::domain::prompt_schedule::{Days, PromptTimes};
+use crate::domain::rotation::Rotation;
+use crate::domain::{ChannelId, GuildId};
+
+/// A prompt a server added itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerPrompt {
+    pub id: i64,
+    pub category: Category,
+    pub text: String,
+}
+
+impl ServerPrompt {
+    /// Its key in rotations and buttons: `own-<id>`.
+    pub fn key(&self) -> String {
+        format!("own-{}", self.id)
+    }
+}
+
+/// A channel's prompt schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptSchedule {
+    pub channel: ChannelId,
+    pub guild: GuildId,
+    pub times: PromptTimes,
+    pub category: Option<Category>,
+    pub paused: bool,
+    pub last_date: Option<NaiveDate>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ScheduleRow {
+    channel_id: i64,
+    guild_id: i64,
+    zone: String,
+    time_local: String,
+    days: String,
+    category: Option<String>,
+    paused: bool,
+    last_date: Option<String>,
+}
+
+impl ScheduleRow {
+    fn into_schedule(self) -> Option<PromptSchedule> {
+        Some(PromptSchedule {
+            channel: ChannelId::from_db(self.channel_id),
+            guild: GuildId::from_db(self.guild_id),
+            times: PromptTimes {
+                zone: zone_from_db(Some(self.zone)).unwrap_or(Tz::UTC),
+                time: NaiveTime::parse_from_str(&self.time_local, "%H:%M").ok()?,
+                days: Days::parse(&self.days)?,
+            },
+            category: self.category.as_deref().and_then(Category::parse),
+            paused: self.paused,
+            last_date: self
+                .last_date
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+        })
+    }
+}
+
+const SCHEDULE_COLUMNS: &str = "SELECT channel_id, guild_id, zone, time_local, days, category, paused, last_date FROM prompt_schedules";
+
+impl Db {
+    pub async fn add_server_prompt(
+        &self,
+        guild: GuildId,
+        category: Category,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ServerPrompt> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO server_prompts (guild_id, category, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(guild.as_db())
+        .bind(category.as_str())
+        .bind(text)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ServerPrompt {
+            id,
+            category,
+            text: text.to_owned(),
+        })
+    }
+
+    /// Removes one of the server's own prompts; returns whether it existed.
+    pub async fn remove_server_prompt(&self, guild: GuildId, id: i64) -> StoreResult<bool> {
+        Ok(
+            sqlx::query("DELETE FROM server_prompts WHERE guild_id = ? AND id = ?")
+                .bind(guild.as_db())
+                .bind(id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0,
+        )
+    }
+
+    /// The server's own prompts, oldest first.
+    pub async fn server_prompts(&self, guild: GuildId) -> StoreResult<Vec<ServerPrompt>> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, category, text FROM server_prompts WHERE guild_id = ? ORDER BY id",
+        )
+        .bind(guild.as_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, category, text)| {
+                Some(ServerPrompt {
+                    id,
+                    category: Category::parse(&category)?,
+                    text,
+                })
+            })
+            .collect())
+    }
+
+    /// Hides or shows a built-in prompt in the server's rotation.
+    pub async fn set_prompt_hidden(
+        &self,
+        guild: GuildId,
+        prompt: &str,
+        hidden: bool,
+    ) -> StoreResult<()> {
+        let query = if hidden {
+            "INSERT OR IGNORE INTO hidden_prompts (guild_id, prompt_id) VALUES (?, ?)"
+        } else {
+            "DELETE FROM hidden_prompts WHERE guild_id = ? AND prompt_id = ?"
+        };
+        sqlx::query(query)
+            .bind(guild.as_db())
+            .bind(prompt)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn hidden_prompts(&self, guild: GuildId) -> StoreResult<BTreeSet<String>> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT prompt_id FROM hidden_prompts WHERE guild_id = ?")
+                .bind(guild.as_db())
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(ids.into_iter().collect())
+    }
+
+    /// Draws the next prompt of a pool with `pick`, which gets the stored
+    /// rotation and returns the key it chose; the new state is saved in the
+    /// same transaction, so two posts at once never draw the same prompt.
+    pub async fn draw_prompt(
+        &self,
+        guild: GuildId,
+        pool: &str,
+        pick: impl FnOnce(&mut Rotation) -> Option<String>,
+    ) -> StoreResult<Option<String>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT used, last FROM prompt_rotations WHERE guild_id = ? AND pool = ?",
+        )
+        .bind(guild.as_db())
+        .bind(pool)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let mut rotation = match row {
+            Some((used, last)) => Rotation {
+                used: serde_json::from_str(&used).unwrap_or_default(),
+                last,
+            },
+            None => Rotation::default(),
+        };
+        let picked = pick(&mut rotation);
+        if picked.is_some() {
+            let used = serde_json::to_string(&rotation.used).unwrap_or_else(|_| "[]".into());
+            sqlx::query(
+                "INSERT INTO prompt_rotations (guild_id, pool, used, last) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (guild_id, pool) DO UPDATE SET used = ?3, last = ?4",
+            )
+            .bind(guild.as_db())
+            .bind(pool)
+            .bind(used)
+            .bind(rotation.last.as_deref())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(picked)
+    }
+
+    /// Sets (or replaces) the channel's prompt schedule.
+    pub async fn set_prompt_schedule(
+        &self,
+        schedule: &PromptSchedule,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO prompt_schedules (channel_id, guild_id, zone, time_local, days, category, paused, last_date, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, NULL, ?7)
+             ON CONFLICT (channel_id) DO UPDATE SET guild_id = ?2, zone = ?3, time_local = ?4, days = ?5,
+                category = ?6, paused = 0",
+        )
+        .bind(schedule.channel.as_db())
+        .bind(schedule.guild.as_db())
+        .bind(schedule.times.zone.name())
+        .bind(schedule.times.time.format("%H:%M").to_string())
+        .bind(schedule.times.days.as_str())
+        .bind(schedule.category.map(Category::as_str))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM jobs WHERE kind = 'prompt' AND schedule_channel_id = ? AND state = 'pending'")
+            .bind(schedule.channel.as_db())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes the channel's schedule and its pending posting; returns
+    /// whether there was one.
+    pub async fn remove_prompt_schedule(&self, channel: ChannelId) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let removed = sqlx::query("DELETE FROM prompt_schedules WHERE channel_id = ?")
+            .bind(channel.as_db())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        sqlx::query("DELETE FROM jobs WHERE kind = 'prompt' AND schedule_channel_id = ? AND state = 'pending'")
+            .bind(channel.as_db())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    pub async fn prompt_schedule(&self, channel: ChannelId) -> StoreResult<Option<PromptSchedule>> {
+        let row: Option<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SCHEDULE_COLUMNS} WHERE channel_id = ?"
+        )))
+        .bind(channel.as_db())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(ScheduleRow::into_schedule))
+    }
+
+    /// The server's prompt schedules.
+    pub async fn prompt_schedules(&self, guild: GuildId) -> StoreResult<Vec<PromptSchedule>> {
+        let rows: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SCHEDULE_COLUMNS} WHERE guild_id = ? ORDER BY channel_id"
+        )))
+        .bind(guild.as_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(ScheduleRow::into_schedule)
+            .collect())
+    }
+
+    /// Records the local date just posted (never moving backwards).
+    pub async fn mark_prompt_posted(&self, channel: ChannelId, date: NaiveDate) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE prompt_schedules SET last_date = ?1 WHERE channel_id = ?2 AND (last_date IS NULL OR last_date < ?1)",
+        )
+        .bind(date.format("%Y-%m-%d").to_string())
+        .bind(channel.as_db())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Pauses a schedule (its channel is gone or closed to Haven).
+    pub async fn pause_prompt_schedule(&self, channel: ChannelId) -> StoreResult<()> {
+        sqlx::query("UPDATE prompt_schedules SET paused = 1 WHERE channel_id = ?")
+            .bind(channel.as_db())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Plans a schedule's posting for the local `date` at `at`.
+    pub async fn add_prompt_job(
+        &self,
+        channel: ChannelId,
+        date: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO jobs (kind, schedule_channel_id, occurrence, due_ms, planned_ms) VALUES ('prompt', ?1, ?2, ?3, ?3)",
+        )
+        .bind(channel.as_db())
+        .bind(posting_key(date))
+        .bind(at.timestamp_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+/// A posting's key among a schedule's jobs: its local date as days since
+/// 1970-01-01.
+pub fn posting_key(date: NaiveDate) -> i64 {
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days()
+}
+
+/// The local date of a posting's key.
+pub fn posting_date(key: i64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + chrono::Duration::days(key)
+}

@@ -1,0 +1,322 @@
+//! Strategies members share with their group (waiting for a facilitator,
+//! approved or rejected) and members' own toolkits of saved strategies.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, StoreResult};
+use crate::domain::library::Category;
+use crate::domain::{GuildId, UserId};
+
+/// Where a shared strategy stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Waiting,
+    Approved,
+    Rejected,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            _ => Self::Waiting,
+        }
+    }
+}
+
+/// A strategy a member offered to their group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shared {
+    pub id: i64,
+    pub guild: GuildId,
+    pub category: Category,
+    pub text: String,
+    /// The name it is credited to; `None` shows as "a member".
+    pub credit: Option<String>,
+    pub status: Status,
+    pub created: DateTime<Utc>,
+}
+
+impl Shared {
+    /// Its key in toolkits and buttons: `s<id>`.
+    pub fn key(&self) -> String {
+        format!("s{}", self.id)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    guild_id: i64,
+    category: String,
+    text: String,
+    credit: Option<String>,
+    status: String,
+    created_at: DateTime<Utc>,
+}
+
+impl Row {
+    fn into_shared(self) -> Option<Shared> {
+        Some(Shared {
+            id: self.id,
+            guild: GuildId::from_db(self.guild_id),
+            category: Category::parse(&self.category)?,
+            text: self.text,
+            credit: self.credit,
+            status: Status::parse(&self.status),
+            created: self.created_at,
+        })
+    }
+}
+
+const COLUMNS: &str =
+    "SELECT id, guild_id, category, text, credit, status, created_at FROM shared_strategies";
+
+impl Db {
+    /// Records a strategy a member offered; it waits for a facilitator.
+    pub async fn share_strategy(
+        &self,
+        guild: GuildId,
+        author: UserId,
+        category: Category,
+        text: &str,
+        credit: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Shared> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO shared_strategies (guild_id, category, text, author_id, credit, created_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(guild.as_db())
+        .bind(category.as_str())
+        .bind(text)
+        .bind(author.as_db())
+        .bind(credit)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Shared {
+            id,
+            guild,
+            category,
+            text: text.to_owned(),
+            credit: credit.map(str::to_owned),
+            status: Status::Waiting,
+            created: now,
+        })
+    }
+
+    /// How many strategies the member has waiting in this server.
+    pub async fn waiting_from(&self, guild: GuildId, author: UserId) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM shared_strategies WHERE guild_id = ? AND author_id = ? AND status = 'waiting'",
+        )
+        .bind(guild.as_db())
+        .bind(author.as_db())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn shared_strategy(&self, id: i64) -> StoreResult<Option<Shared>> {
+        let row: Option<Row> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} WHERE id = ?")))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(Row::into_shared))
+    }
+
+    /// The server's strategies with this status, oldest first.
+    pub async fn shared_strategies(
+        &self,
+        guild: GuildId,
+        status: Status,
+    ) -> StoreResult<Vec<Shared>> {
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{COLUMNS} WHERE guild_id = ? AND status = ? ORDER BY id"
+        )))
+        .bind(guild.as_db())
+        .bind(status.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().filter_map(Row::into_shared).collect())
+    }
+
+    /// Approves or rejects a waiting strategy. Returns it as decided, or
+    /// `None` when it was not waiting (decided already, or gone).
+    pub async fn decide_strategy(
+        &self,
+        guild: GuildId,
+        id: i64,
+        approve: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Shared>> {
+        let row: Option<Row> = sqlx::query_as(
+            "UPDATE shared_strategies SET status = ?, decided_at = ?
+             WHERE id = ? AND guild_id = ? AND status = 'waiting'
+             RETURNING id, guild_id, category, text, credit, status, created_at",
+        )
+        .bind(if approve { "approved" } else { "rejected" })
+        .bind(now)
+        .bind(id)
+        .bind(guild.as_db())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(Row::into_shared))
+    }
+
+    /// Remembers the log-channel message a waiting strategy was posted as.
+    pub async fn set_strategy_log_message(&self, id: i64, message: u64) -> StoreResult<()> {
+        sqlx::query("UPDATE shared_strategies SET log_message = ? WHERE id = ?")
+            .bind(message as i64)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn strategy_log_message(&self, id: i64) -> StoreResult<Option<u64>> {
+        let m: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT log_message FROM shared_strategies WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(m.flatten().map(|m| m as u64))
+    }
+
+    /// The decisions on the member's strategies they have not heard of yet,
+    /// marked as heard. A rejected one is deleted once its author knows.
+    pub async fn take_decisions(&self, author: UserId) -> StoreResult<Vec<Shared>> {
+        let mut tx = self.pool.begin().await?;
+        let rows: Vec<Row> = sqlx::query_as(
+            "UPDATE shared_strategies SET told = 1
+             WHERE author_id = ? AND status != 'waiting' AND told = 0
+             RETURNING id, guild_id, category, text, credit, status, created_at",
+        )
+        .bind(author.as_db())
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM shared_strategies WHERE author_id = ? AND status = 'rejected' AND told = 1")
+            .bind(author.as_db())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut out: Vec<Shared> = rows.into_iter().filter_map(Row::into_shared).collect();
+        out.sort_by_key(|s| s.id);
+        Ok(out)
+    }
+
+    /// Every strategy the member shared (for `/privacy show`).
+    pub async fn strategies_by(&self, author: UserId) -> StoreResult<Vec<Shared>> {
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{COLUMNS} WHERE author_id = ? ORDER BY id"
+        )))
+        .bind(author.as_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().filter_map(Row::into_shared).collect())
+    }
+
+    /// How many approved strategies of the server are in `category` (if
+    /// given) and contain every one of `words` (lowercase), and the one at
+    /// `index` of them, newest first.
+    pub async fn approved_strategy_at(
+        &self,
+        guild: GuildId,
+        category: Option<Category>,
+        words: &[String],
+        index: u64,
+    ) -> StoreResult<(u64, Option<Shared>)> {
+        // Only placeholders are added to the text: one LIKE per word.
+        let mut filter = String::from(
+            " WHERE guild_id = ? AND status = 'approved' AND (? IS NULL OR category = ?)",
+        );
+        for _ in words {
+            filter.push_str(" AND lower(text) LIKE ? ESCAPE '\\'");
+        }
+        let patterns: Vec<String> = words
+            .iter()
+            .map(|w| {
+                format!(
+                    "%{}%",
+                    w.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                )
+            })
+            .collect();
+        let category = category.map(Category::as_str);
+        let count_sql = format!("SELECT COUNT(*) FROM shared_strategies{filter}");
+        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql))
+            .bind(guild.as_db())
+            .bind(category)
+            .bind(category);
+        for p in &patterns {
+            count = count.bind(p.clone());
+        }
+        let total = count.fetch_one(&self.pool).await?.max(0) as u64;
+        if index >= total {
+            return Ok((total, None));
+        }
+        let row_sql = format!("{COLUMNS}{filter} ORDER BY id DESC LIMIT 1 OFFSET ?");
+        let mut row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(row_sql))
+            .bind(guild.as_db())
+            .bind(category)
+            .bind(category);
+        for p in &patterns {
+            row = row.bind(p.clone());
+        }
+        let row = row.bind(index as i64).fetch_optional(&self.pool).await?;
+        Ok((total, row.and_then(Row::into_shared)))
+    }
+
+    /// Saves a strategy to the member's toolkit; returns whether it was new.
+    pub async fn save_to_toolkit(
+        &self,
+        user: UserId,
+        strategy: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        Ok(sqlx::query(
+            "INSERT OR IGNORE INTO toolkit (user_id, strategy_id, saved_at) VALUES (?, ?, ?)",
+        )
+        .bind(user.as_db())
+        .bind(strategy)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            > 0)
+    }
+
+    pub async fn remove_from_toolkit(&self, user: UserId, strategy: &str) -> StoreResult<bool> {
+        Ok(
+            sqlx::query("DELETE FROM toolkit WHERE user_id = ? AND strategy_id = ?")
+                .bind(user.as_db())
+                .bind(strategy)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0,
+        )
+    }
+
+    /// The member's saved strategies (their keys), in the order saved.
+    pub async fn toolkit(&self, user: UserId) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT strategy_id FROM toolkit WHERE user_id = ? ORDER BY saved_at, strategy_id",
+        )
+        .bind(user.as_db())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
