@@ -51,6 +51,8 @@ Type a slash command as you would in Discord, for example:
   /help
   /timezone set zone:Europe/Berlin
   /settings timezone zone:\"America/New York\"
+  /prompt schedule channel:#general time:09:00   (as facilitator), then: advance 1d
+  /breathe, then: click Next
 Sandbox commands:
   as <member>        act as someone else: admin, facilitator, alice, bob, casey, dana, eli, farah
   in <#channel>      move to another channel: #general, #facilitators, #meetings, #announcements

@@ -26,6 +26,11 @@ messages
 as facilitator
 /meeting create title:Circle when:\"2027-03-09 18:00\" timezone:UTC reminders:10m
 advance 5h
+/prompt schedule channel:#general time:09:00
+advance 1d
+/breathe
+click Next
+click Stop
 nonsense
 /nope
 quit
@@ -77,6 +82,13 @@ quit
         "Haven updated its message in #general:",
         "This meeting series has ended.",
         "The clock now reads 2027-03-09 19:00:00 UTC.",
+        "I'll post a discussion prompt in #general every day at 09:00 UTC time.",
+        "Haven in #general:",
+        "Discussion prompt",
+        "The clock now reads 2027-03-10 19:00:00 UTC.",
+        "Box breathing",
+        "Round 1 · Breathe in",
+        "Stopped",
         "I don't know that. Type `help`",
         "Discord would not send that: there is no command /nope.",
     ];

@@ -44,6 +44,14 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
             false,
         )
         .field(
+            "Coping tools",
+            "`/strategy browse` — coping strategies to try, with where they come from; save the ones you like\n\
+             `/toolkit` — your saved strategies, only for you\n\
+             `/strategy share` — offer what helps you to the group (a facilitator approves it first)\n\
+             `/breathe`, `/ground` — a guided breathing or grounding exercise, step by step",
+            false,
+        )
+        .field(
             "Your privacy",
             "`/privacy show` — everything Haven stores about you\n\
              `/privacy export` — a copy of it as a file\n\
@@ -53,6 +61,8 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
         .field(
             "For facilitators",
             "`/round start`, `/round close` — an anonymous check-in round in this channel\n\
+             `/prompt post`, `/prompt schedule`, `/prompt list`, `/prompt add` — discussion prompts, now or at a local time\n\
+             `/strategy review` — strategies members shared, to approve\n\
              `/stats overview`, `/stats export` — anonymous counts of people, rounded so nobody can be singled out (`which:last`: the period before)\n\
              `/settings show` — this server's settings\n\
              `/settings facilitator-role`, `/settings timezone`, `/settings log-channel`, \
@@ -63,4 +73,22 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
         .footer(poise::serenity_prelude::CreateEmbedFooter::new(
             "Replies like this one are only visible to you.",
         ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_fits_discords_embed_limits() {
+        let v = serde_json::to_value(help_embed()).unwrap();
+        let mut total =
+            v["title"].as_str().unwrap_or("").len() + v["description"].as_str().unwrap_or("").len();
+        for f in v["fields"].as_array().unwrap() {
+            let value = f["value"].as_str().unwrap();
+            assert!(value.chars().count() <= 1024, "{} is too long", f["name"]);
+            total += value.chars().count() + f["name"].as_str().unwrap().chars().count();
+        }
+        assert!(total <= 6000, "{total}");
+    }
 }

@@ -514,6 +514,9 @@ pub async fn on_remove(
     data.db.remove_from_toolkit(user, &key.as_key()).await?;
     let guild = press.guild_id.map(|g| GuildId(g.get()));
     let mut view = toolkit_view(data, guild, user).await?;
-    view.content = Some("Removed.".to_owned());
+    view.content = Some(match view.content.take() {
+        Some(text) => format!("Removed. {text}"),
+        None => "Removed.".to_owned(),
+    });
     Ok(Reply::Update(view))
 }

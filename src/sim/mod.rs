@@ -61,6 +61,15 @@ pub struct Fault {
     pub times: u32,
 }
 
+/// A thread the bot opened on one of its messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimThread {
+    pub id: u64,
+    pub parent: u64,
+    pub message: u64,
+    pub name: String,
+}
+
 /// One REST call the bot made.
 #[derive(Debug, Clone)]
 pub struct RestCall {
@@ -144,6 +153,8 @@ struct State {
     warnings: Vec<String>,
     /// Members whose roles changed since the world was made.
     roles_now: HashMap<u64, Vec<u64>>,
+    /// Threads the bot opened: (thread id, parent channel, message, name).
+    threads: Vec<SimThread>,
     deleted_channels: HashSet<u64>,
     closed_dms: HashSet<u64>,
     gateway: Option<mpsc::UnboundedSender<GatewayCmd>>,
@@ -680,6 +691,11 @@ impl Sim {
     /// Makes the next matching REST calls fail.
     pub fn inject_fault(&self, fault: Fault) {
         self.inner.update(|s| s.faults.push(fault));
+    }
+
+    /// Threads the bot opened, in order.
+    pub fn threads(&self) -> Vec<SimThread> {
+        self.inner.state().threads.clone()
     }
 
     /// How many 429s the bot caused by going over a rate limit (injected

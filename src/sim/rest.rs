@@ -359,6 +359,9 @@ fn route(inner: &Inner, method: &Method, path: &str, payload: MessagePayload) ->
             inner.update(|s| edit_message(s, num(id), &payload, &bot))
         }
         ("DELETE", ["channels", _channel, "messages", id]) => delete_message(inner, num(id)),
+        ("POST", ["channels", channel, "messages", message, "threads"]) => {
+            start_thread(inner, num(channel), num(message), &payload.json)
+        }
         ("POST", ["users", "@me", "channels"]) => {
             let recipient = payload.json["recipient_id"]
                 .as_str()
@@ -666,5 +669,77 @@ fn create_message(
         let json = message.to_json(bot);
         s.push_message(message);
         ok(json)
+    })
+}
+
+/// A public thread on a message: refused where @everyone (the bot's own
+/// standing in the sim) may not create public threads, as Discord does.
+fn start_thread(
+    inner: &Inner,
+    channel: Option<u64>,
+    message: Option<u64>,
+    body: &Value,
+) -> Response {
+    let Some(parent) = channel
+        .filter(|c| channel_exists(inner, *c))
+        .and_then(|c| inner.channel(c))
+    else {
+        return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
+    };
+    let guild = inner.world.guild.id;
+    let denied = parent
+        .overwrites
+        .iter()
+        .any(|o| o.kind == 0 && o.id == guild && o.deny & super::world::CREATE_PUBLIC_THREADS != 0);
+    if denied || parent.guild_id.is_none() {
+        return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+    }
+    let name = body["name"].as_str().unwrap_or_default();
+    if name.is_empty() || name.chars().count() > 100 {
+        return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+    }
+    inner.update(|s| {
+        let Some(message) = message.filter(|m| {
+            s.message(*m)
+                .is_some_and(|m| m.channel_id == parent.id && !m.deleted)
+        }) else {
+            return error(StatusCode::NOT_FOUND, 10008, "Unknown Message");
+        };
+        if s.threads.iter().any(|t| t.message == message) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                160004,
+                "A thread has already been created for this message",
+            );
+        }
+        let id = s.next_id();
+        s.threads.push(super::SimThread {
+            id,
+            parent: parent.id,
+            message,
+            name: name.to_owned(),
+        });
+        ok(json!({
+            "id": id.to_string(),
+            "type": 11,
+            "guild_id": guild.to_string(),
+            "parent_id": parent.id.to_string(),
+            "owner_id": inner.world.bot_id.to_string(),
+            "name": name,
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": false,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "last_message_id": null,
+            "thread_metadata": {
+                "archived": false,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": "2024-01-01T00:00:00.000000+00:00",
+                "locked": false,
+            },
+        }))
     })
 }

@@ -9,6 +9,8 @@ pub const MANAGE_GUILD: u64 = 1 << 5;
 pub const VIEW_CHANNEL: u64 = 1 << 10;
 /// Send Messages.
 pub const SEND_MESSAGES: u64 = 1 << 11;
+/// Create Public Threads.
+pub const CREATE_PUBLIC_THREADS: u64 = 1 << 35;
 /// Every permission bit Discord has today.
 pub const ALL: u64 = (1 << 51) - 1;
 /// What everyone may do in the sandbox server: view channels, send messages,
@@ -152,10 +154,10 @@ impl World {
                     ..channel(2, "facilitators")
                 },
                 channel(3, "meetings"),
-                // Everyone reads, only facilitators post.
+                // Everyone reads, only facilitators post; no threads.
                 SimChannel {
                     overwrites: vec![
-                        overwrite(GUILD_ID, 0, SEND_MESSAGES),
+                        overwrite(GUILD_ID, 0, SEND_MESSAGES | CREATE_PUBLIC_THREADS),
                         overwrite(FACILITATOR_ROLE, SEND_MESSAGES, 0),
                     ],
                     ..channel(4, "announcements")

@@ -1,0 +1,443 @@
+//! End to end: discussion prompts, scheduled prompts across DST, shared
+//! strategies, the toolkit and the guided exercises, through the fake
+//! Discord with the virtual clock.
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::{Harness, assert_ephemeral};
+use haven::clock::Clock;
+use haven::domain::library;
+use haven::sim::SimMessage;
+use serde_json::json;
+
+fn prompt_posts(h: &Harness, channel: &str) -> Vec<SimMessage> {
+    h.sim
+        .channel_messages(h.sim.channel_id(channel))
+        .into_iter()
+        .filter(|m| m.text().contains("Discussion prompt"))
+        .collect()
+}
+
+async fn as_facilitator(h: &Harness) {
+    h.say("admin", "/settings facilitator-role role:@Facilitator")
+        .await;
+    h.say("admin", "/settings log-channel channel:#facilitators")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_is_posted_with_a_thread_where_the_channel_allows_it() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    let reply = h
+        .say("facilitator", "/prompt post category:gratitude")
+        .await;
+    assert_ephemeral(&reply);
+    assert!(
+        reply.text().contains("answers can go in"),
+        "{}",
+        reply.text()
+    );
+    let posts = prompt_posts(&h, "general");
+    assert_eq!(posts.len(), 1);
+    let text = posts[0].text();
+    assert!(
+        text.contains("Gratitude") && text.contains("/crisis"),
+        "{text}"
+    );
+    assert!(
+        library::prompts()
+            .iter()
+            .any(|p| text.contains(&p.text) && p.category == library::Category::Gratitude),
+        "{text}"
+    );
+    let threads = h.sim.threads();
+    assert_eq!(threads.len(), 1);
+    assert_eq!(threads[0].message, posts[0].id);
+
+    // #announcements allows no threads: the prompt stands alone.
+    let reply = h
+        .say_as(
+            &h.member("facilitator"),
+            h.sim.channel_id("announcements"),
+            "/prompt post",
+        )
+        .await;
+    assert!(
+        reply.text().contains("doesn't allow threads"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(prompt_posts(&h, "announcements").len(), 1);
+    assert_eq!(h.sim.threads().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_prompts_join_the_list_which_pages_and_hides_built_ins() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    let reply = h
+        .say(
+            "facilitator",
+            "/prompt add text:\"What is one way you remember them on ordinary days?\" category:grief",
+        )
+        .await;
+    assert!(
+        reply.text().contains("joins the rotation"),
+        "{}",
+        reply.text()
+    );
+    let list = h.say("facilitator", "/prompt list category:grief").await;
+    assert_ephemeral(&list);
+    assert!(list.text().contains("Page 1 of 3"), "{}", list.text());
+    let page2 = h.click("facilitator", &list, "Next").await;
+    assert!(page2.text().contains("Page 2 of 3"), "{}", page2.text());
+    let page3 = h.click("facilitator", &page2, "Next").await;
+    assert!(
+        page3.text().contains("ordinary days") && page3.text().contains("your own"),
+        "{}",
+        page3.text()
+    );
+    // Hide the first prompt of page 1.
+    let page1 = h.click("facilitator", &page3, "Previous").await;
+    let page1 = h.click("facilitator", &page1, "Previous").await;
+    let hidden = h.click("facilitator", &page1, "Hide 1").await;
+    assert!(hidden.text().contains("*hidden*"), "{}", hidden.text());
+    assert!(hidden.button("Show 1").is_some());
+    let db = h.db().await;
+    let guild = haven::domain::GuildId(haven::sim::world::GUILD_ID);
+    assert_eq!(db.hidden_prompts(guild).await.unwrap().len(), 1);
+    let shown = h.click("facilitator", &hidden, "Show 1").await;
+    assert!(!shown.text().contains("*hidden*"), "{}", shown.text());
+    assert!(db.hidden_prompts(guild).await.unwrap().is_empty());
+    // The own prompt can be removed.
+    let page3 = h.click("facilitator", &shown, "Next").await;
+    let page3 = h.click("facilitator", &page3, "Next").await;
+    let removed = h.click("facilitator", &page3, "Remove 5").await;
+    assert!(
+        !removed.text().contains("ordinary days"),
+        "{}",
+        removed.text()
+    );
+    assert!(db.server_prompts(guild).await.unwrap().is_empty());
+    db.close().await;
+    // A plain member cannot press a facilitator's list buttons.
+    let refused = h.click("alice", &list, "Next").await;
+    assert!(
+        refused.text().contains("Only facilitators"),
+        "{}",
+        refused.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlong_empty_or_unsafe_texts_are_refused_and_nothing_is_stored() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    let facilitator = h.member("facilitator");
+    for (text, expect) in [
+        ("x".repeat(301), "at most 300"),
+        ("   ".to_owned(), "empty"),
+        ("Just cheer up?".to_owned(), "reword"),
+        ("Hey @everyone?".to_owned(), "mentions"),
+    ] {
+        let token = h.sim.command_raw(
+            &facilitator,
+            h.general(),
+            "prompt",
+            json!([{"name": "add", "type": 1, "options": [
+                {"name": "text", "type": 3, "value": text},
+                {"name": "category", "type": 4, "value": 0},
+            ]}]),
+        );
+        let reply = h.sim.reply(&token).await.unwrap();
+        assert!(reply.text().contains(expect), "{expect}: {}", reply.text());
+    }
+    let token = h.sim.command_raw(
+        &h.member("alice"),
+        h.general(),
+        "strategy",
+        json!([{"name": "share", "type": 1, "options": [
+            {"name": "text", "type": 3, "value": "y".repeat(501)},
+            {"name": "category", "type": 4, "value": 7},
+        ]}]),
+    );
+    let reply = h.sim.reply(&token).await.unwrap();
+    assert!(reply.text().contains("at most 500"), "{}", reply.text());
+    let db = h.db().await;
+    let guild = haven::domain::GuildId(haven::sim::world::GUILD_ID);
+    assert!(db.server_prompts(guild).await.unwrap().is_empty());
+    let alice = haven::domain::UserId(h.member("alice").id);
+    assert!(
+        db.member_data(alice)
+            .await
+            .unwrap()
+            .shared_strategies
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_prompt_keeps_nine_in_berlin_across_dst_once_a_day_across_a_restart() {
+    let mut h = Harness::start().await;
+    as_facilitator(&h).await;
+    // Thursday 25 March 2027; Berlin moves its clocks on Sunday the 28th.
+    h.clock
+        .advance_to(Utc.with_ymd_and_hms(2027, 3, 25, 12, 0, 0).unwrap());
+    let reply = h
+        .say(
+            "facilitator",
+            "/prompt schedule channel:#meetings time:09:00 timezone:Europe/Berlin",
+        )
+        .await;
+    assert!(
+        reply.text().contains("09:00 Europe/Berlin"),
+        "{}",
+        reply.text()
+    );
+    let count = |h: &Harness| prompt_posts(h, "meetings").len();
+    let to = |d: u32, hh: u32, mm: u32| Utc.with_ymd_and_hms(2027, 3, d, hh, mm, 0).unwrap();
+    async fn until(h: &Harness, t: chrono::DateTime<Utc>) {
+        let by = t - h.clock.now();
+        h.advance(by).await;
+    }
+    // Friday 26th, CET (UTC+1): 08:00 UTC.
+    until(&h, to(26, 7, 59)).await;
+    assert_eq!(count(&h), 0, "not a minute early");
+    until(&h, to(26, 8, 1)).await;
+    assert_eq!(count(&h), 1);
+    // A restart on Saturday morning posts nothing twice.
+    until(&h, to(27, 7, 0)).await;
+    h.restart().await;
+    until(&h, to(27, 8, 1)).await;
+    assert_eq!(count(&h), 2);
+    h.restart().await;
+    assert_eq!(count(&h), 2, "Saturday's is not posted again");
+    // Monday 29th, CEST (UTC+2): 07:00 UTC.
+    until(&h, to(29, 6, 59)).await;
+    assert_eq!(count(&h), 3, "Sunday's came at 07:00 UTC");
+    until(&h, to(29, 7, 1)).await;
+    assert_eq!(count(&h), 4);
+    let reply = h
+        .say("facilitator", "/prompt unschedule channel:#meetings")
+        .await;
+    assert!(reply.text().contains("No more"), "{}", reply.text());
+    until(&h, to(31, 12, 0)).await;
+    assert_eq!(count(&h), 4, "stopped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_in_a_deleted_channel_pauses_and_tells_the_log_channel() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    h.say(
+        "facilitator",
+        "/prompt schedule channel:#meetings time:13:00 timezone:UTC",
+    )
+    .await;
+    h.sim.delete_channel(h.sim.channel_id("meetings"));
+    h.advance(Duration::hours(2)).await;
+    let log = h.sim.channel_messages(h.sim.channel_id("facilitators"));
+    assert!(log.iter().any(|m| m.content.contains("paused")), "{log:?}");
+    let db = h.db().await;
+    let schedule = db
+        .prompt_schedule(haven::domain::ChannelId(h.sim.channel_id("meetings")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(schedule.paused);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_strategies_wait_for_a_facilitator_then_join_the_library() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    let reply = h
+        .say(
+            "alice",
+            "/strategy share text:\"When I can't sleep I write tomorrow's three small jobs on paper, then put it away.\" category:sleep anonymous:true",
+        )
+        .await;
+    assert!(reply.text().contains("\"a member\""), "{}", reply.text());
+    h.say(
+        "bob",
+        "/strategy share text:\"A short walk after lunch clears my head.\" category:work",
+    )
+    .await;
+    // It reached the log channel with its buttons.
+    let log = h.sim.channel_messages(h.sim.channel_id("facilitators"));
+    let card = log
+        .iter()
+        .find(|m| m.text().contains("tomorrow's three small jobs"))
+        .expect("in the log channel")
+        .clone();
+    assert!(card.button("Approve").is_some() && card.button("Reject").is_some());
+    // Nothing shows before approval.
+    let browse = h
+        .say("casey", "/strategy browse search:\"small jobs\"")
+        .await;
+    assert!(
+        browse.text().contains("No strategies match"),
+        "{}",
+        browse.text()
+    );
+    // Approved from the log channel; Bob's rejected from /strategy review.
+    let approved = h.click("facilitator", &card, "Approve").await;
+    assert!(approved.text().contains("Approved"), "{}", approved.text());
+    let review = h.say("facilitator", "/strategy review").await;
+    assert!(review.text().contains("short walk"), "{}", review.text());
+    let after = h.click("facilitator", &review, "Reject").await;
+    assert!(
+        after.text().contains("Nothing is waiting"),
+        "{}",
+        after.text()
+    );
+
+    let browse = h
+        .say("casey", "/strategy browse search:\"small jobs\"")
+        .await;
+    let text = browse.text();
+    assert!(
+        text.contains("tomorrow's three small jobs") && text.contains("a member"),
+        "{text}"
+    );
+    assert!(!text.contains("alice"), "anonymous: {text}");
+    // Authors hear the outcome in /toolkit, once, without a DM.
+    let alice_kit = h.say("alice", "/toolkit").await.text();
+    assert!(alice_kit.contains("was approved"), "{alice_kit}");
+    let bob_kit = h.say("bob", "/toolkit").await.text();
+    assert!(bob_kit.contains("wasn't added"), "{bob_kit}");
+    assert!(
+        !h.say("bob", "/toolkit")
+            .await
+            .text()
+            .contains("wasn't added")
+    );
+    assert!(h.sim.direct_messages(&h.member("alice")).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browse_pages_and_saves_to_a_toolkit_that_can_remove() {
+    let h = Harness::start().await;
+    let browse = h.say("alice", "/strategy browse category:grounding").await;
+    assert_ephemeral(&browse);
+    assert!(browse.text().contains("Strategy 1 of"), "{}", browse.text());
+    assert!(browse.buttons().iter().any(|b| b.label == "Read more"));
+    let second = h.click("alice", &browse, "Next").await;
+    assert!(second.text().contains("Strategy 2 of"), "{}", second.text());
+    let saved = h.click("alice", &second, "Save to my toolkit").await;
+    assert!(saved.text().contains("Saved"), "{}", saved.text());
+    let again = h.click("alice", &second, "Save to my toolkit").await;
+    assert!(again.text().contains("already"), "{}", again.text());
+    // A search stays with the pages.
+    let search = h.say("alice", "/strategy browse search:breath").await;
+    let next = h.click("alice", &search, "Next").await;
+    assert!(next.text().contains("search: breath"), "{}", next.text());
+    assert!(
+        next.text().to_lowercase().contains("breath"),
+        "{}",
+        next.text()
+    );
+
+    let kit = h.say("alice", "/toolkit").await;
+    assert!(
+        kit.text().contains("Your toolkit") && kit.button("Remove 1").is_some(),
+        "{}",
+        kit.text()
+    );
+    let emptied = h.click("alice", &kit, "Remove 1").await;
+    assert!(emptied.text().contains("empty"), "{}", emptied.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn breathe_and_ground_step_to_the_end_or_stop() {
+    let h = Harness::start().await;
+    let mut step = h.say("alice", "/breathe").await;
+    assert_ephemeral(&step);
+    assert!(step.text().contains("Box breathing"), "{}", step.text());
+    let mut presses = 0;
+    while let Some(label) = ["Next", "Finish"]
+        .into_iter()
+        .find(|l| step.button(l).is_some())
+    {
+        step = h.click("alice", &step, label).await;
+        presses += 1;
+        assert!(presses < 20, "it ends");
+    }
+    assert!(
+        step.text().contains("/crisis") && step.text().contains("/toolkit"),
+        "{}",
+        step.text()
+    );
+    assert_eq!(presses, 9);
+
+    let ground = h.say("bob", "/ground").await;
+    let five = h.click("bob", &ground, "Next").await;
+    assert!(
+        five.text().contains("5 things you can see"),
+        "{}",
+        five.text()
+    );
+    assert!(five.button("Stop").is_some());
+    let stopped = h.click("bob", &five, "Stop").await;
+    assert!(
+        stopped.text().contains("Stopped") && stopped.buttons().is_empty(),
+        "{}",
+        stopped.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_covers_the_toolkit_and_shared_strategies() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    let browse = h.say("alice", "/strategy browse category:sleep").await;
+    h.click("alice", &browse, "Save to my toolkit").await;
+    h.say(
+        "alice",
+        "/strategy share text:\"I keep a glass of water and a notebook by the bed.\" category:sleep",
+    )
+    .await;
+    h.say(
+        "alice",
+        "/strategy share text:\"Warm feet help me settle.\" category:sleep",
+    )
+    .await;
+    let card = h
+        .sim
+        .channel_messages(h.sim.channel_id("facilitators"))
+        .into_iter()
+        .find(|m| m.text().contains("glass of water"))
+        .unwrap();
+    h.click("facilitator", &card, "Approve").await;
+
+    let shown = h.say("alice", "/privacy show").await.text();
+    assert!(
+        shown.contains("1 saved strategies") && shown.contains("glass of water"),
+        "{shown}"
+    );
+    let export = h.say("alice", "/privacy export").await;
+    let json: serde_json::Value = serde_json::from_slice(&export.attachments[0].bytes).unwrap();
+    assert_eq!(json["data"]["toolkit"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        json["data"]["shared_strategies"].as_array().unwrap().len(),
+        2
+    );
+
+    let forget = h.say("alice", "/privacy forget").await;
+    h.click("alice", &forget, "Delete my data").await;
+    let db = h.db().await;
+    let alice = haven::domain::UserId(h.member("alice").id);
+    let data = db.member_data(alice).await.unwrap();
+    assert!(data.toolkit.is_empty() && data.shared_strategies.is_empty());
+    // The approved one stays with the group, from "a member".
+    let browse = h
+        .say("bob", "/strategy browse search:\"glass of water\"")
+        .await
+        .text();
+    assert!(
+        browse.contains("a member") && !browse.contains("alice"),
+        "{browse}"
+    );
+}
