@@ -44,10 +44,12 @@ CREATE TABLE prompt_schedules (
 ALTER TABLE jobs ADD COLUMN schedule_channel_id INTEGER;
 CREATE UNIQUE INDEX one_prompt_posting_per_day ON jobs (schedule_channel_id, occurrence) WHERE kind = 'prompt';
 
--- Strategies members offered (/strategy share). While waiting, and after a
--- decision until the author has been told, author_id links it to them
--- (listed by /privacy show, removed by /privacy forget); credit is the name
--- shown when approved, or NULL for "a member".
+-- Strategies members offered (/strategy share). author_id links one to its
+-- author (listed by /privacy show; forget deletes a waiting or rejected one
+-- and unlinks an approved one, which stays with the group as from "a
+-- member"); a rejected one is deleted once its author has been told, or
+-- after 90 days. credit is the name shown when approved, or NULL for "a
+-- member".
 CREATE TABLE shared_strategies (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     guild_id    INTEGER NOT NULL,

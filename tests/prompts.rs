@@ -441,3 +441,96 @@ async fn privacy_covers_the_toolkit_and_shared_strategies() {
         "{browse}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rescheduling_never_stalls_a_schedule_nor_posts_a_day_twice() {
+    let h = Harness::start().await; // Tuesday 9 March 2027, 12:00 UTC
+    as_facilitator(&h).await;
+    let count = |h: &Harness| prompt_posts(h, "meetings").len();
+    h.say(
+        "facilitator",
+        "/prompt schedule channel:#meetings time:12:30 timezone:UTC",
+    )
+    .await;
+    h.advance(Duration::minutes(40)).await; // posted at 12:30
+    assert_eq!(count(&h), 1);
+    // Unscheduled and scheduled again later the same day: today is done,
+    // tomorrow comes at the new time.
+    h.say("facilitator", "/prompt unschedule channel:#meetings")
+        .await;
+    let reply = h
+        .say(
+            "facilitator",
+            "/prompt schedule channel:#meetings time:14:00 timezone:UTC",
+        )
+        .await
+        .text();
+    let tomorrow = Utc
+        .with_ymd_and_hms(2027, 3, 10, 14, 0, 0)
+        .unwrap()
+        .timestamp();
+    assert!(reply.contains(&format!("<t:{tomorrow}:F>")), "{reply}");
+    h.advance(Duration::hours(3)).await;
+    assert_eq!(count(&h), 1, "not twice on one day");
+    h.advance(Duration::days(1)).await;
+    assert_eq!(count(&h), 2, "and not stalled");
+    // Replaced before its time: the day is posted once, at the new time.
+    h.say(
+        "facilitator",
+        "/prompt schedule channel:#meetings time:16:00 timezone:UTC",
+    )
+    .await;
+    h.clock
+        .advance_to(Utc.with_ymd_and_hms(2027, 3, 11, 13, 0, 0).unwrap());
+    h.say(
+        "facilitator",
+        "/prompt schedule channel:#meetings time:18:00 timezone:UTC",
+    )
+    .await;
+    h.advance(Duration::hours(4)).await; // 17:00
+    assert_eq!(count(&h), 2, "not at the replaced 14:00 or 16:00");
+    h.advance(Duration::hours(2)).await; // 19:00
+    assert_eq!(count(&h), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_cannot_decide_and_forget_clears_the_log_card() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    h.say(
+        "alice",
+        "/strategy share text:\"Naming five blue things calms me down.\" category:grounding",
+    )
+    .await;
+    let card = h
+        .sim
+        .channel_messages(h.sim.channel_id("facilitators"))
+        .into_iter()
+        .find(|m| m.text().contains("five blue things"))
+        .unwrap();
+    assert!(
+        card.text().contains("alice"),
+        "credited by name: {}",
+        card.text()
+    );
+    let refused = h.click("bob", &card, "Approve").await;
+    assert!(
+        refused.text().contains("Only facilitators"),
+        "{}",
+        refused.text()
+    );
+    let forget = h.say("alice", "/privacy forget").await;
+    h.click("alice", &forget, "Delete my data").await;
+    let card = h
+        .sim
+        .wait_for_message_where(card.id, std::time::Duration::from_secs(5), |m| {
+            m.text().contains("asked Haven to forget")
+        })
+        .await
+        .unwrap();
+    let text = card.text();
+    assert!(
+        !text.contains("alice") && !text.contains("five blue things") && card.buttons().is_empty(),
+        "{text}"
+    );
+}

@@ -318,3 +318,32 @@ async fn answers_are_deleted_once_their_occurrence_is_over() {
     assert!(db.member_data(UserId(2)).await.unwrap().rsvps.is_empty());
     assert_eq!(db.member_data(UserId(1)).await.unwrap().rsvps.len(), 1);
 }
+
+#[tokio::test]
+async fn a_prompt_posting_already_done_is_not_planned_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&url(&dir)).await.unwrap();
+    let channel = ChannelId(5);
+    let day = chrono::NaiveDate::from_ymd_opt(2027, 3, 9).unwrap();
+    let at = Utc.with_ymd_and_hms(2027, 3, 9, 12, 30, 0).unwrap();
+    assert!(db.add_prompt_job(channel, day, at).await.unwrap());
+    let claimed = db.claim_due_jobs(at, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    db.finish_job(claimed[0].id, false).await.unwrap();
+    let later = Utc.with_ymd_and_hms(2027, 3, 9, 14, 0, 0).unwrap();
+    assert!(
+        !db.add_prompt_job(channel, day, later).await.unwrap(),
+        "done stays done"
+    );
+    // A skipped one is planned again at the new time.
+    let next = day.succ_opt().unwrap();
+    let next_at = at + Duration::days(1);
+    assert!(db.add_prompt_job(channel, next, next_at).await.unwrap());
+    let claimed = db.claim_due_jobs(next_at, 10).await.unwrap();
+    db.finish_job(claimed[0].id, true).await.unwrap();
+    assert!(
+        db.add_prompt_job(channel, next, next_at + Duration::hours(2))
+            .await
+            .unwrap()
+    );
+}

@@ -101,7 +101,19 @@ pub async fn confirm_forget(
     if !confirmation_valid(issued, now) {
         return Ok(Reply::Replace("That confirmation has expired, so nothing was deleted. Run `/privacy forget` again if you still want to.".to_owned()));
     }
+    let cards = data.db.strategy_cards_by(user).await?;
     let (deleted, clean) = data.db.forget_member(user).await?;
+    // Their words and name leave the log channel's cards too.
+    for (guild, message) in cards {
+        super::strategies::edit_log_card(
+            data,
+            guild,
+            message,
+            "A strategy shared by a member who has since asked Haven to forget them.",
+            None,
+        )
+        .await;
+    }
     tracing::info!(records = deleted, clean, "a member's data was forgotten");
     Ok(Reply::Replace(if clean {
         "Done. Everything Haven stored about you has been deleted, and nothing of it is left in Haven's files. \
@@ -148,7 +160,7 @@ fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
     // Discord refuses an embed over 6,000 characters in all: beyond about
     // 3,000 characters of answers, the full list goes in a file instead.
     let mut shown_fields = 0;
-    let mut budget = 3000usize;
+    let mut budget = 2500usize;
     for f in &rsvp_fields {
         let n = f.chars().count();
         if n > budget {

@@ -233,6 +233,7 @@ async fn schedule(
         paused: false,
         last_date: None,
     };
+    ctx.defer_ephemeral().await?;
     data.db.set_prompt_schedule(&schedule, now).await?;
     // A day already posted (before a replacement) is not posted again.
     let stored = data
@@ -240,14 +241,13 @@ async fn schedule(
         .prompt_schedule(channel_id)
         .await?
         .unwrap_or(schedule);
-    work::plan(&data.db, &stored, now).await?;
+    let next = work::plan(&data.db, &stored, now).await?;
     data.scheduler.poke();
-    let next = stored.times.next_after(now, stored.last_date);
     let when = match next {
-        Some(n) => format!(
+        Some(at) => format!(
             " The first is {} ({}).",
-            views::full(n.at),
-            views::relative(n.at)
+            views::full(at),
+            views::relative(at)
         ),
         None => String::new(),
     };

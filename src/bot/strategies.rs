@@ -123,12 +123,17 @@ async fn browse_view(
             .1;
     }
     let item = if page < shared_total as usize {
-        match shared.take() {
-            Some(s) => Item::Shared(s),
-            None => Item::BuiltIn(builtins[0]),
-        }
+        shared.take().map(Item::Shared)
     } else {
-        Item::BuiltIn(builtins[page - shared_total as usize])
+        builtins
+            .get(page - shared_total as usize)
+            .map(|s| Item::BuiltIn(s))
+    };
+    let Some(item) = item else {
+        // The group's strategies changed under a stale button.
+        return Ok(View::text(
+            "The strategies changed while you were browsing. Please run `/strategy browse` again.",
+        ));
     };
     let mut footer = format!("Strategy {} of {total}", page + 1);
     if !words.is_empty() {
@@ -167,6 +172,7 @@ async fn browse(
     search: Option<String>,
 ) -> Result<(), Error> {
     let guild = super::server(ctx)?;
+    ctx.defer_ephemeral().await?;
     let view = browse_view(
         ctx.data(),
         guild,
@@ -331,6 +337,7 @@ fn decision_row(id: i64) -> serenity::CreateActionRow {
 #[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
 async fn review(ctx: Context<'_>) -> Result<(), Error> {
     let guild = super::server(ctx)?;
+    ctx.defer_ephemeral().await?;
     ctx.send(review_view(ctx.data(), guild).await?.ephemeral_reply())
         .await?;
     Ok(())
@@ -383,6 +390,14 @@ pub async fn on_decide(
             "Not added ({who}). Its author will hear gently the next time they open `/toolkit`."
         )
     };
+    let from_review = press
+        .message
+        .flags
+        .is_some_and(|f| f.contains(serenity::MessageFlags::EPHEMERAL));
+    if from_review {
+        // The card in the log channel loses its buttons too.
+        close_log_card(data, guild, s.id, &outcome, Some(review_card(&s))).await;
+    }
     // From the ephemeral review: show the next one waiting.
     if press
         .message
@@ -405,6 +420,7 @@ pub async fn on_decide(
 pub async fn toolkit(ctx: Context<'_>) -> Result<(), Error> {
     let user = super::author(ctx);
     let guild = ctx.guild_id().map(|g| GuildId(g.get()));
+    ctx.defer_ephemeral().await?;
     let news = ctx.data().db.take_decisions(user).await?;
     let mut view = toolkit_view(ctx.data(), guild, user).await?;
     if !news.is_empty() {
@@ -519,4 +535,50 @@ pub async fn on_remove(
         None => "Removed.".to_owned(),
     });
     Ok(Reply::Update(view))
+}
+
+/// Replaces a shared strategy's card in the log channel (its buttons go):
+/// with the decision, or (after its author asked Haven to forget them)
+/// with a line that keeps nothing of theirs.
+pub async fn close_log_card(
+    data: &Data,
+    guild: GuildId,
+    id: i64,
+    text: &str,
+    embed: Option<serenity::CreateEmbed>,
+) {
+    if let Ok(Some(message)) = data.db.strategy_log_message(id).await {
+        edit_log_card(data, guild, message, text, embed).await;
+    }
+}
+
+/// Replaces a card in the server's log channel with `text` (and `embed`).
+pub async fn edit_log_card(
+    data: &Data,
+    guild: GuildId,
+    message: u64,
+    text: &str,
+    embed: Option<serenity::CreateEmbed>,
+) {
+    let Ok(settings) = data.db.guild_settings(guild).await else {
+        return;
+    };
+    let Some(log) = settings.log_channel else {
+        return;
+    };
+    let edit = serenity::EditMessage::new()
+        .content(text)
+        .embeds(embed.into_iter().collect())
+        .components(Vec::new());
+    if let Err(e) = data
+        .rest
+        .edit(
+            serenity::ChannelId::new(log.0),
+            serenity::MessageId::new(message),
+            edit,
+        )
+        .await
+    {
+        tracing::info!(message, error = %e, "cannot update a shared strategy's card in the log channel");
+    }
 }

@@ -164,6 +164,10 @@ pub const NEVER: &[&str] = &[
     "abuser",
     "abusers",
     "committed suicide",
+    "commit suicide",
+    "commits suicide",
+    "substance abuse",
+    "drug abuse",
     "everything happens for a reason",
     "time heals",
     "just think positive",
@@ -178,8 +182,9 @@ pub const NEVER: &[&str] = &[
 /// The first phrase of [`NEVER`] that `text` contains, if any.
 pub fn unsafe_phrase(text: &str) -> Option<&'static str> {
     let lower = text.to_lowercase();
+    // Apostrophes split words too, so "addict's" is caught as "addict".
     let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
     NEVER.iter().copied().find(|phrase| {
@@ -349,6 +354,8 @@ mod tests {
     #[test]
     fn unsafe_wording_is_caught_as_words_not_letters() {
         assert_eq!(unsafe_phrase("He is an addict."), Some("addict"));
+        assert_eq!(unsafe_phrase("an addict's story"), Some("addict"));
+        assert_eq!(unsafe_phrase("Drug  abuse"), Some("drug abuse"));
         assert_eq!(unsafe_phrase("Just... CHEER   up!"), Some("cheer up"));
         assert_eq!(unsafe_phrase("Time heals"), Some("time heals"));
         assert_eq!(unsafe_phrase("addiction recovery is a path"), None);

@@ -68,8 +68,9 @@ mod tests {
             let mut picks: Vec<String> = Vec::new();
             for i in 0..draws {
                 if restarts.contains(&i) {
-                    // A restart: the state goes through the database as data.
-                    rotation = Rotation { used: rotation.used.clone(), last: rotation.last.clone() };
+                    // A restart: the state goes through the database as text.
+                    let used = serde_json::to_string(&rotation.used).unwrap();
+                    rotation = Rotation { used: serde_json::from_str(&used).unwrap(), last: rotation.last.clone() };
                 }
                 picks.push(rotation.next(&eligible, &mut rng).unwrap());
             }

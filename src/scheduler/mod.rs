@@ -68,6 +68,9 @@ impl Scheduler {
             Ok(n) => tracing::info!(jobs = n, "resuming jobs claimed before a restart"),
             Err(e) => tracing::error!(error = %e, "cannot reset claimed jobs"),
         }
+        if let Err(e) = prompts::plan_all(&self.db, self.clock.now()).await {
+            tracing::error!(error = %e, "cannot plan scheduled prompts");
+        }
         // Housekeeping runs daily; make sure the next run is planned.
         let first_purge = self.clock.now() + Duration::hours(1);
         if let Err(e) = self.db.ensure_purge_job(first_purge).await {
@@ -154,7 +157,11 @@ impl Scheduler {
             Ok(skipped) => self.db.finish_job(job.id, skipped).await,
             Err(reason) if job.attempts >= MAX_JOB_ATTEMPTS => {
                 tracing::error!(job = job.id, meeting = ?job.meeting, %reason, "job failed too often; given up");
-                self.db.finish_job(job.id, true).await
+                let finished = self.db.finish_job(job.id, true).await;
+                if job.kind == JobKind::Prompt {
+                    prompts::given_up(&self.db, &job, self.clock.now()).await;
+                }
+                finished
             }
             Err(reason) => {
                 let retry = self.clock.now() + Duration::seconds(30 * job.attempts.max(1));
@@ -187,7 +194,18 @@ impl Scheduler {
                 "journal entries past their retention deleted"
             );
         }
-        let _ = rsvps;
+        let rejections = self
+            .db
+            .purge_old_rejections(self.clock.now() - Duration::days(90))
+            .await
+            .map_err(|e| e.to_string())?;
+        if rsvps + rejections > 0 {
+            tracing::info!(
+                rsvps,
+                rejections,
+                "past answers and old rejected strategies deleted"
+            );
+        }
         // Every day, whatever was deleted: a checkpoint held back earlier by
         // a busy database (after a forget, say) completes here.
         if !self.db.checkpoint().await.map_err(|e| e.to_string())? {

@@ -7,6 +7,7 @@ use poise::serenity_prelude as serenity;
 
 use super::meetings::notify_log;
 use crate::domain::library::{self, Category};
+use crate::domain::rotation::Rotation;
 use crate::domain::{ChannelId, GuildId};
 use crate::rest::{Rest, RestError};
 use crate::store::{Db, Job, PromptSchedule, StoreError, posting_date};
@@ -54,21 +55,28 @@ pub async fn pool(
     Ok(out)
 }
 
-/// Draws the next prompt of the server's rotation for `category` (or all).
+/// Draws the next prompt of the server's rotation for `category` (or all),
+/// with the rotation as it will be once that prompt is posted (saved only
+/// then, so a post that fails uses nothing up).
 pub async fn draw(
     db: &Db,
     guild: GuildId,
     category: Option<Category>,
-) -> Result<Option<Entry>, StoreError> {
+) -> Result<Option<(Entry, Rotation)>, StoreError> {
     let pool = pool(db, guild, category).await?;
     let keys: Vec<String> = pool.iter().map(|e| e.key.clone()).collect();
-    let pool_name = category.map(Category::as_str).unwrap_or("all");
-    let picked = db
-        .draw_prompt(guild, pool_name, |rotation| {
-            rotation.next(&keys, &mut rand::rng())
-        })
-        .await?;
-    Ok(picked.and_then(|key| pool.into_iter().find(|e| e.key == key)))
+    let mut rotation = db.rotation(guild, pool_name(category)).await?;
+    let Some(key) = rotation.next(&keys, &mut rand::rng()) else {
+        return Ok(None);
+    };
+    Ok(pool
+        .into_iter()
+        .find(|e| e.key == key)
+        .map(|entry| (entry, rotation)))
+}
+
+fn pool_name(category: Option<Category>) -> &'static str {
+    category.map(Category::as_str).unwrap_or("all")
 }
 
 /// Why a prompt was not posted.
@@ -104,7 +112,7 @@ pub async fn post(
     category: Option<Category>,
     nonce: Option<String>,
 ) -> Result<Posted, PostError> {
-    let Some(entry) = draw(db, guild, category).await? else {
+    let Some((entry, rotation)) = draw(db, guild, category).await? else {
         return Err(PostError::NoPrompts);
     };
     let mut message = serenity::CreateMessage::new()
@@ -122,6 +130,8 @@ pub async fn post(
         false => rest.send(channel_id, message).await,
     }
     .map_err(PostError::Rest)?;
+    db.save_rotation(guild, pool_name(category), &rotation)
+        .await?;
     let name = crate::domain::text::truncate(&entry.text, 90);
     let thread = match rest.thread_from(channel_id, posted.id, &name).await {
         Ok(t) => Some(t.id),
@@ -137,20 +147,31 @@ pub async fn post(
     })
 }
 
-/// Plans the schedule's next posting after `after`.
+/// Plans the schedule's next posting after `after`: the first day from then
+/// that was not posted already (a day done stays done, whatever happened
+/// to the schedule since). Returns when it is, if any.
 pub async fn plan(
     db: &Db,
     schedule: &PromptSchedule,
     after: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Option<DateTime<Utc>>, StoreError> {
     if schedule.paused {
-        return Ok(());
+        return Ok(None);
     }
-    if let Some(next) = schedule.times.next_after(after, schedule.last_date) {
-        db.add_prompt_job(schedule.channel, next.date, next.at)
-            .await?;
+    let mut posted = schedule.last_date;
+    for _ in 0..8 {
+        let Some(next) = schedule.times.next_after(after, posted) else {
+            return Ok(None);
+        };
+        if db
+            .add_prompt_job(schedule.channel, next.date, next.at)
+            .await?
+        {
+            return Ok(Some(next.at));
+        }
+        posted = Some(next.date);
     }
-    Ok(())
+    Ok(None)
 }
 
 /// The nonce of one day's posting in one channel: the same for every retry
@@ -184,15 +205,35 @@ pub async fn run(
     };
     let day = job.occurrence.timestamp();
     let date = posting_date(day);
+    // Plans the next day from the schedule as it is now (it may have been
+    // replaced while this posting was on its way).
     let replan = async |skipped: bool| -> Result<bool, String> {
-        let mut s = schedule.clone();
-        s.last_date = s.last_date.max(Some(date));
-        plan(db, &s, job.planned.max(now))
+        if let Some(mut s) = db
+            .prompt_schedule(channel)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+        {
+            s.last_date = s.last_date.max(Some(date));
+            plan(db, &s, job.planned.max(now))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
         Ok(skipped)
     };
     if schedule.paused || schedule.last_date.is_some_and(|d| d >= date) {
+        return replan(true).await;
+    }
+    // A posting planned for an older form of the schedule: not this one.
+    let fits = schedule
+        .times
+        .days
+        .includes(chrono::Datelike::weekday(&date))
+        && crate::domain::when::resolve_local(
+            schedule.times.zone,
+            date.and_time(schedule.times.time),
+        )
+        .0 == job.planned;
+    if !fits {
         return replan(true).await;
     }
     if now - job.planned > grace {
@@ -253,4 +294,32 @@ pub async fn run(
         Err(PostError::Rest(e)) => Err(e.to_string()),
         Err(PostError::Store(e)) => Err(e.to_string()),
     }
+}
+
+/// A posting given up after too many failures: the schedule goes on with
+/// the next day.
+pub async fn given_up(db: &Db, job: &Job, now: DateTime<Utc>) {
+    let Some(channel) = job.schedule_channel else {
+        return;
+    };
+    let date = posting_date(job.occurrence.timestamp());
+    match db.prompt_schedule(channel).await {
+        Ok(Some(mut s)) => {
+            s.last_date = s.last_date.max(Some(date));
+            if let Err(e) = plan(db, &s, now).await {
+                tracing::error!(channel = channel.0, error = %e, "cannot plan the next prompt");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(channel = channel.0, error = %e, "cannot read a prompt schedule"),
+    }
+}
+
+/// After a start: every active schedule has its next posting planned (a
+/// posting lost to a crash or a long outage is not left to stall it).
+pub async fn plan_all(db: &Db, now: DateTime<Utc>) -> Result<(), StoreError> {
+    for s in db.active_prompt_schedules().await? {
+        plan(db, &s, now).await?;
+    }
+    Ok(())
 }

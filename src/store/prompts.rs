@@ -158,48 +158,6 @@ impl Db {
         Ok(ids.into_iter().collect())
     }
 
-    /// Draws the next prompt of a pool with `pick`, which gets the stored
-    /// rotation and returns the key it chose; the new state is saved in the
-    /// same transaction, so two posts at once never draw the same prompt.
-    pub async fn draw_prompt(
-        &self,
-        guild: GuildId,
-        pool: &str,
-        pick: impl FnOnce(&mut Rotation) -> Option<String>,
-    ) -> StoreResult<Option<String>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT used, last FROM prompt_rotations WHERE guild_id = ? AND pool = ?",
-        )
-        .bind(guild.as_db())
-        .bind(pool)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let mut rotation = match row {
-            Some((used, last)) => Rotation {
-                used: serde_json::from_str(&used).unwrap_or_default(),
-                last,
-            },
-            None => Rotation::default(),
-        };
-        let picked = pick(&mut rotation);
-        if picked.is_some() {
-            let used = serde_json::to_string(&rotation.used).unwrap_or_else(|_| "[]".into());
-            sqlx::query(
-                "INSERT INTO prompt_rotations (guild_id, pool, used, last) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (guild_id, pool) DO UPDATE SET used = ?3, last = ?4",
-            )
-            .bind(guild.as_db())
-            .bind(pool)
-            .bind(used)
-            .bind(rotation.last.as_deref())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(picked)
-    }
-
     /// Sets (or replaces) the channel's prompt schedule.
     pub async fn set_prompt_schedule(
         &self,
@@ -293,19 +251,79 @@ impl Db {
         Ok(())
     }
 
-    /// Plans a schedule's posting for the local `date` at `at`.
+    /// Plans a schedule's posting for the local `date` at `at`. A posting
+    /// of that day that was skipped (missed, or its channel was gone) is
+    /// planned again at the new time; one done or being sent is left as it
+    /// is. Returns whether a posting for that day is now waiting.
     pub async fn add_prompt_job(
         &self,
         channel: ChannelId,
         date: NaiveDate,
         at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT OR IGNORE INTO jobs (kind, schedule_channel_id, occurrence, due_ms, planned_ms) VALUES ('prompt', ?1, ?2, ?3, ?3)",
+    ) -> StoreResult<bool> {
+        let state: Option<String> = sqlx::query_scalar(
+            "INSERT INTO jobs (kind, schedule_channel_id, occurrence, due_ms, planned_ms) VALUES ('prompt', ?1, ?2, ?3, ?3)
+             ON CONFLICT (schedule_channel_id, occurrence) WHERE kind = 'prompt'
+             DO UPDATE SET state = 'pending', due_ms = excluded.due_ms, planned_ms = excluded.planned_ms, attempts = 0
+                WHERE state IN ('skipped', 'pending')
+             RETURNING state",
         )
         .bind(channel.as_db())
         .bind(posting_key(date))
         .bind(at.timestamp_millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(state.as_deref() == Some("pending"))
+    }
+
+    /// The schedules that are not paused (to make sure each has its next
+    /// posting planned after a restart).
+    pub async fn active_prompt_schedules(&self) -> StoreResult<Vec<PromptSchedule>> {
+        let rows: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SCHEDULE_COLUMNS} WHERE paused = 0"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(ScheduleRow::into_schedule)
+            .collect())
+    }
+
+    /// A pool's rotation as stored.
+    pub async fn rotation(&self, guild: GuildId, pool: &str) -> StoreResult<Rotation> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT used, last FROM prompt_rotations WHERE guild_id = ? AND pool = ?",
+        )
+        .bind(guild.as_db())
+        .bind(pool)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some((used, last)) => Rotation {
+                used: serde_json::from_str(&used).unwrap_or_default(),
+                last,
+            },
+            None => Rotation::default(),
+        })
+    }
+
+    /// Saves a pool's rotation after a prompt drawn from it was posted.
+    pub async fn save_rotation(
+        &self,
+        guild: GuildId,
+        pool: &str,
+        rotation: &Rotation,
+    ) -> StoreResult<()> {
+        let used = serde_json::to_string(&rotation.used).unwrap_or_else(|_| "[]".into());
+        sqlx::query(
+            "INSERT INTO prompt_rotations (guild_id, pool, used, last) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (guild_id, pool) DO UPDATE SET used = ?3, last = ?4",
+        )
+        .bind(guild.as_db())
+        .bind(pool)
+        .bind(used)
+        .bind(rotation.last.as_deref())
         .execute(&self.pool)
         .await?;
         Ok(())

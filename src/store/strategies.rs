@@ -215,6 +215,33 @@ impl Db {
         Ok(out)
     }
 
+    /// The log-channel cards of the member's shared strategies: (server,
+    /// message).
+    pub async fn strategy_cards_by(&self, author: UserId) -> StoreResult<Vec<(GuildId, u64)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT guild_id, log_message FROM shared_strategies WHERE author_id = ? AND log_message IS NOT NULL",
+        )
+        .bind(author.as_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(g, m)| (GuildId::from_db(g), m as u64))
+            .collect())
+    }
+
+    /// Deletes rejected strategies decided before `before` whose authors
+    /// never opened `/toolkit` to hear of it: kept no longer than needed.
+    pub async fn purge_old_rejections(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "DELETE FROM shared_strategies WHERE status = 'rejected' AND decided_at < ?",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// Every strategy the member shared (for `/privacy show`).
     pub async fn strategies_by(&self, author: UserId) -> StoreResult<Vec<Shared>> {
         let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
