@@ -57,9 +57,12 @@ pub async fn checkin(
     let now = data.clock.now();
     let guild = super::server(ctx)?;
     let user = UserId(ctx.author().id.get());
-    // Counting (a write that can wait behind a period closing) and posting
-    // can take a moment: answer Discord first.
-    ctx.defer_ephemeral().await?;
+    if share {
+        // Posting can wait on Discord: answer first. A private check-in is
+        // one quick write (a read only, once the member is counted in every
+        // open period), answered straight away.
+        ctx.defer_ephemeral().await?;
+    }
     let tz = data
         .db
         .guild_settings(guild)

@@ -75,7 +75,11 @@ fn rate_limit(
     method: &Method,
     path: &str,
 ) -> Result<Option<BucketState>, Box<Response>> {
-    let verdict = inner.update(|s| {
+    // No waiter cares about a bucket's count: change the state without
+    // waking every waiter (that made the sim itself slow under load).
+    let verdict = {
+        let mut guard = inner.state();
+        let s = &mut *guard;
         let limits = s.limits.clone();
         let verdict = s
             .limiter
@@ -94,7 +98,7 @@ fn rate_limit(
             ));
         }
         verdict
-    });
+    };
     match verdict {
         Verdict::Allowed(bucket) => Ok(bucket),
         Verdict::Limited {
@@ -164,7 +168,8 @@ enum Fault {
 
 /// The injected fault for this call, if any.
 fn take_fault(inner: &Inner, method: &Method, path: &str) -> Option<Fault> {
-    let kind = inner.update(|s| {
+    let kind = {
+        let mut s = inner.state();
         let fault = s.faults.iter_mut().find(|f| {
             f.times > 0
                 && path.contains(&f.path_contains)
@@ -174,7 +179,7 @@ fn take_fault(inner: &Inner, method: &Method, path: &str) -> Option<Fault> {
         })?;
         fault.times -= 1;
         Some(fault.kind.clone())
-    })?;
+    }?;
     Some(match kind {
         FaultKind::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
