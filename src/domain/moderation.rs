@@ -955,6 +955,16 @@ mod tests {
         | bits::MANAGE_ROLES
         | bits::MANAGE_MESSAGES;
 
+    /// name, action, Haven, caller, target, expected.
+    type Row = (
+        &'static str,
+        CaseKind,
+        Rank,
+        Rank,
+        Option<Rank>,
+        Result<(), Refusal>,
+    );
+
     #[test]
     fn hierarchy_rule_table() {
         let fac = rank(FAC, 5, 0, true);
@@ -964,7 +974,7 @@ mod tests {
         let plain = rank(MEMBER, 1, 0, false);
         let owner = rank(OWNER, 0, 0, false);
         #[rustfmt::skip]
-        let table: Vec<(&str, CaseKind, Rank, Rank, Option<Rank>, Result<(), Refusal>)> = vec![
+        let table: Vec<Row> = vec![
             ("facilitator times out a member", CaseKind::Timeout, haven(ALL_MOD), fac, Some(member), Ok(())),
             ("plain member refused", CaseKind::Timeout, haven(ALL_MOD), rank(UserId(7), 1, 0, false), Some(member), Err(Refusal::NotFacilitator)),
             ("self", CaseKind::Kick, haven(ALL_MOD), fac, Some(fac), Err(Refusal::Caller)),
