@@ -7,6 +7,7 @@
 mod gateway;
 pub mod limits;
 pub mod message;
+pub mod moderation;
 pub mod payloads;
 mod rest;
 pub mod slash;
@@ -22,8 +23,9 @@ use tokio::sync::{Notify, mpsc};
 
 pub use limits::RateLimits;
 pub use message::{SimAttachment, SimButton, SimMessage};
+pub use moderation::{AuditEntry, SimBan};
 pub use slash::SlashError;
-pub use world::{SimChannel, SimMember, World};
+pub use world::{SimChannel, SimMember, SimOverwrite, World};
 
 /// How long a test waits for the bot before giving up.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
@@ -157,6 +159,22 @@ struct State {
     threads: Vec<SimThread>,
     deleted_channels: HashSet<u64>,
     closed_dms: HashSet<u64>,
+    /// The time as the bot's clock has it (virtual in tests), for Discord's
+    /// time rules: the 28-day timeout limit, the 14-day bulk-delete limit.
+    clock: Option<Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>>,
+    /// Roles whose permissions changed since the world was made.
+    role_permissions_now: HashMap<u64, u64>,
+    /// Members timed out, until when.
+    timeouts: HashMap<u64, chrono::DateTime<chrono::Utc>>,
+    /// Members no longer in the server (kicked or banned).
+    kicked: HashSet<u64>,
+    bans: HashMap<u64, moderation::SimBan>,
+    /// Channels' slowmode in seconds, where set.
+    slowmode: HashMap<u64, u32>,
+    /// Channels whose overwrites changed since the world was made.
+    overwrites_now: HashMap<u64, Vec<SimOverwrite>>,
+    /// Moderation calls with their audit-log reasons.
+    audit: Vec<moderation::AuditEntry>,
     gateway: Option<mpsc::UnboundedSender<GatewayCmd>>,
     identified: bool,
     identify_count: u32,
@@ -164,6 +182,39 @@ struct State {
 }
 
 impl State {
+    /// Now, by the bot's clock when the test gave it, else the system's.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.as_ref().map_or_else(chrono::Utc::now, |c| c())
+    }
+
+    fn role_permissions(&self, role: u64, initial: u64) -> u64 {
+        self.role_permissions_now
+            .get(&role)
+            .copied()
+            .unwrap_or(initial)
+    }
+
+    fn member_roles(&self, world: &World, member: u64) -> Vec<u64> {
+        self.roles_now.get(&member).cloned().unwrap_or_else(|| {
+            world
+                .member_by_id(member)
+                .map(|m| m.roles.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// The channel's overwrites now, to read or change.
+    fn overwrites(&mut self, world: &World, channel: u64) -> &mut Vec<SimOverwrite> {
+        self.overwrites_now.entry(channel).or_insert_with(|| {
+            world
+                .channels
+                .iter()
+                .find(|c| c.id == channel)
+                .map(|c| c.overwrites.clone())
+                .unwrap_or_default()
+        })
+    }
+
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         1_700_000_000_000_000_000 + self.next_id
@@ -742,6 +793,75 @@ impl Sim {
     /// answers member lookups with the new roles from now on.
     pub fn set_member_roles(&self, member: &SimMember, roles: Vec<u64>) {
         self.inner.update(|s| s.roles_now.insert(member.id, roles));
+    }
+
+    /// Makes the fake Discord tell time by `now` (the bot's virtual clock).
+    pub fn use_clock(&self, now: Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>) {
+        self.inner.update(|s| s.clock = Some(now));
+    }
+
+    /// Moderation calls so far, with their audit-log reasons.
+    pub fn audit_log(&self) -> Vec<moderation::AuditEntry> {
+        self.inner.state().audit.clone()
+    }
+
+    /// When the member's timeout ends, if they are timed out.
+    pub fn timeout_of(&self, member: &SimMember) -> Option<chrono::DateTime<chrono::Utc>> {
+        let s = self.inner.state();
+        s.timeouts.get(&member.id).copied().filter(|t| *t > s.now())
+    }
+
+    /// The member's ban, if they are banned.
+    pub fn ban_of(&self, member: &SimMember) -> Option<moderation::SimBan> {
+        self.inner.state().bans.get(&member.id).cloned()
+    }
+
+    /// Whether the member has left the server (kicked or banned).
+    pub fn is_gone(&self, member: &SimMember) -> bool {
+        self.inner.state().kicked.contains(&member.id)
+    }
+
+    /// A channel's slowmode in seconds.
+    pub fn slowmode_of(&self, channel: u64) -> u32 {
+        self.inner
+            .state()
+            .slowmode
+            .get(&channel)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// A channel's permission overwrites now.
+    pub fn overwrites_of(&self, channel: u64) -> Vec<SimOverwrite> {
+        let world = &self.inner.world;
+        self.inner.update(|s| s.overwrites(world, channel).clone())
+    }
+
+    /// Changes a role's server permissions (Haven's own, say).
+    pub fn set_role_permissions(&self, role: u64, bits: u64) {
+        self.inner
+            .update(|s| s.role_permissions_now.insert(role, bits));
+    }
+
+    /// A message the member posted in a channel `age` ago.
+    pub fn post_as(
+        &self,
+        member: &SimMember,
+        channel: u64,
+        content: &str,
+        age: chrono::Duration,
+    ) -> SimMessage {
+        self.inner.update(|s| {
+            let created = s.now() - age;
+            let payload = message::MessagePayload {
+                json: serde_json::json!({ "content": content }),
+                uploads: Vec::new(),
+            };
+            let mut m = rest::new_message(s, channel, member.id, &payload, None);
+            m.created_at = Some(created);
+            s.push_message(m.clone());
+            m
+        })
     }
 
     /// The member no longer accepts direct messages from the bot.
