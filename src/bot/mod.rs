@@ -10,6 +10,7 @@ mod exercises;
 mod help;
 mod journal;
 mod meetings;
+mod moderation;
 mod privacy;
 mod prompts;
 pub mod render;
@@ -108,6 +109,7 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
         exercises::breathe(),
         exercises::ground(),
         crisis::crisis(),
+        moderation::moderation(),
     ]
 }
 

@@ -61,6 +61,7 @@ pub(super) async fn handle(
     let audited = method != Method::GET
         && !short.starts_with("/interactions")
         && !short.starts_with("/webhooks")
+        && !short.starts_with("/applications")
         && !short.ends_with("/messages")
         && short != "/users/@me/channels";
     let reason = super::moderation::audit_reason(&headers);
