@@ -377,3 +377,196 @@ async fn a_plain_member_is_refused_every_facilitator_action() {
     assert!(actions(&h).is_empty(), "{:?}", actions(&h));
     assert!(h.sim.direct_messages(&h.member("bob")).is_empty());
 }
+
+/// Reports `target` as `who` with the form's answers; returns the reply.
+async fn report(
+    h: &Harness,
+    who: &str,
+    target: &haven::sim::SimMessage,
+    fields: &[(&str, &str)],
+) -> haven::sim::SimMessage {
+    let member = h.member(who);
+    let token = h
+        .sim
+        .message_command(&member, "Report to facilitators", target);
+    let modal = h.sim.modal(&token).await.expect("the report form");
+    let custom_id = modal["custom_id"].as_str().expect("a form id").to_owned();
+    h.sim
+        .submit_modal(&member, target.channel_id, &custom_id, fields);
+    h.sim.reply(&token).await.expect("a thank-you")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_reach_the_log_and_name_the_reporter_only_if_chosen() {
+    let h = ready().await;
+    let general = h.general();
+    let bob = h.member("bob");
+    let worrying = h.sim.post_as(
+        &bob,
+        general,
+        "I don't think I can keep going",
+        Duration::minutes(1),
+    );
+    let reply = report(
+        &h,
+        "alice",
+        &worrying,
+        &[
+            ("what", "support"),
+            ("note", "please check on them"),
+            ("share", "no"),
+        ],
+    )
+    .await;
+    assert_ephemeral(&reply);
+    assert!(reply.text().contains("Thank you"), "{}", reply.text());
+    assert!(reply.text().contains("won't be told it was you"));
+    let log_channel = h.sim.channel_id("facilitators");
+    let logged = h.sim.channel_messages(log_channel);
+    let paged = logged.last().expect("a report in the log");
+    let role = haven::sim::world::FACILITATOR_ROLE;
+    assert!(
+        paged.content.contains(&format!("<@&{role}>")),
+        "{}",
+        paged.content
+    );
+    assert!(paged.text().contains("I don't think I can keep going"));
+    assert!(
+        paged
+            .text()
+            .contains(&format!("/{general}/{}", worrying.id)),
+        "a link to the message"
+    );
+    assert!(paged.text().contains("chose not to be named"));
+    assert!(
+        paged.text().contains("findahelpline"),
+        "crisis lines for facilitators"
+    );
+    assert!(!paged.text().contains(&h.member("alice").id.to_string()));
+
+    let unkind = h
+        .sim
+        .post_as(&bob, general, "you are all idiots", Duration::minutes(1));
+    report(
+        &h,
+        "casey",
+        &unkind,
+        &[("what", "harmful"), ("share", "yes")],
+    )
+    .await;
+    let logged = h.sim.channel_messages(log_channel);
+    let plain = logged.last().unwrap();
+    assert!(
+        !plain.content.contains("<@&"),
+        "only 'needs support' pages: {}",
+        plain.content
+    );
+    assert!(
+        plain
+            .text()
+            .contains(&format!("<@{}>", h.member("casey").id))
+    );
+
+    // A facilitator acknowledges, then resolves.
+    let acked = h.click("facilitator", plain, "Acknowledge").await;
+    assert!(acked.text().contains("Acknowledged by"), "{}", acked.text());
+    let resolved = h.click("facilitator", &acked, "Resolved").await;
+    assert!(
+        resolved.text().contains("Resolved by"),
+        "{}",
+        resolved.text()
+    );
+    assert!(resolved.buttons().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn needs_a_content_warning_removes_and_returns_the_text() {
+    let h = ready().await;
+    let bob = h.member("bob");
+    let general = h.general();
+    let post = h.sim.post_as(
+        &bob,
+        general,
+        "what happened at the funeral",
+        Duration::minutes(1),
+    );
+    let token = h
+        .sim
+        .message_command(&h.member("facilitator"), "Needs a content warning", &post);
+    let reply = h.sim.reply(&token).await.unwrap();
+    assert!(reply.text().contains("removed"), "{}", reply.text());
+    assert!(h.sim.message(post.id).unwrap().deleted);
+    let dm = h.sim.direct_messages(&bob);
+    assert!(
+        dm.last()
+            .unwrap()
+            .text()
+            .contains("what happened at the funeral")
+    );
+    assert!(dm.last().unwrap().text().contains("/cw topic:"));
+
+    let token = h
+        .sim
+        .message_command(&h.member("alice"), "Needs a content warning", &post);
+    let reply = h.sim.reply(&token).await.unwrap();
+    assert!(
+        reply.text().contains("for facilitators"),
+        "{}",
+        reply.text()
+    );
+
+    let reply = h
+        .say("alice", "/cw topic:loss text:\"my dad died last week\"")
+        .await;
+    assert_ephemeral(&reply);
+    let posted = h.sim.channel_messages(general);
+    let cw = posted.iter().rev().find(|m| !m.ephemeral).unwrap();
+    assert!(cw.content.starts_with("**CW: loss**"), "{}", cw.content);
+    assert!(cw.content.contains("||my dad died last week||"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_break_times_me_out_and_the_dm_button_brings_me_back() {
+    let h = ready().await;
+    let alice = h.member("alice");
+    let reply = h.say("alice", "/break duration:2h").await;
+    assert_ephemeral(&reply);
+    assert!(h.sim.timeout_of(&alice).is_some());
+    assert!(
+        actions(&h)
+            .iter()
+            .any(|a| a.reason.as_deref() == Some("Took a break at their own request"))
+    );
+    let dm = h.sim.direct_messages(&alice).pop().expect("a DM");
+    let back = h.click("alice", &dm, "Come back now").await;
+    assert!(back.text().contains("Welcome back"), "{}", back.text());
+    assert!(h.sim.timeout_of(&alice).is_none());
+    let reply = h.say("alice", "/break duration:8d").await;
+    assert!(reply.text().contains("7 days"), "{}", reply.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guidelines_are_set_in_a_form_and_shown_to_anyone() {
+    let h = ready().await;
+    let reply = h.say("alice", "/guidelines show").await;
+    assert!(reply.text().contains("hasn't written"), "{}", reply.text());
+    let admin = h.member("admin");
+    let token = h
+        .sim
+        .command(&admin, h.general(), "/guidelines set")
+        .unwrap();
+    let modal = h.sim.modal(&token).await.expect("a form");
+    let id = modal["custom_id"].as_str().unwrap().to_owned();
+    h.sim.submit_modal(
+        &admin,
+        h.general(),
+        &id,
+        &[("text", "Be kind. What is shared here stays here.")],
+    );
+    let saved = h.sim.reply(&token).await.unwrap();
+    assert!(saved.text().contains("Saved"), "{}", saved.text());
+    let reply = h.say("alice", "/guidelines show").await;
+    assert!(reply.text().contains("What is shared here stays here."));
+    let denied = h.say("facilitator", "/guidelines set").await;
+    assert!(denied.text().contains("Manage Server"), "{}", denied.text());
+}

@@ -16,6 +16,7 @@ mod prompts;
 pub mod render;
 mod rounds;
 pub mod router;
+mod safety;
 mod settings;
 mod stats;
 mod strategies;
@@ -110,6 +111,11 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
         exercises::ground(),
         crisis::crisis(),
         moderation::moderation(),
+        safety::cw(),
+        safety::take_break(),
+        safety::guidelines(),
+        moderation::report(),
+        moderation::needs_cw(),
     ]
 }
 

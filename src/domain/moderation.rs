@@ -684,6 +684,21 @@ impl ReportKind {
         }
     }
 
+    /// Reads what a member typed in the report form: generous with words
+    /// and first letters; anything unclear is "something else".
+    pub fn from_answer(text: &str) -> Self {
+        let t = text.trim().to_lowercase();
+        if t.contains("support") || t.contains("crisis") || t.contains("danger") || t == "s" {
+            Self::NeedsSupport
+        } else if t.contains("warning") || t.contains("cw") || t == "c" {
+            Self::ContentWarning
+        } else if t.contains("harm") || t.contains("unkind") || t.contains("abus") || t == "h" {
+            Self::Harmful
+        } else {
+            Self::Other
+        }
+    }
+
     /// Whether facilitators are paged (the role mentioned) for it.
     pub fn pages_facilitators(self) -> bool {
         self == Self::NeedsSupport
@@ -715,6 +730,14 @@ impl ReportStatus {
             _ => None,
         }
     }
+}
+
+/// Whether the reporter chose to be named: only a clear yes counts.
+pub fn wants_name_shared(answer: Option<&str>) -> bool {
+    matches!(
+        answer.map(|a| a.trim().to_lowercase()).as_deref(),
+        Some("yes" | "y" | "yes please" | "ok" | "sure")
+    )
 }
 
 /// At most this many reports per member in [`REPORT_WINDOW_MINUTES`].
@@ -1125,6 +1148,21 @@ mod tests {
         }
         assert!(ReportKind::NeedsSupport.pages_facilitators());
         assert!(!ReportKind::Harmful.pages_facilitators());
+    }
+
+    #[test]
+    fn report_answers_are_read_generously_and_names_only_on_a_clear_yes() {
+        assert_eq!(
+            ReportKind::from_answer("Someone may need support"),
+            ReportKind::NeedsSupport
+        );
+        assert_eq!(ReportKind::from_answer(" CW "), ReportKind::ContentWarning);
+        assert_eq!(ReportKind::from_answer("harmful"), ReportKind::Harmful);
+        assert_eq!(ReportKind::from_answer("🤷"), ReportKind::Other);
+        assert!(wants_name_shared(Some(" Yes ")));
+        assert!(!wants_name_shared(Some("no")));
+        assert!(!wants_name_shared(Some("maybe")));
+        assert!(!wants_name_shared(None));
     }
 
     #[test]

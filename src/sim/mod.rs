@@ -419,7 +419,7 @@ impl Sim {
         line: &str,
     ) -> Result<String, SlashError> {
         let parsed = slash::parse(line, &self.registered_commands(), &self.inner.world, false)?;
-        Ok(self.send_command_data(member, channel, 2, parsed))
+        Ok(self.send_command_data(member, channel, 2, parsed, None))
     }
 
     /// Sends a slash command with options given as raw JSON, exactly as
@@ -447,6 +447,36 @@ impl Sim {
                 options,
                 resolved: Value::Object(Default::default()),
             },
+            None,
+        )
+    }
+
+    /// Uses the message context-menu command `name` (type 3) on `target`,
+    /// as `member` in the target's channel. Returns the interaction token.
+    pub fn message_command(&self, member: &SimMember, name: &str, target: &SimMessage) -> String {
+        let command_id = self
+            .registered_commands()
+            .iter()
+            .find(|c| c["name"].as_str() == Some(name) && c["type"].as_u64() == Some(3))
+            .and_then(|c| c["id"].as_str()?.parse().ok())
+            .unwrap_or(1_999_999_999_999_999_999);
+        let world = &self.inner.world;
+        let author = match world.member_by_id(target.author_id) {
+            Some(a) => payloads::user(a.id, &a.name, false),
+            None => payloads::user(world.bot_id, &world.bot_name, true),
+        };
+        let message = target.to_json(&author);
+        self.send_command_data(
+            member,
+            target.channel_id,
+            2,
+            slash::Parsed {
+                command_id,
+                name: name.to_owned(),
+                options: Value::Array(Vec::new()),
+                resolved: serde_json::json!({ "messages": { target.id.to_string(): message } }),
+            },
+            Some(target.id),
         )
     }
 
@@ -458,7 +488,7 @@ impl Sim {
         line: &str,
     ) -> Result<String, SlashError> {
         let parsed = slash::parse(line, &self.registered_commands(), &self.inner.world, true)?;
-        Ok(self.send_command_data(member, channel, 4, parsed))
+        Ok(self.send_command_data(member, channel, 4, parsed, None))
     }
 
     fn send_command_data(
@@ -467,6 +497,7 @@ impl Sim {
         channel: u64,
         kind: u8,
         parsed: slash::Parsed,
+        message_target: Option<u64>,
     ) -> String {
         let channel = self
             .inner
@@ -480,7 +511,7 @@ impl Sim {
                 channel: &channel,
                 member,
             };
-            let payload = place.command(
+            let mut payload = place.command(
                 id,
                 &token,
                 kind,
@@ -491,6 +522,13 @@ impl Sim {
                     resolved: parsed.resolved,
                 },
             );
+            if let Some(target) = message_target {
+                payload["data"]["type"] = serde_json::json!(3);
+                payload["data"]["target_id"] = serde_json::json!(target.to_string());
+                if let Some(data) = payload["data"].as_object_mut() {
+                    data.remove("options");
+                }
+            }
             s.interactions.insert(
                 token.clone(),
                 InteractionLog::new(channel.id, member.id, None),

@@ -438,6 +438,8 @@ fn register(inner: &Inner, commands: Value, guild: Option<u64>) -> Response {
                 obj.insert("application_id".into(), json!(app_id.to_string()));
                 obj.insert("version".into(), json!(id.to_string()));
                 obj.entry("type").or_insert(json!(1));
+                // Discord echoes a context-menu command with an empty description.
+                obj.entry("description").or_insert(json!(""));
                 obj.entry("default_member_permissions")
                     .or_insert(Value::Null);
                 if let Some(g) = guild {

@@ -7,7 +7,10 @@ mod channels;
 mod log;
 mod members;
 mod records;
+mod reports;
 mod standing;
+
+pub use reports::{needs_cw, on_report_status, report};
 
 use super::{Context, Error};
 use crate::domain::moderation::{DurationError, DurationUse, Refusal, parse_duration};
