@@ -99,11 +99,17 @@ pub async fn nudge(
         rules::nudge_text(&server_name(ctx).await, &message),
     )
     .await;
-    if sent.is_err() {
-        return Err(Error::member(format!(
-            "I couldn't send the nudge: {}. Nothing was recorded.",
-            dm_note(&sent)
-        )));
+    match sent {
+        Ok(_) => {}
+        Err(crate::rest::RestError::ClosedDm) => {
+            return Err(Error::member(format!(
+                "{}'s direct messages are closed, so the nudge couldn't reach them. Nothing was recorded.",
+                member.name
+            )));
+        }
+        Err(e) => {
+            return Err(Error::Internal(anyhow::anyhow!("nudge DM: {e}")));
+        }
     }
     let case = log::record(
         ctx.data(),
