@@ -391,9 +391,29 @@ async fn report(
         .message_command(&member, "Report to facilitators", target);
     let modal = h.sim.modal(&token).await.expect("the report form");
     let custom_id = modal["custom_id"].as_str().expect("a form id").to_owned();
-    h.sim
+    let submit = h
+        .sim
         .submit_modal(&member, target.channel_id, &custom_id, fields);
-    h.sim.reply(&token).await.expect("a thank-you")
+    h.sim.reply(&submit).await.expect("a thank-you")
+}
+
+/// The log channel's messages once it holds `n` reports (the reporter is
+/// thanked before the report is posted there).
+async fn reports_logged(h: &Harness, n: usize) -> Vec<haven::sim::SimMessage> {
+    let log = h.sim.channel_id("facilitators");
+    for _ in 0..100 {
+        let messages = h.sim.channel_messages(log);
+        if messages
+            .iter()
+            .filter(|m| m.text().contains("Report #"))
+            .count()
+            >= n
+        {
+            return messages;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{n} report(s) never reached the log channel");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,8 +441,7 @@ async fn reports_reach_the_log_and_name_the_reporter_only_if_chosen() {
     assert_ephemeral(&reply);
     assert!(reply.text().contains("Thank you"), "{}", reply.text());
     assert!(reply.text().contains("won't be told it was you"));
-    let log_channel = h.sim.channel_id("facilitators");
-    let logged = h.sim.channel_messages(log_channel);
+    let logged = reports_logged(&h, 1).await;
     let paged = logged.last().expect("a report in the log");
     let role = haven::sim::world::FACILITATOR_ROLE;
     assert!(
@@ -454,7 +473,7 @@ async fn reports_reach_the_log_and_name_the_reporter_only_if_chosen() {
         &[("what", "harmful"), ("share", "yes")],
     )
     .await;
-    let logged = h.sim.channel_messages(log_channel);
+    let logged = reports_logged(&h, 2).await;
     let plain = logged.last().unwrap();
     assert!(
         !plain.content.contains("<@&"),

@@ -137,7 +137,10 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                     }
                     serenity::FullEvent::InteractionCreate {
                         interaction: serenity::Interaction::Modal(form),
-                    } => router::on_modal(framework.serenity_context, form).await,
+                    } => {
+                        router::on_modal(framework.serenity_context, framework.user_data, form)
+                            .await
+                    }
                     _ => {}
                 }
                 Ok(())

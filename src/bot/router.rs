@@ -121,13 +121,22 @@ pub async fn on_press(
 /// Handles a modal submit. Forms are opened by commands that wait for them
 /// (skipped here); an unknown or old one is answered kindly, like an old
 /// button.
-pub async fn on_modal(ctx: &serenity::Context, press: &serenity::ModalInteraction) {
+pub async fn on_modal(ctx: &serenity::Context, data: &Data, press: &serenity::ModalInteraction) {
     // A form a command is waiting for (`poise::execute_modal`, as `/guidelines
     // set` and "Report to facilitators" use) carries its command's
     // interaction id; that command's collector answers it, and a second
     // answer here would make its own fail.
     let id = &press.data.custom_id;
     if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    if let Some(CustomId::ReportForm {
+        channel,
+        message,
+        author,
+    }) = CustomId::decode(id)
+    {
+        moderation::on_report_form(ctx, data, press, channel, message, author).await;
         return;
     }
     tracing::info!(custom_id = %press.data.custom_id, "a form no family handles");
@@ -199,6 +208,10 @@ async fn route(
         CustomId::Exercise { kind, step } => Ok(exercises::on_step(kind, step)),
         CustomId::ExerciseStop { .. } => Ok(exercises::on_stop()),
         CustomId::BreakEnd { guild, .. } => safety::end_break(data, guild, user).await,
+        // A form's id on a button is not something Haven makes.
+        CustomId::ReportForm { .. } => Err(Error::member(
+            "This button is no longer active. Please run the command again for a fresh one.",
+        )),
         CustomId::ReportStatus { id, resolved } => {
             moderation::on_report_status(data, press, id, resolved).await
         }

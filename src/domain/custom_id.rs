@@ -102,6 +102,12 @@ pub enum CustomId {
         id: i64,
         resolved: bool,
     },
+    /// The "Report to facilitators" form on a message (by its author).
+    ReportForm {
+        channel: u64,
+        message: u64,
+        author: u64,
+    },
     /// `/break`: come back early (on the DM the member got).
     BreakEnd {
         guild: u64,
@@ -235,6 +241,11 @@ impl CustomId {
             Self::ExerciseStop { kind } => format!("exstop:{}", kind.as_str()),
             Self::BreakEnd { guild, user } => format!("brk:{guild}:{user}"),
             Self::ReportStatus { id, resolved } => format!("rpt:{id}:{}", u8::from(resolved)),
+            Self::ReportForm {
+                channel,
+                message,
+                author,
+            } => format!("rptf:{channel}:{message}:{author}"),
         };
         format!("{VERSION}:{body}")
     }
@@ -326,6 +337,11 @@ impl CustomId {
             ["exstop", kind] => Self::ExerciseStop {
                 kind: ExerciseKind::parse(kind)?,
             },
+            ["rptf", channel, message, author] => Self::ReportForm {
+                channel: channel.parse().ok()?,
+                message: message.parse().ok()?,
+                author: author.parse().ok()?,
+            },
             ["rpt", id, resolved] => Self::ReportStatus {
                 id: id.parse().ok()?,
                 resolved: match *resolved {
@@ -364,7 +380,8 @@ impl CustomId {
             | Self::StrategyDecide { .. }
             | Self::Exercise { .. }
             | Self::ExerciseStop { .. }
-            | Self::ReportStatus { .. } => None,
+            | Self::ReportStatus { .. }
+            | Self::ReportForm { .. } => None,
         }
     }
 }

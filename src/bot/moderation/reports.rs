@@ -18,23 +18,6 @@ use crate::domain::text::truncate;
 use crate::domain::{ChannelId, UserId};
 use crate::store::{NewCase, NewReport, Report};
 
-#[derive(Debug, poise::Modal)]
-#[name = "Report to facilitators"]
-struct ReportForm {
-    #[name = "What's wrong?"]
-    #[placeholder = "harmful, content warning, support (someone may need it) or other"]
-    #[max_length = 60]
-    what: String,
-    #[name = "A note for the facilitators (optional)"]
-    #[paragraph]
-    #[max_length = 500]
-    note: Option<String>,
-    #[name = "Share your name with facilitators?"]
-    #[placeholder = "no (type yes to let them know it was you)"]
-    #[max_length = 10]
-    share: Option<String>,
-}
-
 fn message_link(guild: u64, channel: u64, message: u64) -> String {
     format!("https://discord.com/channels/{guild}/{channel}/{message}")
 }
@@ -107,13 +90,15 @@ fn status_buttons(id: i64, status: ReportStatus) -> Vec<serenity::CreateActionRo
 /// Report a message to the facilitators (privately)
 #[poise::command(context_menu_command = "Report to facilitators", guild_only)]
 pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
-    let guild = server(ctx)?;
+    server(ctx)?;
     let data = ctx.data();
-    let me = author(ctx);
     let now = data.clock.now();
     let recent = data
         .db
-        .reports_made_since(me, now - chrono::Duration::minutes(REPORT_WINDOW_MINUTES))
+        .reports_made_since(
+            author(ctx),
+            now - chrono::Duration::minutes(REPORT_WINDOW_MINUTES),
+        )
         .await?;
     if recent >= REPORTS_PER_WINDOW {
         return Err(Error::member(
@@ -126,76 +111,110 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
             "Please use this from the message's Apps menu.",
         ));
     };
-    let Some(form) = poise::execute_modal::<_, _, ReportForm>(
-        app,
-        None,
-        Some(std::time::Duration::from_secs(10 * 60)),
-    )
-    .await?
-    else {
-        return Ok(());
-    };
-    let kind = ReportKind::from_answer(&form.what);
-    let named = wants_name_shared(form.share.as_deref());
-    let note = form
-        .note
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
-    let new = NewReport {
-        guild,
-        reporter: me,
-        named,
-        kind,
-        note,
-        channel: ChannelId(message.channel_id.get()),
+    // The form carries what it is about, so its answer needs no waiting
+    // command: it works however busy Haven is, and across a restart.
+    let id = CustomId::ReportForm {
+        channel: message.channel_id.get(),
         message: message.id.get(),
-        author: Some(UserId(message.author.id.get())),
-        excerpt: truncate(&message.content, 200),
-        at: now,
-    };
-    let id = data.db.add_report(&new).await?;
-    let settings = data.db.guild_settings(guild).await?;
-    let stored = data.db.report(id).await?;
-    let mut logged = false;
-    if let (Some(channel), Some(stored)) = (settings.log_channel, stored) {
-        let mut post = serenity::CreateMessage::new()
-            .embed(report_embed(&stored))
-            .components(status_buttons(id, ReportStatus::Open));
-        match (kind.pages_facilitators(), settings.facilitator_role) {
-            (true, Some(role)) => {
-                post = post
-                    .content(format!(
-                        "{} someone may need support.",
-                        render::role_mention(role.0)
-                    ))
-                    .allowed_mentions(
-                        serenity::CreateAllowedMentions::new()
-                            .roles(vec![serenity::RoleId::new(role.0)]),
-                    );
-            }
-            _ => post = post.allowed_mentions(serenity::CreateAllowedMentions::new()),
-        }
-        match data
-            .rest
-            .send(serenity::ChannelId::new(channel.0), post)
-            .await
-        {
-            Ok(m) => {
-                data.db.set_report_log_message(id, m.id.get()).await?;
-                logged = true;
-            }
-            Err(e) => {
-                tracing::warn!(guild = guild.0, error = %e, "cannot post a report to the log channel")
-            }
-        }
+        author: message.author.id.get(),
     }
+    .encode();
+    let input = |style, label: &str, field: &str, placeholder: &str, max: u16, required: bool| {
+        serenity::CreateActionRow::InputText(
+            serenity::CreateInputText::new(style, label, field)
+                .placeholder(placeholder)
+                .max_length(max)
+                .required(required),
+        )
+    };
+    let form = serenity::CreateModal::new(id, "Report to facilitators").components(vec![
+        input(
+            serenity::InputTextStyle::Short,
+            "What's wrong?",
+            "what",
+            "harmful, content warning, support (someone may need it) or other",
+            60,
+            true,
+        ),
+        input(
+            serenity::InputTextStyle::Paragraph,
+            "A note for the facilitators (optional)",
+            "note",
+            "Anything that helps them understand",
+            500,
+            false,
+        ),
+        input(
+            serenity::InputTextStyle::Short,
+            "Share your name with facilitators?",
+            "share",
+            "no (type yes to let them know it was you)",
+            10,
+            false,
+        ),
+    ]);
+    app.interaction
+        .create_response(ctx, serenity::CreateInteractionResponse::Modal(form))
+        .await?;
+    app.has_sent_initial_response
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    Ok(())
+}
+
+/// A text field of a submitted form.
+fn field(press: &serenity::ModalInteraction, name: &str) -> Option<String> {
+    press
+        .data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|c| match c {
+            serenity::ActionRowComponent::InputText(t) if t.custom_id == name => t.value.clone(),
+            _ => None,
+        })
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The report form's answer: thank the reporter at once, then record it
+/// and post it to the log channel.
+pub async fn on_report_form(
+    ctx: &serenity::Context,
+    data: &Data,
+    press: &serenity::ModalInteraction,
+    channel: u64,
+    message: u64,
+    author_id: u64,
+) {
+    let Some(guild) = press.guild_id.map(|g| crate::domain::GuildId(g.get())) else {
+        return;
+    };
+    let kind = ReportKind::from_answer(&field(press, "what").unwrap_or_default());
+    let named = wants_name_shared(field(press, "share").as_deref());
+    let settings = match data.db.guild_settings(guild).await {
+        Ok(s) => s,
+        Err(e) => {
+            let text = super::super::error::log_internal(&e.into(), "report form");
+            let _ = press
+                .create_response(
+                    ctx,
+                    serenity::CreateInteractionResponse::Message(
+                        serenity::CreateInteractionResponseMessage::new()
+                            .content(text)
+                            .ephemeral(true),
+                    ),
+                )
+                .await;
+            return;
+        }
+    };
     let mut text = String::from(
         "Thank you for telling us. The facilitators will look at it; nobody else can see this.",
     );
     if !named {
         text.push_str(" They won't be told it was you.");
     }
-    if !logged {
+    if settings.log_channel.is_none() {
         text.push_str(" (This server has no log channel set up, so please also reach a facilitator directly.)");
     }
     if kind == ReportKind::NeedsSupport {
@@ -203,8 +222,85 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
             "\nIf someone is in danger right now, please contact emergency services. `/crisis` lists support lines you can share.",
         );
     }
-    ctx.send(render::ephemeral(text)).await?;
-    Ok(())
+    // Answered first, well inside Discord's 3 seconds.
+    if let Err(e) = press
+        .create_response(
+            ctx,
+            serenity::CreateInteractionResponse::Message(
+                serenity::CreateInteractionResponseMessage::new()
+                    .content(text)
+                    .ephemeral(true),
+            ),
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "could not thank a reporter");
+    }
+    let excerpt = match data
+        .rest
+        .http()
+        .get_message(
+            serenity::ChannelId::new(channel),
+            serenity::MessageId::new(message),
+        )
+        .await
+    {
+        Ok(m) => truncate(&m.content, 200),
+        Err(_) => "(the message could not be read; it may have been deleted)".to_owned(),
+    };
+    let new = NewReport {
+        guild,
+        reporter: UserId(press.user.id.get()),
+        named,
+        kind,
+        note: field(press, "note"),
+        channel: ChannelId(channel),
+        message,
+        author: Some(UserId(author_id)),
+        excerpt,
+        at: data.clock.now(),
+    };
+    let stored = match data.db.add_report(&new).await {
+        Ok(id) => data.db.report(id).await.ok().flatten(),
+        Err(e) => {
+            tracing::error!(guild = guild.0, error = %e, "a report could not be stored");
+            None
+        }
+    };
+    let (Some(log_channel), Some(stored)) = (settings.log_channel, stored) else {
+        return;
+    };
+    let mut post = serenity::CreateMessage::new()
+        .embed(report_embed(&stored))
+        .components(status_buttons(stored.id, ReportStatus::Open));
+    match (kind.pages_facilitators(), settings.facilitator_role) {
+        (true, Some(role)) => {
+            post = post
+                .content(format!(
+                    "{} someone may need support.",
+                    render::role_mention(role.0)
+                ))
+                .allowed_mentions(
+                    serenity::CreateAllowedMentions::new()
+                        .roles(vec![serenity::RoleId::new(role.0)]),
+                );
+        }
+        _ => post = post.allowed_mentions(serenity::CreateAllowedMentions::new()),
+    }
+    match data
+        .rest
+        .send(serenity::ChannelId::new(log_channel.0), post)
+        .await
+    {
+        Ok(m) => {
+            if let Err(e) = data.db.set_report_log_message(stored.id, m.id.get()).await {
+                tracing::warn!(error = %e, "cannot remember a report's log message");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(guild = guild.0, report = stored.id, error = %e, "cannot post a report to the log channel")
+        }
+    }
 }
 
 /// Acknowledge or Resolved on a report in the log channel.
