@@ -167,7 +167,7 @@ async fn main() {
     acks.sort_by(f64::total_cmp);
     eprintln!("reports acknowledged; {thanked} thanked");
     let log = sim.channel_id("facilitators");
-    let deadline = Instant::now() + StdDuration::from_secs(60);
+    let deadline = Instant::now() + StdDuration::from_secs(180);
     let logged = |sim: &Sim| {
         sim.channel_messages(log)
             .iter()
