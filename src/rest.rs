@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 
+pub mod moderation;
+
 /// Discord's limit on messages (and on edits) per channel per window.
 const PER_CHANNEL: u32 = 5;
 const CHANNEL_WINDOW: Duration = Duration::from_secs(5);
@@ -46,6 +48,20 @@ pub enum RestError {
     Transient(String),
     /// The caller said the call was no longer wanted before it went through.
     Abandoned,
+    /// Discord refused a moderation call (4xx), with its error code (50013
+    /// Missing Permissions, 10007 Unknown Member, 50034 too old to
+    /// bulk-delete...), so the facilitator can be told exactly why.
+    Refused { code: isize, message: String },
+}
+
+impl RestError {
+    /// Discord's error code, for a refused moderation call.
+    pub fn code(&self) -> Option<isize> {
+        match self {
+            Self::Refused { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for RestError {
@@ -57,6 +73,7 @@ impl std::fmt::Display for RestError {
             Self::Rejected(why) => write!(f, "Discord refused the request: {why}"),
             Self::Transient(why) => write!(f, "Discord is unavailable for now: {why}"),
             Self::Abandoned => write!(f, "no longer wanted"),
+            Self::Refused { code, message } => write!(f, "Discord refused ({code}): {message}"),
         }
     }
 }
@@ -91,6 +108,20 @@ pub fn classify(e: &serenity::Error) -> Failure {
             Failure::Transient
         }
         _ => Failure::Rejected,
+    }
+}
+
+/// A refusal with Discord's code and message.
+fn refusal(e: &serenity::Error) -> RestError {
+    match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => RestError::Refused {
+            code: r.error.code,
+            message: r.error.message.clone(),
+        },
+        other => RestError::Refused {
+            code: 0,
+            message: other.to_string(),
+        },
     }
 }
 
@@ -236,6 +267,35 @@ impl Rest {
         &self,
         bucket: Option<Bucket>,
         wanted: &(dyn Fn() -> bool + Send + Sync),
+        call: F,
+    ) -> Result<T, RestError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
+    {
+        self.run_inner(bucket, wanted, false, call).await
+    }
+
+    /// As [`Self::run`], but a 4xx refusal (other than a closed DM or a 429)
+    /// comes back as [`RestError::Refused`] with Discord's code.
+    async fn run_coded<T, F, Fut>(
+        &self,
+        bucket: Option<Bucket>,
+        wanted: &(dyn Fn() -> bool + Send + Sync),
+        call: F,
+    ) -> Result<T, RestError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
+    {
+        self.run_inner(bucket, wanted, true, call).await
+    }
+
+    async fn run_inner<T, F, Fut>(
+        &self,
+        bucket: Option<Bucket>,
+        wanted: &(dyn Fn() -> bool + Send + Sync),
+        coded: bool,
         mut call: F,
     ) -> Result<T, RestError>
     where
@@ -262,6 +322,9 @@ impl Rest {
             match outcome {
                 Ok(v) => return Ok(v),
                 Err(e) => match classify(&e) {
+                    Failure::Gone | Failure::Forbidden | Failure::Rejected if coded => {
+                        return Err(refusal(&e));
+                    }
                     Failure::Gone => return Err(RestError::Gone),
                     Failure::Forbidden => return Err(RestError::Forbidden),
                     Failure::ClosedDm => return Err(RestError::ClosedDm),

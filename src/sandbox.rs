@@ -58,6 +58,11 @@ Sandbox commands:
   in <#channel>      move to another channel: #general, #facilitators, #meetings, #announcements
   complete <command> show the autocomplete choices for the last option, e.g. complete /timezone set zone:berl
   click <label>      press the button with this label on the latest message that has it
+  post <text>        post a message as the current member (to try /mod purge)
+  dms <member>       the direct messages Haven sent a member (warnings, timeouts, breaks)
+  audit              moderation calls Haven made, with their audit-log reasons
+  Moderation: as facilitator, try /mod warn member:@alice reason:\"Please be gentle\", /mod timeout member:@bob duration:10m,
+  /mod lock for:10m, then: messages #facilitators (the log channel, after /settings log-channel as admin)
   advance <span>     move the virtual clock forward, e.g. advance 2h, advance 1d 30m
   messages [#chan]   show what everyone sees in a channel
   time               show the virtual clock
@@ -303,6 +308,44 @@ impl Session {
                 "The clock reads {}.",
                 self.clock.now().format("%Y-%m-%d %H:%M:%S UTC")
             )),
+            "audit" => {
+                let log = self.sim.audit_log();
+                if log.is_empty() {
+                    self.say("No moderation calls yet.");
+                }
+                for a in log {
+                    self.say(&format!(
+                        "{} {} -> {} (audit-log reason: {})",
+                        a.method,
+                        a.path,
+                        a.status,
+                        a.reason.as_deref().unwrap_or("none")
+                    ));
+                }
+            }
+            "dms" => match self.sim.world().member(rest).cloned() {
+                Some(m) => {
+                    let dms = self.sim.direct_messages(&m);
+                    if dms.is_empty() {
+                        self.say(&format!("{} has no direct messages from Haven.", m.name));
+                    }
+                    for d in dms {
+                        self.say(&describe(
+                            &d,
+                            &format!("DM to {}", m.name),
+                            self.sim.world(),
+                            self.clock.now(),
+                        ));
+                    }
+                }
+                None => self.say(&format!("Members: {}.", self.member_names())),
+            },
+            "post" => {
+                let m = self
+                    .sim
+                    .post_as(&self.member, self.channel, rest, chrono::Duration::zero());
+                self.say(&format!("{} posted: {}", self.member.name, m.content));
+            }
             "help" => self.say(HELP),
             _ => self.say("I don't know that. Type `help` for what you can do."),
         }

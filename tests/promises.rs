@@ -660,6 +660,11 @@ async fn every_facilitator_and_admin_command_refuses_a_plain_member() {
         out: &mut Vec<(String, Access)>,
     ) {
         for c in cmds {
+            // Message context menus are sent differently (and tested with
+            // moderation); this walks the slash commands.
+            if c.context_menu_action.is_some() {
+                continue;
+            }
             let name = format!("{prefix}{}", c.name);
             if c.subcommands.is_empty() {
                 let access = c

@@ -101,3 +101,166 @@ async fn a_nonce_is_unique_per_author_across_channels() {
     let err = general.send_message(&http, too_long).await.unwrap_err();
     assert_eq!(status(&err), Some((400, 50035)));
 }
+
+/// Moderation as Discord validates it, driven through Haven's own REST calls.
+mod moderation {
+    use super::*;
+    use chrono::{Duration as Days, Utc};
+    use haven::domain::moderation::{LOCK_BITS, Overwrite};
+    use haven::rest::{Rest, RestError};
+    use haven::sim::world::{GUILD_ID, HAVEN_ROLE};
+    use std::sync::Arc;
+
+    fn rest(sim: &Sim) -> Rest {
+        Rest::new(Arc::new(http(sim)))
+    }
+
+    fn g() -> serenity::GuildId {
+        serenity::GuildId::new(GUILD_ID)
+    }
+
+    fn u(sim: &Sim, name: &str) -> serenity::UserId {
+        serenity::UserId::new(sim.member(name).id)
+    }
+
+    fn code(r: Result<(), RestError>) -> Option<isize> {
+        r.err().and_then(|e| e.code())
+    }
+
+    #[tokio::test]
+    async fn timeouts_hold_to_28_days_and_the_hierarchy() {
+        let sim = Sim::start(World::sandbox()).await.unwrap();
+        let rest = rest(&sim);
+        let now = Utc::now();
+        rest.timeout(
+            g(),
+            u(&sim, "alice"),
+            Some(now + Days::minutes(10)),
+            "cool down",
+        )
+        .await
+        .unwrap();
+        assert!(sim.timeout_of(&sim.member("alice")).is_some());
+        assert_eq!(
+            code(
+                rest.timeout(g(), u(&sim, "bob"), Some(now + Days::days(29)), "x")
+                    .await
+            ),
+            Some(50035)
+        );
+        // The owner and anyone ranked at or above Haven: 50013.
+        assert_eq!(
+            code(
+                rest.timeout(g(), u(&sim, "admin"), Some(now + Days::minutes(5)), "x")
+                    .await
+            ),
+            Some(50013)
+        );
+        rest.timeout(g(), u(&sim, "alice"), None, "early")
+            .await
+            .unwrap();
+        assert!(sim.timeout_of(&sim.member("alice")).is_none());
+        let reasons: Vec<_> = sim
+            .audit_log()
+            .into_iter()
+            .filter_map(|a| a.reason)
+            .collect();
+        assert_eq!(reasons.first().map(String::as_str), Some("cool down"));
+        assert!(reasons.iter().any(|r| r == "early"));
+    }
+
+    #[tokio::test]
+    async fn without_the_permission_discord_says_50013() {
+        let sim = Sim::start(World::sandbox()).await.unwrap();
+        sim.set_role_permissions(HAVEN_ROLE, haven::sim::world::EVERYONE);
+        let rest = rest(&sim);
+        assert_eq!(
+            code(rest.kick(g(), u(&sim, "alice"), "x").await),
+            Some(50013)
+        );
+        assert!(!sim.is_gone(&sim.member("alice")));
+    }
+
+    #[tokio::test]
+    async fn kicks_and_bans_and_unbans() {
+        let sim = Sim::start(World::sandbox()).await.unwrap();
+        let rest = rest(&sim);
+        rest.kick(g(), u(&sim, "alice"), "left a hurtful comment")
+            .await
+            .unwrap();
+        assert!(sim.is_gone(&sim.member("alice")));
+        assert_eq!(
+            code(rest.kick(g(), u(&sim, "alice"), "again").await),
+            Some(10007)
+        );
+        rest.ban(g(), u(&sim, "bob"), 3600, "spam").await.unwrap();
+        assert_eq!(
+            sim.ban_of(&sim.member("bob"))
+                .unwrap()
+                .delete_message_seconds,
+            3600
+        );
+        rest.unban(g(), u(&sim, "bob"), "appeal").await.unwrap();
+        assert_eq!(
+            code(rest.unban(g(), u(&sim, "bob"), "twice").await),
+            Some(10026)
+        );
+        let log = sim.audit_log();
+        assert!(log.iter().any(|a| a.method == "PUT"
+            && a.path.contains("/bans/")
+            && a.reason.as_deref() == Some("spam")));
+    }
+
+    #[tokio::test]
+    async fn slowmode_and_overwrites_change_the_channel() {
+        let sim = Sim::start(World::sandbox()).await.unwrap();
+        let rest = rest(&sim);
+        let general = serenity::ChannelId::new(sim.channel_id("general"));
+        rest.set_slowmode(general, 30, "heated").await.unwrap();
+        assert_eq!(sim.slowmode_of(general.get()), 30);
+        assert_eq!(rest.channel_state(general).await.unwrap().slowmode, 30);
+        let locked = Overwrite {
+            allow: 0,
+            deny: LOCK_BITS,
+        };
+        rest.put_role_overwrite(general, GUILD_ID, locked, "lock")
+            .await
+            .unwrap();
+        assert_eq!(
+            rest.channel_state(general).await.unwrap().role_overwrites,
+            vec![(GUILD_ID, locked)]
+        );
+        rest.delete_role_overwrite(general, GUILD_ID, "unlock")
+            .await
+            .unwrap();
+        assert!(sim.overwrites_of(general.get()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn bulk_delete_wants_2_to_100_recent_messages() {
+        let sim = Sim::start(World::sandbox()).await.unwrap();
+        let rest = rest(&sim);
+        let alice = sim.member("alice");
+        let general = sim.channel_id("general");
+        let old = sim.post_as(&alice, general, "old", Days::days(15));
+        let a = sim.post_as(&alice, general, "a", Days::minutes(2));
+        let b = sim.post_as(&alice, general, "b", Days::minutes(1));
+        let channel = serenity::ChannelId::new(general);
+        let listed = rest.recent_messages(channel, 10).await.unwrap();
+        assert_eq!(listed.len(), 3);
+        assert_eq!(listed[0].author.id.get(), alice.id);
+        assert_eq!(
+            code(rest.bulk_delete(channel, &[a.id], "x").await),
+            Some(50016)
+        );
+        assert_eq!(
+            code(rest.bulk_delete(channel, &[a.id, old.id], "x").await),
+            Some(50034)
+        );
+        rest.bulk_delete(channel, &[a.id, b.id], "tidy")
+            .await
+            .unwrap();
+        assert!(sim.message(a.id).unwrap().deleted);
+        assert!(!sim.message(old.id).unwrap().deleted);
+    }
+}

@@ -47,6 +47,7 @@ async fn migrates_an_empty_file_and_reopens() {
         [
             "_sqlx_migrations",
             "facilitator_dm_notices",
+            "guidelines",
             "guild_settings",
             "hidden_prompts",
             "jobs",
@@ -56,6 +57,13 @@ async fn migrates_an_empty_file_and_reopens() {
             "meeting_skips",
             "meetings",
             "member_prefs",
+            "mod_case_numbers",
+            "mod_cases",
+            "mod_locks",
+            "mod_notes",
+            "mod_reports",
+            "mod_slowmodes",
+            "mod_tempbans",
             "prompt_rotations",
             "prompt_schedules",
             "round_answers",
@@ -346,4 +354,269 @@ async fn a_prompt_posting_already_done_is_not_planned_again() {
             .await
             .unwrap()
     );
+}
+
+mod moderation {
+    use super::*;
+    use haven::domain::jobs::JobKind;
+    use haven::domain::moderation::{CaseKind, NO_REASON, Overwrite, ReportKind, ReportStatus};
+    use haven::store::{NewCase, NewReport, SavedLock};
+
+    fn case(kind: CaseKind, target: u64, at: chrono::DateTime<Utc>) -> NewCase {
+        NewCase {
+            kind,
+            moderator: UserId(9),
+            target: Some(UserId(target)),
+            channel: None,
+            reason: NO_REASON.into(),
+            at,
+            until: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn cases_are_numbered_per_server_and_never_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let a = db
+            .add_case(GuildId(1), case(CaseKind::Warn, 5, t0()))
+            .await
+            .unwrap();
+        let b = db
+            .add_case(GuildId(1), case(CaseKind::Timeout, 5, t0()))
+            .await
+            .unwrap();
+        let other = db
+            .add_case(GuildId(2), case(CaseKind::Kick, 5, t0()))
+            .await
+            .unwrap();
+        assert_eq!((a.number, b.number, other.number), (1, 2, 1));
+        assert_eq!(db.case(GuildId(1), 2).await.unwrap(), Some(b.clone()));
+        assert_eq!(db.case(GuildId(2), 2).await.unwrap(), None);
+
+        let fixed = db
+            .set_case_reason(GuildId(1), 1, "Shared a member's story")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(fixed.reason, "Shared a member's story");
+        db.set_case_log_message(GuildId(1), 1, 777).await.unwrap();
+        assert_eq!(
+            db.case(GuildId(1), 1).await.unwrap().unwrap().log_message,
+            Some(777)
+        );
+
+        // Everything past the retention goes; the next number still counts on.
+        let later = t0() + Duration::days(400);
+        assert!(db.purge_moderation(later).await.unwrap() >= 2);
+        assert_eq!(db.case(GuildId(1), 1).await.unwrap(), None);
+        let c = db
+            .add_case(GuildId(1), case(CaseKind::Warn, 5, later))
+            .await
+            .unwrap();
+        assert_eq!(c.number, 3);
+    }
+
+    #[tokio::test]
+    async fn history_lists_newest_first_and_counts_recent_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let g = GuildId(1);
+        db.add_case(g, case(CaseKind::Warn, 5, t0() - Duration::days(120)))
+            .await
+            .unwrap();
+        db.add_case(g, case(CaseKind::Warn, 5, t0() - Duration::days(10)))
+            .await
+            .unwrap();
+        db.add_case(g, case(CaseKind::Timeout, 5, t0() - Duration::days(5)))
+            .await
+            .unwrap();
+        db.add_case(g, case(CaseKind::Warn, 6, t0())).await.unwrap();
+        db.add_note(g, UserId(9), UserId(5), "Struggling since March", t0())
+            .await
+            .unwrap();
+        let cases = db.cases_about(g, UserId(5), 50).await.unwrap();
+        assert_eq!(
+            cases.iter().map(|c| c.number).collect::<Vec<_>>(),
+            [3, 2, 1]
+        );
+        assert_eq!(
+            db.case_counts(g, UserId(5), t0() - Duration::days(90))
+                .await
+                .unwrap(),
+            (3, 1)
+        );
+        assert_eq!(db.case_counts(g, UserId(7), t0()).await.unwrap(), (0, 0));
+        let notes = db.notes_about(g, UserId(5), 50).await.unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].text, "Struggling since March");
+    }
+
+    #[tokio::test]
+    async fn reports_lose_their_reporter_on_forget_and_are_rate_limited_by_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let report = NewReport {
+            guild: GuildId(1),
+            reporter: UserId(5),
+            named: true,
+            kind: ReportKind::NeedsSupport,
+            note: Some("they said goodbye".into()),
+            channel: ChannelId(3),
+            message: 44,
+            author: Some(UserId(6)),
+            excerpt: "I can't do this".into(),
+            at: t0(),
+        };
+        let id = db.add_report(&report).await.unwrap();
+        db.add_report(&NewReport {
+            named: false,
+            ..report.clone()
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            db.reports_made_since(UserId(5), t0() - Duration::minutes(10))
+                .await
+                .unwrap(),
+            2
+        );
+        let acked = db
+            .set_report_status(id, ReportStatus::Acknowledged, UserId(9))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(acked.status, ReportStatus::Acknowledged);
+        assert_eq!(acked.handled_by, Some(UserId(9)));
+
+        // /privacy show lists the reports made and the cases about a member.
+        db.add_case(GuildId(1), case(CaseKind::Warn, 5, t0()))
+            .await
+            .unwrap();
+        let data = db.member_data(UserId(5)).await.unwrap();
+        assert_eq!(data.moderation.len(), 1);
+        assert_eq!(data.moderation[0].reports_made, 2);
+        assert_eq!(data.moderation[0].cases_about, 1);
+        assert_eq!(data.moderation[0].retention_days, 365);
+
+        db.forget_member(UserId(5)).await.unwrap();
+        let kept = db.report(id).await.unwrap().unwrap();
+        assert_eq!(kept.reporter, None);
+        assert!(!kept.named);
+        assert_eq!(kept.excerpt, "I can't do this");
+        let data = db.member_data(UserId(5)).await.unwrap();
+        assert_eq!(data.moderation[0].reports_made, 0);
+        assert_eq!(
+            data.moderation[0].cases_about, 1,
+            "a forget keeps cases about them"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lock_keeps_what_was_there_until_it_is_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let prior = Overwrite {
+            allow: 1 << 6,
+            deny: 1 << 15,
+        };
+        let lock = SavedLock {
+            guild: GuildId(1),
+            channel: ChannelId(3),
+            before: vec![(RoleId(1), Some(prior)), (RoleId(7), None)],
+            until: Some(t0() + Duration::minutes(10)),
+        };
+        assert_eq!(db.save_lock(&lock, t0()).await.unwrap(), lock);
+        // Locked again for longer: the state to return to stays the first one.
+        let again = SavedLock {
+            before: vec![(
+                RoleId(1),
+                Some(Overwrite {
+                    allow: 0,
+                    deny: u64::MAX,
+                }),
+            )],
+            until: Some(t0() + Duration::hours(1)),
+            ..lock.clone()
+        };
+        let saved = db.save_lock(&again, t0()).await.unwrap();
+        assert_eq!(saved.before, lock.before);
+        assert_eq!(saved.until, again.until);
+        db.close().await;
+
+        let db = Db::open(&url(&dir)).await.unwrap();
+        assert_eq!(
+            db.remove_lock(ChannelId(3)).await.unwrap().unwrap().before,
+            lock.before
+        );
+        assert_eq!(db.lock(ChannelId(3)).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn timed_reverts_and_tempbans_are_jobs_that_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let until = t0() + Duration::hours(2);
+        db.save_slowmode_revert(GuildId(1), ChannelId(3), 5, until)
+            .await
+            .unwrap();
+        db.add_mod_job(JobKind::SlowmodeRevert, GuildId(1), 3, until)
+            .await
+            .unwrap();
+        db.add_mod_job(JobKind::SlowmodeRevert, GuildId(1), 3, until)
+            .await
+            .unwrap();
+        db.set_tempban(GuildId(1), UserId(5), until).await.unwrap();
+        db.add_mod_job(JobKind::Unban, GuildId(1), 5, until)
+            .await
+            .unwrap();
+        db.close().await;
+
+        let db = Db::open(&url(&dir)).await.unwrap();
+        assert_eq!(
+            db.slowmode_revert(ChannelId(3)).await.unwrap(),
+            Some((5, until))
+        );
+        assert_eq!(
+            db.tempban(GuildId(1), UserId(5)).await.unwrap(),
+            Some(until)
+        );
+        let jobs = db.pending_mod_jobs(JobKind::SlowmodeRevert).await.unwrap();
+        assert_eq!(jobs.len(), 1, "one revert per channel and instant");
+        assert_eq!((jobs[0].guild, jobs[0].target), (Some(GuildId(1)), Some(3)));
+        assert!(
+            db.claim_due_jobs(until - Duration::minutes(1), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let due = db.claim_due_jobs(until, 10).await.unwrap();
+        assert_eq!(due.len(), 2);
+        assert!(
+            due.iter()
+                .all(|j| j.occurrence.timestamp() == until.timestamp())
+        );
+    }
+
+    #[tokio::test]
+    async fn guidelines_are_kept_per_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        assert_eq!(db.guidelines(GuildId(1)).await.unwrap(), None);
+        db.set_guidelines(GuildId(1), "Be kind.", t0())
+            .await
+            .unwrap();
+        db.set_guidelines(
+            GuildId(1),
+            "Be kind.\nWhat is shared here stays here.",
+            t0(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            db.guidelines(GuildId(1)).await.unwrap().as_deref(),
+            Some("Be kind.\nWhat is shared here stays here.")
+        );
+        assert_eq!(db.guidelines(GuildId(2)).await.unwrap(), None);
+    }
 }

@@ -48,7 +48,10 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
             "`/strategy browse` — coping strategies to try, with where they come from; save the ones you like\n\
              `/toolkit` — your saved strategies, only for you\n\
              `/strategy share` — offer what helps you to the group (a facilitator approves it first)\n\
-             `/breathe`, `/ground` — a guided breathing or grounding exercise, step by step",
+             `/breathe`, `/ground` — a guided breathing or grounding exercise, step by step\n\
+             `/cw` — post behind a spoiler with a content warning\n\
+             `/break` — step away for a while; a DM lets you come back early\n\
+             `/guidelines show` — the group's agreements",
             false,
         )
         .field(
@@ -68,6 +71,16 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
              `/settings facilitator-role`, `/settings timezone`, `/settings log-channel`, \
              `/settings min-group-size`, `/settings clear` — change them (needs Manage Server)\n\
              `/settings dm-notices` — get members' reach-out requests by DM when there's no log channel",
+            false,
+        )
+        .field(
+            "Moderation (facilitators, always private)",
+            "`/mod nudge`, `/mod warn` — a gentle word or a warning, by DM\n\
+             `/mod timeout`, `/mod untimeout`, `/mod kick`, `/mod ban`, `/mod unban` — through Discord, with a reason for its audit log\n\
+             `/mod slowmode`, `/mod lock`, `/mod unlock` — cool a channel down; `for:10m` reverts by itself\n\
+             `/mod purge` — delete 2 to 100 recent messages (younger than 14 days)\n\
+             `/mod note`, `/mod history`, `/mod case` — notes and numbered cases, kept 365 days\n\
+             `/guidelines set` — write the group's agreements (admins)",
             false,
         )
         .footer(poise::serenity_prelude::CreateEmbedFooter::new(

@@ -10,11 +10,13 @@ mod exercises;
 mod help;
 mod journal;
 mod meetings;
+mod moderation;
 mod privacy;
 mod prompts;
 pub mod render;
 mod rounds;
 pub mod router;
+mod safety;
 mod settings;
 mod stats;
 mod strategies;
@@ -108,6 +110,12 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
         exercises::breathe(),
         exercises::ground(),
         crisis::crisis(),
+        moderation::moderation(),
+        safety::cw(),
+        safety::take_break(),
+        safety::guidelines(),
+        moderation::report(),
+        moderation::needs_cw(),
     ]
 }
 
@@ -129,7 +137,10 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                     }
                     serenity::FullEvent::InteractionCreate {
                         interaction: serenity::Interaction::Modal(form),
-                    } => router::on_modal(framework.serenity_context, form).await,
+                    } => {
+                        router::on_modal(framework.serenity_context, framework.user_data, form)
+                            .await
+                    }
                     _ => {}
                 }
                 Ok(())

@@ -77,7 +77,8 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
             .content(
                 "This deletes everything Haven stores about you, in every server: your time zone, your meeting \
                  answers, direct-message reminders, your journal, your toolkit and strategies you shared (an approved one stays with the \
-                 group, credited to \"a member\"). It can't be undone. Anonymous statistics never held your name, so the counts stay; \
+                 group, credited to \"a member\"), and your name on reports you made. Moderation cases and notes about you are kept \
+                 for the group's safety until their retention ends. It can't be undone. Anonymous statistics never held your name, so the counts stay; \
                  the scrambled fingerprints that keep a running week, month, quarter or year from counting you twice are deleted now too.\n\n\
                  What you posted in channels yourself stays in Discord, because it is Discord's and the server's: your check-ins shared with \
                  `share:group` are messages under your name there. You can delete those messages in Discord.\n\n\
@@ -255,6 +256,11 @@ fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
             false,
         )
         .field(
+            "Moderation records",
+            moderation_field(&data.moderation),
+            false,
+        )
+        .field(
         "Statistics",
         "Anonymous counts of people only: never your name, your id or anything you wrote. While a week, month, quarter \
          or year is running, a scrambled fingerprint made with a random key for that period keeps anyone from being \
@@ -263,4 +269,37 @@ fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
         false,
     );
     (embed, complete)
+}
+
+/// Moderation records tied to the member: that they exist and how long they
+/// are kept; what facilitators wrote stays with them.
+fn moderation_field(records: &[crate::domain::privacy::StoredModeration]) -> String {
+    if records.is_empty() {
+        return "None.".to_owned();
+    }
+    let lines: Vec<String> = records
+        .iter()
+        .map(|r| {
+            let mut parts = Vec::new();
+            if r.cases_about > 0 {
+                parts.push(format!("{} moderation case(s) about you", r.cases_about));
+            }
+            if r.notes_about > 0 {
+                parts.push(format!("{} facilitator note(s) about you", r.notes_about));
+            }
+            if r.reports_made > 0 {
+                parts.push(format!("{} report(s) you made", r.reports_made));
+            }
+            format!(
+                "In server `{}`: {}; each kept for {} days, for the group's safety.",
+                r.guild,
+                parts.join(", "),
+                r.retention_days
+            )
+        })
+        .collect();
+    render::field(format!(
+        "{}\n`/privacy forget` removes your name from reports you made; cases and notes about you stay until their time is up.",
+        lines.join("\n")
+    ))
 }

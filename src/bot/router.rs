@@ -8,7 +8,8 @@ use poise::serenity_prelude as serenity;
 
 use super::error::log_internal;
 use super::{
-    Data, Error, checkin, exercises, journal, meetings, privacy, prompts, rounds, strategies,
+    Data, Error, checkin, exercises, journal, meetings, moderation, privacy, prompts, rounds,
+    safety, strategies,
 };
 use crate::domain::UserId;
 use crate::domain::custom_id::CustomId;
@@ -49,6 +50,11 @@ impl View {
         }
     }
 
+    pub fn with_content(mut self, content: impl Into<String>) -> Self {
+        self.content = Some(content.into());
+        self
+    }
+
     pub fn with_components(mut self, components: Vec<serenity::CreateActionRow>) -> Self {
         self.components = components;
         self
@@ -81,7 +87,7 @@ impl View {
 fn is_slow(id: CustomId) -> bool {
     matches!(
         id,
-        CustomId::ReachOut { .. } | CustomId::ForgetConfirm { .. }
+        CustomId::ReachOut { .. } | CustomId::ForgetConfirm { .. } | CustomId::BreakEnd { .. }
     )
 }
 
@@ -112,9 +118,27 @@ pub async fn on_press(
     }
 }
 
-/// Handles a modal submit. No family opens a modal yet; an unknown or old
-/// one is answered kindly, like an old button.
-pub async fn on_modal(ctx: &serenity::Context, press: &serenity::ModalInteraction) {
+/// Handles a modal submit. Forms are opened by commands that wait for them
+/// (skipped here); an unknown or old one is answered kindly, like an old
+/// button.
+pub async fn on_modal(ctx: &serenity::Context, data: &Data, press: &serenity::ModalInteraction) {
+    // A form a command is waiting for (`poise::execute_modal`, as `/guidelines
+    // set` and "Report to facilitators" use) carries its command's
+    // interaction id; that command's collector answers it, and a second
+    // answer here would make its own fail.
+    let id = &press.data.custom_id;
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    if let Some(CustomId::ReportForm {
+        channel,
+        message,
+        author,
+    }) = CustomId::decode(id)
+    {
+        moderation::on_report_form(ctx, data, press, channel, message, author).await;
+        return;
+    }
     tracing::info!(custom_id = %press.data.custom_id, "a form no family handles");
     let text = "This form is no longer active. Please run the command again for a fresh one.";
     let reply = serenity::CreateInteractionResponse::Message(
@@ -183,6 +207,14 @@ async fn route(
         }
         CustomId::Exercise { kind, step } => Ok(exercises::on_step(kind, step)),
         CustomId::ExerciseStop { .. } => Ok(exercises::on_stop()),
+        CustomId::BreakEnd { guild, .. } => safety::end_break(data, guild, user).await,
+        // A form's id on a button is not something Haven makes.
+        CustomId::ReportForm { .. } => Err(Error::member(
+            "This button is no longer active. Please run the command again for a fresh one.",
+        )),
+        CustomId::ReportStatus { id, resolved } => {
+            moderation::on_report_status(data, press, id, resolved).await
+        }
     }
 }
 

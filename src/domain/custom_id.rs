@@ -97,6 +97,22 @@ pub enum CustomId {
     ExerciseStop {
         kind: ExerciseKind,
     },
+    /// A report in the log channel: acknowledged, or resolved.
+    ReportStatus {
+        id: i64,
+        resolved: bool,
+    },
+    /// The "Report to facilitators" form on a message (by its author).
+    ReportForm {
+        channel: u64,
+        message: u64,
+        author: u64,
+    },
+    /// `/break`: come back early (on the DM the member got).
+    BreakEnd {
+        guild: u64,
+        user: u64,
+    },
 }
 
 /// A built-in prompt by its id (`grief-07`), or a server's own by number.
@@ -223,6 +239,13 @@ impl CustomId {
             Self::StrategyDecide { id, approve } => format!("sdec:{id}:{}", u8::from(approve)),
             Self::Exercise { kind, step } => format!("ex:{}:{step}", kind.as_str()),
             Self::ExerciseStop { kind } => format!("exstop:{}", kind.as_str()),
+            Self::BreakEnd { guild, user } => format!("brk:{guild}:{user}"),
+            Self::ReportStatus { id, resolved } => format!("rpt:{id}:{}", u8::from(resolved)),
+            Self::ReportForm {
+                channel,
+                message,
+                author,
+            } => format!("rptf:{channel}:{message}:{author}"),
         };
         format!("{VERSION}:{body}")
     }
@@ -314,6 +337,23 @@ impl CustomId {
             ["exstop", kind] => Self::ExerciseStop {
                 kind: ExerciseKind::parse(kind)?,
             },
+            ["rptf", channel, message, author] => Self::ReportForm {
+                channel: channel.parse().ok()?,
+                message: message.parse().ok()?,
+                author: author.parse().ok()?,
+            },
+            ["rpt", id, resolved] => Self::ReportStatus {
+                id: id.parse().ok()?,
+                resolved: match *resolved {
+                    "1" => true,
+                    "0" => false,
+                    _ => return None,
+                },
+            },
+            ["brk", guild, user] => Self::BreakEnd {
+                guild: guild.parse().ok()?,
+                user: user.parse().ok()?,
+            },
             _ => return None,
         })
     }
@@ -326,7 +366,8 @@ impl CustomId {
             | Self::ForgetCancel { user }
             | Self::ReachOut { user, .. }
             | Self::JournalDelete { user }
-            | Self::JournalKeep { user } => Some(user),
+            | Self::JournalKeep { user }
+            | Self::BreakEnd { user, .. } => Some(user),
             Self::Rsvp { .. }
             | Self::Round { .. }
             | Self::DmStop { .. }
@@ -338,7 +379,9 @@ impl CustomId {
             | Self::ToolkitRemove { .. }
             | Self::StrategyDecide { .. }
             | Self::Exercise { .. }
-            | Self::ExerciseStop { .. } => None,
+            | Self::ExerciseStop { .. }
+            | Self::ReportStatus { .. }
+            | Self::ReportForm { .. } => None,
         }
     }
 }

@@ -15,6 +15,12 @@ pub enum JobKind {
     PeriodClose,
     /// Post a scheduled discussion prompt in a channel.
     Prompt,
+    /// Lift a temporary ban.
+    Unban,
+    /// Put a channel's slowmode back as it was.
+    SlowmodeRevert,
+    /// Unlock a channel locked for a while, restoring its overwrites.
+    LockRevert,
 }
 
 impl JobKind {
@@ -26,6 +32,9 @@ impl JobKind {
             Self::Purge => "purge",
             Self::PeriodClose => "period_close",
             Self::Prompt => "prompt",
+            Self::Unban => "unban",
+            Self::SlowmodeRevert => "slowmode_revert",
+            Self::LockRevert => "lock_revert",
         }
     }
 
@@ -37,6 +46,9 @@ impl JobKind {
             "purge" => Some(Self::Purge),
             "period_close" => Some(Self::PeriodClose),
             "prompt" => Some(Self::Prompt),
+            "unban" => Some(Self::Unban),
+            "slowmode_revert" => Some(Self::SlowmodeRevert),
+            "lock_revert" => Some(Self::LockRevert),
             _ => None,
         }
     }

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod jobs;
 pub mod library;
 pub mod meeting;
+pub mod moderation;
 pub mod mood;
 pub mod periods;
 pub mod privacy;

@@ -28,6 +28,24 @@ pub struct MemberData {
     pub toolkit: Vec<String>,
     /// Strategies they shared with a group, and where each stands.
     pub shared_strategies: Vec<StoredStrategy>,
+    /// Moderation records tied to them, per server: that they exist, and
+    /// how long they are kept (what facilitators wrote is not shown).
+    pub moderation: Vec<StoredModeration>,
+}
+
+/// Moderation records tied to a member in one server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredModeration {
+    #[serde(with = "id_as_string")]
+    pub guild: super::GuildId,
+    /// Cases about them (kept for the group's safety; a forget keeps them).
+    pub cases_about: i64,
+    /// Facilitators' notes about them (likewise).
+    pub notes_about: i64,
+    /// Reports they made (a forget removes their name from them).
+    pub reports_made: i64,
+    /// How long the server keeps these records, in days.
+    pub retention_days: i64,
 }
 
 /// A strategy a member shared.
@@ -67,6 +85,7 @@ impl MemberData {
             && self.dm_notice_servers.is_empty()
             && self.toolkit.is_empty()
             && self.shared_strategies.is_empty()
+            && self.moderation.is_empty()
     }
 }
 
@@ -125,10 +144,11 @@ mod ids_as_strings {
 }
 
 mod id_as_string {
-    use super::UserId;
-
-    pub fn serialize<S: serde::Serializer>(id: &UserId, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&id.0.to_string())
+    pub fn serialize<T: std::fmt::Display, S: serde::Serializer>(
+        id: &T,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&id.to_string())
     }
 }
 
@@ -157,6 +177,7 @@ mod tests {
             dm_notice_servers: Vec::new(),
             toolkit: Vec::new(),
             shared_strategies: Vec::new(),
+            moderation: Vec::new(),
         };
         let json: serde_json::Value =
             serde_json::from_slice(&Export::new(&data, now).to_json()).unwrap();

@@ -10,6 +10,7 @@
 
 pub mod editor;
 pub mod meetings;
+pub mod moderation;
 pub mod prompts;
 pub mod rounds;
 pub mod stats;
@@ -152,6 +153,9 @@ impl Scheduler {
             JobKind::Purge => self.purge(job.planned).await.map(|()| false),
             JobKind::PeriodClose => stats::close_periods(&self.db, now).await.map(|()| false),
             JobKind::Prompt => prompts::run(&self.db, &self.rest, &job, now, self.grace).await,
+            JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
+                moderation::run(&self.db, &self.rest, &job).await
+            }
         };
         let result = match outcome {
             Ok(skipped) => self.db.finish_job(job.id, skipped).await,
@@ -205,6 +209,14 @@ impl Scheduler {
                 rejections,
                 "past answers and old rejected strategies deleted"
             );
+        }
+        let records = self
+            .db
+            .purge_moderation(self.clock.now())
+            .await
+            .map_err(|e| e.to_string())?;
+        if records > 0 {
+            tracing::info!(records, "moderation records past their retention deleted");
         }
         // Every day, whatever was deleted: a checkpoint held back earlier by
         // a busy database (after a forget, say) completes here.
@@ -289,7 +301,7 @@ impl Scheduler {
                 .await;
                 return Ok(true);
             }
-            Err(RestError::Rejected(why)) => {
+            Err(why @ (RestError::Rejected(_) | RestError::Refused { .. })) => {
                 // Discord refused this message itself; the channel is fine and
                 // the next reminder may well go through.
                 tracing::error!(job = job.id, meeting = meeting.id.0, %why, "Discord refused a reminder; skipped");

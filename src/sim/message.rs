@@ -42,6 +42,9 @@ pub struct SimMessage {
     pub interaction_token: Option<String>,
     /// When the fake Discord received it.
     pub received: std::time::Instant,
+    /// When it was posted, by the clock the fake Discord was given (its
+    /// timestamp, and what the 14-day bulk-delete rule looks at).
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl SimMessage {

@@ -7,6 +7,7 @@
 mod gateway;
 pub mod limits;
 pub mod message;
+pub mod moderation;
 pub mod payloads;
 mod rest;
 pub mod slash;
@@ -22,8 +23,9 @@ use tokio::sync::{Notify, mpsc};
 
 pub use limits::RateLimits;
 pub use message::{SimAttachment, SimButton, SimMessage};
+pub use moderation::{AuditEntry, SimBan};
 pub use slash::SlashError;
-pub use world::{SimChannel, SimMember, World};
+pub use world::{SimChannel, SimMember, SimOverwrite, World};
 
 /// How long a test waits for the bot before giving up.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
@@ -157,6 +159,22 @@ struct State {
     threads: Vec<SimThread>,
     deleted_channels: HashSet<u64>,
     closed_dms: HashSet<u64>,
+    /// The time as the bot's clock has it (virtual in tests), for Discord's
+    /// time rules: the 28-day timeout limit, the 14-day bulk-delete limit.
+    clock: Option<Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>>,
+    /// Roles whose permissions changed since the world was made.
+    role_permissions_now: HashMap<u64, u64>,
+    /// Members timed out, until when.
+    timeouts: HashMap<u64, chrono::DateTime<chrono::Utc>>,
+    /// Members no longer in the server (kicked or banned).
+    kicked: HashSet<u64>,
+    bans: HashMap<u64, moderation::SimBan>,
+    /// Channels' slowmode in seconds, where set.
+    slowmode: HashMap<u64, u32>,
+    /// Channels whose overwrites changed since the world was made.
+    overwrites_now: HashMap<u64, Vec<SimOverwrite>>,
+    /// Moderation calls with their audit-log reasons.
+    audit: Vec<moderation::AuditEntry>,
     gateway: Option<mpsc::UnboundedSender<GatewayCmd>>,
     identified: bool,
     identify_count: u32,
@@ -164,6 +182,39 @@ struct State {
 }
 
 impl State {
+    /// Now, by the bot's clock when the test gave it, else the system's.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.as_ref().map_or_else(chrono::Utc::now, |c| c())
+    }
+
+    fn role_permissions(&self, role: u64, initial: u64) -> u64 {
+        self.role_permissions_now
+            .get(&role)
+            .copied()
+            .unwrap_or(initial)
+    }
+
+    fn member_roles(&self, world: &World, member: u64) -> Vec<u64> {
+        self.roles_now.get(&member).cloned().unwrap_or_else(|| {
+            world
+                .member_by_id(member)
+                .map(|m| m.roles.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// The channel's overwrites now, to read or change.
+    fn overwrites(&mut self, world: &World, channel: u64) -> &mut Vec<SimOverwrite> {
+        self.overwrites_now.entry(channel).or_insert_with(|| {
+            world
+                .channels
+                .iter()
+                .find(|c| c.id == channel)
+                .map(|c| c.overwrites.clone())
+                .unwrap_or_default()
+        })
+    }
+
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         1_700_000_000_000_000_000 + self.next_id
@@ -368,7 +419,7 @@ impl Sim {
         line: &str,
     ) -> Result<String, SlashError> {
         let parsed = slash::parse(line, &self.registered_commands(), &self.inner.world, false)?;
-        Ok(self.send_command_data(member, channel, 2, parsed))
+        Ok(self.send_command_data(member, channel, 2, parsed, None))
     }
 
     /// Sends a slash command with options given as raw JSON, exactly as
@@ -396,6 +447,36 @@ impl Sim {
                 options,
                 resolved: Value::Object(Default::default()),
             },
+            None,
+        )
+    }
+
+    /// Uses the message context-menu command `name` (type 3) on `target`,
+    /// as `member` in the target's channel. Returns the interaction token.
+    pub fn message_command(&self, member: &SimMember, name: &str, target: &SimMessage) -> String {
+        let command_id = self
+            .registered_commands()
+            .iter()
+            .find(|c| c["name"].as_str() == Some(name) && c["type"].as_u64() == Some(3))
+            .and_then(|c| c["id"].as_str()?.parse().ok())
+            .unwrap_or(1_999_999_999_999_999_999);
+        let world = &self.inner.world;
+        let author = match world.member_by_id(target.author_id) {
+            Some(a) => payloads::user(a.id, &a.name, false),
+            None => payloads::user(world.bot_id, &world.bot_name, true),
+        };
+        let message = target.to_json(&author);
+        self.send_command_data(
+            member,
+            target.channel_id,
+            2,
+            slash::Parsed {
+                command_id,
+                name: name.to_owned(),
+                options: Value::Array(Vec::new()),
+                resolved: serde_json::json!({ "messages": { target.id.to_string(): message } }),
+            },
+            Some(target.id),
         )
     }
 
@@ -407,7 +488,7 @@ impl Sim {
         line: &str,
     ) -> Result<String, SlashError> {
         let parsed = slash::parse(line, &self.registered_commands(), &self.inner.world, true)?;
-        Ok(self.send_command_data(member, channel, 4, parsed))
+        Ok(self.send_command_data(member, channel, 4, parsed, None))
     }
 
     fn send_command_data(
@@ -416,6 +497,7 @@ impl Sim {
         channel: u64,
         kind: u8,
         parsed: slash::Parsed,
+        message_target: Option<u64>,
     ) -> String {
         let channel = self
             .inner
@@ -429,7 +511,7 @@ impl Sim {
                 channel: &channel,
                 member,
             };
-            let payload = place.command(
+            let mut payload = place.command(
                 id,
                 &token,
                 kind,
@@ -440,6 +522,13 @@ impl Sim {
                     resolved: parsed.resolved,
                 },
             );
+            if let Some(target) = message_target {
+                payload["data"]["type"] = serde_json::json!(3);
+                payload["data"]["target_id"] = serde_json::json!(target.to_string());
+                if let Some(data) = payload["data"].as_object_mut() {
+                    data.remove("options");
+                }
+            }
             s.interactions.insert(
                 token.clone(),
                 InteractionLog::new(channel.id, member.id, None),
@@ -742,6 +831,75 @@ impl Sim {
     /// answers member lookups with the new roles from now on.
     pub fn set_member_roles(&self, member: &SimMember, roles: Vec<u64>) {
         self.inner.update(|s| s.roles_now.insert(member.id, roles));
+    }
+
+    /// Makes the fake Discord tell time by `now` (the bot's virtual clock).
+    pub fn use_clock(&self, now: Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>) {
+        self.inner.update(|s| s.clock = Some(now));
+    }
+
+    /// Moderation calls so far, with their audit-log reasons.
+    pub fn audit_log(&self) -> Vec<moderation::AuditEntry> {
+        self.inner.state().audit.clone()
+    }
+
+    /// When the member's timeout ends, if they are timed out.
+    pub fn timeout_of(&self, member: &SimMember) -> Option<chrono::DateTime<chrono::Utc>> {
+        let s = self.inner.state();
+        s.timeouts.get(&member.id).copied().filter(|t| *t > s.now())
+    }
+
+    /// The member's ban, if they are banned.
+    pub fn ban_of(&self, member: &SimMember) -> Option<moderation::SimBan> {
+        self.inner.state().bans.get(&member.id).cloned()
+    }
+
+    /// Whether the member has left the server (kicked or banned).
+    pub fn is_gone(&self, member: &SimMember) -> bool {
+        self.inner.state().kicked.contains(&member.id)
+    }
+
+    /// A channel's slowmode in seconds.
+    pub fn slowmode_of(&self, channel: u64) -> u32 {
+        self.inner
+            .state()
+            .slowmode
+            .get(&channel)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// A channel's permission overwrites now.
+    pub fn overwrites_of(&self, channel: u64) -> Vec<SimOverwrite> {
+        let world = &self.inner.world;
+        self.inner.update(|s| s.overwrites(world, channel).clone())
+    }
+
+    /// Changes a role's server permissions (Haven's own, say).
+    pub fn set_role_permissions(&self, role: u64, bits: u64) {
+        self.inner
+            .update(|s| s.role_permissions_now.insert(role, bits));
+    }
+
+    /// A message the member posted in a channel `age` ago.
+    pub fn post_as(
+        &self,
+        member: &SimMember,
+        channel: u64,
+        content: &str,
+        age: chrono::Duration,
+    ) -> SimMessage {
+        self.inner.update(|s| {
+            let created = s.now() - age;
+            let payload = message::MessagePayload {
+                json: serde_json::json!({ "content": content }),
+                uploads: Vec::new(),
+            };
+            let mut m = rest::new_message(s, channel, member.id, &payload, None);
+            m.created_at = Some(created);
+            s.push_message(m.clone());
+            m
+        })
     }
 
     /// The member no longer accepts direct messages from the bot.

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::world::{SimChannel, SimMember, World};
 
-const TIMESTAMP: &str = "2024-01-01T00:00:00.000000+00:00";
+pub(super) const TIMESTAMP: &str = "2024-01-01T00:00:00.000000+00:00";
 
 pub fn user(id: u64, name: &str, bot: bool) -> Value {
     json!({
@@ -98,18 +98,18 @@ pub fn guild_create(world: &World) -> Value {
     let mut members: Vec<Value> = world.members.iter().map(|m| member(world, m)).collect();
     members.push(json!({
         "user": user(world.bot_id, &world.bot_name, true),
-        "roles": [], "joined_at": TIMESTAMP, "deaf": false, "mute": false, "flags": 0,
+        "roles": world.bot_roles.iter().map(u64::to_string).collect::<Vec<_>>(), "joined_at": TIMESTAMP, "deaf": false, "mute": false, "flags": 0,
     }));
     json!({
         "id": g.id.to_string(),
         "name": g.name,
         "icon": null, "icon_hash": null, "splash": null, "discovery_splash": null,
-        "owner_id": world.members.first().map(|m| m.id).unwrap_or(world.bot_id).to_string(),
+        "owner_id": world.owner_id.to_string(),
         "afk_channel_id": null, "afk_timeout": 300,
         "verification_level": 0,
         "default_message_notifications": 0,
         "explicit_content_filter": 0,
-        "roles": g.roles.iter().enumerate().map(|(i, r)| role(g.id, r.id, &r.name, r.permissions, i as u16)).collect::<Vec<_>>(),
+        "roles": g.roles.iter().map(|r| role(g.id, r.id, &r.name, r.permissions, r.position)).collect::<Vec<_>>(),
         "emojis": [],
         "features": [],
         "mfa_level": 0,

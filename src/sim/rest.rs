@@ -40,7 +40,7 @@ pub(super) async fn handle(
                 Err(limited) => *limited,
                 Ok(bucket) => {
                     let mut response = match read_payload(&headers, body).await {
-                        Ok(payload) => route(&inner, &method, &short, payload),
+                        Ok(payload) => route(&inner, &method, &short, uri.query(), payload),
                         Err(()) => error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
                     };
                     if let Some(bucket) = bucket {
@@ -58,7 +58,22 @@ pub(super) async fn handle(
             }
         }
     };
+    let audited = method != Method::GET
+        && !short.starts_with("/interactions")
+        && !short.starts_with("/webhooks")
+        && !short.starts_with("/applications")
+        && !short.ends_with("/messages")
+        && short != "/users/@me/channels";
+    let reason = super::moderation::audit_reason(&headers);
     inner.update(|s| {
+        if audited || reason.is_some() {
+            s.audit.push(super::moderation::AuditEntry {
+                method: method.to_string(),
+                path: short.clone(),
+                reason,
+                status: response.status().as_u16(),
+            });
+        }
         s.rest_log.push(RestCall {
             method: method.to_string(),
             path: short,
@@ -230,7 +245,7 @@ async fn read_payload(headers: &HeaderMap, body: Bytes) -> Result<MessagePayload
     }
 }
 
-fn error(status: StatusCode, code: u32, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, code: u32, message: &str) -> Response {
     (
         status,
         axum::Json(json!({"message": message, "code": code})),
@@ -238,16 +253,26 @@ fn error(status: StatusCode, code: u32, message: &str) -> Response {
         .into_response()
 }
 
-fn ok(v: Value) -> Response {
+pub(super) fn ok(v: Value) -> Response {
     axum::Json(v).into_response()
 }
 
-fn no_content() -> Response {
+pub(super) fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-fn route(inner: &Inner, method: &Method, path: &str, payload: MessagePayload) -> Response {
+fn route(
+    inner: &Inner,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    payload: MessagePayload,
+) -> Response {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if let Some(response) = super::moderation::route(inner, method, &segments, query, &payload.json)
+    {
+        return response;
+    }
     let world = &inner.world;
     let bot = payloads::user(world.bot_id, &world.bot_name, true);
     let num = |s: &str| s.parse::<u64>().ok();
@@ -418,6 +443,8 @@ fn register(inner: &Inner, commands: Value, guild: Option<u64>) -> Response {
                 obj.insert("application_id".into(), json!(app_id.to_string()));
                 obj.insert("version".into(), json!(id.to_string()));
                 obj.entry("type").or_insert(json!(1));
+                // Discord echoes a context-menu command with an empty description.
+                obj.entry("description").or_insert(json!(""));
                 obj.entry("default_member_permissions")
                     .or_insert(Value::Null);
                 if let Some(g) = guild {
@@ -435,7 +462,7 @@ fn register(inner: &Inner, commands: Value, guild: Option<u64>) -> Response {
     })
 }
 
-fn new_message(
+pub(super) fn new_message(
     s: &mut State,
     channel_id: u64,
     author_id: u64,
@@ -458,6 +485,7 @@ fn new_message(
         deleted: false,
         interaction_token: token.map(str::to_owned),
         received: Instant::now(),
+        created_at: Some(s.now()),
     };
     let mut ids = s.upload_ids(payload.uploads.len());
     payload.apply(&mut message, || ids.next().unwrap_or(0));

@@ -22,6 +22,8 @@ pub struct SimRole {
     pub id: u64,
     pub name: String,
     pub permissions: u64,
+    /// Its rank: higher is above (Discord's role hierarchy; @everyone is 0).
+    pub position: u16,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +90,10 @@ pub struct World {
     pub guild: SimGuild,
     pub channels: Vec<SimChannel>,
     pub members: Vec<SimMember>,
+    /// The server's owner (a member).
+    pub owner_id: u64,
+    /// The bot's own roles in the server.
+    pub bot_roles: Vec<u64>,
 }
 
 pub const APP_ID: u64 = 1_000_000_000_000_000_001;
@@ -95,17 +101,39 @@ pub const GUILD_ID: u64 = 1_300_000_000_000_000_001;
 pub const FACILITATOR_ROLE: u64 = 1_600_000_000_000_000_001;
 pub const ADMIN_ROLE: u64 = 1_600_000_000_000_000_002;
 pub const MEMBER_ROLE: u64 = 1_600_000_000_000_000_003;
+/// Haven's own role, given when it was invited.
+pub const HAVEN_ROLE: u64 = 1_600_000_000_000_000_004;
+/// What Haven's role may do: what its invite link asks for (post, embed,
+/// attach, read history, threads, mention roles) and moderation: Kick, Ban,
+/// Manage Channels, Manage Messages, Manage Roles, Moderate Members, and
+/// Create Private Threads (a lock denies it, and Discord lets a bot deny
+/// only what it holds).
+pub const HAVEN_PERMISSIONS: u64 = EVERYONE
+    | (1 << 1)
+    | (1 << 2)
+    | (1 << 4)
+    | (1 << 13)
+    | (1 << 14)
+    | (1 << 15)
+    | (1 << 17)
+    | (1 << 28)
+    | CREATE_PUBLIC_THREADS
+    | (1 << 36)
+    | (1 << 38)
+    | (1 << 40);
 
 impl World {
     /// The sandbox server: #general, #facilitators (facilitators only),
     /// #meetings and #announcements (everyone reads, facilitators post); roles
     /// Facilitator, Admin (Manage Server) and Member; members `admin`,
-    /// `facilitator`, `alice`, `bob`, `casey`, `dana`, `eli`, `farah`.
+    /// `facilitator`, `alice`, `bob`, `casey`, `dana`, `eli`, `farah`; `admin`
+    /// owns the server. Roles rank Haven > Admin > Facilitator > Member.
     pub fn sandbox() -> Self {
-        let role = |id, name: &str, permissions| SimRole {
+        let role = |id, name: &str, permissions, position| SimRole {
             id,
             name: name.to_owned(),
             permissions,
+            position,
         };
         let channel = |n: u64, name: &str| SimChannel {
             id: 1_400_000_000_000_000_000 + n,
@@ -136,10 +164,11 @@ impl World {
                 id: GUILD_ID,
                 name: "Haven Sandbox".to_owned(),
                 roles: vec![
-                    role(GUILD_ID, "@everyone", EVERYONE),
-                    role(FACILITATOR_ROLE, "Facilitator", 0),
-                    role(ADMIN_ROLE, "Admin", MANAGE_GUILD),
-                    role(MEMBER_ROLE, "Member", 0),
+                    role(GUILD_ID, "@everyone", EVERYONE, 0),
+                    role(FACILITATOR_ROLE, "Facilitator", 0, 2),
+                    role(ADMIN_ROLE, "Admin", MANAGE_GUILD, 3),
+                    role(MEMBER_ROLE, "Member", 0, 1),
+                    role(HAVEN_ROLE, "Haven", HAVEN_PERMISSIONS, 4),
                 ],
             },
             channels: vec![
@@ -173,6 +202,8 @@ impl World {
                 member(7, "eli", &[MEMBER_ROLE]),
                 member(8, "farah", &[MEMBER_ROLE]),
             ],
+            owner_id: 1_500_000_000_000_000_001,
+            bot_roles: vec![HAVEN_ROLE],
         }
     }
 

@@ -19,6 +19,10 @@ pub struct Job {
     pub round: Option<i64>,
     /// The channel whose prompt schedule a posting is for.
     pub schedule_channel: Option<crate::domain::ChannelId>,
+    /// The server a moderation revert is in.
+    pub guild: Option<crate::domain::GuildId>,
+    /// The channel or member a moderation revert is about.
+    pub target: Option<u64>,
     pub occurrence: DateTime<Utc>,
     pub offset: Duration,
     /// When it is (next) tried.
@@ -35,6 +39,8 @@ struct Row {
     meeting_id: Option<i64>,
     round_id: Option<i64>,
     schedule_channel_id: Option<i64>,
+    guild_id: Option<i64>,
+    target_id: Option<i64>,
     occurrence: i64,
     offset_min: i64,
     due_ms: i64,
@@ -52,6 +58,8 @@ impl Row {
             schedule_channel: self
                 .schedule_channel_id
                 .map(crate::domain::ChannelId::from_db),
+            guild: self.guild_id.map(crate::domain::GuildId::from_db),
+            target: self.target_id.map(|t| t as u64),
             occurrence: DateTime::from_timestamp(self.occurrence, 0)?,
             offset: Duration::minutes(self.offset_min),
             due: DateTime::from_timestamp_millis(self.due_ms)?,
@@ -118,7 +126,7 @@ impl Db {
         let rows: Vec<Row> = sqlx::query_as(
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1
              WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= ? ORDER BY due_ms, id LIMIT ?)
-             RETURNING id, kind, meeting_id, round_id, schedule_channel_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts",
+             RETURNING id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts",
         )
         .bind(now.timestamp_millis())
         .bind(limit)
@@ -198,6 +206,38 @@ impl Db {
         Ok(())
     }
 
+    /// Plans a moderation revert (`unban`, `slowmode_revert`, `lock_revert`)
+    /// of `target` (a member or a channel) in `guild` at `due`.
+    pub async fn add_mod_job(
+        &self,
+        kind: JobKind,
+        guild: crate::domain::GuildId,
+        target: u64,
+        due: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT OR IGNORE INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)")
+            .bind(kind.as_str())
+            .bind(guild.as_db())
+            .bind(target as i64)
+            .bind(due.timestamp())
+            .bind(due.timestamp_millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Pending moderation reverts of one kind, earliest first (for tests).
+    pub async fn pending_mod_jobs(&self, kind: JobKind) -> StoreResult<Vec<Job>> {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts FROM jobs
+             WHERE kind = ? AND state = 'pending' ORDER BY due_ms, id",
+        )
+        .bind(kind.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().filter_map(Row::into_job).collect())
+    }
+
     /// How many jobs are being worked on right now.
     pub async fn claimed_job_count(&self) -> StoreResult<i64> {
         Ok(
@@ -210,7 +250,7 @@ impl Db {
     /// Pending jobs of a meeting, earliest first (for tests and `/meeting info`).
     pub async fn pending_jobs(&self, meeting: MeetingId) -> StoreResult<Vec<Job>> {
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, kind, meeting_id, round_id, schedule_channel_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts FROM jobs
+            "SELECT id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts FROM jobs
              WHERE meeting_id = ? AND state = 'pending' ORDER BY due_ms, id",
         )
         .bind(meeting.0)

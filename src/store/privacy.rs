@@ -73,7 +73,9 @@ impl Db {
                 credit: s.credit,
             })
             .collect();
+        let moderation = self.moderation_records(user).await?;
         Ok(MemberData {
+            moderation,
             toolkit,
             shared_strategies,
             dm_notice_servers: dm_notice_servers
@@ -123,6 +125,9 @@ impl Db {
             // kept as from "a member" with no link to them.
             "DELETE FROM shared_strategies WHERE author_id = ? AND status != 'approved'",
             "UPDATE shared_strategies SET author_id = NULL, credit = NULL WHERE author_id = ?",
+            // Reports they made stay for the group's safety, without their
+            // name; cases and notes about them stay until their retention.
+            "UPDATE mod_reports SET reporter_id = NULL, named = 0 WHERE reporter_id = ?",
         ] {
             deleted += sqlx::query(table)
                 .bind(user.as_db())

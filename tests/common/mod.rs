@@ -54,6 +54,9 @@ impl Harness {
         let db_path = dir.path().join("haven.db");
         let sim = Sim::start(world).await.expect("sim starts");
         let clock = VirtualClock::starting_at(Utc.with_ymd_and_hms(2027, 3, 9, 12, 0, 0).unwrap());
+        // The fake Discord tells time as the bot does, for its time rules.
+        let now = clock.clone();
+        sim.use_clock(Arc::new(move || now.now()));
         let mut h = Self {
             sim,
             clock,

@@ -1,0 +1,402 @@
+//! Actions on one member: nudge, warn, timeout, untimeout, kick, ban, unban.
+
+use chrono::Duration;
+use poise::serenity_prelude as serenity;
+
+use super::super::{Context, Error, author, render, server};
+use super::standing::{dm_note, situation};
+use super::{discord_refusal, log, refused};
+use crate::domain::jobs::JobKind;
+use crate::domain::moderation::{
+    self as rules, CaseKind, DeleteMessages, DurationUse, Notice, WARNING_WINDOW_DAYS, may_act,
+};
+use crate::domain::settings::Access;
+use crate::domain::{GuildId, UserId};
+use crate::store::NewCase;
+
+/// Checks the rule for `kind` on `member`; returns the server.
+async fn allowed(
+    ctx: Context<'_>,
+    kind: CaseKind,
+    member: &serenity::User,
+) -> Result<GuildId, Error> {
+    let guild = server(ctx)?;
+    let s = situation(ctx, Some(UserId(member.id.get()))).await?;
+    may_act(kind, &s.standing).map_err(refused)?;
+    if !s.target_present && !matches!(kind, CaseKind::Ban | CaseKind::Unban) {
+        return Err(Error::member(format!(
+            "{} isn't a member of this server, so there is nothing to do.",
+            member.name
+        )));
+    }
+    Ok(guild)
+}
+
+async fn server_name(ctx: Context<'_>) -> String {
+    ctx.guild()
+        .map(|g| g.name.clone())
+        .unwrap_or_else(|| "your group".to_owned())
+}
+
+async fn notice_dm(
+    ctx: Context<'_>,
+    member: &serenity::User,
+    text: String,
+) -> Result<serenity::Message, crate::rest::RestError> {
+    ctx.data()
+        .rest
+        .dm(member.id, serenity::CreateMessage::new().content(text))
+        .await
+}
+
+fn case(kind: CaseKind, ctx: Context<'_>, member: &serenity::User, reason: &str) -> NewCase {
+    NewCase {
+        kind,
+        moderator: author(ctx),
+        target: Some(UserId(member.id.get())),
+        channel: None,
+        reason: reason.to_owned(),
+        at: ctx.data().clock.now(),
+        until: None,
+    }
+}
+
+/// "They have 2 earlier warnings in the last 90 days."
+async fn earlier_warnings(
+    ctx: Context<'_>,
+    guild: GuildId,
+    member: &serenity::User,
+    before_this: i64,
+) -> Result<String, Error> {
+    let since = ctx.data().clock.now() - Duration::days(WARNING_WINDOW_DAYS);
+    let (_, warnings) = ctx
+        .data()
+        .db
+        .case_counts(guild, UserId(member.id.get()), since)
+        .await?;
+    let n = (warnings - before_this).max(0);
+    Ok(match n {
+        0 => "They have no earlier warnings in the last 90 days.".to_owned(),
+        1 => "They have 1 earlier warning in the last 90 days.".to_owned(),
+        n => format!("They have {n} earlier warnings in the last 90 days."),
+    })
+}
+
+/// A gentle private note to a member; recorded, not a warning
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+pub async fn nudge(
+    ctx: Context<'_>,
+    #[description = "Who to send it to"] member: serenity::User,
+    #[description = "Your note, sent from the facilitators"]
+    #[max_length = 1500]
+    message: String,
+) -> Result<(), Error> {
+    ctx.defer_ephemeral().await?;
+    let guild = allowed(ctx, CaseKind::Nudge, &member).await?;
+    let sent = notice_dm(
+        ctx,
+        &member,
+        rules::nudge_text(&server_name(ctx).await, &message),
+    )
+    .await;
+    match sent {
+        Ok(_) => {}
+        Err(crate::rest::RestError::ClosedDm) => {
+            return Err(Error::member(format!(
+                "{}'s direct messages are closed, so the nudge couldn't reach them. Nothing was recorded.",
+                member.name
+            )));
+        }
+        Err(e) => {
+            return Err(Error::Internal(anyhow::anyhow!("nudge DM: {e}")));
+        }
+    }
+    let case = log::record(
+        ctx.data(),
+        guild,
+        case(
+            CaseKind::Nudge,
+            ctx,
+            &member,
+            &rules::reason(Some(&message)),
+        ),
+    )
+    .await?;
+    ctx.send(render::ephemeral(format!(
+        "Case #{}: {} got your note privately, from the facilitators. It isn't a warning.",
+        case.number, member.name
+    )))
+    .await?;
+    Ok(())
+}
+
+/// A private warning; the reply shows their warnings of the last 90 days
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+pub async fn warn(
+    ctx: Context<'_>,
+    #[description = "Who to warn"] member: serenity::User,
+    #[description = "Why (they are told)"]
+    #[max_length = 512]
+    reason: String,
+) -> Result<(), Error> {
+    ctx.defer_ephemeral().await?;
+    let guild = allowed(ctx, CaseKind::Warn, &member).await?;
+    let reason = rules::reason(Some(&reason));
+    let has_guidelines = ctx.data().db.guidelines(guild).await?.is_some();
+    let name = server_name(ctx).await;
+    let text = rules::warn_text(&Notice {
+        server: &name,
+        reason: &reason,
+        until: None,
+        has_guidelines,
+    });
+    let sent = notice_dm(ctx, &member, text).await;
+    let history = earlier_warnings(ctx, guild, &member, 0).await?;
+    let case = log::record(
+        ctx.data(),
+        guild,
+        case(CaseKind::Warn, ctx, &member, &reason),
+    )
+    .await?;
+    ctx.send(render::ephemeral(format!(
+        "Case #{}: {} was warned. {history} {}",
+        case.number,
+        member.name,
+        dm_note(&sent)
+    )))
+    .await?;
+    Ok(())
+}
+
+/// Discord's native timeout (at most 28 days)
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+pub async fn timeout(
+    ctx: Context<'_>,
+    #[description = "Who to time out"] member: serenity::User,
+    #[description = "How long, like 10m, 2h or 3d (at most 28d)"] duration: String,
+    #[description = "Why (they are told)"]
+    #[max_length = 512]
+    reason: Option<String>,
+) -> Result<(), Error> {
+    let length = super::duration(&duration, DurationUse::Timeout)?;
+    ctx.defer_ephemeral().await?;
+    let guild = allowed(ctx, CaseKind::Timeout, &member).await?;
+    let data = ctx.data();
+    let reason = rules::reason(reason.as_deref());
+    let until = data.clock.now() + length;
+    data.rest
+        .timeout(
+            serenity::GuildId::new(guild.0),
+            member.id,
+            Some(until),
+            &reason,
+        )
+        .await
+        .map_err(|e| discord_refusal(e, "time them out"))?;
+    let has_guidelines = data.db.guidelines(guild).await?.is_some();
+    let name = server_name(ctx).await;
+    let text = rules::timeout_text(&Notice {
+        server: &name,
+        reason: &reason,
+        until: Some(until),
+        has_guidelines,
+    });
+    let sent = notice_dm(ctx, &member, text).await;
+    let history = earlier_warnings(ctx, guild, &member, 0).await?;
+    let mut new = case(CaseKind::Timeout, ctx, &member, &reason);
+    new.until = Some(until);
+    let case = log::record(data, guild, new).await?;
+    ctx.send(render::ephemeral(format!(
+        "Case #{}: {} is timed out for {}, until <t:{}:F>. {history} {}",
+        case.number,
+        member.name,
+        rules::describe(length),
+        until.timestamp(),
+        dm_note(&sent)
+    )))
+    .await?;
+    Ok(())
+}
+
+/// End a member's timeout early
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+pub async fn untimeout(
+    ctx: Context<'_>,
+    #[description = "Whose timeout to end"] member: serenity::User,
+    #[description = "Why"]
+    #[max_length = 512]
+    reason: Option<String>,
+) -> Result<(), Error> {
+    ctx.defer_ephemeral().await?;
+    let guild = allowed(ctx, CaseKind::Untimeout, &member).await?;
+    let reason = rules::reason(reason.as_deref());
+    ctx.data()
+        .rest
+        .timeout(serenity::GuildId::new(guild.0), member.id, None, &reason)
+        .await
+        .map_err(|e| discord_refusal(e, "end their timeout"))?;
+    let case = log::record(
+        ctx.data(),
+        guild,
+        case(CaseKind::Untimeout, ctx, &member, &reason),
+    )
+    .await?;
+    ctx.send(render::ephemeral(format!(
+        "Case #{}: {}'s timeout has ended; they can post again.",
+        case.number, member.name
+    )))
+    .await?;
+    Ok(())
+}
+
+/// Remove a member from the server (they can rejoin with an invite)
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+pub async fn kick(
+    ctx: Context<'_>,
+    #[description = "Who to remove"] member: serenity::User,
+    #[description = "Why (they are told)"]
+    #[max_length = 512]
+    reason: Option<String>,
+) -> Result<(), Error> {
+    ctx.defer_ephemeral().await?;
+    let guild = allowed(ctx, CaseKind::Kick, &member).await?;
+    let data = ctx.data();
+    let reason = rules::reason(reason.as_deref());
+    let has_guidelines = data.db.guidelines(guild).await?.is_some();
+    let name = server_name(ctx).await;
+    // Before the kick: afterwards Haven shares no server with them.
+    let text = rules::kick_text(&Notice {
+        server: &name,
+        reason: &reason,
+        until: None,
+        has_guidelines,
+    });
+    let sent = notice_dm(ctx, &member, text).await;
+    data.rest
+        .kick(serenity::GuildId::new(guild.0), member.id, &reason)
+        .await
+        .map_err(|e| discord_refusal(e, "remove them"))?;
+    let case = log::record(data, guild, case(CaseKind::Kick, ctx, &member, &reason)).await?;
+    ctx.send(render::ephemeral(format!(
+        "Case #{}: {} was removed from the server. {}",
+        case.number,
+        member.name,
+        dm_note(&sent)
+    )))
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum DeleteChoice {
+    #[name = "none"]
+    None,
+    #[name = "1h"]
+    Hour,
+    #[name = "1d"]
+    Day,
+    #[name = "7d"]
+    Week,
+}
+
+/// Ban a member, for a while or for good
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+pub async fn ban(
+    ctx: Context<'_>,
+    #[description = "Who to ban"] member: serenity::User,
+    #[description = "Why (they are told)"]
+    #[max_length = 512]
+    reason: Option<String>,
+    #[description = "For how long, like 3d (the ban lifts itself); empty for good"]
+    duration: Option<String>,
+    #[description = "Delete their recent messages"]
+    #[rename = "delete-messages"]
+    delete_messages: Option<DeleteChoice>,
+) -> Result<(), Error> {
+    let length = duration
+        .as_deref()
+        .map(|d| super::duration(d, DurationUse::Ban))
+        .transpose()?;
+    ctx.defer_ephemeral().await?;
+    let guild = allowed(ctx, CaseKind::Ban, &member).await?;
+    let data = ctx.data();
+    let reason = rules::reason(reason.as_deref());
+    let until = length.map(|l| data.clock.now() + l);
+    let delete = match delete_messages.unwrap_or(DeleteChoice::None) {
+        DeleteChoice::None => DeleteMessages::None,
+        DeleteChoice::Hour => DeleteMessages::Hour,
+        DeleteChoice::Day => DeleteMessages::Day,
+        DeleteChoice::Week => DeleteMessages::Week,
+    };
+    let has_guidelines = data.db.guidelines(guild).await?.is_some();
+    let name = server_name(ctx).await;
+    let text = rules::ban_text(&Notice {
+        server: &name,
+        reason: &reason,
+        until,
+        has_guidelines,
+    });
+    let sent = notice_dm(ctx, &member, text).await;
+    data.rest
+        .ban(
+            serenity::GuildId::new(guild.0),
+            member.id,
+            delete.seconds(),
+            &reason,
+        )
+        .await
+        .map_err(|e| discord_refusal(e, "ban them"))?;
+    let user = UserId(member.id.get());
+    match until {
+        Some(until) => {
+            data.db.set_tempban(guild, user, until).await?;
+            data.db
+                .add_mod_job(JobKind::Unban, guild, user.0, until)
+                .await?;
+            data.scheduler.poke();
+        }
+        None => data.db.remove_tempban(guild, user).await?,
+    }
+    let mut new = case(CaseKind::Ban, ctx, &member, &reason);
+    new.until = until;
+    let case = log::record(data, guild, new).await?;
+    let how_long = match until {
+        Some(u) => format!("until <t:{}:F>, when I lift it by myself", u.timestamp()),
+        None => "until a facilitator lifts it with `/mod unban`".to_owned(),
+    };
+    ctx.send(render::ephemeral(format!(
+        "Case #{}: {} is banned {how_long}. {}",
+        case.number,
+        member.name,
+        dm_note(&sent)
+    )))
+    .await?;
+    Ok(())
+}
+
+/// Lift a ban
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+pub async fn unban(
+    ctx: Context<'_>,
+    #[description = "Whose ban to lift"] user: serenity::User,
+    #[description = "Why"]
+    #[max_length = 512]
+    reason: Option<String>,
+) -> Result<(), Error> {
+    ctx.defer_ephemeral().await?;
+    let guild = allowed(ctx, CaseKind::Unban, &user).await?;
+    let data = ctx.data();
+    let reason = rules::reason(reason.as_deref());
+    data.rest
+        .unban(serenity::GuildId::new(guild.0), user.id, &reason)
+        .await
+        .map_err(|e| discord_refusal(e, "lift the ban"))?;
+    data.db.remove_tempban(guild, UserId(user.id.get())).await?;
+    let case = log::record(data, guild, case(CaseKind::Unban, ctx, &user, &reason)).await?;
+    ctx.send(render::ephemeral(format!(
+        "Case #{}: {}'s ban is lifted; they can rejoin with an invite.",
+        case.number, user.name
+    )))
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! Member safety tools anyone can use: `/cw` (a message behind a spoiler
+//! under a content-warning header), `/break` (a self-timeout with a DM
+//! button to come back early) and `/guidelines` (the group's agreements).
+
+use poise::serenity_prelude as serenity;
+
+use super::router::Reply;
+use super::{Context, Data, Error, author, render, server};
+use crate::domain::custom_id::CustomId;
+use crate::domain::moderation::{self as rules, DurationUse, GUIDELINES_MAX};
+use crate::domain::settings::Access;
+use crate::domain::{GuildId, UserId};
+use crate::rest::RestError;
+
+/// Post your message behind a spoiler, headed by a content warning
+#[poise::command(slash_command, guild_only)]
+pub async fn cw(
+    ctx: Context<'_>,
+    #[description = "What the warning is for, like: loss, self-harm, food"]
+    #[max_length = 100]
+    topic: String,
+    #[description = "Your message"]
+    #[max_length = 1800]
+    text: String,
+) -> Result<(), Error> {
+    if topic.trim().is_empty() || text.trim().is_empty() {
+        return Err(Error::member(
+            "Please give both the topic of the warning and your message.",
+        ));
+    }
+    if !super::can_post_here(ctx) {
+        return Err(Error::member(
+            "You can't post in this channel, so I haven't posted it for you either.",
+        ));
+    }
+    ctx.defer_ephemeral().await?;
+    let post = rules::cw_post(&topic, &format!("<@{}>", ctx.author().id), &text);
+    ctx.data()
+        .rest
+        .send(
+            ctx.channel_id(),
+            serenity::CreateMessage::new()
+                .content(post)
+                .allowed_mentions(serenity::CreateAllowedMentions::new()),
+        )
+        .await
+        .map_err(|e| Error::member(format!("I couldn't post it here: {e}.")))?;
+    ctx.send(render::ephemeral(
+        "Posted behind a spoiler with your content warning. Thank you for looking out for the group.",
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Step away for a while: I time you out of this server, and a DM lets you come back early
+#[poise::command(slash_command, guild_only, rename = "break")]
+pub async fn take_break(
+    ctx: Context<'_>,
+    #[description = "How long, like 30m, 2h or 1d (at most 7d)"] duration: String,
+) -> Result<(), Error> {
+    let length = rules::parse_duration(&duration, DurationUse::Break)
+        .map_err(|e| Error::member(e.to_string()))?;
+    ctx.defer_ephemeral().await?;
+    let data = ctx.data();
+    let guild = server(ctx)?;
+    let me = author(ctx);
+    let until = data.clock.now() + length;
+    let name = ctx
+        .guild()
+        .map(|g| g.name.clone())
+        .unwrap_or_else(|| "the server".to_owned());
+    data.rest
+        .timeout(
+            serenity::GuildId::new(guild.0),
+            ctx.author().id,
+            Some(until),
+            "Took a break at their own request",
+        )
+        .await
+        .map_err(|e| match e {
+            RestError::Refused { .. } | RestError::Forbidden => Error::member(
+                "Discord won't let me pause your posting here (your role may be above mine, or I lack Moderate Members). \
+                 You can still step away: muting the server works too.",
+            ),
+            other => Error::Internal(anyhow::anyhow!("break: {other}")),
+        })?;
+    let button = serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(
+            CustomId::BreakEnd {
+                guild: guild.0,
+                user: me.0,
+            }
+            .encode(),
+        )
+        .label("Come back now")
+        .style(serenity::ButtonStyle::Primary),
+    ]);
+    let dm = data
+        .rest
+        .dm(
+            ctx.author().id,
+            serenity::CreateMessage::new()
+                .content(rules::break_text(&name, until))
+                .components(vec![button]),
+        )
+        .await;
+    let early = if dm.is_ok() {
+        "I've sent you a direct message with a button to come back early."
+    } else {
+        "Your direct messages are closed, so to come back early ask a facilitator to run `/mod untimeout`."
+    };
+    ctx.send(render::ephemeral(format!(
+        "Your break has started and ends <t:{}:F>. Take care of yourself. {early}",
+        until.timestamp()
+    )))
+    .await?;
+    Ok(())
+}
+
+/// The "Come back now" button on the break DM.
+pub async fn end_break(data: &Data, guild: u64, user: UserId) -> Result<Reply, Error> {
+    match data
+        .rest
+        .timeout(
+            serenity::GuildId::new(guild),
+            serenity::UserId::new(user.0),
+            None,
+            "Came back early from a break",
+        )
+        .await
+    {
+        Ok(()) => Ok(Reply::Replace(
+            "Welcome back. You can post again whenever you're ready.".to_owned(),
+        )),
+        Err(RestError::Refused { .. } | RestError::Forbidden) => Err(Error::member(
+            "I couldn't end your break from here (you may have left the server). A facilitator can end it with `/mod untimeout`.",
+        )),
+        Err(e) => Err(Error::Internal(anyhow::anyhow!("end break: {e}"))),
+    }
+}
+
+/// The group's agreements
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("show", "set"),
+    subcommand_required
+)]
+pub async fn guidelines(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Read the group's guidelines
+#[poise::command(slash_command, guild_only)]
+async fn show(ctx: Context<'_>) -> Result<(), Error> {
+    let guild = server(ctx)?;
+    let text = ctx.data().db.guidelines(guild).await?;
+    let reply = match text {
+        Some(t) => render::ephemeral_embed(
+            render::embed("Our guidelines").description(render::description(t)),
+        ),
+        None => render::ephemeral(
+            "This group hasn't written its guidelines down in Haven yet. An admin can add them with `/guidelines set`.",
+        ),
+    };
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+#[derive(Debug, poise::Modal)]
+#[name = "The group's guidelines"]
+struct GuidelinesForm {
+    #[name = "Guidelines"]
+    #[paragraph]
+    #[max_length = 4000]
+    text: String,
+}
+
+/// Write or edit the group's guidelines (in a form)
+#[poise::command(slash_command, guild_only, custom_data = "Access::Admin")]
+async fn set(ctx: Context<'_>) -> Result<(), Error> {
+    let guild: GuildId = server(ctx)?;
+    let poise::Context::Application(app) = ctx else {
+        return Err(Error::member(
+            "Please use `/guidelines set` as a slash command.",
+        ));
+    };
+    let current = ctx.data().db.guidelines(guild).await?;
+    let form = poise::execute_modal(
+        app,
+        current.map(|text| GuidelinesForm { text }),
+        Some(std::time::Duration::from_secs(15 * 60)),
+    )
+    .await?;
+    let Some(form) = form else {
+        return Ok(());
+    };
+    let text = form.text.trim();
+    if text.is_empty() || text.chars().count() > GUIDELINES_MAX {
+        return Err(Error::member(
+            "Guidelines need some text, at most 4,000 characters. Nothing was changed.",
+        ));
+    }
+    ctx.data()
+        .db
+        .set_guidelines(guild, text, ctx.data().clock.now())
+        .await?;
+    ctx.send(render::ephemeral(
+        "Saved. Everyone can read them with `/guidelines show`, and moderation messages point to them.",
+    ))
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,655 @@
+//! Moderation records: cases numbered per server, notes, reports, the state
+//! a timed slowmode or lock returns to, temporary bans, guidelines, and the
+//! retention purge.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Db, StoreResult};
+use crate::domain::moderation::{
+    Case, CaseKind, DEFAULT_RETENTION_DAYS, Note, Overwrite, ReportKind, ReportStatus,
+};
+use crate::domain::privacy::StoredModeration;
+use crate::domain::{ChannelId, GuildId, RoleId, UserId};
+
+/// A case about to be recorded (it gets its number on insert).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCase {
+    pub kind: CaseKind,
+    pub moderator: UserId,
+    pub target: Option<UserId>,
+    pub channel: Option<ChannelId>,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A report about to be recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReport {
+    pub guild: GuildId,
+    pub reporter: UserId,
+    /// Whether the reporter chose to be named to facilitators.
+    pub named: bool,
+    pub kind: ReportKind,
+    pub note: Option<String>,
+    pub channel: ChannelId,
+    pub message: u64,
+    pub author: Option<UserId>,
+    pub excerpt: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A report as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub id: i64,
+    pub guild: GuildId,
+    /// Who reported, while they have not asked Haven to forget them.
+    pub reporter: Option<UserId>,
+    pub named: bool,
+    pub kind: ReportKind,
+    pub note: Option<String>,
+    pub channel: ChannelId,
+    pub message: u64,
+    pub author: Option<UserId>,
+    pub excerpt: String,
+    pub status: ReportStatus,
+    pub handled_by: Option<UserId>,
+    pub log_message: Option<u64>,
+    pub at: DateTime<Utc>,
+}
+
+/// A locked channel's overwrites as they were before the lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedLock {
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    pub before: Vec<(RoleId, Option<Overwrite>)>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedOverwrite {
+    role: RoleId,
+    before: Option<Overwrite>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    number: i64,
+    kind: String,
+    moderator_id: i64,
+    target_id: Option<i64>,
+    channel_id: Option<i64>,
+    reason: String,
+    created_ms: i64,
+    until_ms: Option<i64>,
+    log_message_id: Option<i64>,
+}
+
+impl CaseRow {
+    fn into_case(self) -> Option<Case> {
+        Some(Case {
+            number: self.number,
+            kind: CaseKind::parse(&self.kind)?,
+            moderator: UserId::from_db(self.moderator_id),
+            target: self.target_id.map(UserId::from_db),
+            channel: self.channel_id.map(ChannelId::from_db),
+            reason: self.reason,
+            at: DateTime::from_timestamp_millis(self.created_ms)?,
+            until: self.until_ms.and_then(DateTime::from_timestamp_millis),
+            log_message: self.log_message_id.map(|m| m as u64),
+        })
+    }
+}
+
+const CASE_COLUMNS: &str = "number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms, log_message_id";
+
+#[derive(sqlx::FromRow)]
+struct ReportRow {
+    id: i64,
+    guild_id: i64,
+    reporter_id: Option<i64>,
+    named: bool,
+    kind: String,
+    note: Option<String>,
+    channel_id: i64,
+    message_id: i64,
+    author_id: Option<i64>,
+    excerpt: String,
+    status: String,
+    handled_by: Option<i64>,
+    log_message_id: Option<i64>,
+    created_ms: i64,
+}
+
+impl ReportRow {
+    fn into_report(self) -> Option<Report> {
+        Some(Report {
+            id: self.id,
+            guild: GuildId::from_db(self.guild_id),
+            reporter: self.reporter_id.map(UserId::from_db),
+            named: self.named,
+            kind: ReportKind::parse(&self.kind)?,
+            note: self.note,
+            channel: ChannelId::from_db(self.channel_id),
+            message: self.message_id as u64,
+            author: self.author_id.map(UserId::from_db),
+            excerpt: self.excerpt,
+            status: ReportStatus::parse(&self.status)?,
+            handled_by: self.handled_by.map(UserId::from_db),
+            log_message: self.log_message_id.map(|m| m as u64),
+            at: DateTime::from_timestamp_millis(self.created_ms)?,
+        })
+    }
+}
+
+const REPORT_COLUMNS: &str = "id, guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, status, handled_by, log_message_id, created_ms";
+
+impl Db {
+    // ------------------------------------------------------------- cases
+
+    /// Records a case under the server's next number.
+    pub async fn add_case(&self, guild: GuildId, case: NewCase) -> StoreResult<Case> {
+        let mut tx = self.pool.begin().await?;
+        let number: i64 = sqlx::query_scalar(
+            "INSERT INTO mod_case_numbers (guild_id, last) VALUES (?, 1)
+             ON CONFLICT (guild_id) DO UPDATE SET last = last + 1 RETURNING last",
+        )
+        .bind(guild.as_db())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO mod_cases (guild_id, number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(guild.as_db())
+        .bind(number)
+        .bind(case.kind.as_str())
+        .bind(case.moderator.as_db())
+        .bind(case.target.map(UserId::as_db))
+        .bind(case.channel.map(ChannelId::as_db))
+        .bind(&case.reason)
+        .bind(case.at.timestamp_millis())
+        .bind(case.until.map(|u| u.timestamp_millis()))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Case {
+            number,
+            kind: case.kind,
+            moderator: case.moderator,
+            target: case.target,
+            channel: case.channel,
+            reason: case.reason,
+            at: DateTime::from_timestamp_millis(case.at.timestamp_millis()).unwrap_or(case.at),
+            until: case
+                .until
+                .and_then(|u| DateTime::from_timestamp_millis(u.timestamp_millis())),
+            log_message: None,
+        })
+    }
+
+    /// Remembers the log channel's embed for a case (to edit it later).
+    pub async fn set_case_log_message(
+        &self,
+        guild: GuildId,
+        number: i64,
+        message: u64,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE mod_cases SET log_message_id = ? WHERE guild_id = ? AND number = ?")
+            .bind(message as i64)
+            .bind(guild.as_db())
+            .bind(number)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn case(&self, guild: GuildId, number: i64) -> StoreResult<Option<Case>> {
+        let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = ? AND number = ?"
+        )))
+        .bind(guild.as_db())
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(CaseRow::into_case))
+    }
+
+    /// Corrects a case's reason; returns the case as it now is.
+    pub async fn set_case_reason(
+        &self,
+        guild: GuildId,
+        number: i64,
+        reason: &str,
+    ) -> StoreResult<Option<Case>> {
+        let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE mod_cases SET reason = ? WHERE guild_id = ? AND number = ? RETURNING {CASE_COLUMNS}"
+        )))
+        .bind(reason)
+        .bind(guild.as_db())
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(CaseRow::into_case))
+    }
+
+    /// The newest `limit` cases about a member, newest first.
+    pub async fn cases_about(
+        &self,
+        guild: GuildId,
+        member: UserId,
+        limit: i64,
+    ) -> StoreResult<Vec<Case>> {
+        let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = ? AND target_id = ?
+             ORDER BY created_ms DESC, number DESC LIMIT ?"
+        )))
+        .bind(guild.as_db())
+        .bind(member.as_db())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().filter_map(CaseRow::into_case).collect())
+    }
+
+    /// How many cases there are about a member, and how many of them are
+    /// warnings given since `since`.
+    pub async fn case_counts(
+        &self,
+        guild: GuildId,
+        member: UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(i64, i64)> {
+        let (all, warnings): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), SUM(kind = 'warn' AND created_ms > ?) FROM mod_cases WHERE guild_id = ? AND target_id = ?",
+        )
+        .bind(since.timestamp_millis())
+        .bind(guild.as_db())
+        .bind(member.as_db())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((all, warnings.unwrap_or(0)))
+    }
+
+    // ------------------------------------------------------------- notes
+
+    pub async fn add_note(
+        &self,
+        guild: GuildId,
+        author: UserId,
+        target: UserId,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Note> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO mod_notes (guild_id, author_id, target_id, text, created_ms) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(guild.as_db())
+        .bind(author.as_db())
+        .bind(target.as_db())
+        .bind(text)
+        .bind(at.timestamp_millis())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Note {
+            id,
+            author,
+            target,
+            text: text.to_owned(),
+            at: DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at),
+        })
+    }
+
+    /// The newest `limit` notes about a member, newest first.
+    pub async fn notes_about(
+        &self,
+        guild: GuildId,
+        member: UserId,
+        limit: i64,
+    ) -> StoreResult<Vec<Note>> {
+        let rows: Vec<(i64, i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT id, author_id, target_id, text, created_ms FROM mod_notes WHERE guild_id = ? AND target_id = ?
+             ORDER BY created_ms DESC, id DESC LIMIT ?",
+        )
+        .bind(guild.as_db())
+        .bind(member.as_db())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, author, target, text, ms)| {
+                Some(Note {
+                    id,
+                    author: UserId::from_db(author),
+                    target: UserId::from_db(target),
+                    text,
+                    at: DateTime::from_timestamp_millis(ms)?,
+                })
+            })
+            .collect())
+    }
+
+    // ----------------------------------------------------------- reports
+
+    pub async fn add_report(&self, report: &NewReport) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO mod_reports (guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, created_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(report.guild.as_db())
+        .bind(report.reporter.as_db())
+        .bind(report.named)
+        .bind(report.kind.as_str())
+        .bind(&report.note)
+        .bind(report.channel.as_db())
+        .bind(report.message as i64)
+        .bind(report.author.map(UserId::as_db))
+        .bind(&report.excerpt)
+        .bind(report.at.timestamp_millis())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// How many reports the member made since `since` (the rate limit).
+    pub async fn reports_made_since(
+        &self,
+        reporter: UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mod_reports WHERE reporter_id = ? AND created_ms > ?",
+        )
+        .bind(reporter.as_db())
+        .bind(since.timestamp_millis())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn report(&self, id: i64) -> StoreResult<Option<Report>> {
+        let row: Option<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(ReportRow::into_report))
+    }
+
+    pub async fn set_report_log_message(&self, id: i64, message: u64) -> StoreResult<()> {
+        sqlx::query("UPDATE mod_reports SET log_message_id = ? WHERE id = ?")
+            .bind(message as i64)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks a report acknowledged or resolved by a facilitator.
+    pub async fn set_report_status(
+        &self,
+        id: i64,
+        status: ReportStatus,
+        by: UserId,
+    ) -> StoreResult<Option<Report>> {
+        let row: Option<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE mod_reports SET status = ?, handled_by = ? WHERE id = ? RETURNING {REPORT_COLUMNS}"
+        )))
+        .bind(status.as_str())
+        .bind(by.as_db())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(ReportRow::into_report))
+    }
+
+    // ------------------------------------------------- locks and slowmode
+
+    /// Keeps what a lock changed. A channel locked again keeps its first
+    /// "before" (the state to return to), only its end moves.
+    pub async fn save_lock(&self, lock: &SavedLock, at: DateTime<Utc>) -> StoreResult<SavedLock> {
+        let before: Vec<SavedOverwrite> = lock
+            .before
+            .iter()
+            .map(|&(role, before)| SavedOverwrite { role, before })
+            .collect();
+        let json = serde_json::to_string(&before).unwrap_or_else(|_| "[]".into());
+        sqlx::query(
+            "INSERT INTO mod_locks (channel_id, guild_id, before, created_ms, until_ms) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (channel_id) DO UPDATE SET until_ms = excluded.until_ms",
+        )
+        .bind(lock.channel.as_db())
+        .bind(lock.guild.as_db())
+        .bind(json)
+        .bind(at.timestamp_millis())
+        .bind(lock.until.map(|u| u.timestamp_millis()))
+        .execute(&self.pool)
+        .await?;
+        Ok(self
+            .lock(lock.channel)
+            .await?
+            .unwrap_or_else(|| lock.clone()))
+    }
+
+    /// The channel's lock, if it is locked through Haven.
+    pub async fn lock(&self, channel: ChannelId) -> StoreResult<Option<SavedLock>> {
+        let row: Option<(i64, String, Option<i64>)> =
+            sqlx::query_as("SELECT guild_id, before, until_ms FROM mod_locks WHERE channel_id = ?")
+                .bind(channel.as_db())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(guild, before, until)| saved_lock(guild, channel, &before, until)))
+    }
+
+    /// Forgets a channel's lock once it has been undone; returns what it was.
+    pub async fn remove_lock(&self, channel: ChannelId) -> StoreResult<Option<SavedLock>> {
+        let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+            "DELETE FROM mod_locks WHERE channel_id = ? RETURNING guild_id, before, until_ms",
+        )
+        .bind(channel.as_db())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(guild, before, until)| saved_lock(guild, channel, &before, until)))
+    }
+
+    /// Keeps the slowmode a timed one returns to. A channel slowed again
+    /// before the first returned keeps the first "before".
+    pub async fn save_slowmode_revert(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        before_seconds: u32,
+        until: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mod_slowmodes (channel_id, guild_id, before_seconds, until_ms) VALUES (?, ?, ?, ?)
+             ON CONFLICT (channel_id) DO UPDATE SET until_ms = excluded.until_ms",
+        )
+        .bind(channel.as_db())
+        .bind(guild.as_db())
+        .bind(i64::from(before_seconds))
+        .bind(until.timestamp_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The pending revert of a channel's slowmode: (setting to return to, when).
+    pub async fn slowmode_revert(
+        &self,
+        channel: ChannelId,
+    ) -> StoreResult<Option<(u32, DateTime<Utc>)>> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT before_seconds, until_ms FROM mod_slowmodes WHERE channel_id = ?",
+        )
+        .bind(channel.as_db())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(|(s, ms)| {
+            Some((u32::try_from(s).ok()?, DateTime::from_timestamp_millis(ms)?))
+        }))
+    }
+
+    /// Forgets a channel's pending slowmode revert (done, or replaced by a
+    /// slowmode set without `for`).
+    pub async fn remove_slowmode_revert(&self, channel: ChannelId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM mod_slowmodes WHERE channel_id = ?")
+            .bind(channel.as_db())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---------------------------------------------------------- tempbans
+
+    pub async fn set_tempban(
+        &self,
+        guild: GuildId,
+        member: UserId,
+        until: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mod_tempbans (guild_id, user_id, until_ms) VALUES (?, ?, ?)
+             ON CONFLICT (guild_id, user_id) DO UPDATE SET until_ms = excluded.until_ms",
+        )
+        .bind(guild.as_db())
+        .bind(member.as_db())
+        .bind(until.timestamp_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// When a member's temporary ban ends, if they have one.
+    pub async fn tempban(
+        &self,
+        guild: GuildId,
+        member: UserId,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let ms: Option<i64> = sqlx::query_scalar(
+            "SELECT until_ms FROM mod_tempbans WHERE guild_id = ? AND user_id = ?",
+        )
+        .bind(guild.as_db())
+        .bind(member.as_db())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(ms.and_then(DateTime::from_timestamp_millis))
+    }
+
+    /// Forgets a temporary ban (lifted, or unbanned by hand, or made permanent).
+    pub async fn remove_tempban(&self, guild: GuildId, member: UserId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM mod_tempbans WHERE guild_id = ? AND user_id = ?")
+            .bind(guild.as_db())
+            .bind(member.as_db())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // -------------------------------------------------------- guidelines
+
+    pub async fn guidelines(&self, guild: GuildId) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT text FROM guidelines WHERE guild_id = ?")
+                .bind(guild.as_db())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn set_guidelines(
+        &self,
+        guild: GuildId,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO guidelines (guild_id, text, updated_ms) VALUES (?, ?, ?)
+             ON CONFLICT (guild_id) DO UPDATE SET text = excluded.text, updated_ms = excluded.updated_ms",
+        )
+        .bind(guild.as_db())
+        .bind(text)
+        .bind(at.timestamp_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ---------------------------------------------------- retention, privacy
+
+    /// How long the server keeps moderation records, in days.
+    pub async fn mod_retention_days(&self, guild: GuildId) -> StoreResult<i64> {
+        let days: Option<i64> =
+            sqlx::query_scalar("SELECT mod_retention_days FROM guild_settings WHERE guild_id = ?")
+                .bind(guild.as_db())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(days.unwrap_or(DEFAULT_RETENTION_DAYS))
+    }
+
+    /// Deletes cases, notes and reports older than their server's retention.
+    /// Returns how many records went.
+    pub async fn purge_moderation(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let now_ms = now.timestamp_millis();
+        let default_ms = Duration::days(DEFAULT_RETENTION_DAYS).num_milliseconds();
+        let mut deleted = 0;
+        for table in ["mod_cases", "mod_notes", "mod_reports"] {
+            deleted += sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE created_ms < ?1 - COALESCE(
+                    (SELECT s.mod_retention_days * 86400000 FROM guild_settings s WHERE s.guild_id = {table}.guild_id), ?2)"
+            )))
+            .bind(now_ms)
+            .bind(default_ms)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        }
+        Ok(deleted)
+    }
+
+    /// Moderation records tied to a member, per server: counted, never shown
+    /// (what facilitators wrote stays with them), with their retention.
+    pub async fn moderation_records(&self, member: UserId) -> StoreResult<Vec<StoredModeration>> {
+        let rows: Vec<(i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT g.guild_id,
+                    (SELECT COUNT(*) FROM mod_cases c WHERE c.guild_id = g.guild_id AND c.target_id = ?1),
+                    (SELECT COUNT(*) FROM mod_notes n WHERE n.guild_id = g.guild_id AND n.target_id = ?1),
+                    (SELECT COUNT(*) FROM mod_reports r WHERE r.guild_id = g.guild_id AND r.reporter_id = ?1),
+                    (SELECT s.mod_retention_days FROM guild_settings s WHERE s.guild_id = g.guild_id)
+             FROM (SELECT guild_id FROM mod_cases WHERE target_id = ?1
+                   UNION SELECT guild_id FROM mod_notes WHERE target_id = ?1
+                   UNION SELECT guild_id FROM mod_reports WHERE reporter_id = ?1) g
+             ORDER BY g.guild_id",
+        )
+        .bind(member.as_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(guild, cases_about, notes_about, reports_made, days)| StoredModeration {
+                    guild: GuildId::from_db(guild),
+                    cases_about,
+                    notes_about,
+                    reports_made,
+                    retention_days: days.unwrap_or(DEFAULT_RETENTION_DAYS),
+                },
+            )
+            .collect())
+    }
+}
+
+fn saved_lock(guild: i64, channel: ChannelId, before: &str, until: Option<i64>) -> SavedLock {
+    let before: Vec<SavedOverwrite> = serde_json::from_str(before).unwrap_or_else(|e| {
+        tracing::warn!(channel = channel.0, error = %e, "a saved lock could not be read; unlock will leave the overwrites as they are");
+        Vec::new()
+    });
+    SavedLock {
+        guild: GuildId::from_db(guild),
+        channel,
+        before: before.into_iter().map(|s| (s.role, s.before)).collect(),
+        until: until.and_then(DateTime::from_timestamp_millis),
+    }
+}

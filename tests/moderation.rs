@@ -1,0 +1,591 @@
+//! Moderation end to end: the real bot against the fake Discord, which
+//! validates like Discord (28-day limit, hierarchy and owner refusals with
+//! 50013, bulk-delete rules).
+
+mod common;
+
+use chrono::Duration;
+use common::{Harness, assert_ephemeral};
+use haven::clock::Clock as _;
+use haven::domain::jobs::JobKind;
+use haven::domain::moderation::LOCK_BITS;
+use haven::sim::world::{EVERYONE, GUILD_ID, HAVEN_ROLE};
+use haven::sim::{AuditEntry, SimOverwrite};
+
+async fn ready() -> Harness {
+    let h = Harness::start().await;
+    h.say("admin", "/settings facilitator-role role:@Facilitator")
+        .await;
+    h.say("admin", "/settings log-channel channel:#facilitators")
+        .await;
+    h
+}
+
+/// Moderation calls (not messages) the bot made so far.
+fn actions(h: &Harness) -> Vec<AuditEntry> {
+    h.sim
+        .audit_log()
+        .into_iter()
+        .filter(|a| !a.path.contains("/messages") || a.path.ends_with("bulk-delete"))
+        .collect()
+}
+
+fn log_texts(h: &Harness) -> Vec<String> {
+    h.sim
+        .channel_messages(h.sim.channel_id("facilitators"))
+        .iter()
+        .map(|m| m.text())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_goes_through_discord_with_its_reason_a_dm_and_a_case() {
+    let h = ready().await;
+    let alice = h.member("alice");
+    let reply = h
+        .say(
+            "facilitator",
+            "/mod timeout member:@alice duration:2h reason:\"Shared another member's story\"",
+        )
+        .await;
+    assert_ephemeral(&reply);
+    assert!(reply.text().contains("Case #1"), "{}", reply.text());
+    assert!(
+        reply.text().contains("no earlier warnings"),
+        "{}",
+        reply.text()
+    );
+    let until = h.sim.timeout_of(&alice).expect("timed out");
+    assert_eq!(until, h.clock.now() + Duration::hours(2));
+    let calls = actions(&h);
+    let patch = calls
+        .iter()
+        .find(|a| a.method == "PATCH" && a.path.ends_with(&format!("/members/{}", alice.id)))
+        .expect("a member PATCH");
+    assert_eq!(
+        patch.reason.as_deref(),
+        Some("Shared another member's story")
+    );
+    let dm = h.sim.direct_messages(&alice);
+    assert_eq!(dm.len(), 1);
+    assert!(dm[0].text().contains("Shared another member's story"));
+    assert!(dm[0].text().contains("welcome back"));
+    assert!(
+        log_texts(&h)
+            .iter()
+            .any(|t| t.contains("Case #1 · Timeout"))
+    );
+    // Nothing in the channel.
+    assert!(
+        h.sim
+            .channel_messages(h.general())
+            .iter()
+            .all(|m| m.ephemeral)
+    );
+
+    // Over the limit: refused before anything is sent.
+    let reply = h
+        .say("facilitator", "/mod timeout member:@bob duration:29d")
+        .await;
+    assert!(reply.text().contains("28 days"), "{}", reply.text());
+    assert!(h.sim.timeout_of(&h.member("bob")).is_none());
+
+    let reply = h.say("facilitator", "/mod untimeout member:@alice").await;
+    assert!(reply.text().contains("Case #2"), "{}", reply.text());
+    assert!(h.sim.timeout_of(&alice).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_targets_get_a_specific_answer_and_nothing_is_sent() {
+    let h = ready().await;
+    for (line, expected) in [
+        ("/mod kick member:@admin", "owner"),
+        ("/mod timeout member:@facilitator duration:10m", "yourself"),
+    ] {
+        let reply = h.say("facilitator", line).await;
+        assert_ephemeral(&reply);
+        assert!(reply.text().contains(expected), "{line}: {}", reply.text());
+    }
+    assert!(actions(&h).is_empty(), "{:?}", actions(&h));
+    assert!(h.sim.direct_messages(&h.member("admin")).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_permission_is_named() {
+    let h = ready().await;
+    h.sim.set_role_permissions(HAVEN_ROLE, EVERYONE);
+    let reply = h
+        .say("facilitator", "/mod timeout member:@alice duration:10m")
+        .await;
+    assert!(
+        reply
+            .text()
+            .contains("I need the Moderate Members permission"),
+        "{}",
+        reply.text()
+    );
+    assert!(actions(&h).is_empty(), "{:?}", actions(&h));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dm_goes_before_the_kick_and_a_closed_dm_does_not_stop_a_timeout() {
+    let h = ready().await;
+    let alice = h.member("alice");
+    let reply = h
+        .say(
+            "facilitator",
+            "/mod kick member:@alice reason:Repeated insults",
+        )
+        .await;
+    assert!(reply.text().contains("Case #1"), "{}", reply.text());
+    assert!(h.sim.is_gone(&alice));
+    let log = h.sim.rest_log();
+    let dm_at = log
+        .iter()
+        .position(|c| {
+            c.method == "POST"
+                && c.path
+                    .ends_with(&format!("{}/messages", h.sim.dm_channel_id(&alice)))
+        })
+        .expect("a DM");
+    let kick_at = log
+        .iter()
+        .position(|c| c.method == "DELETE" && c.path.ends_with(&format!("/members/{}", alice.id)))
+        .expect("a kick");
+    assert!(dm_at < kick_at, "the DM goes first");
+
+    let bob = h.member("bob");
+    h.sim.close_dms(&bob);
+    let reply = h
+        .say("facilitator", "/mod timeout member:@bob duration:10m")
+        .await;
+    assert!(h.sim.timeout_of(&bob).is_some());
+    assert!(
+        reply.text().contains("direct messages are closed"),
+        "{}",
+        reply.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_and_unlock_restore_exactly_what_was_there() {
+    let h = ready().await;
+    // #announcements has an @everyone overwrite; #general has none.
+    let announcements = h.sim.channel_id("announcements");
+    let before = h.sim.overwrites_of(announcements);
+    let reply = h
+        .say(
+            "facilitator",
+            "/mod lock channel:#announcements reason:Heated thread",
+        )
+        .await;
+    assert!(reply.text().contains("locked"), "{}", reply.text());
+    let everyone = h
+        .sim
+        .overwrites_of(announcements)
+        .into_iter()
+        .find(|o| o.id == GUILD_ID)
+        .unwrap();
+    assert_eq!(everyone.deny & LOCK_BITS, LOCK_BITS);
+    assert!(
+        actions(&h)
+            .iter()
+            .any(|a| a.method == "PUT" && a.reason.as_deref() == Some("Heated thread"))
+    );
+    h.say("facilitator", "/mod unlock channel:#announcements")
+        .await;
+    assert_eq!(sorted(h.sim.overwrites_of(announcements)), sorted(before));
+
+    let general = h.general();
+    h.say("facilitator", "/mod lock").await;
+    assert!(!h.sim.overwrites_of(general).is_empty());
+    h.say("facilitator", "/mod unlock").await;
+    assert!(
+        h.sim.overwrites_of(general).is_empty(),
+        "{:?}",
+        h.sim.overwrites_of(general)
+    );
+}
+
+fn sorted(mut v: Vec<SimOverwrite>) -> Vec<(u64, u64, u64)> {
+    v.sort_by_key(|o| o.id);
+    v.into_iter().map(|o| (o.id, o.allow, o.deny)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timed_slowmode_and_lock_revert_by_themselves_across_a_restart() {
+    let mut h = ready().await;
+    let general = h.general();
+    h.say("facilitator", "/mod slowmode seconds:30 for:10m")
+        .await;
+    assert_eq!(h.sim.slowmode_of(general), 30);
+    h.say("facilitator", "/mod lock for:15m").await;
+    assert!(!h.sim.overwrites_of(general).is_empty());
+    h.restart().await;
+    h.advance(Duration::minutes(11)).await;
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(300),
+            std::time::Duration::from_secs(5),
+        )
+        .await;
+    assert_eq!(h.sim.slowmode_of(general), 0);
+    assert!(!h.sim.overwrites_of(general).is_empty(), "still locked");
+    h.advance(Duration::minutes(5)).await;
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(300),
+            std::time::Duration::from_secs(5),
+        )
+        .await;
+    assert!(h.sim.overwrites_of(general).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tempban_is_lifted_by_the_scheduler() {
+    let h = ready().await;
+    let bob = h.member("bob");
+    let reply = h
+        .say(
+            "facilitator",
+            "/mod ban member:@bob reason:Spam duration:3d delete-messages:1h",
+        )
+        .await;
+    assert!(reply.text().contains("Case #1"), "{}", reply.text());
+    assert_eq!(h.sim.ban_of(&bob).unwrap().delete_message_seconds, 3600);
+    assert_eq!(
+        h.db()
+            .await
+            .pending_mod_jobs(JobKind::Unban)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    h.advance(Duration::days(3) + Duration::minutes(1)).await;
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(300),
+            std::time::Duration::from_secs(5),
+        )
+        .await;
+    assert!(h.sim.ban_of(&bob).is_none());
+    assert!(actions(&h).iter().any(|a| a.method == "DELETE"
+        && a.path.contains("/bans/")
+        && a.reason.as_deref() == Some("Temporary ban ended")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_history_and_a_corrected_case() {
+    let h = ready().await;
+    h.say(
+        "facilitator",
+        "/mod warn member:@alice reason:Advice without asking",
+    )
+    .await;
+    let reply = h
+        .say("facilitator", "/mod warn member:@alice reason:Again")
+        .await;
+    assert!(
+        reply.text().contains("1 earlier warning"),
+        "{}",
+        reply.text()
+    );
+    h.say(
+        "facilitator",
+        "/mod note member:@alice text:Going through a hard time",
+    )
+    .await;
+    let history = h.say("facilitator", "/mod history member:@alice").await;
+    assert_ephemeral(&history);
+    assert!(
+        history.text().contains("2 warning(s) in the last 90 days"),
+        "{}",
+        history.text()
+    );
+    assert!(history.text().contains("Going through a hard time"));
+    let fixed = h
+        .say("facilitator", "/mod case id:2 reason:Unsolicited advice")
+        .await;
+    assert!(
+        fixed.text().contains("Unsolicited advice"),
+        "{}",
+        fixed.text()
+    );
+    let logged = h
+        .sim
+        .channel_messages(h.sim.channel_id("facilitators"))
+        .into_iter()
+        .find(|m| m.text().contains("Case #2"))
+        .unwrap();
+    assert!(
+        logged.text().contains("Unsolicited advice"),
+        "the log embed is edited"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purge_deletes_recent_messages_and_explains_the_14_days() {
+    let h = ready().await;
+    let alice = h.member("alice");
+    let general = h.general();
+    let old = h.sim.post_as(&alice, general, "old", Duration::days(20));
+    let a = h.sim.post_as(&alice, general, "one", Duration::minutes(3));
+    let b = h
+        .sim
+        .post_as(&h.member("bob"), general, "two", Duration::minutes(2));
+    let c = h
+        .sim
+        .post_as(&alice, general, "three", Duration::minutes(1));
+    let reply = h
+        .say("facilitator", "/mod purge count:3 member:@alice")
+        .await;
+    assert!(reply.text().contains("deleted 2"), "{}", reply.text());
+    assert!(reply.text().contains("14 days"), "{}", reply.text());
+    assert!(h.sim.message(a.id).unwrap().deleted && h.sim.message(c.id).unwrap().deleted);
+    assert!(!h.sim.message(b.id).unwrap().deleted && !h.sim.message(old.id).unwrap().deleted);
+    assert!(actions(&h).iter().any(|a| a.path.ends_with("bulk-delete")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_member_is_refused_every_facilitator_action() {
+    let h = ready().await;
+    for line in [
+        "/mod nudge member:@bob message:hi",
+        "/mod warn member:@bob reason:x",
+        "/mod timeout member:@bob duration:10m",
+        "/mod untimeout member:@bob",
+        "/mod kick member:@bob",
+        "/mod ban member:@bob",
+        "/mod unban user:@bob",
+        "/mod slowmode seconds:10",
+        "/mod lock",
+        "/mod unlock",
+        "/mod purge count:2",
+        "/mod note member:@bob text:x",
+        "/mod history member:@bob",
+        "/mod case id:1",
+    ] {
+        let reply = h.say("alice", line).await;
+        assert_ephemeral(&reply);
+        assert!(
+            reply.text().contains("for facilitators"),
+            "{line}: {}",
+            reply.text()
+        );
+    }
+    assert!(actions(&h).is_empty(), "{:?}", actions(&h));
+    assert!(h.sim.direct_messages(&h.member("bob")).is_empty());
+}
+
+/// Reports `target` as `who` with the form's answers; returns the reply.
+async fn report(
+    h: &Harness,
+    who: &str,
+    target: &haven::sim::SimMessage,
+    fields: &[(&str, &str)],
+) -> haven::sim::SimMessage {
+    let member = h.member(who);
+    let token = h
+        .sim
+        .message_command(&member, "Report to facilitators", target);
+    let modal = h.sim.modal(&token).await.expect("the report form");
+    let custom_id = modal["custom_id"].as_str().expect("a form id").to_owned();
+    let submit = h
+        .sim
+        .submit_modal(&member, target.channel_id, &custom_id, fields);
+    h.sim.reply(&submit).await.expect("a thank-you")
+}
+
+/// The log channel's messages once it holds `n` reports (the reporter is
+/// thanked before the report is posted there).
+async fn reports_logged(h: &Harness, n: usize) -> Vec<haven::sim::SimMessage> {
+    let log = h.sim.channel_id("facilitators");
+    for _ in 0..100 {
+        let messages = h.sim.channel_messages(log);
+        if messages
+            .iter()
+            .filter(|m| m.text().contains("Report #"))
+            .count()
+            >= n
+        {
+            return messages;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{n} report(s) never reached the log channel");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_reach_the_log_and_name_the_reporter_only_if_chosen() {
+    let h = ready().await;
+    let general = h.general();
+    let bob = h.member("bob");
+    let worrying = h.sim.post_as(
+        &bob,
+        general,
+        "I don't think I can keep going",
+        Duration::minutes(1),
+    );
+    let reply = report(
+        &h,
+        "alice",
+        &worrying,
+        &[
+            ("what", "support"),
+            ("note", "please check on them"),
+            ("share", "no"),
+        ],
+    )
+    .await;
+    assert_ephemeral(&reply);
+    assert!(reply.text().contains("Thank you"), "{}", reply.text());
+    assert!(reply.text().contains("won't be told it was you"));
+    let logged = reports_logged(&h, 1).await;
+    let paged = logged.last().expect("a report in the log");
+    let role = haven::sim::world::FACILITATOR_ROLE;
+    assert!(
+        paged.content.contains(&format!("<@&{role}>")),
+        "{}",
+        paged.content
+    );
+    assert!(paged.text().contains("I don't think I can keep going"));
+    assert!(
+        paged
+            .text()
+            .contains(&format!("/{general}/{}", worrying.id)),
+        "a link to the message"
+    );
+    assert!(paged.text().contains("chose not to be named"));
+    assert!(
+        paged.text().contains("findahelpline"),
+        "crisis lines for facilitators"
+    );
+    assert!(!paged.text().contains(&h.member("alice").id.to_string()));
+
+    let unkind = h
+        .sim
+        .post_as(&bob, general, "you are all idiots", Duration::minutes(1));
+    report(
+        &h,
+        "casey",
+        &unkind,
+        &[("what", "harmful"), ("share", "yes")],
+    )
+    .await;
+    let logged = reports_logged(&h, 2).await;
+    let plain = logged.last().unwrap();
+    assert!(
+        !plain.content.contains("<@&"),
+        "only 'needs support' pages: {}",
+        plain.content
+    );
+    assert!(
+        plain
+            .text()
+            .contains(&format!("<@{}>", h.member("casey").id))
+    );
+
+    // A facilitator acknowledges, then resolves.
+    let acked = h.click("facilitator", plain, "Acknowledge").await;
+    assert!(acked.text().contains("Acknowledged by"), "{}", acked.text());
+    let resolved = h.click("facilitator", &acked, "Resolved").await;
+    assert!(
+        resolved.text().contains("Resolved by"),
+        "{}",
+        resolved.text()
+    );
+    assert!(resolved.buttons().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn needs_a_content_warning_removes_and_returns_the_text() {
+    let h = ready().await;
+    let bob = h.member("bob");
+    let general = h.general();
+    let post = h.sim.post_as(
+        &bob,
+        general,
+        "what happened at the funeral",
+        Duration::minutes(1),
+    );
+    let token = h
+        .sim
+        .message_command(&h.member("facilitator"), "Needs a content warning", &post);
+    let reply = h.sim.reply(&token).await.unwrap();
+    assert!(reply.text().contains("removed"), "{}", reply.text());
+    assert!(h.sim.message(post.id).unwrap().deleted);
+    let dm = h.sim.direct_messages(&bob);
+    assert!(
+        dm.last()
+            .unwrap()
+            .text()
+            .contains("what happened at the funeral")
+    );
+    assert!(dm.last().unwrap().text().contains("/cw topic:"));
+
+    let token = h
+        .sim
+        .message_command(&h.member("alice"), "Needs a content warning", &post);
+    let reply = h.sim.reply(&token).await.unwrap();
+    assert!(
+        reply.text().contains("for facilitators"),
+        "{}",
+        reply.text()
+    );
+
+    let reply = h
+        .say("alice", "/cw topic:loss text:\"my dad died last week\"")
+        .await;
+    assert_ephemeral(&reply);
+    let posted = h.sim.channel_messages(general);
+    let cw = posted.iter().rev().find(|m| !m.ephemeral).unwrap();
+    assert!(cw.content.starts_with("**CW: loss**"), "{}", cw.content);
+    assert!(cw.content.contains("||my dad died last week||"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_break_times_me_out_and_the_dm_button_brings_me_back() {
+    let h = ready().await;
+    let alice = h.member("alice");
+    let reply = h.say("alice", "/break duration:2h").await;
+    assert_ephemeral(&reply);
+    assert!(h.sim.timeout_of(&alice).is_some());
+    assert!(
+        actions(&h)
+            .iter()
+            .any(|a| a.reason.as_deref() == Some("Took a break at their own request"))
+    );
+    let dm = h.sim.direct_messages(&alice).pop().expect("a DM");
+    let back = h.click("alice", &dm, "Come back now").await;
+    assert!(back.text().contains("Welcome back"), "{}", back.text());
+    assert!(h.sim.timeout_of(&alice).is_none());
+    let reply = h.say("alice", "/break duration:8d").await;
+    assert!(reply.text().contains("7 days"), "{}", reply.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guidelines_are_set_in_a_form_and_shown_to_anyone() {
+    let h = ready().await;
+    let reply = h.say("alice", "/guidelines show").await;
+    assert!(reply.text().contains("hasn't written"), "{}", reply.text());
+    let admin = h.member("admin");
+    let token = h
+        .sim
+        .command(&admin, h.general(), "/guidelines set")
+        .unwrap();
+    let modal = h.sim.modal(&token).await.expect("a form");
+    let id = modal["custom_id"].as_str().unwrap().to_owned();
+    h.sim.submit_modal(
+        &admin,
+        h.general(),
+        &id,
+        &[("text", "Be kind. What is shared here stays here.")],
+    );
+    let saved = h.sim.reply(&token).await.unwrap();
+    assert!(saved.text().contains("Saved"), "{}", saved.text());
+    let reply = h.say("alice", "/guidelines show").await;
+    assert!(reply.text().contains("What is shared here stays here."));
+    let denied = h.say("facilitator", "/guidelines set").await;
+    assert!(denied.text().contains("Manage Server"), "{}", denied.text());
+}
