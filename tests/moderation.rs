@@ -576,16 +576,50 @@ async fn guidelines_are_set_in_a_form_and_shown_to_anyone() {
         .unwrap();
     let modal = h.sim.modal(&token).await.expect("a form");
     let id = modal["custom_id"].as_str().unwrap().to_owned();
-    h.sim.submit_modal(
+    let submitted = h.sim.submit_modal(
         &admin,
         h.general(),
         &id,
         &[("text", "Be kind. What is shared here stays here.")],
     );
-    let saved = h.sim.reply(&token).await.unwrap();
+    let saved = h.sim.reply(&submitted).await.unwrap();
     assert!(saved.text().contains("Saved"), "{}", saved.text());
     let reply = h.say("alice", "/guidelines show").await;
     assert!(reply.text().contains("What is shared here stays here."));
     let denied = h.say("facilitator", "/guidelines set").await;
     assert!(denied.text().contains("Manage Server"), "{}", denied.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forget_takes_a_named_reporter_off_the_log_channel() {
+    let h = ready().await;
+    let post = h.sim.post_as(
+        &h.member("bob"),
+        h.general(),
+        "something unkind",
+        Duration::minutes(1),
+    );
+    report(&h, "alice", &post, &[("what", "harmful"), ("share", "yes")]).await;
+    let logged = reports_logged(&h, 1).await;
+    let card = logged.last().unwrap().clone();
+    let alice = h.member("alice");
+    assert!(
+        card.text().contains(&format!("<@{}>", alice.id)),
+        "{}",
+        card.text()
+    );
+    let forget = h.say("alice", "/privacy forget").await;
+    h.click("alice", &forget, "Delete my data").await;
+    let card = h
+        .sim
+        .wait_for_message_where(card.id, std::time::Duration::from_secs(5), |m| {
+            !m.text().contains(&format!("<@{}>", alice.id))
+        })
+        .await
+        .unwrap();
+    assert!(
+        !card.text().contains(&format!("<@{}>", alice.id)) && card.text().contains("A member"),
+        "{}",
+        card.text()
+    );
 }

@@ -103,7 +103,9 @@ pub async fn confirm_forget(
         return Ok(Reply::Replace("That confirmation has expired, so nothing was deleted. Run `/privacy forget` again if you still want to.".to_owned()));
     }
     let cards = data.db.strategy_cards_by(user).await?;
+    let named_reports = data.db.named_reports_by(user).await?;
     let (deleted, clean) = data.db.forget_member(user).await?;
+    super::moderation::unname_in_log(data, named_reports).await;
     // Their words and name leave the log channel's cards too.
     for (guild, message) in cards {
         super::strategies::edit_log_card(

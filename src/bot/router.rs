@@ -139,6 +139,10 @@ pub async fn on_modal(ctx: &serenity::Context, data: &Data, press: &serenity::Mo
         moderation::on_report_form(ctx, data, press, channel, message, author).await;
         return;
     }
+    if let Some(CustomId::GuidelinesForm) = CustomId::decode(id) {
+        super::safety::on_guidelines_form(ctx, data, press).await;
+        return;
+    }
     tracing::info!(custom_id = %press.data.custom_id, "a form no family handles");
     let text = "This form is no longer active. Please run the command again for a fresh one.";
     let reply = serenity::CreateInteractionResponse::Message(
@@ -209,7 +213,7 @@ async fn route(
         CustomId::ExerciseStop { .. } => Ok(exercises::on_stop()),
         CustomId::BreakEnd { guild, .. } => safety::end_break(data, guild, user).await,
         // A form's id on a button is not something Haven makes.
-        CustomId::ReportForm { .. } => Err(Error::member(
+        CustomId::ReportForm { .. } | CustomId::GuidelinesForm => Err(Error::member(
             "This button is no longer active. Please run the command again for a fresh one.",
         )),
         CustomId::ReportStatus { id, resolved } => {

@@ -186,28 +186,63 @@ async fn set(ctx: Context<'_>) -> Result<(), Error> {
         ));
     };
     let current = ctx.data().db.guidelines(guild).await?;
-    let form = poise::execute_modal(
-        app,
+    // The form is answered by the router whenever it is submitted (no
+    // command waits for it, so neither a slow submit nor a restart loses it).
+    let form = <GuidelinesForm as poise::Modal>::create(
         current.map(|text| GuidelinesForm { text }),
-        Some(std::time::Duration::from_secs(15 * 60)),
-    )
-    .await?;
-    let Some(form) = form else {
-        return Ok(());
-    };
-    let text = form.text.trim();
-    if text.is_empty() || text.chars().count() > GUIDELINES_MAX {
-        return Err(Error::member(
-            "Guidelines need some text, at most 4,000 characters. Nothing was changed.",
-        ));
-    }
-    ctx.data()
-        .db
-        .set_guidelines(guild, text, ctx.data().clock.now())
-        .await?;
-    ctx.send(render::ephemeral(
-        "Saved. Everyone can read them with `/guidelines show`, and moderation messages point to them.",
-    ))
-    .await?;
+        crate::domain::custom_id::CustomId::GuidelinesForm.encode(),
+    );
+    app.interaction.create_response(ctx.http(), form).await?;
+    app.has_sent_initial_response
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(())
+}
+
+/// The guidelines form was submitted: saved if an admin sent it.
+pub async fn on_guidelines_form(
+    ctx: &serenity::Context,
+    data: &super::Data,
+    press: &serenity::ModalInteraction,
+) {
+    let text = press
+        .data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|c| match c {
+            serenity::ActionRowComponent::InputText(t) if t.custom_id == "text" => t.value.clone(),
+            _ => None,
+        })
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default();
+    let admin = press
+        .member
+        .as_ref()
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.manage_guild() || p.administrator());
+    let answer = match press.guild_id {
+        None => "Guidelines belong to a server.".to_owned(),
+        Some(_) if !admin => {
+            "Only members with the Manage Server permission can change the guidelines. Nothing was changed.".to_owned()
+        }
+        Some(_) if text.is_empty() || text.chars().count() > GUIDELINES_MAX => {
+            "Guidelines need some text, at most 4,000 characters. Nothing was changed.".to_owned()
+        }
+        Some(guild) => match data
+            .db
+            .set_guidelines(GuildId(guild.get()), &text, data.clock.now())
+            .await
+        {
+            Ok(()) => "Saved. Everyone can read them with `/guidelines show`, and moderation messages point to them.".to_owned(),
+            Err(e) => super::error::log_internal(&e.into(), "saving guidelines"),
+        },
+    };
+    let reply = serenity::CreateInteractionResponse::Message(
+        serenity::CreateInteractionResponseMessage::new()
+            .content(answer)
+            .ephemeral(true),
+    );
+    if let Err(e) = press.create_response(ctx, reply).await {
+        tracing::warn!(error = %e, "could not answer the guidelines form");
+    }
 }

@@ -102,6 +102,8 @@ pub enum CustomId {
         id: i64,
         resolved: bool,
     },
+    /// The `/guidelines set` form.
+    GuidelinesForm,
     /// The "Report to facilitators" form on a message (by its author).
     ReportForm {
         channel: u64,
@@ -246,6 +248,7 @@ impl CustomId {
                 message,
                 author,
             } => format!("rptf:{channel}:{message}:{author}"),
+            Self::GuidelinesForm => "guidef".to_owned(),
         };
         format!("{VERSION}:{body}")
     }
@@ -337,6 +340,7 @@ impl CustomId {
             ["exstop", kind] => Self::ExerciseStop {
                 kind: ExerciseKind::parse(kind)?,
             },
+            ["guidef"] => Self::GuidelinesForm,
             ["rptf", channel, message, author] => Self::ReportForm {
                 channel: channel.parse().ok()?,
                 message: message.parse().ok()?,
@@ -381,7 +385,8 @@ impl CustomId {
             | Self::Exercise { .. }
             | Self::ExerciseStop { .. }
             | Self::ReportStatus { .. }
-            | Self::ReportForm { .. } => None,
+            | Self::ReportForm { .. }
+            | Self::GuidelinesForm => None,
         }
     }
 }

@@ -368,6 +368,21 @@ impl Db {
         .await?)
     }
 
+    /// Reports the member made under their name that were posted to a log
+    /// channel (so a forget can take their name off those posts too).
+    pub async fn named_reports_by(&self, reporter: UserId) -> StoreResult<Vec<Report>> {
+        let rows: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE reporter_id = ? AND named = 1 AND log_message_id IS NOT NULL"
+        )))
+        .bind(reporter.as_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(ReportRow::into_report)
+            .collect())
+    }
+
     pub async fn report(&self, id: i64) -> StoreResult<Option<Report>> {
         let row: Option<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE id = ?"

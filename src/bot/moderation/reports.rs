@@ -390,3 +390,35 @@ pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<()
     .await?;
     Ok(())
 }
+
+/// After a forget: the reports the member made under their name show
+/// "a member" in the log channel too.
+pub async fn unname_in_log(data: &Data, reports: Vec<Report>) {
+    for mut r in reports {
+        let Some(message) = r.log_message else {
+            continue;
+        };
+        let Ok(settings) = data.db.guild_settings(r.guild).await else {
+            continue;
+        };
+        let Some(log) = settings.log_channel else {
+            continue;
+        };
+        r.reporter = None;
+        r.named = false;
+        let edit = serenity::EditMessage::new()
+            .embed(report_embed(&r))
+            .components(status_buttons(r.id, r.status));
+        if let Err(e) = data
+            .rest
+            .edit(
+                serenity::ChannelId::new(log.0),
+                serenity::MessageId::new(message),
+                edit,
+            )
+            .await
+        {
+            tracing::info!(report = r.id, error = %e, "cannot take a reporter's name off a report in the log channel");
+        }
+    }
+}
