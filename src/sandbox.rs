@@ -206,6 +206,15 @@ pub async fn advance_through(
         }
         after_each_step();
     }
+    // Jobs the engine claimed on its own before we looked (at start, say)
+    // finish before the clock moves on.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while db.claimed_job_count().await? > 0 {
+        if tokio::time::Instant::now() > deadline {
+            anyhow::bail!("the scheduler did not finish the jobs it had claimed");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     Ok(clock.advance_to(target))
 }
 

@@ -533,8 +533,9 @@ async fn a_crash_after_sending_but_before_recording_shows_the_reminder_once() {
 
     h.restart_after_stop().await;
     h.advance(Duration::minutes(1)).await;
+    // The announcement, the reminder, and the reminder sent again.
     let posts = h.rest_posts_to("meetings");
-    assert_eq!(posts, 2, "the reminder was sent again after the restart");
+    assert_eq!(posts, 3, "the reminder was sent again after the restart");
     assert_eq!(reminders(&h).len(), 1, "but Discord's nonce shows it once");
     h.advance(Duration::hours(1)).await;
     assert_eq!(reminders(&h).len(), 2, "and the next one still comes");

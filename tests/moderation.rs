@@ -623,3 +623,44 @@ async fn forget_takes_a_named_reporter_off_the_log_channel() {
         card.text()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_break_button_cannot_lift_a_facilitators_timeout() {
+    let h = ready().await;
+    let alice = h.member("alice");
+    h.say("alice", "/break duration:30m").await;
+    let dm = h.sim.direct_messages(&alice).pop().expect("a DM");
+    let reply = h
+        .say(
+            "facilitator",
+            "/mod timeout member:@alice duration:2h reason:\"Needs a cool-down\"",
+        )
+        .await;
+    assert!(reply.text().contains("Case #"), "{}", reply.text());
+    let back = h.click("alice", &dm, "Come back now").await;
+    assert!(back.text().contains("can't end it"), "{}", back.text());
+    assert!(h.sim.timeout_of(&alice).is_some(), "still timed out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kick_discord_refuses_takes_its_notice_back() {
+    let h = ready().await;
+    let bob = h.member("bob");
+    h.sim.inject_fault(haven::sim::Fault {
+        method: Some("DELETE".into()),
+        path_contains: format!("/members/{}", bob.id),
+        kind: haven::sim::FaultKind::Status(403),
+        times: 1,
+    });
+    let reply = h
+        .say(
+            "facilitator",
+            "/mod kick member:@bob reason:\"Repeated harm\"",
+        )
+        .await;
+    assert!(!reply.text().contains("Case #"), "{}", reply.text());
+    assert!(
+        h.sim.direct_messages(&bob).is_empty(),
+        "no notice of a removal that did not happen"
+    );
+}

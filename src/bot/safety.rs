@@ -119,6 +119,25 @@ pub async fn take_break(
 
 /// The "Come back now" button on the break DM.
 pub async fn end_break(data: &Data, guild: u64, user: UserId) -> Result<Reply, Error> {
+    // The button ends a break, never a facilitator's timeout that is still
+    // running (an old break's button would otherwise lift it).
+    let now = data.clock.now();
+    let timeouts = data
+        .db
+        .cases_about(crate::domain::GuildId(guild), user, 20)
+        .await?;
+    if let Some(until) = timeouts
+        .iter()
+        .filter(|c| c.kind == crate::domain::moderation::CaseKind::Timeout)
+        .filter_map(|c| c.until)
+        .find(|until| *until > now)
+    {
+        return Err(Error::member(format!(
+            "A facilitator's timeout is in place until <t:{}:F>, so this button can't end it. \
+             If you'd like to talk about it, a facilitator can help.",
+            until.timestamp()
+        )));
+    }
     match data
         .rest
         .timeout(

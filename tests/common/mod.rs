@@ -70,6 +70,7 @@ impl Harness {
     }
 
     async fn boot(&mut self) {
+        let identified_before = self.sim.identify_count();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let clock: Arc<dyn Clock> = self.clock.clone();
         let config = config_for(&self.sim, &self.db_path);
@@ -88,6 +89,16 @@ impl Harness {
             self.sim.wait_connected(Duration::from_secs(20)).await,
             "the bot is connected"
         );
+        // After a restart the fake Discord remembers the last session: wait
+        // for this process's own.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while self.sim.identify_count() <= identified_before {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the bot identified on the gateway"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     pub fn member(&self, name: &str) -> SimMember {

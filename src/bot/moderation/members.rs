@@ -49,6 +49,18 @@ async fn notice_dm(
         .await
 }
 
+/// Deletes a notice DM whose action then failed.
+async fn take_back(
+    data: &super::super::Data,
+    sent: &Result<serenity::Message, crate::rest::RestError>,
+) {
+    if let Ok(dm) = sent
+        && let Err(e) = data.rest.delete(dm.channel_id, dm.id).await
+    {
+        tracing::warn!(error = %e, "cannot take back a notice whose action failed");
+    }
+}
+
 fn case(kind: CaseKind, ctx: Context<'_>, member: &serenity::User, reason: &str) -> NewCase {
     NewCase {
         kind,
@@ -272,10 +284,15 @@ pub async fn kick(
         has_guidelines,
     });
     let sent = notice_dm(ctx, &member, text).await;
-    data.rest
+    if let Err(e) = data
+        .rest
         .kick(serenity::GuildId::new(guild.0), member.id, &reason)
         .await
-        .map_err(|e| discord_refusal(e, "remove them"))?;
+    {
+        // Never leave them told of a removal that did not happen.
+        take_back(data, &sent).await;
+        return Err(discord_refusal(e, "remove them"));
+    }
     let case = log::record(data, guild, case(CaseKind::Kick, ctx, &member, &reason)).await?;
     ctx.send(render::ephemeral(format!(
         "Case #{}: {} was removed from the server. {}",
@@ -337,7 +354,8 @@ pub async fn ban(
         has_guidelines,
     });
     let sent = notice_dm(ctx, &member, text).await;
-    data.rest
+    if let Err(e) = data
+        .rest
         .ban(
             serenity::GuildId::new(guild.0),
             member.id,
@@ -345,7 +363,10 @@ pub async fn ban(
             &reason,
         )
         .await
-        .map_err(|e| discord_refusal(e, "ban them"))?;
+    {
+        take_back(data, &sent).await;
+        return Err(discord_refusal(e, "ban them"));
+    }
     let user = UserId(member.id.get());
     match until {
         Some(until) => {
