@@ -664,3 +664,37 @@ async fn a_kick_discord_refuses_takes_its_notice_back() {
         "no notice of a removal that did not happen"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_content_warning_never_loses_the_authors_words() {
+    let h = ready().await;
+    let bob = h.member("bob");
+    let general = h.general();
+    // Closed DMs: the message stays where it is.
+    h.sim.close_dms(&bob);
+    let post = h
+        .sim
+        .post_as(&bob, general, "a hard week", Duration::minutes(1));
+    let token = h
+        .sim
+        .message_command(&h.member("facilitator"), "Needs a content warning", &post);
+    let reply = h.sim.reply(&token).await.unwrap();
+    assert!(
+        reply.text().contains("left the message in place"),
+        "{}",
+        reply.text()
+    );
+    assert!(!h.sim.message(post.id).unwrap().deleted);
+    // A long one comes back whole, as a file.
+    let carol = h.member("casey");
+    let long = "x".repeat(1_800);
+    let post = h.sim.post_as(&carol, general, &long, Duration::minutes(1));
+    let token = h
+        .sim
+        .message_command(&h.member("facilitator"), "Needs a content warning", &post);
+    h.sim.reply(&token).await.unwrap();
+    assert!(h.sim.message(post.id).unwrap().deleted);
+    let dm = h.sim.direct_messages(&carol);
+    let file = &dm.last().unwrap().attachments[0];
+    assert_eq!(file.bytes, long.into_bytes());
+}

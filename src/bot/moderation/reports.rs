@@ -352,18 +352,36 @@ pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<()
         .guild()
         .map(|g| g.name.clone())
         .unwrap_or_else(|| "your group".to_owned());
-    data.rest
-        .delete(message.channel_id, message.id)
-        .await
-        .map_err(|e| discord_refusal(e, "remove the message"))?;
-    let sent = data
-        .rest
-        .dm(
-            message.author.id,
-            serenity::CreateMessage::new()
-                .content(rules::content_warning_text(&name, &message.content)),
-        )
-        .await;
+    if message.author.bot {
+        return Err(Error::member(
+            "That message is from a bot, so there is nobody to send it back to. Nothing was removed.",
+        ));
+    }
+    // Their words go back to them first: the message is removed only once
+    // they have them (the whole text as a file when it is long).
+    let mut dm = serenity::CreateMessage::new()
+        .content(rules::content_warning_text(&name, &message.content));
+    if message.content.chars().count() > 1_500 {
+        dm = dm.add_file(serenity::CreateAttachment::bytes(
+            message.content.clone().into_bytes(),
+            "your-message.txt",
+        ));
+    }
+    let sent = data.rest.dm(message.author.id, dm).await;
+    if sent.is_err() {
+        ctx.send(render::ephemeral(
+            "Their direct messages are closed, so I left the message in place: removing it now would lose their words. \
+             You could ask them in the channel to repost it with `/cw`.",
+        ))
+        .await?;
+        return Ok(());
+    }
+    if let Err(e) = data.rest.delete(message.channel_id, message.id).await {
+        if let Ok(dm) = &sent {
+            let _ = data.rest.delete(dm.channel_id, dm.id).await;
+        }
+        return Err(discord_refusal(e, "remove the message"));
+    }
     let case = log::record(
         data,
         guild,

@@ -104,10 +104,20 @@ pub async fn situation(ctx: Context<'_>, target: Option<UserId>) -> Result<Situa
             Err(e) => return Err(Error::Internal(e.into())),
         },
     };
-    let owner = ctx
-        .guild()
-        .map(|g| UserId(g.owner_id.get()))
-        .unwrap_or(UserId(0));
+    // The owner from the cache, else from Discord: never "nobody", which
+    // would let a nudge or a warning (that Discord does not check) reach them.
+    let cached = ctx.guild().map(|g| UserId(g.owner_id.get()));
+    let owner = match cached {
+        Some(owner) => owner,
+        None => {
+            let g = ctx
+                .http()
+                .get_guild(serenity::GuildId::new(guild.0))
+                .await
+                .map_err(|e| Error::Internal(e.into()))?;
+            UserId(g.owner_id.get())
+        }
+    };
     Ok(Situation {
         standing: Standing {
             owner,
