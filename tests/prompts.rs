@@ -154,17 +154,19 @@ async fn overlong_empty_or_unsafe_texts_are_refused_and_nothing_is_stored() {
         let reply = h.sim.reply(&token).await.unwrap();
         assert!(reply.text().contains(expect), "{expect}: {}", reply.text());
     }
-    let token = h.sim.command_raw(
-        &h.member("alice"),
-        h.general(),
-        "strategy",
-        json!([{"name": "share", "type": 1, "options": [
-            {"name": "text", "type": 3, "value": "y".repeat(501)},
-            {"name": "category", "type": 4, "value": 7},
-        ]}]),
-    );
-    let reply = h.sim.reply(&token).await.unwrap();
-    assert!(reply.text().contains("at most 500"), "{}", reply.text());
+    for (text, expect) in [("y".repeat(501), "at most 500"), ("  ".to_owned(), "empty")] {
+        let token = h.sim.command_raw(
+            &h.member("alice"),
+            h.general(),
+            "strategy",
+            json!([{"name": "share", "type": 1, "options": [
+                {"name": "text", "type": 3, "value": text},
+                {"name": "category", "type": 4, "value": 7},
+            ]}]),
+        );
+        let reply = h.sim.reply(&token).await.unwrap();
+        assert!(reply.text().contains(expect), "{expect}: {}", reply.text());
+    }
     let db = h.db().await;
     let guild = haven::domain::GuildId(haven::sim::world::GUILD_ID);
     assert!(db.server_prompts(guild).await.unwrap().is_empty());

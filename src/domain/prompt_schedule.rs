@@ -115,7 +115,7 @@ pub fn parse_time(text: &str) -> Option<NaiveTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{Offset, TimeZone};
     use proptest::prelude::*;
 
     fn at(zone: Tz, y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -157,6 +157,39 @@ mod tests {
             let p = t.next_after(before, None).unwrap();
             assert_eq!(p.at, at(zone, y, m, d, 9, 0));
             assert_eq!(p.date, NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        }
+    }
+
+    #[test]
+    fn local_time_holds_across_dst_in_new_york_and_sydney_too() {
+        // New York springs forward on 14 March 2027; Sydney falls back on 4
+        // April 2027. 09:00 local on the days either side of each change.
+        for (zone, days) in [
+            (
+                Tz::America__New_York,
+                [(2027, 3, 13), (2027, 3, 14), (2027, 3, 15)],
+            ),
+            (
+                Tz::Australia__Sydney,
+                [(2027, 4, 3), (2027, 4, 4), (2027, 4, 5)],
+            ),
+        ] {
+            let t = PromptTimes {
+                zone,
+                time: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                days: Days::Daily,
+            };
+            let mut offsets = Vec::new();
+            for (y, m, d) in days {
+                let p = t.next_after(at(zone, y, m, d, 0, 30), None).unwrap();
+                assert_eq!(p.at, at(zone, y, m, d, 9, 0), "{zone}");
+                assert_eq!(p.at.with_timezone(&zone).time(), t.time);
+                offsets.push(p.at.with_timezone(&zone).offset().fix());
+            }
+            assert_ne!(
+                offsets[0], offsets[2],
+                "{zone} changed its clocks in between"
+            );
         }
     }
 
