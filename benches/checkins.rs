@@ -4,12 +4,12 @@
 //! check), and `/stats overview` on a server with two years of daily
 //! activity (p99, chart included). Run with `cargo bench --bench checkins`.
 
-use std::sync::Arc;
+mod common;
+
+use common::{boot, pct};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, NaiveDate, Utc};
-use haven::clock::{Clock, SystemClock};
-use haven::config::{Config, Token};
 use haven::domain::mood::Mood;
 use haven::domain::stats::Facet;
 use haven::domain::{GuildId, UserId};
@@ -18,35 +18,6 @@ use haven::store::Db;
 
 const MEMBERS: u64 = 200;
 const PER_MEMBER: usize = 10;
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
-}
-
-async fn boot(
-    sim: &Sim,
-    url: &str,
-) -> (
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-) {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let config = Config {
-        token: Some(Token::new("bench.token")),
-        database_url: url.to_owned(),
-        api_base: Some(sim.base_url()),
-        dev_guild: None,
-        log_filter: "error".into(),
-        reminder_grace: haven::scheduler::DEFAULT_GRACE,
-    };
-    let clock: Arc<dyn Clock> = SystemClock::shared();
-    let task = tokio::spawn(haven::app::run(config, clock, async {
-        let _ = stopped.await;
-    }));
-    sim.wait_registered(StdDuration::from_secs(30)).await;
-    sim.wait_connected(StdDuration::from_secs(30)).await;
-    (stop, task)
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {

@@ -5,12 +5,12 @@
 //! was acknowledged against Discord's 3-second limit). Run with
 //! `cargo bench --bench moderation`.
 
-use std::sync::Arc;
+mod common;
+
+use common::{boot, pct};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, Utc};
-use haven::clock::{Clock, SystemClock};
-use haven::config::{Config, Token};
 use haven::domain::{ChannelId, GuildId, RoleId};
 use haven::sim::world::{FACILITATOR_ROLE, GUILD_ID, MEMBER_ROLE};
 use haven::sim::{Sim, SimMember, World};
@@ -19,10 +19,6 @@ use haven::store::Db;
 const CASES: i64 = 100_000;
 const ABOUT_ONE: i64 = 1_000;
 const REPORTS: u64 = 100;
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -80,21 +76,7 @@ async fn main() {
         .unwrap();
     pool.close().await;
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let config = Config {
-        token: Some(Token::new("bench.token")),
-        database_url: url.clone(),
-        api_base: Some(sim.base_url()),
-        dev_guild: None,
-        log_filter: "error".into(),
-        reminder_grace: haven::scheduler::DEFAULT_GRACE,
-    };
-    let clock: Arc<dyn Clock> = SystemClock::shared();
-    let task = tokio::spawn(haven::app::run(config, clock, async {
-        let _ = stopped.await;
-    }));
-    sim.wait_registered(StdDuration::from_secs(30)).await;
-    sim.wait_connected(StdDuration::from_secs(30)).await;
+    let (stop, task) = boot(&sim, &url).await;
 
     let facilitator = sim.member("facilitator");
     let general = sim.channel_id("general");

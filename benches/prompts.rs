@@ -5,13 +5,13 @@
 //! the same minute (all posted, lateness). Run with
 //! `cargo bench --bench prompts`.
 
-use std::sync::Arc;
+mod common;
+
+use common::{boot, pct};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
-use haven::clock::{Clock, SystemClock};
-use haven::config::{Config, Token};
 use haven::domain::prompt_schedule::{Days, PromptTimes};
 use haven::domain::{ChannelId, GuildId};
 use haven::sim::{Sim, SimChannel, World};
@@ -19,35 +19,6 @@ use haven::store::{Db, PromptSchedule};
 
 const SERVERS: u64 = 1000;
 const APPROVED: i64 = 10_000;
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
-}
-
-async fn boot(
-    sim: &Sim,
-    url: &str,
-) -> (
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-) {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let config = Config {
-        token: Some(Token::new("bench.token")),
-        database_url: url.to_owned(),
-        api_base: Some(sim.base_url()),
-        dev_guild: None,
-        log_filter: "error".into(),
-        reminder_grace: haven::scheduler::DEFAULT_GRACE,
-    };
-    let clock: Arc<dyn Clock> = SystemClock::shared();
-    let task = tokio::spawn(haven::app::run(config, clock, async {
-        let _ = stopped.await;
-    }));
-    sim.wait_registered(StdDuration::from_secs(30)).await;
-    sim.wait_connected(StdDuration::from_secs(30)).await;
-    (stop, task)
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {

@@ -118,6 +118,21 @@ pub async fn on_press(
     }
 }
 
+/// A text field of a submitted form, trimmed; `None` when empty.
+pub fn form_field(press: &serenity::ModalInteraction, name: &str) -> Option<String> {
+    press
+        .data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|c| match c {
+            serenity::ActionRowComponent::InputText(t) if t.custom_id == name => t.value.clone(),
+            _ => None,
+        })
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
 /// Handles a modal submit. Forms are opened by commands that wait for them
 /// (skipped here); an unknown or old one is answered kindly, like an old
 /// button.

@@ -223,17 +223,7 @@ pub async fn on_guidelines_form(
     data: &super::Data,
     press: &serenity::ModalInteraction,
 ) {
-    let text = press
-        .data
-        .components
-        .iter()
-        .flat_map(|row| row.components.iter())
-        .find_map(|c| match c {
-            serenity::ActionRowComponent::InputText(t) if t.custom_id == "text" => t.value.clone(),
-            _ => None,
-        })
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default();
+    let text = super::router::form_field(press, "text").unwrap_or_default();
     let admin = press
         .member
         .as_ref()

@@ -160,12 +160,7 @@ impl Db {
         text: &str,
         limit: i64,
     ) -> StoreResult<Vec<(MeetingId, String)>> {
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = super::like_containing(text);
         let rows: Vec<(i64, String)> = sqlx::query_as(
             "SELECT id, title FROM meetings WHERE guild_id = ? AND ended = 0
              AND (title LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?) ORDER BY id DESC LIMIT ?",

@@ -99,6 +99,17 @@ impl Db {
     }
 }
 
+/// A `LIKE … ESCAPE '\\'` pattern matching text that contains `text` as
+/// typed (its `%`, `_` and `\\` taken literally).
+fn like_containing(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 /// Reads a zone name stored earlier. A name the zone database no longer knows
 /// is treated as unset (and logged), never as a failure.
 fn zone_from_db(name: Option<String>) -> Option<Tz> {

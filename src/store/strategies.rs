@@ -270,17 +270,7 @@ impl Db {
         for _ in words {
             filter.push_str(" AND lower(text) LIKE ? ESCAPE '\\'");
         }
-        let patterns: Vec<String> = words
-            .iter()
-            .map(|w| {
-                format!(
-                    "%{}%",
-                    w.replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                )
-            })
-            .collect();
+        let patterns: Vec<String> = words.iter().map(|w| super::like_containing(w)).collect();
         let category = category.map(Category::as_str);
         let count_sql = format!("SELECT COUNT(*) FROM shared_strategies{filter}");
         let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql))

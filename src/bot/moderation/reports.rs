@@ -161,21 +161,6 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
     Ok(())
 }
 
-/// A text field of a submitted form.
-fn field(press: &serenity::ModalInteraction, name: &str) -> Option<String> {
-    press
-        .data
-        .components
-        .iter()
-        .flat_map(|row| row.components.iter())
-        .find_map(|c| match c {
-            serenity::ActionRowComponent::InputText(t) if t.custom_id == name => t.value.clone(),
-            _ => None,
-        })
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
 /// The report form's answer: thank the reporter at once, then record it
 /// and post it to the log channel.
 pub async fn on_report_form(
@@ -189,8 +174,10 @@ pub async fn on_report_form(
     let Some(guild) = press.guild_id.map(|g| crate::domain::GuildId(g.get())) else {
         return;
     };
-    let kind = ReportKind::from_answer(&field(press, "what").unwrap_or_default());
-    let named = wants_name_shared(field(press, "share").as_deref());
+    let kind = ReportKind::from_answer(
+        &super::super::router::form_field(press, "what").unwrap_or_default(),
+    );
+    let named = wants_name_shared(super::super::router::form_field(press, "share").as_deref());
     let settings = match data.db.guild_settings(guild).await {
         Ok(s) => s,
         Err(e) => {
@@ -253,7 +240,7 @@ pub async fn on_report_form(
         reporter: UserId(press.user.id.get()),
         named,
         kind,
-        note: field(press, "note"),
+        note: super::super::router::form_field(press, "note"),
         channel: ChannelId(channel),
         message,
         author: Some(UserId(author_id)),
