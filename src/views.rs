@@ -225,3 +225,38 @@ pub fn prompt(text: &str, category: Category) -> serenity::CreateEmbed {
              If you're struggling right now, /crisis lists people you can talk to.",
         ))
 }
+
+fn embed(title: &str) -> serenity::CreateEmbed {
+    serenity::CreateEmbed::new().title(title).colour(COLOUR)
+}
+
+/// Text cut to fit an embed field (Discord's limit is 1,024 characters).
+fn field(text: impl AsRef<str>) -> String {
+    crate::domain::text::truncate(text.as_ref(), 1024)
+}
+
+/// The log channel's embed for a case.
+pub fn case_embed(case: &crate::domain::moderation::Case) -> serenity::CreateEmbed {
+    let mut embed = embed(&format!("Case #{} · {}", case.number, case.kind.label())).field(
+        "Facilitator",
+        format!("<@{}>", case.moderator.0),
+        true,
+    );
+    if let Some(target) = case.target {
+        embed = embed.field("Member", format!("<@{}>", target.0), true);
+    }
+    if let Some(channel) = case.channel {
+        embed = embed.field("Channel", format!("<#{}>", channel.0), true);
+    }
+    embed = embed.field("Reason", field(&case.reason), false);
+    if let Some(until) = case.until {
+        embed = embed.field(
+            "Until",
+            format!("<t:{0}:F> (<t:{0}:R>)", until.timestamp()),
+            false,
+        );
+    }
+    embed.timestamp(
+        serenity::Timestamp::from_unix_timestamp(case.at.timestamp()).unwrap_or_default(),
+    )
+}

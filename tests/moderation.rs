@@ -10,7 +10,7 @@ use haven::clock::Clock as _;
 use haven::domain::jobs::JobKind;
 use haven::domain::moderation::LOCK_BITS;
 use haven::sim::world::{EVERYONE, GUILD_ID, HAVEN_ROLE};
-use haven::sim::{AuditEntry, SimOverwrite};
+use haven::sim::{AuditEntry, Fault, FaultKind, SimOverwrite};
 
 async fn ready() -> Harness {
     let h = Harness::start().await;
@@ -216,9 +216,23 @@ fn sorted(mut v: Vec<SimOverwrite>) -> Vec<(u64, u64, u64)> {
 async fn timed_slowmode_and_lock_revert_by_themselves_across_a_restart() {
     let mut h = ready().await;
     let general = h.general();
-    h.say("facilitator", "/mod slowmode seconds:30 for:10m")
+    h.say("facilitator", "/mod slowmode seconds:30 for:5m")
         .await;
     assert_eq!(h.sim.slowmode_of(general), 30);
+    // A second timed slowmode goes back to what there was before the first.
+    let reply = h
+        .say(
+            "facilitator",
+            "/mod slowmode seconds:60 for:10m reason:\"Heated thread\"",
+        )
+        .await;
+    assert!(reply.text().contains("returns to 0 s"), "{}", reply.text());
+    assert!(
+        actions(&h)
+            .iter()
+            .any(|a| a.reason.as_deref() == Some("Heated thread"))
+    );
+    assert_eq!(h.sim.slowmode_of(general), 60);
     h.say("facilitator", "/mod lock for:15m").await;
     assert!(!h.sim.overwrites_of(general).is_empty());
     h.restart().await;
@@ -239,6 +253,16 @@ async fn timed_slowmode_and_lock_revert_by_themselves_across_a_restart() {
         )
         .await;
     assert!(h.sim.overwrites_of(general).is_empty());
+    // Each end is a case in the name of the facilitator who set the time.
+    let log = log_texts(&h);
+    assert!(
+        log.iter().any(|t| t.contains("Time up for case #2")),
+        "slowmode: {log:?}"
+    );
+    assert!(
+        log.iter().any(|t| t.contains("Time up for case #3")),
+        "lock: {log:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -273,6 +297,55 @@ async fn a_tempban_is_lifted_by_the_scheduler() {
     assert!(actions(&h).iter().any(|a| a.method == "DELETE"
         && a.path.contains("/bans/")
         && a.reason.as_deref() == Some("Temporary ban ended")));
+    // Its end is a case of its own, in the log like any other.
+    assert!(
+        log_texts(&h)
+            .iter()
+            .any(|t| t.contains("Case #2") && t.contains("Time up for case #1")),
+        "{:?}",
+        log_texts(&h)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tempban_that_cannot_be_lifted_is_handed_to_the_facilitators() {
+    let h = ready().await;
+    let bob = h.member("bob");
+    h.say(
+        "facilitator",
+        "/mod ban member:@bob reason:Spam duration:1h",
+    )
+    .await;
+    assert!(h.sim.ban_of(&bob).is_some());
+    h.sim.inject_fault(Fault {
+        method: Some("DELETE".into()),
+        path_contains: "/bans/".into(),
+        kind: FaultKind::Status(403),
+        times: 1_000,
+    });
+    h.advance(Duration::hours(1) + Duration::minutes(1)).await;
+    // Every retry refused; after the last one a person is asked to do it.
+    for _ in 0..12 {
+        h.advance(Duration::minutes(6)).await;
+    }
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(300),
+            std::time::Duration::from_secs(5),
+        )
+        .await;
+    let told: Vec<String> = log_texts(&h)
+        .into_iter()
+        .filter(|t| t.contains("couldn't lift the temporary ban"))
+        .collect();
+    assert_eq!(told.len(), 1, "told once: {:?}", log_texts(&h));
+    assert!(told[0].contains(&format!("<@{}>", bob.id)), "{}", told[0]);
+    assert!(told[0].contains("/mod unban"));
+    assert!(h.sim.ban_of(&bob).is_some(), "still banned, and said so");
+    assert!(
+        !log_texts(&h).iter().any(|t| t.contains("Time up")),
+        "no case claims it was lifted"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -499,6 +572,120 @@ async fn reports_reach_the_log_and_name_the_reporter_only_if_chosen() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_are_limited_when_sent_not_only_when_the_form_opens() {
+    let h = ready().await;
+    let alice = h.member("alice");
+    let general = h.general();
+    let post = h
+        .sim
+        .post_as(&h.member("bob"), general, "hello", Duration::minutes(1));
+    // Six forms opened before any is sent: opening checks nothing stored yet.
+    let mut forms = Vec::new();
+    for _ in 0..6 {
+        let token = h
+            .sim
+            .message_command(&alice, "Report to facilitators", &post);
+        let modal = h.sim.modal(&token).await.expect("a report form");
+        forms.push(modal["custom_id"].as_str().expect("a form id").to_owned());
+    }
+    for (i, form) in forms.iter().enumerate() {
+        let submit = h
+            .sim
+            .submit_modal(&alice, general, form, &[("what", "something else")]);
+        let reply = h.sim.reply(&submit).await.expect("an answer");
+        assert_ephemeral(&reply);
+        if i < 5 {
+            assert!(reply.text().contains("Thank you"), "{}", reply.text());
+            reports_logged(&h, i + 1).await;
+        } else {
+            assert!(
+                reply.text().contains("several reports"),
+                "the sixth is refused: {}",
+                reply.text()
+            );
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let logged = log_texts(&h)
+        .iter()
+        .filter(|t| t.contains("Report #"))
+        .count();
+    assert_eq!(logged, 5, "the refused report is neither stored nor logged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_with_no_log_channel_reaches_facilitators_by_dm_or_says_it_did_not() {
+    let h = Harness::start().await;
+    h.say("admin", "/settings facilitator-role role:@Facilitator")
+        .await;
+    let general = h.general();
+    let post = h.sim.post_as(
+        &h.member("bob"),
+        general,
+        "nobody would miss me",
+        Duration::minutes(1),
+    );
+    // Nowhere to deliver it: the reporter is thanked, then told plainly.
+    let alice = h.member("alice");
+    let token = h
+        .sim
+        .message_command(&alice, "Report to facilitators", &post);
+    let modal = h.sim.modal(&token).await.expect("the report form");
+    let form = modal["custom_id"].as_str().expect("a form id").to_owned();
+    let submit = h
+        .sim
+        .submit_modal(&alice, general, &form, &[("what", "support")]);
+    let thanks = h.sim.reply(&submit).await.expect("a thank-you");
+    assert!(thanks.text().contains("Thank you"), "{}", thanks.text());
+    let mut sorry = Vec::new();
+    for _ in 0..100 {
+        sorry = h.sim.followups(&submit);
+        if !sorry.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let sorry = sorry.first().expect("the reporter is told it went nowhere");
+    assert_ephemeral(sorry);
+    assert!(
+        sorry.text().contains("couldn't get your report"),
+        "{}",
+        sorry.text()
+    );
+    assert!(sorry.text().contains("message a facilitator directly"));
+
+    // A facilitator who asked for notices gets the next one by DM.
+    h.say("facilitator", "/settings dm-notices enabled:true")
+        .await;
+    report(&h, "casey", &post, &[("what", "support")]).await;
+    let facilitator = h.member("facilitator");
+    let mut dm = None;
+    for _ in 0..100 {
+        dm = h
+            .sim
+            .direct_messages(&facilitator)
+            .into_iter()
+            .find(|m| m.text().contains("reported a message"));
+        if dm.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let dm = dm.expect("the facilitator got the report by DM");
+    assert!(
+        dm.text().contains("someone may need support"),
+        "{}",
+        dm.text()
+    );
+    assert!(dm.text().contains("nobody would miss me"), "{}", dm.text());
+    assert!(dm.text().contains("no log channel"), "{}", dm.text());
+    assert!(
+        !dm.text().contains(&h.member("casey").id.to_string()),
+        "the reporter stays unnamed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn needs_a_content_warning_removes_and_returns_the_text() {
     let h = ready().await;
     let bob = h.member("bob");
@@ -542,6 +729,50 @@ async fn needs_a_content_warning_removes_and_returns_the_text() {
     let cw = posted.iter().rev().find(|m| !m.ephemeral).unwrap();
     assert!(cw.content.starts_with("**CW: loss**"), "{}", cw.content);
     assert!(cw.content.contains("||my dad died last week||"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_content_warning_leaves_the_owners_post_and_any_file_in_place() {
+    let h = ready().await;
+    let general = h.general();
+    let facilitator = h.member("facilitator");
+    // The owner's post (the sandbox's admin owns it): a facilitator may
+    // not remove it.
+    let admins = h.sim.post_as(
+        &h.member("admin"),
+        general,
+        "rough news today",
+        Duration::minutes(1),
+    );
+    let token = h
+        .sim
+        .message_command(&facilitator, "Needs a content warning", &admins);
+    let reply = h.sim.reply(&token).await.unwrap();
+    assert_ephemeral(&reply);
+    assert!(reply.text().contains("owner"), "{}", reply.text());
+    assert!(!h.sim.message(admins.id).unwrap().deleted);
+    assert!(h.sim.direct_messages(&h.member("admin")).is_empty());
+
+    // A post with an image: its author could not get it back, so it stays.
+    let bob = h.member("bob");
+    let post = h
+        .sim
+        .post_as(&bob, general, "the scan results", Duration::minutes(1));
+    let post = h
+        .sim
+        .attach(post.id, "scan.png", b"\x89PNG")
+        .expect("the post");
+    let token = h
+        .sim
+        .message_command(&facilitator, "Needs a content warning", &post);
+    let reply = h.sim.reply(&token).await.unwrap();
+    assert!(reply.text().contains("file or image"), "{}", reply.text());
+    assert!(!h.sim.message(post.id).unwrap().deleted);
+    assert!(h.sim.direct_messages(&bob).is_empty());
+    assert!(
+        !log_texts(&h).iter().any(|t| t.contains("Content warning")),
+        "no case for what was not done"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -481,8 +481,15 @@ mod moderation {
                 .unwrap(),
             2
         );
+        // A button carrying another server's report id changes nothing.
+        assert!(
+            db.set_report_status(GuildId(2), id, ReportStatus::Resolved, UserId(9))
+                .await
+                .unwrap()
+                .is_none()
+        );
         let acked = db
-            .set_report_status(id, ReportStatus::Acknowledged, UserId(9))
+            .set_report_status(GuildId(1), id, ReportStatus::Acknowledged, UserId(9))
             .await
             .unwrap()
             .unwrap();

@@ -8,7 +8,7 @@ use super::{Context, Data, Error, render};
 use crate::domain::custom_id::CustomId;
 use crate::domain::mood::Mood;
 use crate::domain::stats::Facet;
-use crate::domain::{GuildId, RoleId, UserId};
+use crate::domain::{GuildId, UserId};
 use crate::rest::RestError;
 
 pub const MAX_NOTE: usize = 1000;
@@ -196,27 +196,8 @@ pub async fn reach_out(
             }
         },
         None => {
-            let mut told = false;
-            for facilitator in data.db.dm_notice_facilitators(guild_id).await? {
-                if !is_facilitator_now(ctx, guild, facilitator, settings.facilitator_role).await {
-                    tracing::info!(
-                        guild = guild_id.0,
-                        "a member who asked for notices is no longer a facilitator; skipped"
-                    );
-                    continue;
-                }
-                match data
-                    .rest
-                    .dm(serenity::UserId::new(facilitator.0), quiet())
-                    .await
-                {
-                    Ok(_) => told = true,
-                    Err(e) => {
-                        tracing::info!(error = %e, "a facilitator's direct messages are closed; skipped")
-                    }
-                }
-            }
-            told
+            super::checks::dm_facilitators(ctx, data, guild_id, settings.facilitator_role, quiet)
+                .await?
         }
     };
     if !told {
@@ -228,34 +209,4 @@ pub async fn reach_out(
     Ok(Reply::Replace(
         "I've let the facilitators know you'd like someone to reach out. They'll contact you privately. If you might be in danger before then, `/crisis` lists people you can talk to right now.".to_owned(),
     ))
-}
-
-/// Whether `user` is a facilitator of the server right now: they have its
-/// facilitator role or Manage Server, as Discord says at this moment. Any
-/// doubt (they left, Discord cannot be asked) counts as no.
-async fn is_facilitator_now(
-    ctx: &serenity::Context,
-    guild: serenity::GuildId,
-    user: UserId,
-    facilitator_role: Option<RoleId>,
-) -> bool {
-    // Ask Discord, not the cache: roles change without Haven being told.
-    let member = match ctx
-        .http
-        .get_member(guild, serenity::UserId::new(user.0))
-        .await
-    {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::info!(error = %e, "cannot look a facilitator up; not notifying them");
-            return false;
-        }
-    };
-    if facilitator_role.is_some_and(|RoleId(r)| member.roles.iter().any(|m| m.get() == r)) {
-        return true;
-    }
-    ctx.cache.guild(guild).is_some_and(|g| {
-        let p = g.member_permissions(&member);
-        g.owner_id == member.user.id || p.manage_guild() || p.administrator()
-    })
 }

@@ -70,7 +70,7 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
              `/settings show` — this server's settings\n\
              `/settings facilitator-role`, `/settings timezone`, `/settings log-channel`, \
              `/settings min-group-size`, `/settings clear` — change them (needs Manage Server)\n\
-             `/settings dm-notices` — get members' reach-out requests by DM when there's no log channel",
+             `/settings dm-notices` — get reach-out requests and reports by DM when the log channel can't take them",
             false,
         )
         .field(

@@ -245,7 +245,7 @@ async fn min_group_size(
     Ok(())
 }
 
-/// Facilitators: get members' reach-out requests by DM when there's no log channel
+/// Facilitators: get reach-out requests and reports by DM when the log channel can't take them
 #[poise::command(
     slash_command,
     guild_only,
@@ -260,10 +260,10 @@ async fn dm_notices(
     let user = crate::domain::UserId(ctx.author().id.get());
     ctx.data().db.set_dm_notices(guild, user, enabled).await?;
     let text = if enabled {
-        "When a member asks for a facilitator to reach out and this server has no log channel, I'll tell you by direct message. \
+        "When a member asks for a facilitator to reach out, or reports a message, and the log channel can't take it (none is set, or I can't post there), I'll tell you by direct message. \
          Please keep your DMs open to this server."
     } else {
-        "You won't get reach-out requests by direct message any more."
+        "You won't get reach-out requests or reports by direct message any more."
     };
     ctx.send(render::ephemeral(text)).await?;
     Ok(())

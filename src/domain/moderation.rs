@@ -278,7 +278,13 @@ impl CaseKind {
     pub fn targets_member(self) -> bool {
         matches!(
             self,
-            Self::Nudge | Self::Warn | Self::Timeout | Self::Untimeout | Self::Kick | Self::Ban
+            Self::Nudge
+                | Self::Warn
+                | Self::Timeout
+                | Self::Untimeout
+                | Self::Kick
+                | Self::Ban
+                | Self::ContentWarning
         )
     }
 }
@@ -450,7 +456,12 @@ pub fn may_act(kind: CaseKind, s: &Standing) -> Result<(), Refusal> {
     }
     // Nudges and warnings are messages, not Discord actions: rank does not
     // limit them, but who may receive one does (above).
-    let ranked = !matches!(kind, CaseKind::Nudge | CaseKind::Warn);
+    // Nor does it limit removing a message, which Discord allows whoever
+    // wrote it.
+    let ranked = !matches!(
+        kind,
+        CaseKind::Nudge | CaseKind::Warn | CaseKind::ContentWarning
+    );
     if let Some(target) = s.target.filter(|_| ranked && kind.targets_member()) {
         if target.top_position >= s.haven.top_position {
             return Err(Refusal::AboveHaven);
@@ -684,15 +695,42 @@ impl ReportKind {
         }
     }
 
-    /// Reads what a member typed in the report form: generous with words
-    /// and first letters; anything unclear is "something else".
+    /// Reads what a member typed in the report form, word by word (so
+    /// "unsupportive" is not "support"): generous with the words people use
+    /// and with first letters; anything unclear is "something else", which
+    /// the facilitators still get.
     pub fn from_answer(text: &str) -> Self {
         let t = text.trim().to_lowercase();
-        if t.contains("support") || t.contains("crisis") || t.contains("danger") || t == "s" {
+        let words: Vec<&str> = t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let any = |stems: &[&str]| words.iter().any(|w| stems.iter().any(|s| w.starts_with(s)));
+        let letter = |l: &str| words.len() == 1 && words[0] == l;
+        if any(&[
+            "support", "crisis", "danger", "suicid", "unsafe", "emergenc",
+        ]) || t.contains("self harm")
+            || t.contains("self-harm")
+            || letter("s")
+        {
             Self::NeedsSupport
-        } else if t.contains("warning") || t.contains("cw") || t == "c" {
+        } else if any(&["cw", "tw", "warning", "trigger", "graphic"]) || letter("c") {
             Self::ContentWarning
-        } else if t.contains("harm") || t.contains("unkind") || t.contains("abus") || t == "h" {
+        } else if any(&[
+            "harm",
+            "unkind",
+            "abus",
+            "unsupport",
+            "rude",
+            "bully",
+            "bulli",
+            "harass",
+            "hate",
+            "hurt",
+            "threat",
+            "insult",
+        ]) || letter("h")
+        {
             Self::Harmful
         } else {
             Self::Other
@@ -1159,6 +1197,18 @@ mod tests {
         assert_eq!(ReportKind::from_answer(" CW "), ReportKind::ContentWarning);
         assert_eq!(ReportKind::from_answer("harmful"), ReportKind::Harmful);
         assert_eq!(ReportKind::from_answer("🤷"), ReportKind::Other);
+        assert_eq!(ReportKind::from_answer("unsupportive"), ReportKind::Harmful);
+        assert_eq!(ReportKind::from_answer("s"), ReportKind::NeedsSupport);
+        assert_eq!(
+            ReportKind::from_answer("they talk about self-harm"),
+            ReportKind::NeedsSupport
+        );
+        assert_eq!(
+            ReportKind::from_answer("needs a TW"),
+            ReportKind::ContentWarning
+        );
+        assert_eq!(ReportKind::from_answer("spam"), ReportKind::Other);
+        assert_eq!(ReportKind::from_answer("scam"), ReportKind::Other);
         assert!(wants_name_shared(Some(" Yes ")));
         assert!(!wants_name_shared(Some("no")));
         assert!(!wants_name_shared(Some("maybe")));

@@ -162,8 +162,12 @@ impl Scheduler {
             Err(reason) if job.attempts >= MAX_JOB_ATTEMPTS => {
                 tracing::error!(job = job.id, meeting = ?job.meeting, %reason, "job failed too often; given up");
                 let finished = self.db.finish_job(job.id, true).await;
-                if job.kind == JobKind::Prompt {
-                    prompts::given_up(&self.db, &job, self.clock.now()).await;
+                match job.kind {
+                    JobKind::Prompt => prompts::given_up(&self.db, &job, self.clock.now()).await,
+                    JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
+                        moderation::given_up(&self.db, &self.rest, &job).await
+                    }
+                    _ => {}
                 }
                 finished
             }

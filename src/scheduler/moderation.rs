@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
 use crate::domain::jobs::JobKind;
-use crate::domain::moderation::{OverwriteChange, restore};
-use crate::domain::{ChannelId, UserId};
+use crate::domain::moderation::{Case, CaseKind, OverwriteChange, restore};
+use crate::domain::{ChannelId, GuildId, UserId};
 use crate::rest::moderation::codes;
 use crate::rest::{Rest, RestError};
-use crate::store::{Db, Job, SavedLock};
+use crate::store::{Db, Job, NewCase, SavedLock, StoreResult};
 
 fn same_instant(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
     a.timestamp() == b.timestamp()
@@ -45,6 +45,7 @@ pub async fn run(db: &Db, rest: &Rest, job: &Job) -> Result<bool, String> {
             db.remove_tempban(guild, user)
                 .await
                 .map_err(|e| e.to_string())?;
+            time_up(db, rest, guild, CaseKind::Ban, Some(user), None, job).await;
             Ok(false)
         }
         JobKind::SlowmodeRevert => {
@@ -67,9 +68,22 @@ pub async fn run(db: &Db, rest: &Rest, job: &Job) -> Result<bool, String> {
                 )
                 .await
             {
-                Ok(()) | Err(RestError::Gone) => {}
+                Ok(()) => {
+                    time_up(
+                        db,
+                        rest,
+                        guild,
+                        CaseKind::Slowmode,
+                        None,
+                        Some(channel),
+                        job,
+                    )
+                    .await
+                }
+                Err(RestError::Gone) => {}
                 Err(e @ RestError::Refused { .. }) => {
                     tracing::warn!(channel = channel.0, error = %e, "a timed slowmode could not be reverted");
+                    tell_log(db, rest, guild, &could_not(job.kind, target, Some(before))).await;
                 }
                 Err(e) => return Err(e.to_string()),
             }
@@ -89,6 +103,7 @@ pub async fn run(db: &Db, rest: &Rest, job: &Job) -> Result<bool, String> {
             unlock(db, rest, &lock, "Timed lock ended")
                 .await
                 .map_err(|e| e.to_string())?;
+            time_up(db, rest, guild, CaseKind::Lock, None, Some(channel), job).await;
             Ok(false)
         }
         _ => Ok(true),
@@ -117,4 +132,147 @@ pub async fn unlock(db: &Db, rest: &Rest, lock: &SavedLock, reason: &str) -> Res
         .await
         .map_err(|e| RestError::Transient(e.to_string()))?;
     Ok(())
+}
+
+/// What the log channel is told when Haven could not undo a timed action
+/// by itself, so a person does it instead of nobody.
+fn could_not(kind: JobKind, target: u64, slowmode_before: Option<u32>) -> String {
+    match kind {
+        JobKind::Unban => format!(
+            "I couldn't lift the temporary ban of <@{target}> when its time was up, even after several tries. \
+             Please lift it with `/mod unban`, or in Server Settings → Bans."
+        ),
+        JobKind::SlowmodeRevert => format!(
+            "I couldn't put the slowmode in <#{target}> back{} when its time was up. Please set it with `/mod slowmode`.",
+            slowmode_before.map_or(String::new(), |s| format!(" to {s} seconds"))
+        ),
+        _ => format!(
+            "I couldn't unlock <#{target}> when its time was up, even after several tries. \
+             Please unlock it with `/mod unlock`."
+        ),
+    }
+}
+
+/// After a moderation job failed too often: the log channel is told what
+/// is left to do by hand. The saved state (the lock's overwrites, the
+/// temporary ban) stays, so `/mod unlock` and `/mod unban` still work.
+pub async fn given_up(db: &Db, rest: &Rest, job: &Job) {
+    let (Some(guild), Some(target)) = (job.guild, job.target) else {
+        return;
+    };
+    let before = match job.kind {
+        JobKind::SlowmodeRevert => db
+            .slowmode_revert(ChannelId(target))
+            .await
+            .ok()
+            .flatten()
+            .map(|(before, _)| before),
+        _ => None,
+    };
+    tell_log(db, rest, guild, &could_not(job.kind, target, before)).await;
+}
+
+async fn tell_log(db: &Db, rest: &Rest, guild: GuildId, text: &str) {
+    let Ok(settings) = db.guild_settings(guild).await else {
+        return;
+    };
+    let Some(log) = settings.log_channel else {
+        tracing::warn!(guild = guild.0, %text, "no log channel to tell");
+        return;
+    };
+    let message = serenity::CreateMessage::new()
+        .content(text)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    if let Err(e) = rest.send(serenity::ChannelId::new(log.0), message).await {
+        tracing::warn!(guild = guild.0, error = %e, "cannot tell the log channel");
+    }
+}
+
+/// A timed action undone by itself is a case too, in the name of the
+/// facilitator whose case set the time (Discord's audit log names Haven).
+async fn time_up(
+    db: &Db,
+    rest: &Rest,
+    guild: GuildId,
+    of: CaseKind,
+    target: Option<UserId>,
+    channel: Option<ChannelId>,
+    job: &Job,
+) {
+    let original = match db.latest_case(guild, of, target, channel).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(guild = guild.0, error = %e, "cannot find the case a timed action came from");
+            return;
+        }
+    };
+    let kind = match of {
+        CaseKind::Ban => CaseKind::Unban,
+        CaseKind::Lock => CaseKind::Unlock,
+        other => other,
+    };
+    let what = match of {
+        CaseKind::Slowmode => "the slowmode went back to what it was",
+        CaseKind::Lock => "the channel is unlocked, its permissions as they were",
+        _ => "the temporary ban is lifted",
+    };
+    let case = NewCase {
+        kind,
+        moderator: original.moderator,
+        target,
+        channel,
+        reason: format!("Time up for case #{}: {what}", original.number),
+        at: job.occurrence,
+        until: None,
+    };
+    if let Err(e) = record_case(db, rest, guild, case).await {
+        tracing::warn!(guild = guild.0, error = %e, "cannot record a timed action's end");
+    }
+}
+
+/// Records a case and posts it to the log channel (if the server has one).
+pub async fn record_case(db: &Db, rest: &Rest, guild: GuildId, case: NewCase) -> StoreResult<Case> {
+    let mut case = db.add_case(guild, case).await?;
+    let settings = db.guild_settings(guild).await?;
+    if let Some(channel) = settings.log_channel {
+        let message = serenity::CreateMessage::new()
+            .embed(crate::views::case_embed(&case))
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        match rest
+            .send(serenity::ChannelId::new(channel.0), message)
+            .await
+        {
+            Ok(m) => {
+                db.set_case_log_message(guild, case.number, m.id.get())
+                    .await?;
+                case.log_message = Some(m.id.get());
+            }
+            Err(e) => {
+                tracing::warn!(guild = guild.0, error = %e, "cannot post a case to the log channel")
+            }
+        }
+    }
+    Ok(case)
+}
+
+/// Edits a case's embed in the log channel after its reason changed.
+pub async fn update_case(db: &Db, rest: &Rest, guild: GuildId, case: &Case) {
+    let (Ok(settings), Some(message)) = (db.guild_settings(guild).await, case.log_message) else {
+        return;
+    };
+    let Some(channel) = settings.log_channel else {
+        return;
+    };
+    let edit = serenity::EditMessage::new().embed(crate::views::case_embed(case));
+    if let Err(e) = rest
+        .edit(
+            serenity::ChannelId::new(channel.0),
+            serenity::MessageId::new(message),
+            edit,
+        )
+        .await
+    {
+        tracing::warn!(guild = guild.0, error = %e, "cannot edit a case in the log channel");
+    }
 }

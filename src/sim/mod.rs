@@ -902,6 +902,20 @@ impl Sim {
         })
     }
 
+    /// Adds a file to a message (an image a member posted, say).
+    pub fn attach(&self, message: u64, filename: &str, bytes: &[u8]) -> Option<SimMessage> {
+        self.inner.update(|s| {
+            let id = s.next_id();
+            let m = s.message_mut(message)?;
+            m.attachments.push(message::SimAttachment {
+                id,
+                filename: filename.to_owned(),
+                bytes: bytes.to_vec(),
+            });
+            Some(m.clone())
+        })
+    }
+
     /// The member no longer accepts direct messages from the bot.
     pub fn close_dms(&self, member: &SimMember) {
         self.inner.update(|s| s.closed_dms.insert(member.id));

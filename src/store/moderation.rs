@@ -59,6 +59,29 @@ pub struct Report {
     pub at: DateTime<Utc>,
 }
 
+impl NewReport {
+    /// The report as it reads before (or without) being stored: id 0,
+    /// open, posted nowhere yet.
+    pub fn unsaved(&self) -> Report {
+        Report {
+            id: 0,
+            guild: self.guild,
+            reporter: Some(self.reporter),
+            named: self.named,
+            kind: self.kind,
+            note: self.note.clone(),
+            channel: self.channel,
+            message: self.message,
+            author: self.author,
+            excerpt: self.excerpt.clone(),
+            status: ReportStatus::Open,
+            handled_by: None,
+            log_message: None,
+            at: self.at,
+        }
+    }
+}
+
 /// A locked channel's overwrites as they were before the lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedLock {
@@ -212,6 +235,31 @@ impl Db {
         )))
         .bind(guild.as_db())
         .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(CaseRow::into_case))
+    }
+
+    /// The newest case of a kind about a member or a channel (the one that
+    /// set a time, when the time is up).
+    pub async fn latest_case(
+        &self,
+        guild: GuildId,
+        kind: CaseKind,
+        target: Option<UserId>,
+        channel: Option<ChannelId>,
+    ) -> StoreResult<Option<Case>> {
+        let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = ? AND kind = ?
+               AND (? IS NULL OR target_id = ?) AND (? IS NULL OR channel_id = ?)
+             ORDER BY number DESC LIMIT 1"
+        )))
+        .bind(guild.as_db())
+        .bind(kind.as_str())
+        .bind(target.map(UserId::as_db))
+        .bind(target.map(UserId::as_db))
+        .bind(channel.map(ChannelId::as_db))
+        .bind(channel.map(ChannelId::as_db))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.and_then(CaseRow::into_case))
@@ -403,18 +451,22 @@ impl Db {
     }
 
     /// Marks a report acknowledged or resolved by a facilitator.
+    /// Marks a report of this server (never another server's, whatever
+    /// id a button carries).
     pub async fn set_report_status(
         &self,
+        guild: GuildId,
         id: i64,
         status: ReportStatus,
         by: UserId,
     ) -> StoreResult<Option<Report>> {
         let row: Option<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE mod_reports SET status = ?, handled_by = ? WHERE id = ? RETURNING {REPORT_COLUMNS}"
+            "UPDATE mod_reports SET status = ?, handled_by = ? WHERE id = ? AND guild_id = ? RETURNING {REPORT_COLUMNS}"
         )))
         .bind(status.as_str())
         .bind(by.as_db())
         .bind(id)
+        .bind(guild.as_db())
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.and_then(ReportRow::into_report))

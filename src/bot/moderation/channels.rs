@@ -60,6 +60,9 @@ pub async fn slowmode(
     #[description = "For how long, like 10m; then the previous setting returns"]
     #[rename = "for"]
     for_: Option<String>,
+    #[description = "Why (for the log and Discord's audit log)"]
+    #[max_length = 512]
+    reason: Option<String>,
 ) -> Result<(), Error> {
     if seconds > rules::SLOWMODE_MAX_SECONDS {
         return Err(Error::member(
@@ -80,28 +83,37 @@ pub async fn slowmode(
         .await
         .map_err(|e| discord_refusal(e, "read the channel"))?
         .slowmode;
-    let reason = match length {
-        Some(l) => format!("Slowmode {seconds}s for {}", rules::describe(l)),
-        None => format!("Slowmode {seconds}s"),
+    let reason = match (reason, length) {
+        (Some(r), _) if !r.trim().is_empty() => r,
+        (_, Some(l)) => format!("Slowmode {seconds}s for {}", rules::describe(l)),
+        _ => format!("Slowmode {seconds}s"),
     };
-    data.rest
-        .set_slowmode(channel, seconds, &reason)
-        .await
-        .map_err(|e| discord_refusal(e, "set the slowmode"))?;
     let until = length.map(|l| data.clock.now() + l);
     let c = ChannelId(channel.get());
-    match until {
-        Some(until) => {
-            // A slowmode already waiting to revert keeps its first "before".
-            let original = data.db.slowmode_revert(c).await?.map_or(before, |(b, _)| b);
-            data.db
-                .save_slowmode_revert(guild, c, original, until)
-                .await?;
-            data.db
-                .add_mod_job(JobKind::SlowmodeRevert, guild, c.0, until)
-                .await?;
-            data.scheduler.poke();
+    // The way back is written down before the change, so a crash in between
+    // cannot leave a timed slowmode in place for good; a slowmode already
+    // waiting to revert keeps its first "before".
+    let pending = data.db.slowmode_revert(c).await?;
+    let original = pending.map_or(before, |(b, _)| b);
+    if let Some(until) = until {
+        data.db
+            .save_slowmode_revert(guild, c, original, until)
+            .await?;
+        data.db
+            .add_mod_job(JobKind::SlowmodeRevert, guild, c.0, until)
+            .await?;
+    }
+    if let Err(e) = data.rest.set_slowmode(channel, seconds, &reason).await {
+        if until.is_some() {
+            match pending {
+                Some((b, u)) => data.db.save_slowmode_revert(guild, c, b, u).await?,
+                None => data.db.remove_slowmode_revert(c).await?,
+            }
         }
+        return Err(discord_refusal(e, "set the slowmode"));
+    }
+    match until {
+        Some(_) => data.scheduler.poke(),
         None => data.db.remove_slowmode_revert(c).await?,
     }
     let mut new = channel_case(CaseKind::Slowmode, ctx, channel, &reason);
@@ -109,7 +121,7 @@ pub async fn slowmode(
     let case = log::record(data, guild, new).await?;
     let back = match until {
         Some(u) => format!(
-            " It returns to {before} s by itself <t:{}:R>.",
+            " It returns to {original} s by itself <t:{}:R>.",
             u.timestamp()
         ),
         None => String::new(),
@@ -279,6 +291,9 @@ pub async fn purge(
     #[max = 100]
     count: u32,
     #[description = "Only this member's messages"] member: Option<serenity::User>,
+    #[description = "Why (for the log and Discord's audit log)"]
+    #[max_length = 512]
+    reason: Option<String>,
 ) -> Result<(), Error> {
     if !(PURGE_MIN..=PURGE_MAX).contains(&count) {
         return Err(Error::member("A purge deletes 2 to 100 messages."));
@@ -315,7 +330,10 @@ pub async fn purge(
         String::new()
     };
     let deleted = selection.delete.len();
-    let reason = format!("Purge of {deleted} message(s)");
+    let reason = match reason {
+        Some(r) if !r.trim().is_empty() => r,
+        _ => format!("Purge of {deleted} message(s)"),
+    };
     match deleted {
         0 => {
             return Err(Error::member(format!(

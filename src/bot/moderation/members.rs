@@ -353,6 +353,17 @@ pub async fn ban(
         until,
         has_guidelines,
     });
+    let user = UserId(member.id.get());
+    // The end of a temporary ban is written down before the ban itself, so
+    // a crash in between can never leave it banned for good; put back as
+    // it was if Discord refuses.
+    let earlier = data.db.tempban(guild, user).await?;
+    if let Some(until) = until {
+        data.db.set_tempban(guild, user, until).await?;
+        data.db
+            .add_mod_job(JobKind::Unban, guild, user.0, until)
+            .await?;
+    }
     let sent = notice_dm(ctx, &member, text).await;
     if let Err(e) = data
         .rest
@@ -365,17 +376,16 @@ pub async fn ban(
         .await
     {
         take_back(data, &sent).await;
+        if until.is_some() {
+            match earlier {
+                Some(before) => data.db.set_tempban(guild, user, before).await?,
+                None => data.db.remove_tempban(guild, user).await?,
+            }
+        }
         return Err(discord_refusal(e, "ban them"));
     }
-    let user = UserId(member.id.get());
     match until {
-        Some(until) => {
-            data.db.set_tempban(guild, user, until).await?;
-            data.db
-                .add_mod_job(JobKind::Unban, guild, user.0, until)
-                .await?;
-            data.scheduler.poke();
-        }
+        Some(_) => data.scheduler.poke(),
         None => data.db.remove_tempban(guild, user).await?,
     }
     let mut new = case(CaseKind::Ban, ctx, &member, &reason);

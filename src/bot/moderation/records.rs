@@ -146,7 +146,7 @@ pub async fn case(
             "There is no case #{id} in this server (it may be past its retention)."
         )));
     };
-    ctx.send(render::ephemeral_embed(log::case_embed(&case)))
+    ctx.send(render::ephemeral_embed(crate::views::case_embed(&case)))
         .await?;
     Ok(())
 }

@@ -28,7 +28,12 @@ fn report_embed(r: &Report) -> serenity::CreateEmbed {
         (true, Some(u)) => format!("<@{}>", u.0),
         _ => "A member (they chose not to be named)".to_owned(),
     };
-    let mut embed = render::embed(&format!("Report #{} · {}", r.id, r.kind.label()))
+    // A report that could not be stored has no number.
+    let title = match r.id {
+        0 => format!("Report · {}", r.kind.label()),
+        id => format!("Report #{id} · {}", r.kind.label()),
+    };
+    let mut embed = render::embed(&title)
         .field(
             "Message",
             message_link(r.guild.0, r.channel.0, r.message),
@@ -92,19 +97,9 @@ fn status_buttons(id: i64, status: ReportStatus) -> Vec<serenity::CreateActionRo
 pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     server(ctx)?;
     let data = ctx.data();
-    let now = data.clock.now();
-    let recent = data
-        .db
-        .reports_made_since(
-            author(ctx),
-            now - chrono::Duration::minutes(REPORT_WINDOW_MINUTES),
-        )
-        .await?;
-    if recent >= REPORTS_PER_WINDOW {
-        return Err(Error::member(
-            "You've sent several reports in the last few minutes; the facilitators have them. \
-             If someone is in danger right now, please contact emergency services; `/crisis` lists support lines.",
-        ));
+    let since = data.clock.now() - chrono::Duration::minutes(REPORT_WINDOW_MINUTES);
+    if data.db.reports_made_since(author(ctx), since).await? >= REPORTS_PER_WINDOW {
+        return Err(Error::member(TOO_MANY_REPORTS));
     }
     let poise::Context::Application(app) = ctx else {
         return Err(Error::member(
@@ -161,8 +156,21 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
     Ok(())
 }
 
-/// The report form's answer: thank the reporter at once, then record it
-/// and post it to the log channel.
+const TOO_MANY_REPORTS: &str = "You've sent several reports in the last few minutes; the facilitators have them. \
+     If someone is in danger right now, please contact emergency services; `/crisis` lists support lines.";
+
+fn private_answer(text: impl Into<String>) -> serenity::CreateInteractionResponse {
+    serenity::CreateInteractionResponse::Message(
+        serenity::CreateInteractionResponseMessage::new()
+            .content(text)
+            .ephemeral(true),
+    )
+}
+
+/// The report form's answer: checked (the rate limit holds at sending, not
+/// only when the form opened), the reporter thanked at once, then the
+/// report recorded and delivered. If neither the log channel nor any
+/// facilitator by DM could take it, the reporter is told so.
 pub async fn on_report_form(
     ctx: &serenity::Context,
     data: &Data,
@@ -174,35 +182,39 @@ pub async fn on_report_form(
     let Some(guild) = press.guild_id.map(|g| crate::domain::GuildId(g.get())) else {
         return;
     };
+    let reporter = UserId(press.user.id.get());
+    let now = data.clock.now();
+    let checked = async {
+        let settings = data.db.guild_settings(guild).await?;
+        let since = now - chrono::Duration::minutes(REPORT_WINDOW_MINUTES);
+        let recent = data.db.reports_made_since(reporter, since).await?;
+        Ok::<_, crate::store::StoreError>((settings, recent))
+    }
+    .await;
+    let settings = match checked {
+        Ok((_, recent)) if recent >= REPORTS_PER_WINDOW => {
+            let _ = press
+                .create_response(ctx, private_answer(TOO_MANY_REPORTS))
+                .await;
+            return;
+        }
+        Ok((settings, _)) => settings,
+        Err(e) => {
+            let text = super::super::error::log_internal(&e.into(), "report form");
+            let _ = press.create_response(ctx, private_answer(text)).await;
+            return;
+        }
+    };
     let kind = ReportKind::from_answer(
         &super::super::router::form_field(press, "what").unwrap_or_default(),
     );
     let named = wants_name_shared(super::super::router::form_field(press, "share").as_deref());
-    let settings = match data.db.guild_settings(guild).await {
-        Ok(s) => s,
-        Err(e) => {
-            let text = super::super::error::log_internal(&e.into(), "report form");
-            let _ = press
-                .create_response(
-                    ctx,
-                    serenity::CreateInteractionResponse::Message(
-                        serenity::CreateInteractionResponseMessage::new()
-                            .content(text)
-                            .ephemeral(true),
-                    ),
-                )
-                .await;
-            return;
-        }
-    };
-    let mut text = String::from(
-        "Thank you for telling us. The facilitators will look at it; nobody else can see this.",
+    let mut text = format!(
+        "Thank you for telling us. The facilitators will get it as \"{}\"; nobody else can see this.",
+        kind.label().to_lowercase()
     );
     if !named {
         text.push_str(" They won't be told it was you.");
-    }
-    if settings.log_channel.is_none() {
-        text.push_str(" (This server has no log channel set up, so please also reach a facilitator directly.)");
     }
     if kind == ReportKind::NeedsSupport {
         text.push_str(
@@ -210,17 +222,7 @@ pub async fn on_report_form(
         );
     }
     // Answered first, well inside Discord's 3 seconds.
-    if let Err(e) = press
-        .create_response(
-            ctx,
-            serenity::CreateInteractionResponse::Message(
-                serenity::CreateInteractionResponseMessage::new()
-                    .content(text)
-                    .ephemeral(true),
-            ),
-        )
-        .await
-    {
+    if let Err(e) = press.create_response(ctx, private_answer(text)).await {
         tracing::warn!(error = %e, "could not thank a reporter");
     }
     let excerpt = match data
@@ -237,7 +239,7 @@ pub async fn on_report_form(
     };
     let new = NewReport {
         guild,
-        reporter: UserId(press.user.id.get()),
+        reporter,
         named,
         kind,
         note: super::super::router::form_field(press, "note"),
@@ -245,23 +247,52 @@ pub async fn on_report_form(
         message,
         author: Some(UserId(author_id)),
         excerpt,
-        at: data.clock.now(),
+        at: now,
     };
-    let stored = match data.db.add_report(&new).await {
+    // A report that cannot be stored is still delivered (without buttons).
+    let report = match data.db.add_report(&new).await {
         Ok(id) => data.db.report(id).await.ok().flatten(),
         Err(e) => {
             tracing::error!(guild = guild.0, error = %e, "a report could not be stored");
             None
         }
-    };
-    let (Some(log_channel), Some(stored)) = (settings.log_channel, stored) else {
+    }
+    .unwrap_or_else(|| new.unsaved());
+    if deliver(ctx, data, &settings, &report).await {
         return;
+    }
+    let sorry = serenity::CreateInteractionResponseFollowup::new()
+        .content(
+            "I'm sorry: I couldn't get your report to the facilitators (this server has nowhere set up for reports right now). \
+             Please message a facilitator directly. If someone is in danger, `/crisis` lists support lines.",
+        )
+        .ephemeral(true);
+    if let Err(e) = press.create_followup(ctx, sorry).await {
+        tracing::warn!(guild = guild.0, error = %e, "could not tell a reporter their report was not delivered");
+    }
+}
+
+/// Posts a report to the log channel; where there is none or it refuses,
+/// DMs the facilitators who asked for notices. Returns whether anyone got it.
+async fn deliver(
+    ctx: &serenity::Context,
+    data: &Data,
+    settings: &crate::domain::settings::GuildSettings,
+    report: &Report,
+) -> bool {
+    let guild = report.guild;
+    let page = match (report.kind.pages_facilitators(), settings.facilitator_role) {
+        (true, Some(role)) => Some(role),
+        _ => None,
     };
-    let mut post = serenity::CreateMessage::new()
-        .embed(report_embed(&stored))
-        .components(status_buttons(stored.id, ReportStatus::Open));
-    match (kind.pages_facilitators(), settings.facilitator_role) {
-        (true, Some(role)) => {
+    if let Some(log_channel) = settings.log_channel {
+        let mut post = serenity::CreateMessage::new()
+            .embed(report_embed(report))
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        if report.id != 0 {
+            post = post.components(status_buttons(report.id, ReportStatus::Open));
+        }
+        if let Some(role) = page {
             post = post
                 .content(format!(
                     "{} someone may need support.",
@@ -272,20 +303,50 @@ pub async fn on_report_form(
                         .roles(vec![serenity::RoleId::new(role.0)]),
                 );
         }
-        _ => post = post.allowed_mentions(serenity::CreateAllowedMentions::new()),
-    }
-    match data
-        .rest
-        .send(serenity::ChannelId::new(log_channel.0), post)
-        .await
-    {
-        Ok(m) => {
-            if let Err(e) = data.db.set_report_log_message(stored.id, m.id.get()).await {
-                tracing::warn!(error = %e, "cannot remember a report's log message");
+        match data
+            .rest
+            .send(serenity::ChannelId::new(log_channel.0), post)
+            .await
+        {
+            Ok(m) => {
+                if report.id != 0
+                    && let Err(e) = data.db.set_report_log_message(report.id, m.id.get()).await
+                {
+                    tracing::warn!(error = %e, "cannot remember a report's log message");
+                }
+                return true;
+            }
+            Err(e) => {
+                tracing::warn!(guild = guild.0, report = report.id, error = %e, "cannot post a report to the log channel; trying facilitators' DMs")
             }
         }
+    }
+    let heading = format!(
+        "A member reported a message{}. It came to you by direct message because {}; \
+         set one with `/settings log-channel` to track reports with Acknowledge and Resolved.",
+        if page.is_some() {
+            ": someone may need support"
+        } else {
+            ""
+        },
+        if settings.log_channel.is_some() {
+            "I couldn't post in the log channel"
+        } else {
+            "this server has no log channel"
+        }
+    );
+    let dm = || {
+        serenity::CreateMessage::new()
+            .content(heading.clone())
+            .embed(report_embed(report))
+    };
+    match super::super::checks::dm_facilitators(ctx, data, guild, settings.facilitator_role, dm)
+        .await
+    {
+        Ok(told) => told,
         Err(e) => {
-            tracing::warn!(guild = guild.0, report = stored.id, error = %e, "cannot post a report to the log channel")
+            tracing::error!(guild = guild.0, error = ?e, "cannot DM facilitators a report");
+            false
         }
     }
 }
@@ -297,7 +358,7 @@ pub async fn on_report_status(
     id: i64,
     resolved: bool,
 ) -> Result<Reply, Error> {
-    checks::require_facilitator(data, press).await?;
+    let guild = checks::require_facilitator(data, press).await?;
     let status = if resolved {
         ReportStatus::Resolved
     } else {
@@ -305,7 +366,7 @@ pub async fn on_report_status(
     };
     let Some(report) = data
         .db
-        .set_report_status(id, status, UserId(press.user.id.get()))
+        .set_report_status(guild, id, status, UserId(press.user.id.get()))
         .await?
     else {
         return Err(Error::member(
@@ -332,18 +393,26 @@ pub async fn on_report_status(
 pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let guild = server(ctx)?;
-    let s = situation(ctx, None).await?;
-    may_act(CaseKind::ContentWarning, &s.standing).map_err(refused)?;
-    let data = ctx.data();
-    let name = ctx
-        .guild()
-        .map(|g| g.name.clone())
-        .unwrap_or_else(|| "your group".to_owned());
     if message.author.bot {
         return Err(Error::member(
             "That message is from a bot, so there is nobody to send it back to. Nothing was removed.",
         ));
     }
+    // Whose message it is matters as for any action on a member: never the
+    // owner's, an admin's, or a facilitator's unless an admin asks.
+    let s = situation(ctx, Some(UserId(message.author.id.get()))).await?;
+    may_act(CaseKind::ContentWarning, &s.standing).map_err(refused)?;
+    if !message.attachments.is_empty() {
+        return Err(Error::member(
+            "That message has a file or image, which I can't hand back to its author once it is removed, so I left it in place. \
+             You could ask them privately to repost it with the file marked as a spoiler and the words through `/cw`.",
+        ));
+    }
+    let data = ctx.data();
+    let name = ctx
+        .guild()
+        .map(|g| g.name.clone())
+        .unwrap_or_else(|| "your group".to_owned());
     // Their words go back to them first: the message is removed only once
     // they have them (the whole text as a file when it is long).
     let mut dm = serenity::CreateMessage::new()
