@@ -132,7 +132,7 @@ async fn main() {
             }
             let acked = t.elapsed().as_secs_f64();
             let thanked = sim
-                .reply_within(&token, StdDuration::from_secs(300))
+                .reply_within(&submit, StdDuration::from_secs(300))
                 .await
                 .is_some();
             (shown, acked, thanked)

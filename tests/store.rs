@@ -418,6 +418,36 @@ mod moderation {
     }
 
     #[tokio::test]
+    async fn a_shorter_retention_chosen_by_a_server_purges_sooner_and_only_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        for g in [GuildId(1), GuildId(2)] {
+            db.add_case(g, case(CaseKind::Warn, 5, t0())).await.unwrap();
+        }
+        db.set_mod_retention_days(GuildId(1), 30, t0())
+            .await
+            .unwrap();
+        assert_eq!(db.mod_retention_days(GuildId(1)).await.unwrap(), 30);
+        assert_eq!(db.mod_retention_days(GuildId(2)).await.unwrap(), 365);
+        assert_eq!(
+            db.purge_moderation(t0() + Duration::days(29))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            db.purge_moderation(t0() + Duration::days(31))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(db.case(GuildId(1), 1).await.unwrap(), None);
+        assert!(db.case(GuildId(2), 1).await.unwrap().is_some());
+        let shown = db.member_data(UserId(5)).await.unwrap();
+        assert!(shown.moderation.iter().all(|m| m.retention_days == 365));
+    }
+
+    #[tokio::test]
     async fn history_lists_newest_first_and_counts_recent_warnings() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&url(&dir)).await.unwrap();

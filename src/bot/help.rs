@@ -69,7 +69,7 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
              `/stats overview`, `/stats export` — anonymous counts of people, rounded so nobody can be singled out (`which:last`: the period before)\n\
              `/settings show` — this server's settings\n\
              `/settings facilitator-role`, `/settings timezone`, `/settings log-channel`, \
-             `/settings min-group-size`, `/settings clear` — change them (needs Manage Server)\n\
+             `/settings min-group-size`, `/settings mod-retention`, `/settings clear` — change them (needs Manage Server)\n\
              `/settings dm-notices` — get reach-out requests and reports by DM when the log channel can't take them",
             false,
         )

@@ -20,6 +20,7 @@ use crate::domain::{ChannelId, RoleId};
         "log_channel",
         "min_group_size",
         "dm_notices",
+        "mod_retention",
         "clear"
     ),
     subcommand_required
@@ -240,6 +241,39 @@ async fn min_group_size(
         .await?;
     ctx.send(render::ephemeral(format!(
         "Statistics will now only be shown for groups of at least **{size}** people."
+    )))
+    .await?;
+    Ok(())
+}
+
+/// How long moderation records (cases, notes, reports) are kept, 30 to 730 days
+#[poise::command(
+    slash_command,
+    guild_only,
+    rename = "mod-retention",
+    custom_data = "Access::Admin"
+)]
+async fn mod_retention(
+    ctx: Context<'_>,
+    #[description = "Days to keep cases, notes and reports (default 365)"]
+    #[min = 30]
+    #[max = 730]
+    days: i64,
+) -> Result<(), Error> {
+    use crate::domain::moderation::{RETENTION_DAYS_MAX, RETENTION_DAYS_MIN};
+    if !(RETENTION_DAYS_MIN..=RETENTION_DAYS_MAX).contains(&days) {
+        return Err(Error::member(format!(
+            "Moderation records can be kept for {RETENTION_DAYS_MIN} to {RETENTION_DAYS_MAX} days; {days} is outside that. Nothing was changed."
+        )));
+    }
+    let now = ctx.data().clock.now();
+    ctx.data()
+        .db
+        .set_mod_retention_days(super::server(ctx)?, days, now)
+        .await?;
+    ctx.send(render::ephemeral(format!(
+        "Cases, notes and reports are now kept for **{days} days**; older ones are deleted in tonight's clean-up. \
+         Members see this period in `/privacy show`."
     )))
     .await?;
     Ok(())

@@ -19,6 +19,10 @@ pub const MAX_REASON: usize = 512;
 pub const WARNING_WINDOW_DAYS: i64 = 90;
 /// How long cases, notes and reports are kept unless a server says otherwise.
 pub const DEFAULT_RETENTION_DAYS: i64 = 365;
+/// The shortest and longest retention a server may choose, in days: long
+/// enough to act on a report, short enough that nothing lingers for years.
+pub const RETENTION_DAYS_MIN: i64 = 30;
+pub const RETENTION_DAYS_MAX: i64 = 730;
 /// Discord refuses to bulk-delete messages older than this.
 pub const BULK_DELETE_MAX_AGE_DAYS: i64 = 14;
 /// How many messages one purge may delete, at least and at most.

@@ -656,6 +656,25 @@ impl Db {
         Ok(days.unwrap_or(DEFAULT_RETENTION_DAYS))
     }
 
+    /// Sets how long the server keeps moderation records, in days.
+    pub async fn set_mod_retention_days(
+        &self,
+        guild: GuildId,
+        days: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO guild_settings (guild_id, mod_retention_days, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (guild_id) DO UPDATE SET mod_retention_days = ?2, updated_at = ?3",
+        )
+        .bind(guild.as_db())
+        .bind(days)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Deletes cases, notes and reports older than their server's retention.
     /// Returns how many records went.
     pub async fn purge_moderation(&self, now: DateTime<Utc>) -> StoreResult<u64> {

@@ -190,6 +190,13 @@ pub async fn lock(
             data.clock.now(),
         )
         .await?;
+    // The way back is planned before the change too (a job whose lock is
+    // gone or changed finds nothing to do).
+    if let Some(until) = until {
+        data.db
+            .add_mod_job(JobKind::LockRevert, guild, c.0, until)
+            .await?;
+    }
     // Haven's own role first, so it never locks itself out.
     let mut order = plan.clone();
     order.reverse();
@@ -214,10 +221,7 @@ pub async fn lock(
             return Err(discord_refusal(e, "lock the channel"));
         }
     }
-    if let Some(until) = until {
-        data.db
-            .add_mod_job(JobKind::LockRevert, guild, c.0, until)
-            .await?;
+    if until.is_some() {
         data.scheduler.poke();
     }
     let mut new = channel_case(CaseKind::Lock, ctx, channel, &reason);
