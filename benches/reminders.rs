@@ -66,6 +66,9 @@ async fn boot(sim: &Sim, url: &str) -> Bot {
         dev_guild: None,
         log_filter: "error".into(),
         reminder_grace: haven::scheduler::DEFAULT_GRACE,
+        shards: None,
+        http_addr: None,
+        rest_per_second: haven::config::DISCORD_GLOBAL_PER_SECOND,
     };
     let clock: Arc<dyn Clock> = SystemClock::shared();
     let task = tokio::spawn(haven::app::run(config, clock, async {

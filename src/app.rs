@@ -37,6 +37,9 @@ pub async fn run(
 
     let (fatal_tx, mut fatal_rx) = mpsc::unbounded_channel::<anyhow::Error>();
     let dev_guild = config.dev_guild;
+    // One process registers the commands: the one that runs shard 0 (every
+    // process when there is one). Others leave them as they are.
+    let registers = config.shards.is_none_or(|s| s.has_first_shard());
     let setup_db = db.clone();
     let setup_clock = clock.clone();
     let scheduler = SchedulerHandle::default();
@@ -49,7 +52,9 @@ pub async fn run(
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), "connected");
-                if let Err(e) = register(ctx, &framework.options().commands, dev_guild).await {
+                if registers
+                    && let Err(e) = register(ctx, &framework.options().commands, dev_guild).await
+                {
                     let _ = fatal_tx.send(e.context("registering slash commands"));
                     return Err(bot::Error::member("command registration failed"));
                 }
@@ -73,22 +78,24 @@ pub async fn run(
         inner: framework,
         in_flight: in_flight.clone(),
     };
-    let http = match &config.api_base {
-        Some(base) => {
-            tracing::info!(api = %base, "using a Discord API base other than Discord's");
-            serenity::HttpBuilder::new(token.expose())
-                .proxy(base.as_str())
-                .ratelimiter_disabled(true)
-                .build()
-        }
-        None => serenity::HttpBuilder::new(token.expose()).build(),
-    };
+    let http = http_for(&config, &token);
     let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
         .framework(framework)
         .await
         .context("building the Discord client")?;
     let shard_manager = client.shard_manager.clone();
-    let rest = Rest::new(client.http.clone());
+    let rest = Rest::with_global_limit(client.http.clone(), config.rest_per_second);
+    let (stop_ops, ops_stopped) = tokio::sync::watch::channel(false);
+    let ops = match config.http_addr {
+        Some(addr) => {
+            let mut stopped = ops_stopped;
+            let stop = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            Some(crate::ops::serve(addr, db.clone(), clock.clone(), rest.clone(), stop).await?)
+        }
+        None => None,
+    };
     let editor = Editor::new(db.clone(), rest.clone(), clock.clone());
     let _ = shared.set((rest.clone(), editor.clone()));
     let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
@@ -101,7 +108,17 @@ pub async fn run(
         handle: scheduler,
     };
     let engine = tokio::spawn(engine.run(scheduler_stopped));
-    let mut gateway = tokio::spawn(async move { client.start().await });
+    let shards = config.shards;
+    let mut gateway = tokio::spawn(async move {
+        match shards {
+            None => client.start_autosharded().await,
+            Some(r) => {
+                tracing::info!(shards = %r, "running a range of shards");
+                // serenity's range end is inclusive here.
+                client.start_shard_range(r.first..r.last, r.total).await
+            }
+        }
+    });
 
     let outcome = tokio::select! {
         () = shutdown => {
@@ -118,6 +135,7 @@ pub async fn run(
 
     shard_manager.shutdown_all().await;
     let _ = stop_scheduler.send(true);
+    let _ = stop_ops.send(true);
     if !gateway.is_finished() {
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut gateway).await;
     }
@@ -138,9 +156,53 @@ pub async fn run(
     if tokio::time::timeout(DRAIN_TIMEOUT, engine).await.is_err() {
         tracing::warn!("gave up waiting for the scheduler to stop");
     }
+    if let Some(ops) = ops {
+        let _ = tokio::time::timeout(Duration::from_secs(2), ops).await;
+    }
     db.close().await;
     tracing::info!("stopped");
     outcome
+}
+
+/// The HTTP client: Discord's, or the one `DISCORD_API_BASE` names (a
+/// shared rate-limiting proxy, or the sandbox), where Haven's own pacer
+/// keeps to the limits instead of serenity's.
+fn http_for(config: &Config, token: &crate::config::Token) -> serenity::Http {
+    match &config.api_base {
+        Some(base) => {
+            tracing::info!(api = %base, "using a Discord API base other than Discord's");
+            serenity::HttpBuilder::new(token.expose())
+                .proxy(base.as_str())
+                .ratelimiter_disabled(true)
+                .build()
+        }
+        None => serenity::HttpBuilder::new(token.expose()).build(),
+    }
+}
+
+/// `haven register`: registers the slash commands and exits, for
+/// deployments where no running process should (all ranges but shard 0's,
+/// or a release step before a rolling restart). Returns how many.
+pub async fn register_only(config: &Config) -> anyhow::Result<usize> {
+    let token = config.require_token()?.clone();
+    let http = http_for(config, &token);
+    let app = http
+        .get_current_application_info()
+        .await
+        .context("asking Discord which application this token belongs to")?;
+    http.set_application_id(app.id);
+    let commands = bot::options().commands;
+    match config.dev_guild {
+        Some(guild) => {
+            poise::builtins::register_in_guild(&http, &commands, serenity::GuildId::new(guild.0))
+                .await
+                .with_context(|| format!("registering in server {}", guild.0))?
+        }
+        None => poise::builtins::register_globally(&http, &commands)
+            .await
+            .context("registering globally")?,
+    }
+    Ok(commands.len())
 }
 
 async fn register(

@@ -51,6 +51,75 @@ pub struct Config {
     /// `HAVEN_REMINDER_GRACE`: a reminder missed (downtime) by less than this
     /// is still sent; an older one is skipped. Default 15 minutes.
     pub reminder_grace: chrono::Duration,
+    /// `HAVEN_SHARDS`: the shards this process runs, like `0-3/8`; unset,
+    /// one process runs as many shards as Discord recommends.
+    pub shards: Option<ShardRange>,
+    /// `HAVEN_HTTP_ADDR`: where `/healthz` and `/metrics` listen; unset, off.
+    pub http_addr: Option<std::net::SocketAddr>,
+    /// `HAVEN_REST_PER_SECOND`: this process's share of Discord's global 50
+    /// requests a second. Default: its share of the shards (all 50 alone).
+    pub rest_per_second: u32,
+}
+
+/// Discord's global limit on REST requests per second, per bot.
+pub const DISCORD_GLOBAL_PER_SECOND: u32 = 50;
+
+/// Shards `first..=last` of `total`, as `HAVEN_SHARDS` gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardRange {
+    pub first: u32,
+    pub last: u32,
+    pub total: u32,
+}
+
+impl ShardRange {
+    /// The most shards this accepts (far beyond any one bot's need).
+    pub const MAX_TOTAL: u32 = 65_536;
+
+    /// Reads `0-3/8` (shards 0 to 3 of 8) or `2/8` (shard 2 of 8).
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (range, total) = raw.trim().split_once('/')?;
+        let total: u32 = total.trim().parse().ok()?;
+        let (first, last) = match range.split_once('-') {
+            Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
+            None => {
+                let one: u32 = range.trim().parse().ok()?;
+                (one, one)
+            }
+        };
+        ((1..=Self::MAX_TOTAL).contains(&total) && first <= last && last < total).then_some(Self {
+            first,
+            last,
+            total,
+        })
+    }
+
+    /// How many shards this process runs.
+    pub fn count(self) -> u32 {
+        self.last - self.first + 1
+    }
+
+    /// Whether this process runs shard 0, the one that registers commands
+    /// (and receives direct messages).
+    pub fn has_first_shard(self) -> bool {
+        self.first == 0
+    }
+
+    /// This process's share of Discord's global REST limit: in proportion
+    /// to its shards, at least one request a second.
+    pub fn rest_share(self) -> u32 {
+        let share =
+            u64::from(DISCORD_GLOBAL_PER_SECOND) * u64::from(self.count()) / u64::from(self.total);
+        u32::try_from(share)
+            .unwrap_or(DISCORD_GLOBAL_PER_SECOND)
+            .max(1)
+    }
+}
+
+impl fmt::Display for ShardRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}/{}", self.first, self.last, self.total)
+    }
 }
 
 /// A configuration value that is missing or malformed.
@@ -142,6 +211,47 @@ impl Config {
                 })?,
         };
 
+        let shards = match get("HAVEN_SHARDS") {
+            None => None,
+            Some(raw) => Some(ShardRange::parse(&raw).ok_or_else(|| {
+                ConfigError::new(
+                    "HAVEN_SHARDS",
+                    "must be a range of shards like 0-3/8 (shards 0 to 3 of 8) or 2/8, with the last below the total",
+                )
+            })?),
+        };
+
+        let http_addr = match get("HAVEN_HTTP_ADDR") {
+            None => None,
+            Some(raw) => Some(raw.trim().parse().map_err(|_| {
+                ConfigError::new(
+                    "HAVEN_HTTP_ADDR",
+                    "must be an address and port such as 127.0.0.1:9100",
+                )
+            })?),
+        };
+
+        let rest_per_second = match get("HAVEN_REST_PER_SECOND") {
+            None => shards.map_or(DISCORD_GLOBAL_PER_SECOND, ShardRange::rest_share),
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if (1..=10_000).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::new(
+                        "HAVEN_REST_PER_SECOND",
+                        "must be a whole number of requests a second from 1 (Discord allows 50 for the whole bot)",
+                    ));
+                }
+            },
+        };
+
+        if database_url.starts_with("sqlite:") && shards.is_some_and(|s| s.count() < s.total) {
+            return Err(ConfigError::new(
+                "HAVEN_SHARDS",
+                "a part of the shards needs a database shared by every process: set DATABASE_URL to Postgres, \
+                 or leave HAVEN_SHARDS unset to run every shard in this one process",
+            ));
+        }
+
         Ok(Self {
             token,
             database_url,
@@ -149,6 +259,9 @@ impl Config {
             dev_guild,
             log_filter,
             reminder_grace,
+            shards,
+            http_addr,
+            rest_per_second,
         })
     }
 
@@ -188,6 +301,58 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn shard_ranges_are_read_strictly() {
+        assert_eq!(
+            ShardRange::parse("0-3/8"),
+            Some(ShardRange {
+                first: 0,
+                last: 3,
+                total: 8
+            })
+        );
+        assert_eq!(
+            ShardRange::parse(" 2/8 "),
+            Some(ShardRange {
+                first: 2,
+                last: 2,
+                total: 8
+            })
+        );
+        for bad in [
+            "", "8/8", "3-2/8", "0-8/8", "0/0", "a/8", "0-3", "-1/2", "0-3/8/9", "1-/4", "0/70000",
+        ] {
+            assert_eq!(ShardRange::parse(bad), None, "{bad:?}");
+        }
+        let r = ShardRange::parse("4-7/8").unwrap();
+        assert_eq!(
+            (r.count(), r.has_first_shard(), r.rest_share()),
+            (4, false, 25)
+        );
+        assert_eq!(ShardRange::parse("0/1").unwrap().rest_share(), 50);
+        assert_eq!(ShardRange::parse("0/1000").unwrap().rest_share(), 1);
+        assert_eq!(r.to_string(), "4-7/8");
+    }
+
+    #[test]
+    fn a_part_of_the_shards_needs_a_shared_database() {
+        let e = parse(&[("HAVEN_SHARDS", "0-1/4")]).unwrap_err();
+        assert_eq!(e.variable, "HAVEN_SHARDS");
+        // All shards in one process is fine on SQLite.
+        let c = parse(&[("HAVEN_SHARDS", "0-3/4")]).unwrap();
+        assert_eq!(c.rest_per_second, 50);
+        let c = parse(&[("HAVEN_SHARDS", "0-3/4"), ("HAVEN_REST_PER_SECOND", "20")]).unwrap();
+        assert_eq!(c.rest_per_second, 20);
+        assert!(parse(&[("HAVEN_REST_PER_SECOND", "0")]).is_err());
+        assert!(parse(&[("HAVEN_HTTP_ADDR", "localhost")]).is_err());
+        assert_eq!(
+            parse(&[("HAVEN_HTTP_ADDR", "127.0.0.1:9100")])
+                .unwrap()
+                .http_addr,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
     }
 
     #[test]

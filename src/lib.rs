@@ -10,6 +10,8 @@ pub mod bot;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod metrics;
+pub mod ops;
 pub mod rest;
 pub mod sandbox;
 pub mod scheduler;

@@ -13,6 +13,8 @@ const USAGE: &str = "\
 Usage:
   haven                      run the bot (configured by environment variables, see .env.example)
   haven sandbox [options]    try every command locally against a fake Discord, no account needed
+  haven register             register the slash commands with Discord and exit (for shard ranges
+                             without shard 0, or as a release step)
 
 Sandbox options:
   --db PATH                  keep the sandbox database in PATH (default: a temporary file)
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some("register") => runtime.block_on(register()),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -66,6 +69,30 @@ async fn run_bot() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "haven stopped with an error");
+            eprintln!("haven: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn register() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("haven: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = init_tracing(&config.log_filter) {
+        eprintln!("haven: configuration error: {e}");
+        return ExitCode::from(2);
+    }
+    match haven::app::register_only(&config).await {
+        Ok(n) => {
+            println!("haven: {n} commands registered");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
             eprintln!("haven: {e:#}");
             ExitCode::FAILURE
         }

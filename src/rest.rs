@@ -163,10 +163,11 @@ impl Window {
     }
 }
 
-#[derive(Default)]
 struct Pacer {
     buckets: HashMap<Bucket, Option<Window>>,
     global: Option<Window>,
+    /// This process's share of Discord's global limit, per second.
+    global_per_second: u32,
     /// How many 429s Discord answered (for logs and metrics).
     rate_limited: u64,
 }
@@ -179,10 +180,22 @@ pub struct Rest {
 }
 
 impl Rest {
+    /// With all of Discord's global limit (one process).
     pub fn new(http: Arc<serenity::Http>) -> Self {
+        Self::with_global_limit(http, GLOBAL_PER_SECOND)
+    }
+
+    /// With `per_second` of Discord's global limit: this process's share
+    /// when several share one bot.
+    pub fn with_global_limit(http: Arc<serenity::Http>, per_second: u32) -> Self {
         Self {
             http,
-            pacer: Arc::default(),
+            pacer: Arc::new(Mutex::new(Pacer {
+                buckets: HashMap::new(),
+                global: None,
+                global_per_second: per_second.max(1),
+                rate_limited: 0,
+            })),
         }
     }
 
@@ -203,6 +216,7 @@ impl Rest {
         loop {
             let wait = {
                 let mut p = self.pacer.lock().unwrap_or_else(PoisonError::into_inner);
+                let per_second = p.global_per_second;
                 let now = Instant::now();
                 let bucket_wait = bucket.and_then(|b| {
                     let slot = p.buckets.entry(b).or_insert(None);
@@ -215,24 +229,21 @@ impl Rest {
                 });
                 match bucket_wait {
                     Some(wait) => wait,
-                    None => match Window::take(
-                        &mut p.global,
-                        GLOBAL_PER_SECOND,
-                        Duration::from_secs(1),
-                        now,
-                    ) {
-                        Err(wait) => wait,
-                        Ok(()) => match bucket {
-                            None => return,
-                            Some(b) => {
-                                let slot = p.buckets.entry(b).or_insert(None);
-                                match Window::take(slot, PER_CHANNEL, CHANNEL_WINDOW, now) {
-                                    Ok(()) => return,
-                                    Err(wait) => wait,
+                    None => {
+                        match Window::take(&mut p.global, per_second, Duration::from_secs(1), now) {
+                            Err(wait) => wait,
+                            Ok(()) => match bucket {
+                                None => return,
+                                Some(b) => {
+                                    let slot = p.buckets.entry(b).or_insert(None);
+                                    match Window::take(slot, PER_CHANNEL, CHANNEL_WINDOW, now) {
+                                        Ok(()) => return,
+                                        Err(wait) => wait,
+                                    }
                                 }
-                            }
-                        },
-                    },
+                            },
+                        }
+                    }
                 }
             };
             tokio::time::sleep(wait).await;

@@ -102,6 +102,9 @@ pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<(
         dev_guild: Some(GuildId(sim.world().guild.id)),
         log_filter: String::new(),
         reminder_grace: crate::scheduler::DEFAULT_GRACE,
+        shards: None,
+        http_addr: None,
+        rest_per_second: crate::config::DISCORD_GLOBAL_PER_SECOND,
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let bot_clock: Arc<dyn Clock> = clock.clone();

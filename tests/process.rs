@@ -300,3 +300,128 @@ async fn a_new_process_after_a_crash_sends_every_due_reminder_exactly_once() {
         "each reminder exactly once"
     );
 }
+
+/// A plain HTTP GET on the operator's endpoint; returns the status line and body.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: haven\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
+fn free_port() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_of_shards_identifies_each_once_and_the_operator_sees_health_and_metrics() {
+    let sim = Sim::start(World::sandbox()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ops = free_port();
+    let mut child = haven(&dir)
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_API_BASE", sim.base_url())
+        .env("HAVEN_SHARDS", "0-1/2")
+        .env("HAVEN_HTTP_ADDR", ops.to_string())
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let logs = drain_stderr(&mut child);
+    assert!(sim.wait_registered(Duration::from_secs(30)).await.is_some());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sim.connected_shards().len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sim.connected_shards(), vec![[0, 2], [1, 2]]);
+    assert_eq!(
+        sim.identified_shards().len(),
+        2,
+        "each shard identified exactly once: {:?}",
+        sim.identified_shards()
+    );
+
+    // The server's events reach the shard that owns it, which answers.
+    let alice = sim.member("alice");
+    let token = sim
+        .command(
+            &alice,
+            sim.channel_id("general"),
+            "/timezone set zone:Europe/Berlin",
+        )
+        .unwrap();
+    let Some(reply) = sim.reply(&token).await else {
+        let _ = child.kill();
+        panic!("not answered; logs:\n{}", logs.join().unwrap());
+    };
+    assert!(reply.text().contains("Europe/Berlin"));
+
+    let health = http_get(ops, "/healthz").await;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.ends_with("ok\n"), "{health}");
+    let metrics = http_get(ops, "/metrics").await;
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    for figure in [
+        "haven_interactions_served_total{kind=\"Command\"} 1",
+        "haven_jobs_due ",
+        "haven_discord_rate_limited_total 0",
+        "haven_reminder_lateness_seconds_count 0",
+    ] {
+        assert!(metrics.contains(figure), "{figure} missing:\n{metrics}");
+    }
+    assert!(!metrics.contains("alice") && !metrics.contains(&alice.id.to_string()));
+
+    let kill = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status =
+        tokio::task::spawn_blocking(move || wait_with_timeout(&mut child, Duration::from_secs(20)))
+            .await
+            .unwrap();
+    assert_eq!(status.and_then(|s| s.code()), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn haven_register_registers_the_commands_and_exits() {
+    let sim = Sim::start(World::sandbox()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = haven(&dir)
+        .arg("register")
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_API_BASE", sim.base_url())
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let logs = drain_stderr(&mut child);
+    let status =
+        tokio::task::spawn_blocking(move || wait_with_timeout(&mut child, Duration::from_secs(30)))
+            .await
+            .unwrap();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        logs.join().unwrap()
+    );
+    let commands = sim.registered_commands();
+    assert!(
+        commands.iter().any(|c| c["name"] == "mod")
+            && commands.iter().any(|c| c["name"] == "meeting"),
+        "{commands:?}"
+    );
+    assert_eq!(
+        sim.identify_count(),
+        0,
+        "registering needs no gateway session"
+    );
+}

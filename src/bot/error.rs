@@ -75,6 +75,7 @@ pub fn apology(reference: &str) -> String {
 /// Logs an internal failure with its context and returns the member's apology.
 pub fn log_internal(error: &anyhow::Error, what: &str) -> String {
     let reference = reference_id();
+    crate::metrics::error(crate::metrics::Tier::Internal);
     tracing::error!(reference = %reference, what, error = ?error, "internal failure");
     apology(&reference)
 }
@@ -174,7 +175,10 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
 
 async fn reply_to_error(ctx: Ctx<'_>, error: Error) {
     let text = match error {
-        Error::Member(text) => text,
+        Error::Member(text) => {
+            crate::metrics::error(crate::metrics::Tier::Member);
+            text
+        }
         Error::Internal(e) => log_internal(&e, &format!("/{}", ctx.command().qualified_name)),
     };
     say(ctx, text).await

@@ -126,18 +126,25 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
         commands: commands(),
         on_error: |error| Box::pin(error::on_error(error)),
         command_check: Some(|ctx| Box::pin(checks::central(ctx))),
+        pre_command: |_| {
+            Box::pin(async {
+                crate::metrics::served(crate::metrics::Interaction::Command);
+            })
+        },
         event_handler: |framework, event| {
             Box::pin(async move {
                 match event {
                     serenity::FullEvent::InteractionCreate {
                         interaction: serenity::Interaction::Component(press),
                     } => {
+                        crate::metrics::served(crate::metrics::Interaction::Button);
                         router::on_press(framework.serenity_context, framework.user_data, press)
                             .await
                     }
                     serenity::FullEvent::InteractionCreate {
                         interaction: serenity::Interaction::Modal(form),
                     } => {
+                        crate::metrics::served(crate::metrics::Interaction::Form);
                         router::on_modal(framework.serenity_context, framework.user_data, form)
                             .await
                     }

@@ -276,7 +276,7 @@ impl Scheduler {
             .enforce_nonce(true);
         let wanted = || self.reminder_wanted(job, self.clock.now());
         match self.rest.send_while(channel, message, &wanted).await {
-            Ok(_) => {}
+            Ok(_) => crate::metrics::reminder_late_by(self.clock.now() - job.planned),
             Err(RestError::Abandoned) => {
                 tracing::warn!(
                     job = job.id,

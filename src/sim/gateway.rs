@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::{GatewayCmd, Inner, payloads};
+use super::{Connection, GatewayCmd, Inner, payloads, shard_for};
 
 pub(super) async fn upgrade(
     ws: WebSocketUpgrade,
@@ -18,13 +18,43 @@ pub(super) async fn upgrade(
     ws.on_upgrade(move |socket| session(socket, inner))
 }
 
-async fn session(mut socket: WebSocket, inner: Arc<Inner>) {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    inner.update(|s| {
-        s.identified = false;
-        s.gateway = Some(tx);
+async fn session(socket: WebSocket, inner: Arc<Inner>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let id = inner.update(|s| {
+        s.next_connection += 1;
+        let id = s.next_connection;
+        s.connections.insert(id, Connection { tx, shard: None });
+        id
     });
+    connection(socket, &inner, id, rx).await;
+    // Events for its shard wait for the next connection of that shard.
+    inner.update(|s| {
+        s.connections.remove(&id);
+    });
+}
+
+/// The shard an IDENTIFY asks for: `[id, total]`, `[0, 1]` when it names
+/// none; `None` when Discord would refuse it (close code 4010).
+fn requested_shard(payload: &Value) -> Option<[u32; 2]> {
+    match &payload["d"]["shard"] {
+        Value::Null => Some([0, 1]),
+        Value::Array(pair) => {
+            let id = u32::try_from(pair.first()?.as_u64()?).ok()?;
+            let total = u32::try_from(pair.get(1)?.as_u64()?).ok()?;
+            (total > 0 && id < total).then_some([id, total])
+        }
+        _ => None,
+    }
+}
+
+async fn connection(
+    mut socket: WebSocket,
+    inner: &Inner,
+    id: u64,
+    mut rx: mpsc::UnboundedReceiver<GatewayCmd>,
+) {
     let mut seq: u64 = 0;
+    let mut shard = [0, 1];
     if send(
         &mut socket,
         json!({"op": 10, "d": {"heartbeat_interval": 41250}}),
@@ -48,20 +78,30 @@ async fn session(mut socket: WebSocket, inner: Arc<Inner>) {
                 match payload["op"].as_u64() {
                     Some(1) if send(&mut socket, json!({"op": 11})).await.is_err() => break,
                     Some(2) => {
+                        let Some(asked) = requested_shard(&payload) else {
+                            let _ = socket
+                                .send(Message::Close(Some(CloseFrame { code: 4010, reason: "Invalid shard".into() })))
+                                .await;
+                            break;
+                        };
+                        shard = asked;
                         let resume = format!("ws://{}/ws", inner.addr);
+                        let owns_guild = shard_for(Some(inner.world.guild.id), shard[1]) == shard[0];
                         seq += 1;
-                        let ready = json!({"op": 0, "s": seq, "t": "READY", "d": payloads::ready(&inner.world, &resume)});
+                        let ready = json!({"op": 0, "s": seq, "t": "READY", "d": payloads::ready(&inner.world, &resume, shard, owns_guild)});
                         if send(&mut socket, ready).await.is_err() { break }
-                        seq += 1;
-                        let guild = json!({"op": 0, "s": seq, "t": "GUILD_CREATE", "d": payloads::guild_create(&inner.world)});
-                        if send(&mut socket, guild).await.is_err() { break }
-                        if !flush_pending(&mut socket, &inner, &mut seq, true).await { break }
+                        if owns_guild {
+                            seq += 1;
+                            let guild = json!({"op": 0, "s": seq, "t": "GUILD_CREATE", "d": payloads::guild_create(&inner.world)});
+                            if send(&mut socket, guild).await.is_err() { break }
+                        }
+                        if !flush_pending(&mut socket, inner, id, shard, &mut seq, true).await { break }
                     }
                     Some(6) => {
                         seq += 1;
                         let resumed = json!({"op": 0, "s": seq, "t": "RESUMED", "d": {}});
                         if send(&mut socket, resumed).await.is_err() { break }
-                        if !flush_pending(&mut socket, &inner, &mut seq, false).await { break }
+                        if !flush_pending(&mut socket, inner, id, shard, &mut seq, false).await { break }
                     }
                     _ => {}
                 }
@@ -84,19 +124,29 @@ async fn session(mut socket: WebSocket, inner: Arc<Inner>) {
     }
 }
 
-/// Marks the session identified and sends what was queued while it was not.
+/// Marks the connection identified as its shard and sends what was queued
+/// for that shard while none was.
 async fn flush_pending(
     socket: &mut WebSocket,
     inner: &Inner,
+    id: u64,
+    shard: [u32; 2],
     seq: &mut u64,
     identify: bool,
 ) -> bool {
     let pending = inner.update(|s| {
-        s.identified = true;
+        if let Some(c) = s.connections.get_mut(&id) {
+            c.shard = Some(shard);
+        }
         if identify {
             s.identify_count += 1;
+            s.identifies.push(shard);
         }
-        std::mem::take(&mut s.pending)
+        let (mine, others) = std::mem::take(&mut s.pending)
+            .into_iter()
+            .partition(|(_, d)| shard_for(super::guild_of(d), shard[1]) == shard[0]);
+        s.pending = others;
+        mine
     });
     for (event, d) in pending {
         *seq += 1;

@@ -175,10 +175,34 @@ struct State {
     overwrites_now: HashMap<u64, Vec<SimOverwrite>>,
     /// Moderation calls with their audit-log reasons.
     audit: Vec<moderation::AuditEntry>,
-    gateway: Option<mpsc::UnboundedSender<GatewayCmd>>,
-    identified: bool,
+    /// Open gateway connections by number, each with the shard it
+    /// identified as (once it has).
+    connections: HashMap<u64, Connection>,
+    next_connection: u64,
     identify_count: u32,
+    /// Every IDENTIFY's `shard: [id, total]`, in order.
+    identifies: Vec<[u32; 2]>,
     pending: Vec<(&'static str, Value)>,
+}
+
+/// One gateway connection: where to send its events, and the shard it
+/// identified as.
+struct Connection {
+    tx: mpsc::UnboundedSender<GatewayCmd>,
+    shard: Option<[u32; 2]>,
+}
+
+/// The shard Discord sends a guild's events to: `(guild_id >> 22) % total`.
+/// Events without a guild (direct messages) go to shard 0.
+pub fn shard_for(guild: Option<u64>, total: u32) -> u32 {
+    match guild {
+        Some(g) if total > 0 => ((g >> 22) % u64::from(total)) as u32,
+        _ => 0,
+    }
+}
+
+fn guild_of(payload: &Value) -> Option<u64> {
+    payload["guild_id"].as_str().and_then(|g| g.parse().ok())
 }
 
 impl State {
@@ -242,18 +266,30 @@ impl State {
         self.messages.push(message);
     }
 
+    /// Sends an event to the connection of the shard that owns its guild,
+    /// or keeps it until that shard identifies.
     fn dispatch(&mut self, event: &'static str, payload: Value) {
-        match (&self.gateway, self.identified) {
-            (Some(tx), true) => {
-                if tx
+        let guild = guild_of(&payload);
+        let owner = self.connections.values().find(|c| {
+            c.shard
+                .is_some_and(|[id, total]| shard_for(guild, total) == id)
+        });
+        match owner {
+            Some(c) => {
+                if c.tx
                     .send(GatewayCmd::Dispatch(event, payload.clone()))
                     .is_err()
                 {
                     self.pending.push((event, payload));
                 }
             }
-            _ => self.pending.push((event, payload)),
+            None => self.pending.push((event, payload)),
         }
+    }
+
+    /// Whether some connection has identified.
+    fn identified(&self) -> bool {
+        self.connections.values().any(|c| c.shard.is_some())
     }
 }
 
@@ -390,7 +426,7 @@ impl Sim {
 
     /// Waits until the bot's gateway session is identified.
     pub async fn wait_connected(&self, timeout: Duration) -> bool {
-        self.wait(timeout, |s| s.identified.then_some(()))
+        self.wait(timeout, |s| s.identified().then_some(()))
             .await
             .is_some()
     }
@@ -398,6 +434,24 @@ impl Sim {
     /// How many times the bot identified on the gateway.
     pub fn identify_count(&self) -> u32 {
         self.inner.state().identify_count
+    }
+
+    /// Every IDENTIFY's shard, `[id, total]`, in order.
+    pub fn identified_shards(&self) -> Vec<[u32; 2]> {
+        self.inner.state().identifies.clone()
+    }
+
+    /// The shards identified on connections open now.
+    pub fn connected_shards(&self) -> Vec<[u32; 2]> {
+        let mut shards: Vec<[u32; 2]> = self
+            .inner
+            .state()
+            .connections
+            .values()
+            .filter_map(|c| c.shard)
+            .collect();
+        shards.sort_unstable();
+        shards
     }
 
     /// The commands the bot registered: global ones and the server's.
@@ -815,9 +869,8 @@ impl Sim {
     /// Drops the bot's gateway connection, as Discord sometimes does.
     pub fn drop_gateway(&self) {
         self.inner.update(|s| {
-            s.identified = false;
-            if let Some(tx) = s.gateway.take() {
-                let _ = tx.send(GatewayCmd::Close);
+            for (_, c) in s.connections.drain() {
+                let _ = c.tx.send(GatewayCmd::Close);
             }
         });
     }

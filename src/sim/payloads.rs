@@ -18,11 +18,18 @@ pub fn user(id: u64, name: &str, bot: bool) -> Value {
     })
 }
 
-pub fn ready(world: &World, resume_url: &str) -> Value {
+/// READY for one shard: it lists the guilds that shard owns.
+pub fn ready(world: &World, resume_url: &str, shard: [u32; 2], owns_guild: bool) -> Value {
+    let guilds: Vec<Value> = if owns_guild {
+        vec![json!({"id": world.guild.id.to_string(), "unavailable": true})]
+    } else {
+        Vec::new()
+    };
     json!({
         "v": 10,
         "user": user(world.bot_id, &world.bot_name, true),
-        "guilds": [{"id": world.guild.id.to_string(), "unavailable": true}],
+        "guilds": guilds,
+        "shard": shard,
         "session_id": "sim-session",
         "resume_gateway_url": resume_url,
         "application": {"id": world.app_id.to_string(), "flags": 0},
@@ -280,7 +287,7 @@ mod tests {
     #[test]
     fn ready_and_guild_create_deserialize() {
         let w = world();
-        serde_json::from_value::<s::Ready>(ready(&w, "ws://127.0.0.1:1")).unwrap();
+        serde_json::from_value::<s::Ready>(ready(&w, "ws://127.0.0.1:1", [0, 1], true)).unwrap();
         let guild: s::Guild = serde_json::from_value(guild_create(&w)).unwrap();
         assert_eq!(
             guild.channels.len(),

@@ -121,6 +121,17 @@ impl Db {
         Ok(ms.and_then(DateTime::from_timestamp_millis))
     }
 
+    /// How many jobs are due at `now` and not finished (waiting or being
+    /// worked): the operator's backlog figure.
+    pub async fn jobs_due(&self, now: DateTime<Utc>) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'claimed') AND due_ms <= $1",
+        )
+        .bind(now.timestamp_millis())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Atomically claims up to `limit` pending jobs due at `now`, earliest first.
     pub async fn claim_due_jobs(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Job>> {
         let rows: Vec<Row> = sqlx::query_as(

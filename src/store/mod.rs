@@ -73,6 +73,12 @@ impl Db {
     }
 
     /// Waits for open connections to finish and closes them.
+    /// Whether the database answers (for `/healthz`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -37,6 +37,9 @@ pub fn config_for(sim: &Sim, db_path: &std::path::Path) -> Config {
         dev_guild: None,
         log_filter: "warn".into(),
         reminder_grace: haven::scheduler::DEFAULT_GRACE,
+        shards: None,
+        http_addr: None,
+        rest_per_second: haven::config::DISCORD_GLOBAL_PER_SECOND,
     }
 }
 

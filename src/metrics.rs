@@ -1,0 +1,160 @@
+//! What an operator watches: interactions served, errors by tier, reminder
+//! lateness, jobs due and 429s received, in Prometheus' text format
+//! (through `prometheus-client`, the Prometheus project's Rust client).
+//!
+//! Counters are process-wide (one Haven per process), so any layer can
+//! count without carrying a handle. Nothing here names a member, a server
+//! or a channel: labels are fixed words only.
+
+use std::sync::LazyLock;
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// What a member did.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+pub enum Interaction {
+    Command,
+    Button,
+    Form,
+}
+
+/// The two tiers of errors.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+pub enum Tier {
+    /// A member's mistake, answered with how to fix it.
+    Member,
+    /// An internal failure, logged with a reference id.
+    Internal,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: Interaction,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TierLabel {
+    tier: Tier,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    served: Family<KindLabel, Counter>,
+    errors: Family<TierLabel, Counter>,
+    lateness: Histogram,
+    jobs_due: Gauge,
+    rate_limited: Counter,
+}
+
+/// Seconds after their due instant that reminders went out: 10 ms to ~82 s.
+fn lateness_buckets() -> impl Iterator<Item = f64> {
+    prometheus_client::metrics::histogram::exponential_buckets(0.01, 2.0, 14)
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
+    let mut registry = Registry::with_prefix("haven");
+    let served = Family::<KindLabel, Counter>::default();
+    registry.register(
+        "interactions_served",
+        "Slash commands, button presses and forms handled",
+        served.clone(),
+    );
+    let errors = Family::<TierLabel, Counter>::default();
+    registry.register(
+        "errors",
+        "Errors answered: member mistakes and internal failures",
+        errors.clone(),
+    );
+    let lateness = Histogram::new(lateness_buckets());
+    registry.register(
+        "reminder_lateness_seconds",
+        "How long after its due instant each reminder was delivered",
+        lateness.clone(),
+    );
+    let jobs_due = Gauge::default();
+    registry.register(
+        "jobs_due",
+        "Scheduled jobs whose time has come and that are not finished, at the last scrape",
+        jobs_due.clone(),
+    );
+    let rate_limited = Counter::default();
+    registry.register(
+        "discord_rate_limited",
+        "429 answers received from Discord",
+        rate_limited.clone(),
+    );
+    Metrics {
+        registry,
+        served,
+        errors,
+        lateness,
+        jobs_due,
+        rate_limited,
+    }
+});
+
+/// Counts one interaction handled.
+pub fn served(kind: Interaction) {
+    METRICS.served.get_or_create(&KindLabel { kind }).inc();
+}
+
+/// Counts one error answered.
+pub fn error(tier: Tier) {
+    METRICS.errors.get_or_create(&TierLabel { tier }).inc();
+}
+
+/// Records how late a reminder went out.
+pub fn reminder_late_by(lateness: chrono::Duration) {
+    let seconds = lateness.num_milliseconds().max(0) as f64 / 1000.0;
+    METRICS.lateness.observe(seconds);
+}
+
+/// The figures read at scrape time, then everything as Prometheus text.
+pub fn encode(jobs_due: i64, rate_limited_so_far: u64) -> String {
+    METRICS.jobs_due.set(jobs_due);
+    let counted = METRICS.rate_limited.get();
+    if rate_limited_so_far > counted {
+        METRICS.rate_limited.inc_by(rate_limited_so_far - counted);
+    }
+    let mut text = String::new();
+    if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &METRICS.registry) {
+        tracing::warn!(error = %e, "cannot encode metrics");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_names_every_figure_and_counts_what_happened() {
+        served(Interaction::Command);
+        served(Interaction::Button);
+        error(Tier::Internal);
+        reminder_late_by(chrono::Duration::milliseconds(30));
+        let text = encode(7, 3);
+        for name in [
+            "haven_interactions_served_total{kind=\"Command\"}",
+            "haven_interactions_served_total{kind=\"Button\"}",
+            "haven_errors_total{tier=\"Internal\"}",
+            "haven_reminder_lateness_seconds_bucket",
+            "haven_jobs_due 7",
+            "haven_discord_rate_limited_total 3",
+        ] {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+        // The 429 count is Rest's running total: read again, not added twice.
+        let again = encode(0, 3);
+        assert!(
+            again.contains("haven_discord_rate_limited_total 3"),
+            "{again}"
+        );
+        assert!(again.contains("haven_jobs_due 0"));
+    }
+}
