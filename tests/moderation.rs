@@ -579,15 +579,16 @@ async fn reports_are_limited_when_sent_not_only_when_the_form_opens() {
     let post = h
         .sim
         .post_as(&h.member("bob"), general, "hello", Duration::minutes(1));
-    // Six forms opened before any is sent: opening checks nothing stored yet.
+    // Seven forms opened before any is sent: opening checks nothing stored yet.
     let mut forms = Vec::new();
-    for _ in 0..6 {
+    for _ in 0..7 {
         let token = h
             .sim
             .message_command(&alice, "Report to facilitators", &post);
         let modal = h.sim.modal(&token).await.expect("a report form");
         forms.push(modal["custom_id"].as_str().expect("a form id").to_owned());
     }
+    let last = forms.pop().unwrap();
     for (i, form) in forms.iter().enumerate() {
         let submit = h
             .sim
@@ -611,6 +612,52 @@ async fn reports_are_limited_when_sent_not_only_when_the_form_opens() {
         .filter(|t| t.contains("Report #"))
         .count();
     assert_eq!(logged, 5, "the refused report is neither stored nor logged");
+    // "Someone may need support" always goes through.
+    let submit = h
+        .sim
+        .submit_modal(&alice, general, &last, &[("what", "support")]);
+    let reply = h.sim.reply(&submit).await.expect("an answer");
+    assert!(reply.text().contains("Thank you"), "{}", reply.text());
+    reports_logged(&h, 6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_keeps_the_words_the_menu_saw_even_if_the_post_is_deleted() {
+    let h = ready().await;
+    let general = h.general();
+    let bob = h.member("bob");
+    let post = h
+        .sim
+        .post_as(&bob, general, "goodbye everyone", Duration::minutes(1));
+    let alice = h.member("alice");
+    let token = h
+        .sim
+        .message_command(&alice, "Report to facilitators", &post);
+    let modal = h.sim.modal(&token).await.expect("the report form");
+    let form = modal["custom_id"].as_str().expect("a form id").to_owned();
+    assert!(
+        !form.contains(&post.id.to_string()),
+        "the form names a draft, not the message: {form}"
+    );
+    // The author deletes it before the form is sent.
+    h.sim.delete_message(post.id);
+    let submit = h
+        .sim
+        .submit_modal(&alice, general, &form, &[("what", "they said goodbye")]);
+    h.sim.reply(&submit).await.expect("a thank-you");
+    let logged = reports_logged(&h, 1).await;
+    let report = logged.last().unwrap();
+    assert!(
+        report.text().contains("goodbye everyone"),
+        "{}",
+        report.text()
+    );
+    // The same form sent again (or by someone else) finds nothing.
+    let again = h
+        .sim
+        .submit_modal(&alice, general, &form, &[("what", "other")]);
+    let reply = h.sim.reply(&again).await.expect("an answer");
+    assert!(reply.text().contains("expired"), "{}", reply.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

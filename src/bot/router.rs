@@ -145,13 +145,21 @@ pub async fn on_modal(ctx: &serenity::Context, data: &Data, press: &serenity::Mo
     if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
         return;
     }
-    if let Some(CustomId::ReportForm {
-        channel,
-        message,
-        author,
-    }) = CustomId::decode(id)
-    {
-        moderation::on_report_form(ctx, data, press, channel, message, author).await;
+    let report = match CustomId::decode(id) {
+        Some(CustomId::ReportDraft { id }) => Some(moderation::FormOrigin::Draft(id)),
+        Some(CustomId::ReportForm {
+            channel,
+            message,
+            author,
+        }) => Some(moderation::FormOrigin::Named {
+            channel,
+            message,
+            author,
+        }),
+        _ => None,
+    };
+    if let Some(origin) = report {
+        moderation::on_report_form(ctx, data, press, origin).await;
         return;
     }
     if let Some(CustomId::GuidelinesForm) = CustomId::decode(id) {
@@ -228,9 +236,11 @@ async fn route(
         CustomId::ExerciseStop { .. } => Ok(exercises::on_stop()),
         CustomId::BreakEnd { guild, .. } => safety::end_break(data, guild, user).await,
         // A form's id on a button is not something Haven makes.
-        CustomId::ReportForm { .. } | CustomId::GuidelinesForm => Err(Error::member(
-            "This button is no longer active. Please run the command again for a fresh one.",
-        )),
+        CustomId::ReportForm { .. } | CustomId::ReportDraft { .. } | CustomId::GuidelinesForm => {
+            Err(Error::member(
+                "This button is no longer active. Please run the command again for a fresh one.",
+            ))
+        }
         CustomId::ReportStatus { id, resolved } => {
             moderation::on_report_status(data, press, id, resolved).await
         }

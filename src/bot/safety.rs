@@ -33,8 +33,14 @@ pub async fn cw(
             "You can't post in this channel, so I haven't posted it for you either.",
         ));
     }
-    ctx.defer_ephemeral().await?;
     let post = rules::cw_post(&topic, &format!("<@{}>", ctx.author().id), &text);
+    if post.chars().count() > rules::MESSAGE_MAX {
+        return Err(Error::member(
+            "That is a little too long to post in one message once the warning is added. \
+             Please shorten it (or split it into two `/cw` posts).",
+        ));
+    }
+    ctx.defer_ephemeral().await?;
     ctx.data()
         .rest
         .send(
@@ -44,7 +50,12 @@ pub async fn cw(
                 .allowed_mentions(serenity::CreateAllowedMentions::new()),
         )
         .await
-        .map_err(|e| Error::member(format!("I couldn't post it here: {e}.")))?;
+        .map_err(|e| match e {
+            RestError::Transient(_) => Error::Internal(anyhow::anyhow!("posting a /cw: {e}")),
+            _ => Error::member(
+                "I couldn't post it in this channel (I may not be allowed to write here). Your words weren't posted anywhere; you could ask a facilitator.",
+            ),
+        })?;
     ctx.send(render::ephemeral(
         "Posted behind a spoiler with your content warning. Thank you for looking out for the group.",
     ))

@@ -104,7 +104,13 @@ pub enum CustomId {
     },
     /// The `/guidelines set` form.
     GuidelinesForm,
-    /// The "Report to facilitators" form on a message (by its author).
+    /// The "Report to facilitators" form: what the menu saw is kept as a
+    /// draft, by this id.
+    ReportDraft {
+        id: i64,
+    },
+    /// The "Report to facilitators" form of older versions, naming the
+    /// message itself (still answered).
     ReportForm {
         channel: u64,
         message: u64,
@@ -243,6 +249,7 @@ impl CustomId {
             Self::ExerciseStop { kind } => format!("exstop:{}", kind.as_str()),
             Self::BreakEnd { guild, user } => format!("brk:{guild}:{user}"),
             Self::ReportStatus { id, resolved } => format!("rpt:{id}:{}", u8::from(resolved)),
+            Self::ReportDraft { id } => format!("rptd:{id}"),
             Self::ReportForm {
                 channel,
                 message,
@@ -341,6 +348,9 @@ impl CustomId {
                 kind: ExerciseKind::parse(kind)?,
             },
             ["guidef"] => Self::GuidelinesForm,
+            ["rptd", id] => Self::ReportDraft {
+                id: id.parse().ok()?,
+            },
             ["rptf", channel, message, author] => Self::ReportForm {
                 channel: channel.parse().ok()?,
                 message: message.parse().ok()?,
@@ -386,6 +396,7 @@ impl CustomId {
             | Self::ExerciseStop { .. }
             | Self::ReportStatus { .. }
             | Self::ReportForm { .. }
+            | Self::ReportDraft { .. }
             | Self::GuidelinesForm => None,
         }
     }

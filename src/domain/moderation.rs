@@ -711,10 +711,22 @@ impl ReportKind {
             .collect();
         let any = |stems: &[&str]| words.iter().any(|w| stems.iter().any(|s| w.starts_with(s)));
         let letter = |l: &str| words.len() == 1 && words[0] == l;
+        // Words that may mean someone is in trouble lean towards paging:
+        // a needless page costs a facilitator a minute, a missed one more.
+        let worrying = [
+            "self harm",
+            "self-harm",
+            "end it",
+            "end my life",
+            "hurt myself",
+            "hurt themselves",
+            "hurt herself",
+            "hurt himself",
+        ];
         if any(&[
-            "support", "crisis", "danger", "suicid", "unsafe", "emergenc",
-        ]) || t.contains("self harm")
-            || t.contains("self-harm")
+            "support", "crisis", "danger", "suicid", "unsafe", "emergenc", "die", "dying", "kill",
+            "worried", "worry", "hopeless", "goodbye", "overdos",
+        ]) || worrying.iter().any(|w| t.contains(w))
             || letter("s")
         {
             Self::NeedsSupport
@@ -882,11 +894,15 @@ pub fn content_warning_text(server: &str, original: &str) -> String {
 
 /// The text `/cw` posts: a header naming the warning and the author, and the
 /// message behind a spoiler.
+/// Every `|` is escaped, so nothing in the text can close the spoiler early.
 pub fn cw_post(topic: &str, author_mention: &str, text: &str) -> String {
     let topic = truncate(topic.trim(), 100).replace('|', "¦");
-    let text = text.trim().replace("||", "| |");
+    let text = text.trim().replace('|', "\\|");
     format!("**CW: {topic}** (from {author_mention})\n||{text}||")
 }
+
+/// Discord's limit on a message's length, in characters.
+pub const MESSAGE_MAX: usize = 2000;
 
 /// The DM a member gets when their break starts.
 pub fn break_text(server: &str, until: DateTime<Utc>) -> String {
@@ -1212,6 +1228,20 @@ mod tests {
             ReportKind::ContentWarning
         );
         assert_eq!(ReportKind::from_answer("spam"), ReportKind::Other);
+        for worrying in [
+            "she says she wants to die",
+            "kill myself",
+            "worried about her",
+            "sounds hopeless",
+            "said goodbye",
+            "might hurt herself",
+        ] {
+            assert_eq!(
+                ReportKind::from_answer(worrying),
+                ReportKind::NeedsSupport,
+                "{worrying}"
+            );
+        }
         assert_eq!(ReportKind::from_answer("scam"), ReportKind::Other);
         assert!(wants_name_shared(Some(" Yes ")));
         assert!(!wants_name_shared(Some("no")));
@@ -1235,12 +1265,18 @@ mod tests {
             assert!(text.contains("/guidelines show"));
         }
         assert!(timeout_text(&n).contains(&format!("<t:{}:F>", until.timestamp())));
+        // No run of bars can close the spoiler early: every bar is escaped.
+        for text in ["a|||b", "||", "x|y", "end|", "|||||"] {
+            let post = cw_post("loss", "<@1>", text);
+            let body = &post[post.find("\n||").unwrap() + 3..post.len() - 2];
+            assert!(!body.replace("\\|", "").contains('|'), "{post}");
+        }
         let cw = content_warning_text("Grief Circle", "my ```story```");
         assert!(cw.contains("/cw topic:"));
         assert!(!cw.contains("```story"));
         assert_eq!(
             cw_post("loss", "<@5>", "it was || hard"),
-            "**CW: loss** (from <@5>)\n||it was | | hard||"
+            "**CW: loss** (from <@5>)\n||it was \\|\\| hard||"
         );
     }
 }

@@ -219,6 +219,11 @@ impl Scheduler {
             .purge_moderation(self.clock.now())
             .await
             .map_err(|e| e.to_string())?;
+        // Report forms never sent: what their menus saw goes after an hour.
+        self.db
+            .purge_report_drafts(self.clock.now() - Duration::hours(1))
+            .await
+            .map_err(|e| e.to_string())?;
         if records > 0 {
             tracing::info!(records, "moderation records past their retention deleted");
         }

@@ -955,6 +955,15 @@ impl Sim {
         })
     }
 
+    /// Deletes a message as its author would (later reads answer 404).
+    pub fn delete_message(&self, id: u64) {
+        self.inner.update(|s| {
+            if let Some(m) = s.message_mut(id) {
+                m.deleted = true;
+            }
+        });
+    }
+
     /// Adds a file to a message (an image a member posted, say).
     pub fn attach(&self, message: u64, filename: &str, bytes: &[u8]) -> Option<SimMessage> {
         self.inner.update(|s| {

@@ -19,7 +19,7 @@ mod strategies;
 pub use jobs::Job;
 pub use journal::{DEFAULT_RETENTION_DAYS, JournalEntry};
 pub use meetings::{MeetingEdit, NewMeeting};
-pub use moderation::{NewCase, NewReport, Report, SavedLock};
+pub use moderation::{NewCase, NewReport, Report, ReportDraft, SavedLock};
 pub use prompts::{PromptSchedule, ServerPrompt, posting_date, posting_key};
 pub use rounds::{Round, Tally};
 pub use stats::RoundStats;

@@ -82,6 +82,18 @@ impl NewReport {
     }
 }
 
+/// What a report menu saw of a message, until the form is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportDraft {
+    pub guild: GuildId,
+    pub reporter: UserId,
+    pub channel: ChannelId,
+    pub message: u64,
+    pub author: UserId,
+    pub excerpt: String,
+    pub at: DateTime<Utc>,
+}
+
 /// A locked channel's overwrites as they were before the lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedLock {
@@ -399,6 +411,62 @@ impl Db {
         .bind(report.at.timestamp_millis())
         .fetch_one(&self.pool)
         .await?)
+    }
+
+    /// Keeps what the report menu saw until the form comes back.
+    pub async fn add_report_draft(&self, draft: &ReportDraft) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO mod_report_drafts (guild_id, reporter_id, channel_id, message_id, author_id, excerpt, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(draft.guild.as_db())
+        .bind(draft.reporter.as_db())
+        .bind(draft.channel.as_db())
+        .bind(draft.message as i64)
+        .bind(draft.author.as_db())
+        .bind(&draft.excerpt)
+        .bind(draft.at.timestamp_millis())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Takes (reads and deletes) the reporter's own draft: a form sent twice,
+    /// or by someone else, finds nothing.
+    pub async fn take_report_draft(
+        &self,
+        id: i64,
+        reporter: UserId,
+    ) -> StoreResult<Option<ReportDraft>> {
+        let row: Option<(i64, i64, i64, i64, i64, String, i64)> = sqlx::query_as(
+            "DELETE FROM mod_report_drafts WHERE id = $1 AND reporter_id = $2
+             RETURNING guild_id, reporter_id, channel_id, message_id, author_id, excerpt, created_ms",
+        )
+        .bind(id)
+        .bind(reporter.as_db())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(|(g, r, c, m, a, excerpt, at)| {
+            Some(ReportDraft {
+                guild: GuildId::from_db(g),
+                reporter: UserId::from_db(r),
+                channel: ChannelId::from_db(c),
+                message: m as u64,
+                author: UserId::from_db(a),
+                excerpt,
+                at: DateTime::from_timestamp_millis(at)?,
+            })
+        }))
+    }
+
+    /// Drafts whose form never came back, older than `before`, deleted.
+    pub async fn purge_report_drafts(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM mod_report_drafts WHERE created_ms < $1")
+                .bind(before.timestamp_millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 
     /// How many reports the member made since `since` (the rate limit).

@@ -105,12 +105,14 @@ pub async fn nudge(
 ) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let guild = allowed(ctx, CaseKind::Nudge, &member).await?;
-    let sent = notice_dm(
-        ctx,
-        &member,
-        rules::nudge_text(&server_name(ctx).await, &message),
-    )
-    .await;
+    let text = rules::nudge_text(&server_name(ctx).await, &message);
+    if text.chars().count() > rules::MESSAGE_MAX {
+        return Err(Error::member(
+            "That note is too long for one direct message once it is quoted (many short lines take room too). \
+             Please shorten it a little. Nothing was sent.",
+        ));
+    }
+    let sent = notice_dm(ctx, &member, text).await;
     match sent {
         Ok(_) => {}
         Err(crate::rest::RestError::ClosedDm) => {

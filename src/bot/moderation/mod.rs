@@ -10,7 +10,7 @@ mod records;
 mod reports;
 mod standing;
 
-pub use reports::{needs_cw, on_report_form, on_report_status, report, unname_in_log};
+pub use reports::{FormOrigin, needs_cw, on_report_form, on_report_status, report, unname_in_log};
 
 use super::{Context, Error};
 use crate::domain::moderation::{DurationError, DurationUse, Refusal, parse_duration};

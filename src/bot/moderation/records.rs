@@ -126,6 +126,8 @@ pub async fn case(
     #[max_length = 512]
     reason: Option<String>,
 ) -> Result<(), Error> {
+    // Editing the log channel's post can wait on its rate limit.
+    ctx.defer_ephemeral().await?;
     let guild = server(ctx)?;
     let data = ctx.data();
     let found = match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {

@@ -106,12 +106,20 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
             "Please use this from the message's Apps menu.",
         ));
     };
-    // The form carries what it is about, so its answer needs no waiting
-    // command: it works however busy Haven is, and across a restart.
-    let id = CustomId::ReportForm {
-        channel: message.channel_id.get(),
+    // Discord gives the message's text to this menu only, so it is kept
+    // now, as a draft the form's id names: the answer needs no waiting
+    // command, works across a restart, and nothing in it can be forged.
+    let draft = crate::store::ReportDraft {
+        guild: server(ctx)?,
+        reporter: author(ctx),
+        channel: ChannelId(message.channel_id.get()),
         message: message.id.get(),
-        author: message.author.id.get(),
+        author: UserId(message.author.id.get()),
+        excerpt: excerpt_of(&message),
+        at: data.clock.now(),
+    };
+    let id = CustomId::ReportDraft {
+        id: data.db.add_report_draft(&draft).await?,
     }
     .encode();
     let input = |style, label: &str, field: &str, placeholder: &str, max: u16, required: bool| {
@@ -156,8 +164,37 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
     Ok(())
 }
 
-const TOO_MANY_REPORTS: &str = "You've sent several reports in the last few minutes; the facilitators have them. \
+const TOO_MANY_REPORTS: &str = "You've sent several reports in the last few minutes, so this one was not sent; the earlier ones reached the facilitators. \
+     If someone may need support, choose that in the form: it is always passed on. \
      If someone is in danger right now, please contact emergency services; `/crisis` lists support lines.";
+
+/// The start of a message as facilitators see it in a report.
+fn excerpt_of(message: &serenity::Message) -> String {
+    let mut text = truncate(&message.content, 200);
+    if !message.attachments.is_empty() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&format!("[{} file(s)]", message.attachments.len()));
+    }
+    if text.is_empty() {
+        "(no text)".to_owned()
+    } else {
+        text
+    }
+}
+
+/// Where a report form's message comes from.
+pub enum FormOrigin {
+    /// A draft the menu kept (this version).
+    Draft(i64),
+    /// A form opened by an older version, naming the message.
+    Named {
+        channel: u64,
+        message: u64,
+        author: u64,
+    },
+}
 
 fn private_answer(text: impl Into<String>) -> serenity::CreateInteractionResponse {
     serenity::CreateInteractionResponse::Message(
@@ -175,15 +212,17 @@ pub async fn on_report_form(
     ctx: &serenity::Context,
     data: &Data,
     press: &serenity::ModalInteraction,
-    channel: u64,
-    message: u64,
-    author_id: u64,
+    origin: FormOrigin,
 ) {
     let Some(guild) = press.guild_id.map(|g| crate::domain::GuildId(g.get())) else {
         return;
     };
     let reporter = UserId(press.user.id.get());
     let now = data.clock.now();
+    let kind = ReportKind::from_answer(
+        &super::super::router::form_field(press, "what").unwrap_or_default(),
+    );
+    let named = wants_name_shared(super::super::router::form_field(press, "share").as_deref());
     let checked = async {
         let settings = data.db.guild_settings(guild).await?;
         let since = now - chrono::Duration::minutes(REPORT_WINDOW_MINUTES);
@@ -192,7 +231,8 @@ pub async fn on_report_form(
     }
     .await;
     let settings = match checked {
-        Ok((_, recent)) if recent >= REPORTS_PER_WINDOW => {
+        // "Someone may need support" is never held back by the limit.
+        Ok((_, recent)) if recent >= REPORTS_PER_WINDOW && !kind.pages_facilitators() => {
             let _ = press
                 .create_response(ctx, private_answer(TOO_MANY_REPORTS))
                 .await;
@@ -205,10 +245,70 @@ pub async fn on_report_form(
             return;
         }
     };
-    let kind = ReportKind::from_answer(
-        &super::super::router::form_field(press, "what").unwrap_or_default(),
-    );
-    let named = wants_name_shared(super::super::router::form_field(press, "share").as_deref());
+    let (channel, message, author, excerpt) = match origin {
+        FormOrigin::Draft(id) => match data.db.take_report_draft(id, reporter).await {
+            Ok(Some(d)) if d.guild == guild => (d.channel, d.message, d.author, d.excerpt),
+            Ok(_) => {
+                let _ = press
+                    .create_response(
+                        ctx,
+                        private_answer(
+                            "This form has expired or was already sent. Please use **Report to facilitators** on the message again.",
+                        ),
+                    )
+                    .await;
+                return;
+            }
+            Err(e) => {
+                let text = super::super::error::log_internal(&e.into(), "report form");
+                let _ = press.create_response(ctx, private_answer(text)).await;
+                return;
+            }
+        },
+        FormOrigin::Named {
+            channel,
+            message,
+            author,
+        } => {
+            // Ids of 0 are no ids (and would panic in serenity).
+            let (Some(c), Some(m)) = (
+                (channel != 0).then(|| serenity::ChannelId::new(channel)),
+                (message != 0).then(|| serenity::MessageId::new(message)),
+            ) else {
+                let _ = press
+                    .create_response(ctx, private_answer("This form is no longer valid. Please use **Report to facilitators** on the message again."))
+                    .await;
+                return;
+            };
+            let excerpt = match data.rest.http().get_message(c, m).await {
+                Ok(m) if m.guild_id.is_none_or(|g| g.get() == guild.0) => excerpt_of(&m),
+                _ => "(the message could not be read; it may have been deleted)".to_owned(),
+            };
+            (ChannelId(channel), message, UserId(author), excerpt)
+        }
+    };
+    let new = NewReport {
+        guild,
+        reporter,
+        named,
+        kind,
+        note: super::super::router::form_field(press, "note"),
+        channel,
+        message,
+        author: Some(author),
+        excerpt,
+        at: now,
+    };
+    // Stored before the reporter is thanked (a restart after the thanks
+    // loses nothing); a report that cannot be stored is still delivered.
+    let report = match data.db.add_report(&new).await {
+        Ok(id) => data.db.report(id).await.ok().flatten(),
+        Err(e) => {
+            tracing::error!(guild = guild.0, error = %e, "a report could not be stored");
+            None
+        }
+    }
+    .unwrap_or_else(|| new.unsaved());
     let mut text = format!(
         "Thank you for telling us. The facilitators will get it as \"{}\"; nobody else can see this.",
         kind.label().to_lowercase()
@@ -221,43 +321,9 @@ pub async fn on_report_form(
             "\nIf someone is in danger right now, please contact emergency services. `/crisis` lists support lines you can share.",
         );
     }
-    // Answered first, well inside Discord's 3 seconds.
     if let Err(e) = press.create_response(ctx, private_answer(text)).await {
         tracing::warn!(error = %e, "could not thank a reporter");
     }
-    let excerpt = match data
-        .rest
-        .http()
-        .get_message(
-            serenity::ChannelId::new(channel),
-            serenity::MessageId::new(message),
-        )
-        .await
-    {
-        Ok(m) => truncate(&m.content, 200),
-        Err(_) => "(the message could not be read; it may have been deleted)".to_owned(),
-    };
-    let new = NewReport {
-        guild,
-        reporter,
-        named,
-        kind,
-        note: super::super::router::form_field(press, "note"),
-        channel: ChannelId(channel),
-        message,
-        author: Some(UserId(author_id)),
-        excerpt,
-        at: now,
-    };
-    // A report that cannot be stored is still delivered (without buttons).
-    let report = match data.db.add_report(&new).await {
-        Ok(id) => data.db.report(id).await.ok().flatten(),
-        Err(e) => {
-            tracing::error!(guild = guild.0, error = %e, "a report could not be stored");
-            None
-        }
-    }
-    .unwrap_or_else(|| new.unsaved());
     if deliver(ctx, data, &settings, &report).await {
         return;
     }
