@@ -356,6 +356,163 @@ async fn a_prompt_posting_already_done_is_not_planned_again() {
     );
 }
 
+#[tokio::test]
+async fn doing_the_same_thing_twice_keeps_one_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&url(&dir)).await.unwrap();
+    let alice = UserId(1_500_000_000_000_000_003);
+    let m = db
+        .create_meeting(&new_meeting("Circle"), t0())
+        .await
+        .unwrap();
+
+    assert!(db.save_to_toolkit(alice, "stress-03", t0()).await.unwrap());
+    assert!(!db.save_to_toolkit(alice, "stress-03", t0()).await.unwrap());
+    assert_eq!(db.toolkit(alice).await.unwrap(), ["stress-03"]);
+
+    assert!(db.set_meeting_dm(m.id, alice, true).await.unwrap());
+    assert!(!db.set_meeting_dm(m.id, alice, true).await.unwrap());
+    assert_eq!(db.meeting_dm_subscribers(m.id).await.unwrap(), [alice]);
+
+    for _ in 0..2 {
+        db.set_dm_notices(GuildId(1), alice, true).await.unwrap();
+        db.set_prompt_hidden(GuildId(1), "connection-04", true)
+            .await
+            .unwrap();
+        db.skip_occurrence(m.id, chrono::NaiveDate::from_ymd_opt(2027, 3, 16).unwrap())
+            .await
+            .unwrap();
+        db.ensure_purge_job(t0()).await.unwrap();
+    }
+    assert_eq!(
+        db.dm_notice_facilitators(GuildId(1)).await.unwrap(),
+        [alice]
+    );
+    assert_eq!(db.hidden_prompts(GuildId(1)).await.unwrap().len(), 1);
+    let skips = db.meeting(m.id).await.unwrap().unwrap().schedule.skips;
+    assert_eq!(skips.len(), 1);
+    assert_eq!(
+        db.claim_due_jobs(t0(), 10).await.unwrap().len(),
+        1,
+        "one purge a day"
+    );
+}
+
+#[tokio::test]
+async fn meeting_search_ignores_case_and_takes_wildcards_as_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&url(&dir)).await.unwrap();
+    let mut ids = Vec::new();
+    for title in ["Tuesday Circle", "100% Honest Hour", "Evening_Check-in"] {
+        ids.push(
+            db.create_meeting(&new_meeting(title), t0())
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let found = |text: &'static str| {
+        let db = db.clone();
+        async move {
+            db.search_meetings(GuildId(1), text, 25)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(_, title)| title)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("tuesday").await, ["Tuesday Circle"]);
+    assert_eq!(found("CIRCLE").await, ["Tuesday Circle"]);
+    assert_eq!(found("%").await, ["100% Honest Hour"]);
+    assert_eq!(found("g_c").await, ["Evening_Check-in"]);
+    assert!(found("y_c").await.is_empty(), "not \"Tuesday Circle\"");
+    assert_eq!(found("").await.len(), 3, "newest first");
+    let by_id = format!("#{}", ids[0].0);
+    assert_eq!(
+        db.search_meetings(GuildId(1), &by_id, 25).await.unwrap(),
+        [(ids[0], "Tuesday Circle".to_owned())]
+    );
+    assert!(db.end_meeting(ids[0]).await.unwrap());
+    assert!(
+        found("tuesday").await.is_empty(),
+        "an ended series is left out"
+    );
+    assert!(
+        db.search_meetings(GuildId(2), "", 25)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn approved_strategies_are_found_by_category_and_every_word() {
+    use haven::domain::library::Category;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&url(&dir)).await.unwrap();
+    let g = GuildId(1);
+    let mut shared = Vec::new();
+    for (category, text) in [
+        (Category::Sleep, "Slow Breathing before bed"),
+        (Category::Stress, "Slow breathing at the desk"),
+        (Category::Sleep, "A slow walk, then breathing"),
+        (Category::Sleep, "Breathing, fast"),
+        (Category::Sleep, "Slow breathing, waiting still"),
+    ] {
+        let s = db
+            .share_strategy(g, UserId(5), category, text, None, t0())
+            .await
+            .unwrap();
+        shared.push(s);
+    }
+    for s in &shared[..4] {
+        db.decide_strategy(g, s.id, true, t0()).await.unwrap();
+    }
+    let words = ["slow".to_owned(), "breathing".to_owned()];
+
+    let (count, newest) = db
+        .approved_strategy_at(g, Some(Category::Sleep), &words, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        count, 2,
+        "not the desk, not the fast one, not the waiting one"
+    );
+    assert_eq!(newest.unwrap().id, shared[2].id);
+    let (_, older) = db
+        .approved_strategy_at(g, Some(Category::Sleep), &words, 1)
+        .await
+        .unwrap();
+    assert_eq!(older.unwrap().id, shared[0].id);
+    assert_eq!(
+        db.approved_strategy_at(g, Some(Category::Sleep), &words, 2)
+            .await
+            .unwrap(),
+        (2, None)
+    );
+
+    let (any_category, _) = db.approved_strategy_at(g, None, &words, 0).await.unwrap();
+    assert_eq!(any_category, 3);
+    let (no_words, _) = db
+        .approved_strategy_at(g, Some(Category::Sleep), &[], 0)
+        .await
+        .unwrap();
+    assert_eq!(no_words, 3);
+    let (elsewhere, _) = db
+        .approved_strategy_at(GuildId(2), None, &[], 0)
+        .await
+        .unwrap();
+    assert_eq!(elsewhere, 0);
+}
+
+#[tokio::test]
+async fn no_period_asked_for_reads_no_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&url(&dir)).await.unwrap();
+    assert!(db.period_people(GuildId(1), &[]).await.unwrap().is_empty());
+}
+
 mod moderation {
     use super::*;
     use haven::domain::jobs::JobKind;
@@ -480,6 +637,64 @@ mod moderation {
         let notes = db.notes_about(g, UserId(5), 50).await.unwrap();
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].text, "Struggling since March");
+    }
+
+    #[tokio::test]
+    async fn the_latest_case_is_found_by_member_or_by_channel() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let g = GuildId(1);
+        db.add_case(g, case(CaseKind::Ban, 5, t0())).await.unwrap();
+        db.add_case(g, case(CaseKind::Ban, 6, t0())).await.unwrap();
+        for channel in [3, 4] {
+            db.add_case(
+                g,
+                NewCase {
+                    target: None,
+                    channel: Some(ChannelId(channel)),
+                    ..case(CaseKind::Lock, 0, t0())
+                },
+            )
+            .await
+            .unwrap();
+        }
+
+        let number = |case: Option<haven::domain::moderation::Case>| case.map(|c| c.number);
+        assert_eq!(
+            number(
+                db.latest_case(g, CaseKind::Ban, Some(UserId(5)), None)
+                    .await
+                    .unwrap()
+            ),
+            Some(1)
+        );
+        assert_eq!(
+            number(db.latest_case(g, CaseKind::Ban, None, None).await.unwrap()),
+            Some(2),
+            "no member given: the newest of the kind"
+        );
+        assert_eq!(
+            number(
+                db.latest_case(g, CaseKind::Lock, None, Some(ChannelId(3)))
+                    .await
+                    .unwrap()
+            ),
+            Some(3)
+        );
+        assert_eq!(
+            number(
+                db.latest_case(g, CaseKind::Lock, Some(UserId(5)), Some(ChannelId(3)))
+                    .await
+                    .unwrap()
+            ),
+            None
+        );
+        assert_eq!(
+            db.latest_case(GuildId(2), CaseKind::Ban, Some(UserId(5)), None)
+                .await
+                .unwrap(),
+            None
+        );
     }
 
     #[tokio::test]

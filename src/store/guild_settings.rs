@@ -31,7 +31,7 @@ impl Db {
     pub async fn guild_settings(&self, guild: GuildId) -> StoreResult<GuildSettings> {
         let row: Option<Row> = sqlx::query_as(
             "SELECT facilitator_role_id, timezone, log_channel_id, min_group_size
-             FROM guild_settings WHERE guild_id = ?",
+             FROM guild_settings WHERE guild_id = $1",
         )
         .bind(guild.as_db())
         .fetch_optional(&self.pool)
@@ -48,16 +48,16 @@ impl Db {
     ) -> StoreResult<()> {
         let query = match setting {
             Setting::FacilitatorRole => {
-                "UPDATE guild_settings SET facilitator_role_id = NULL, updated_at = ? WHERE guild_id = ?"
+                "UPDATE guild_settings SET facilitator_role_id = NULL, updated_at = $1 WHERE guild_id = $2"
             }
             Setting::Timezone => {
-                "UPDATE guild_settings SET timezone = NULL, updated_at = ? WHERE guild_id = ?"
+                "UPDATE guild_settings SET timezone = NULL, updated_at = $1 WHERE guild_id = $2"
             }
             Setting::LogChannel => {
-                "UPDATE guild_settings SET log_channel_id = NULL, updated_at = ? WHERE guild_id = ?"
+                "UPDATE guild_settings SET log_channel_id = NULL, updated_at = $1 WHERE guild_id = $2"
             }
             Setting::MinGroupSize => {
-                "UPDATE guild_settings SET min_group_size = 5, updated_at = ? WHERE guild_id = ?"
+                "UPDATE guild_settings SET min_group_size = 5, updated_at = $1 WHERE guild_id = $2"
             }
         };
         sqlx::query(query)
@@ -75,8 +75,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO guild_settings (guild_id, facilitator_role_id, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (guild_id) DO UPDATE SET facilitator_role_id = ?2, updated_at = ?3",
+            "INSERT INTO guild_settings (guild_id, facilitator_role_id, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (guild_id) DO UPDATE SET facilitator_role_id = $2, updated_at = $3",
         )
         .bind(guild.as_db())
         .bind(role.as_db())
@@ -93,8 +93,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (guild_id) DO UPDATE SET timezone = ?2, updated_at = ?3",
+            "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (guild_id) DO UPDATE SET timezone = $2, updated_at = $3",
         )
         .bind(guild.as_db())
         .bind(zone.name())
@@ -111,8 +111,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO guild_settings (guild_id, log_channel_id, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (guild_id) DO UPDATE SET log_channel_id = ?2, updated_at = ?3",
+            "INSERT INTO guild_settings (guild_id, log_channel_id, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (guild_id) DO UPDATE SET log_channel_id = $2, updated_at = $3",
         )
         .bind(guild.as_db())
         .bind(channel.as_db())
@@ -129,8 +129,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO guild_settings (guild_id, min_group_size, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (guild_id) DO UPDATE SET min_group_size = ?2, updated_at = ?3",
+            "INSERT INTO guild_settings (guild_id, min_group_size, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (guild_id) DO UPDATE SET min_group_size = $2, updated_at = $3",
         )
         .bind(guild.as_db())
         .bind(i64::from(size.get()))
@@ -150,9 +150,9 @@ impl Db {
         enabled: bool,
     ) -> StoreResult<()> {
         let query = if enabled {
-            "INSERT OR IGNORE INTO facilitator_dm_notices (guild_id, user_id) VALUES (?, ?)"
+            "INSERT INTO facilitator_dm_notices (guild_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         } else {
-            "DELETE FROM facilitator_dm_notices WHERE guild_id = ? AND user_id = ?"
+            "DELETE FROM facilitator_dm_notices WHERE guild_id = $1 AND user_id = $2"
         };
         sqlx::query(query)
             .bind(guild.as_db())
@@ -168,7 +168,7 @@ impl Db {
         guild: GuildId,
     ) -> StoreResult<Vec<crate::domain::UserId>> {
         let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM facilitator_dm_notices WHERE guild_id = ? ORDER BY user_id",
+            "SELECT user_id FROM facilitator_dm_notices WHERE guild_id = $1 ORDER BY user_id",
         )
         .bind(guild.as_db())
         .fetch_all(&self.pool)

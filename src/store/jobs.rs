@@ -76,7 +76,7 @@ async fn insert_jobs(
     jobs: &[PlannedJob],
 ) -> StoreResult<()> {
     for job in jobs {
-        sqlx::query("INSERT OR IGNORE INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms, planned_ms) VALUES (?, ?, ?, ?, ?5, ?5)")
+        sqlx::query("INSERT INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms, planned_ms) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING")
             .bind(job.kind.as_str())
             .bind(meeting.0)
             .bind(job.occurrence.timestamp())
@@ -95,7 +95,7 @@ impl Db {
     /// (claimed) is left alone: its worker reads the meeting afresh.
     pub async fn replace_jobs(&self, meeting: MeetingId, jobs: &[PlannedJob]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM jobs WHERE meeting_id = ? AND state = 'pending'")
+        sqlx::query("DELETE FROM jobs WHERE meeting_id = $1 AND state = 'pending'")
             .bind(meeting.0)
             .execute(&mut *tx)
             .await?;
@@ -136,7 +136,7 @@ impl Db {
     pub async fn claim_due_jobs(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Job>> {
         let rows: Vec<Row> = sqlx::query_as(
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1
-             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= ? ORDER BY due_ms, id LIMIT ?)
+             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= $1 ORDER BY due_ms, id LIMIT $2)
              RETURNING id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts",
         )
         .bind(now.timestamp_millis())
@@ -149,7 +149,7 @@ impl Db {
     }
 
     pub async fn finish_job(&self, id: i64, skipped: bool) -> StoreResult<()> {
-        sqlx::query("UPDATE jobs SET state = ? WHERE id = ?")
+        sqlx::query("UPDATE jobs SET state = $1 WHERE id = $2")
             .bind(if skipped { "skipped" } else { "done" })
             .bind(id)
             .execute(&self.pool)
@@ -160,7 +160,7 @@ impl Db {
     /// Puts a claimed job back, to be tried again at `retry_at`.
     pub async fn release_job(&self, id: i64, retry_at: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE jobs SET state = 'pending', due_ms = ? WHERE id = ? AND state = 'claimed'",
+            "UPDATE jobs SET state = 'pending', due_ms = $1 WHERE id = $2 AND state = 'claimed'",
         )
         .bind(retry_at.timestamp_millis())
         .bind(id)
@@ -187,7 +187,7 @@ impl Db {
         occurrence: DateTime<Utc>,
     ) -> StoreResult<Vec<i64>> {
         Ok(sqlx::query_scalar(
-            "SELECT offset_min FROM jobs WHERE meeting_id = ? AND occurrence = ? AND kind = 'reminder'
+            "SELECT offset_min FROM jobs WHERE meeting_id = $1 AND occurrence = $2 AND kind = 'reminder'
              AND state IN ('claimed', 'done', 'skipped')",
         )
         .bind(meeting.0)
@@ -198,7 +198,7 @@ impl Db {
 
     /// Plans closing a round at `due`.
     pub async fn add_round_close_job(&self, round: i64, due: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO jobs (kind, round_id, occurrence, due_ms, planned_ms) VALUES ('round_close', ?1, ?1, ?2, ?2)")
+        sqlx::query("INSERT INTO jobs (kind, round_id, occurrence, due_ms, planned_ms) VALUES ('round_close', $1, $1, $2, $2) ON CONFLICT DO NOTHING")
             .bind(round)
             .bind(due.timestamp_millis())
             .execute(&self.pool)
@@ -209,7 +209,7 @@ impl Db {
     /// Makes sure a housekeeping job is planned for `due` (one per day: the
     /// day number is its key).
     pub async fn ensure_purge_job(&self, due: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO jobs (kind, occurrence, due_ms, planned_ms) VALUES ('purge', ?1, ?2, ?2)")
+        sqlx::query("INSERT INTO jobs (kind, occurrence, due_ms, planned_ms) VALUES ('purge', $1, $2, $2) ON CONFLICT DO NOTHING")
             .bind(due.timestamp() / 86_400)
             .bind(due.timestamp_millis())
             .execute(&self.pool)
@@ -226,7 +226,7 @@ impl Db {
         target: u64,
         due: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)")
+        sqlx::query("INSERT INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING")
             .bind(kind.as_str())
             .bind(guild.as_db())
             .bind(target as i64)
@@ -241,7 +241,7 @@ impl Db {
     pub async fn pending_mod_jobs(&self, kind: JobKind) -> StoreResult<Vec<Job>> {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts FROM jobs
-             WHERE kind = ? AND state = 'pending' ORDER BY due_ms, id",
+             WHERE kind = $1 AND state = 'pending' ORDER BY due_ms, id",
         )
         .bind(kind.as_str())
         .fetch_all(&self.pool)
@@ -262,7 +262,7 @@ impl Db {
     pub async fn pending_jobs(&self, meeting: MeetingId) -> StoreResult<Vec<Job>> {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts FROM jobs
-             WHERE meeting_id = ? AND state = 'pending' ORDER BY due_ms, id",
+             WHERE meeting_id = $1 AND state = 'pending' ORDER BY due_ms, id",
         )
         .bind(meeting.0)
         .fetch_all(&self.pool)

@@ -19,8 +19,8 @@ impl Db {
     /// Starts keeping the member's check-ins. Returns false if already on.
     pub async fn journal_start(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<bool> {
         let r = sqlx::query(
-            "INSERT INTO journal_members (user_id, started_at, retention_days) VALUES (?1, ?2, ?3)
-             ON CONFLICT (user_id) DO UPDATE SET active = 1, started_at = ?2 WHERE active = 0",
+            "INSERT INTO journal_members (user_id, started_at, retention_days) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id) DO UPDATE SET active = 1, started_at = $2 WHERE journal_members.active = 0",
         )
         .bind(user.as_db())
         .bind(now)
@@ -33,7 +33,7 @@ impl Db {
     /// The member's retention in days, if their journal is on.
     pub async fn journal_retention(&self, user: UserId) -> StoreResult<Option<i64>> {
         Ok(
-            sqlx::query_scalar("SELECT retention_days FROM journal_members WHERE user_id = ?")
+            sqlx::query_scalar("SELECT retention_days FROM journal_members WHERE user_id = $1")
                 .bind(user.as_db())
                 .fetch_optional(&self.pool)
                 .await?,
@@ -45,12 +45,12 @@ impl Db {
     /// Returns how many entries were deleted.
     pub async fn journal_stop(&self, user: UserId, delete: bool) -> StoreResult<u64> {
         if delete {
-            let n = sqlx::query("DELETE FROM journal_entries WHERE user_id = ?")
+            let n = sqlx::query("DELETE FROM journal_entries WHERE user_id = $1")
                 .bind(user.as_db())
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
-            sqlx::query("DELETE FROM journal_members WHERE user_id = ?")
+            sqlx::query("DELETE FROM journal_members WHERE user_id = $1")
                 .bind(user.as_db())
                 .execute(&self.pool)
                 .await?;
@@ -58,7 +58,7 @@ impl Db {
             Ok(n)
         } else {
             // The entries keep their retention; no new ones are added.
-            sqlx::query("UPDATE journal_members SET active = 0 WHERE user_id = ?")
+            sqlx::query("UPDATE journal_members SET active = 0 WHERE user_id = $1")
                 .bind(user.as_db())
                 .execute(&self.pool)
                 .await?;
@@ -69,7 +69,7 @@ impl Db {
     /// Whether new check-ins go into the member's journal.
     pub async fn journal_active(&self, user: UserId) -> StoreResult<bool> {
         let active: Option<bool> =
-            sqlx::query_scalar("SELECT active FROM journal_members WHERE user_id = ?")
+            sqlx::query_scalar("SELECT active FROM journal_members WHERE user_id = $1")
                 .bind(user.as_db())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -84,7 +84,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO journal_entries (user_id, mood, note, created_ms) VALUES (?, ?, ?, ?)",
+            "INSERT INTO journal_entries (user_id, mood, note, created_ms) VALUES ($1, $2, $3, $4)",
         )
         .bind(user.as_db())
         .bind(i64::from(mood.value()))
@@ -103,7 +103,7 @@ impl Db {
     ) -> StoreResult<Vec<JournalEntry>> {
         let rows: Vec<(i64, Option<String>, i64)> = sqlx::query_as(
             "SELECT mood, note, created_ms FROM (SELECT id, mood, note, created_ms FROM journal_entries
-             WHERE user_id = ? ORDER BY created_ms DESC, id DESC LIMIT ?) ORDER BY created_ms, id",
+             WHERE user_id = $1 ORDER BY created_ms DESC, id DESC LIMIT $2) AS recent ORDER BY created_ms, id",
         )
         .bind(user.as_db())
         .bind(limit)
@@ -127,7 +127,7 @@ impl Db {
         let n = sqlx::query(
             "DELETE FROM journal_entries WHERE id IN (
                 SELECT e.id FROM journal_entries e JOIN journal_members m ON m.user_id = e.user_id
-                WHERE e.created_ms < ? - m.retention_days * 86400000)",
+                WHERE e.created_ms < $1 - m.retention_days * 86400000)",
         )
         .bind(now.timestamp_millis())
         .execute(&self.pool)

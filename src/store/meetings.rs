@@ -110,7 +110,7 @@ impl Db {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO meetings (guild_id, channel_id, title, zone, start_local, repeat, duration_min, reminders,
                                    mention_role_id, location, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(new.guild.as_db())
         .bind(new.channel.as_db())
@@ -143,7 +143,7 @@ impl Db {
 
     /// A meeting by id, if it exists (ended or not).
     pub async fn meeting(&self, id: MeetingId) -> StoreResult<Option<Meeting>> {
-        let row: Option<Row> = sqlx::query_as(select_meetings!("WHERE id = ?"))
+        let row: Option<Row> = sqlx::query_as(select_meetings!("WHERE id = $1"))
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?;
@@ -162,8 +162,8 @@ impl Db {
     ) -> StoreResult<Vec<(MeetingId, String)>> {
         let pattern = super::like_containing(text);
         let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, title FROM meetings WHERE guild_id = ? AND ended = 0
-             AND (title LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?) ORDER BY id DESC LIMIT ?",
+            "SELECT id, title FROM meetings WHERE guild_id = $1 AND ended = 0
+             AND (lower(title) LIKE lower($2) ESCAPE '\\' OR CAST(id AS TEXT) = $3) ORDER BY id DESC LIMIT $4",
         )
         .bind(guild.as_db())
         .bind(pattern)
@@ -180,7 +180,7 @@ impl Db {
     /// The server's meetings that have not ended, oldest first.
     pub async fn guild_meetings(&self, guild: GuildId) -> StoreResult<Vec<Meeting>> {
         let rows: Vec<Row> = sqlx::query_as(select_meetings!(
-            "WHERE guild_id = ? AND ended = 0 ORDER BY id"
+            "WHERE guild_id = $1 AND ended = 0 ORDER BY id"
         ))
         .bind(guild.as_db())
         .fetch_all(&self.pool)
@@ -195,7 +195,7 @@ impl Db {
 
     async fn skips(&self, id: MeetingId) -> StoreResult<BTreeSet<NaiveDate>> {
         let dates: Vec<String> =
-            sqlx::query_scalar("SELECT local_date FROM meeting_skips WHERE meeting_id = ?")
+            sqlx::query_scalar("SELECT local_date FROM meeting_skips WHERE meeting_id = $1")
                 .bind(id.0)
                 .fetch_all(&self.pool)
                 .await?;
@@ -215,18 +215,18 @@ impl Db {
         let moved = edit.channel.is_some();
         sqlx::query(
             "UPDATE meetings SET
-                title = COALESCE(?2, title),
-                zone = COALESCE(?3, zone),
-                start_local = COALESCE(?4, start_local),
-                repeat = COALESCE(?5, repeat),
-                duration_min = COALESCE(?6, duration_min),
-                reminders = COALESCE(?7, reminders),
-                mention_role_id = CASE WHEN ?8 THEN ?9 ELSE mention_role_id END,
-                location = CASE WHEN ?10 THEN ?11 ELSE location END,
-                channel_id = COALESCE(?12, channel_id),
-                reminders_enabled = CASE WHEN ?13 THEN 1 ELSE reminders_enabled END,
-                announcement_id = CASE WHEN ?13 THEN NULL ELSE announcement_id END
-             WHERE id = ?1",
+                title = COALESCE($2, title),
+                zone = COALESCE($3, zone),
+                start_local = COALESCE($4, start_local),
+                repeat = COALESCE($5, repeat),
+                duration_min = COALESCE($6, duration_min),
+                reminders = COALESCE($7, reminders),
+                mention_role_id = CASE WHEN $8 THEN $9 ELSE mention_role_id END,
+                location = CASE WHEN $10 THEN $11 ELSE location END,
+                channel_id = COALESCE($12, channel_id),
+                reminders_enabled = CASE WHEN $13 THEN 1 ELSE reminders_enabled END,
+                announcement_id = CASE WHEN $13 THEN NULL ELSE announcement_id END
+             WHERE id = $1",
         )
         .bind(id.0)
         .bind(edit.title.as_deref())
@@ -248,7 +248,7 @@ impl Db {
 
     /// Remembers the announcement posted for the meeting.
     pub async fn set_announcement(&self, id: MeetingId, message: u64) -> StoreResult<()> {
-        sqlx::query("UPDATE meetings SET announcement_id = ? WHERE id = ?")
+        sqlx::query("UPDATE meetings SET announcement_id = $1 WHERE id = $2")
             .bind(message as i64)
             .bind(id.0)
             .execute(&self.pool)
@@ -258,7 +258,7 @@ impl Db {
 
     /// Pauses the meeting's reminders (its channel is gone or closed to Haven).
     pub async fn pause_reminders(&self, id: MeetingId) -> StoreResult<()> {
-        sqlx::query("UPDATE meetings SET reminders_enabled = 0 WHERE id = ?")
+        sqlx::query("UPDATE meetings SET reminders_enabled = 0 WHERE id = $1")
             .bind(id.0)
             .execute(&self.pool)
             .await?;
@@ -268,7 +268,7 @@ impl Db {
     /// Ends the series. Returns whether it was still going.
     pub async fn end_meeting(&self, id: MeetingId) -> StoreResult<bool> {
         Ok(
-            sqlx::query("UPDATE meetings SET ended = 1 WHERE id = ? AND ended = 0")
+            sqlx::query("UPDATE meetings SET ended = 1 WHERE id = $1 AND ended = 0")
                 .bind(id.0)
                 .execute(&self.pool)
                 .await?
@@ -278,7 +278,7 @@ impl Db {
     }
 
     pub async fn skip_occurrence(&self, id: MeetingId, date: NaiveDate) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO meeting_skips (meeting_id, local_date) VALUES (?, ?)")
+        sqlx::query("INSERT INTO meeting_skips (meeting_id, local_date) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id.0)
             .bind(date.format("%Y-%m-%d").to_string())
             .execute(&self.pool)

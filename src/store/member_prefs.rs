@@ -11,7 +11,7 @@ impl Db {
     /// The member's own time zone, if they set one.
     pub async fn member_timezone(&self, user: UserId) -> StoreResult<Option<Tz>> {
         let zone: Option<Option<String>> =
-            sqlx::query_scalar("SELECT timezone FROM member_prefs WHERE user_id = ?")
+            sqlx::query_scalar("SELECT timezone FROM member_prefs WHERE user_id = $1")
                 .bind(user.as_db())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -21,7 +21,7 @@ impl Db {
     /// The member's time zone with when they set it, as `/privacy` lists it.
     pub(super) async fn member_stored_zone(&self, user: UserId) -> StoreResult<Option<StoredZone>> {
         let row: Option<(Option<String>, DateTime<Utc>)> =
-            sqlx::query_as("SELECT timezone, updated_at FROM member_prefs WHERE user_id = ?")
+            sqlx::query_as("SELECT timezone, updated_at FROM member_prefs WHERE user_id = $1")
                 .bind(user.as_db())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -35,8 +35,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO member_prefs (user_id, timezone, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (user_id) DO UPDATE SET timezone = ?2, updated_at = ?3",
+            "INSERT INTO member_prefs (user_id, timezone, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id) DO UPDATE SET timezone = $2, updated_at = $3",
         )
         .bind(user.as_db())
         .bind(zone.name())
@@ -50,7 +50,7 @@ impl Db {
     /// left with no preference at all has no row.
     pub async fn clear_member_timezone(&self, user: UserId) -> StoreResult<bool> {
         let result =
-            sqlx::query("DELETE FROM member_prefs WHERE user_id = ? AND timezone IS NOT NULL")
+            sqlx::query("DELETE FROM member_prefs WHERE user_id = $1 AND timezone IS NOT NULL")
                 .bind(user.as_db())
                 .execute(&self.pool)
                 .await?;

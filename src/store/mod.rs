@@ -1,6 +1,12 @@
 //! SQLite through sqlx: one file per aggregate, each adding methods to [`Db`]
 //! and returning domain types. Times are always bound parameters, never
 //! `datetime('now')`.
+//!
+//! The SQL text keeps to what PostgreSQL runs as well: numbered `$N`
+//! placeholders (SQLite binds them by number too, so one may repeat),
+//! `ON CONFLICT` instead of `INSERT OR IGNORE`, upserts that name their
+//! table, no `json_each`. Only the connection set-up, the checkpoint and the
+//! `BEGIN IMMEDIATE` transactions are SQLite's own.
 
 mod guild_settings;
 mod jobs;
@@ -103,6 +109,20 @@ impl Db {
         );
         Ok(false)
     }
+}
+
+/// `rows` groups of `columns` numbered placeholders each, numbered on from
+/// `$first`: `params(2, 2, 3)` is `($2, $3, $4), ($5, $6, $7)`. One row is an
+/// `IN` list. A statement built with it binds its values in that order.
+fn params(first: usize, rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let start = first + row * columns;
+            let names: Vec<String> = (start..start + columns).map(|n| format!("${n}")).collect();
+            format!("({})", names.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A `LIKE … ESCAPE '\\'` pattern matching text that contains `text` as

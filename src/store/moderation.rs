@@ -188,15 +188,15 @@ impl Db {
     pub async fn add_case(&self, guild: GuildId, case: NewCase) -> StoreResult<Case> {
         let mut tx = self.pool.begin().await?;
         let number: i64 = sqlx::query_scalar(
-            "INSERT INTO mod_case_numbers (guild_id, last) VALUES (?, 1)
-             ON CONFLICT (guild_id) DO UPDATE SET last = last + 1 RETURNING last",
+            "INSERT INTO mod_case_numbers (guild_id, last) VALUES ($1, 1)
+             ON CONFLICT (guild_id) DO UPDATE SET last = mod_case_numbers.last + 1 RETURNING last",
         )
         .bind(guild.as_db())
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO mod_cases (guild_id, number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(guild.as_db())
         .bind(number)
@@ -232,7 +232,7 @@ impl Db {
         number: i64,
         message: u64,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE mod_cases SET log_message_id = ? WHERE guild_id = ? AND number = ?")
+        sqlx::query("UPDATE mod_cases SET log_message_id = $1 WHERE guild_id = $2 AND number = $3")
             .bind(message as i64)
             .bind(guild.as_db())
             .bind(number)
@@ -243,7 +243,7 @@ impl Db {
 
     pub async fn case(&self, guild: GuildId, number: i64) -> StoreResult<Option<Case>> {
         let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = ? AND number = ?"
+            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = $1 AND number = $2"
         )))
         .bind(guild.as_db())
         .bind(number)
@@ -262,15 +262,13 @@ impl Db {
         channel: Option<ChannelId>,
     ) -> StoreResult<Option<Case>> {
         let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = ? AND kind = ?
-               AND (? IS NULL OR target_id = ?) AND (? IS NULL OR channel_id = ?)
+            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = $1 AND kind = $2
+               AND ($3 IS NULL OR target_id = $3) AND ($4 IS NULL OR channel_id = $4)
              ORDER BY number DESC LIMIT 1"
         )))
         .bind(guild.as_db())
         .bind(kind.as_str())
         .bind(target.map(UserId::as_db))
-        .bind(target.map(UserId::as_db))
-        .bind(channel.map(ChannelId::as_db))
         .bind(channel.map(ChannelId::as_db))
         .fetch_optional(&self.pool)
         .await?;
@@ -285,7 +283,7 @@ impl Db {
         reason: &str,
     ) -> StoreResult<Option<Case>> {
         let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE mod_cases SET reason = ? WHERE guild_id = ? AND number = ? RETURNING {CASE_COLUMNS}"
+            "UPDATE mod_cases SET reason = $1 WHERE guild_id = $2 AND number = $3 RETURNING {CASE_COLUMNS}"
         )))
         .bind(reason)
         .bind(guild.as_db())
@@ -303,8 +301,8 @@ impl Db {
         limit: i64,
     ) -> StoreResult<Vec<Case>> {
         let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = ? AND target_id = ?
-             ORDER BY created_ms DESC, number DESC LIMIT ?"
+            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = $1 AND target_id = $2
+             ORDER BY created_ms DESC, number DESC LIMIT $3"
         )))
         .bind(guild.as_db())
         .bind(member.as_db())
@@ -322,15 +320,16 @@ impl Db {
         member: UserId,
         since: DateTime<Utc>,
     ) -> StoreResult<(i64, i64)> {
-        let (all, warnings): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), SUM(kind = 'warn' AND created_ms > ?) FROM mod_cases WHERE guild_id = ? AND target_id = ?",
+        let (all, warnings): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(CASE WHEN kind = 'warn' AND created_ms > $1 THEN 1 END)
+             FROM mod_cases WHERE guild_id = $2 AND target_id = $3",
         )
         .bind(since.timestamp_millis())
         .bind(guild.as_db())
         .bind(member.as_db())
         .fetch_one(&self.pool)
         .await?;
-        Ok((all, warnings.unwrap_or(0)))
+        Ok((all, warnings))
     }
 
     // ------------------------------------------------------------- notes
@@ -344,7 +343,7 @@ impl Db {
         at: DateTime<Utc>,
     ) -> StoreResult<Note> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO mod_notes (guild_id, author_id, target_id, text, created_ms) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO mod_notes (guild_id, author_id, target_id, text, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(guild.as_db())
         .bind(author.as_db())
@@ -370,8 +369,8 @@ impl Db {
         limit: i64,
     ) -> StoreResult<Vec<Note>> {
         let rows: Vec<(i64, i64, i64, String, i64)> = sqlx::query_as(
-            "SELECT id, author_id, target_id, text, created_ms FROM mod_notes WHERE guild_id = ? AND target_id = ?
-             ORDER BY created_ms DESC, id DESC LIMIT ?",
+            "SELECT id, author_id, target_id, text, created_ms FROM mod_notes WHERE guild_id = $1 AND target_id = $2
+             ORDER BY created_ms DESC, id DESC LIMIT $3",
         )
         .bind(guild.as_db())
         .bind(member.as_db())
@@ -397,11 +396,11 @@ impl Db {
     pub async fn add_report(&self, report: &NewReport) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO mod_reports (guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, created_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(report.guild.as_db())
         .bind(report.reporter.as_db())
-        .bind(report.named)
+        .bind(i64::from(report.named))
         .bind(report.kind.as_str())
         .bind(&report.note)
         .bind(report.channel.as_db())
@@ -476,7 +475,7 @@ impl Db {
         since: DateTime<Utc>,
     ) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM mod_reports WHERE reporter_id = ? AND created_ms > ?",
+            "SELECT COUNT(*) FROM mod_reports WHERE reporter_id = $1 AND created_ms > $2",
         )
         .bind(reporter.as_db())
         .bind(since.timestamp_millis())
@@ -488,7 +487,7 @@ impl Db {
     /// channel (so a forget can take their name off those posts too).
     pub async fn named_reports_by(&self, reporter: UserId) -> StoreResult<Vec<Report>> {
         let rows: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE reporter_id = ? AND named = 1 AND log_message_id IS NOT NULL"
+            "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE reporter_id = $1 AND named = 1 AND log_message_id IS NOT NULL"
         )))
         .bind(reporter.as_db())
         .fetch_all(&self.pool)
@@ -501,7 +500,7 @@ impl Db {
 
     pub async fn report(&self, id: i64) -> StoreResult<Option<Report>> {
         let row: Option<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE id = ?"
+            "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE id = $1"
         )))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -510,7 +509,7 @@ impl Db {
     }
 
     pub async fn set_report_log_message(&self, id: i64, message: u64) -> StoreResult<()> {
-        sqlx::query("UPDATE mod_reports SET log_message_id = ? WHERE id = ?")
+        sqlx::query("UPDATE mod_reports SET log_message_id = $1 WHERE id = $2")
             .bind(message as i64)
             .bind(id)
             .execute(&self.pool)
@@ -529,7 +528,7 @@ impl Db {
         by: UserId,
     ) -> StoreResult<Option<Report>> {
         let row: Option<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE mod_reports SET status = ?, handled_by = ? WHERE id = ? AND guild_id = ? RETURNING {REPORT_COLUMNS}"
+            "UPDATE mod_reports SET status = $1, handled_by = $2 WHERE id = $3 AND guild_id = $4 RETURNING {REPORT_COLUMNS}"
         )))
         .bind(status.as_str())
         .bind(by.as_db())
@@ -552,7 +551,7 @@ impl Db {
             .collect();
         let json = serde_json::to_string(&before).unwrap_or_else(|_| "[]".into());
         sqlx::query(
-            "INSERT INTO mod_locks (channel_id, guild_id, before, created_ms, until_ms) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO mod_locks (channel_id, guild_id, before, created_ms, until_ms) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (channel_id) DO UPDATE SET until_ms = excluded.until_ms",
         )
         .bind(lock.channel.as_db())
@@ -570,18 +569,19 @@ impl Db {
 
     /// The channel's lock, if it is locked through Haven.
     pub async fn lock(&self, channel: ChannelId) -> StoreResult<Option<SavedLock>> {
-        let row: Option<(i64, String, Option<i64>)> =
-            sqlx::query_as("SELECT guild_id, before, until_ms FROM mod_locks WHERE channel_id = ?")
-                .bind(channel.as_db())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+            "SELECT guild_id, before, until_ms FROM mod_locks WHERE channel_id = $1",
+        )
+        .bind(channel.as_db())
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|(guild, before, until)| saved_lock(guild, channel, &before, until)))
     }
 
     /// Forgets a channel's lock once it has been undone; returns what it was.
     pub async fn remove_lock(&self, channel: ChannelId) -> StoreResult<Option<SavedLock>> {
         let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
-            "DELETE FROM mod_locks WHERE channel_id = ? RETURNING guild_id, before, until_ms",
+            "DELETE FROM mod_locks WHERE channel_id = $1 RETURNING guild_id, before, until_ms",
         )
         .bind(channel.as_db())
         .fetch_optional(&self.pool)
@@ -599,7 +599,7 @@ impl Db {
         until: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO mod_slowmodes (channel_id, guild_id, before_seconds, until_ms) VALUES (?, ?, ?, ?)
+            "INSERT INTO mod_slowmodes (channel_id, guild_id, before_seconds, until_ms) VALUES ($1, $2, $3, $4)
              ON CONFLICT (channel_id) DO UPDATE SET until_ms = excluded.until_ms",
         )
         .bind(channel.as_db())
@@ -617,7 +617,7 @@ impl Db {
         channel: ChannelId,
     ) -> StoreResult<Option<(u32, DateTime<Utc>)>> {
         let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT before_seconds, until_ms FROM mod_slowmodes WHERE channel_id = ?",
+            "SELECT before_seconds, until_ms FROM mod_slowmodes WHERE channel_id = $1",
         )
         .bind(channel.as_db())
         .fetch_optional(&self.pool)
@@ -630,7 +630,7 @@ impl Db {
     /// Forgets a channel's pending slowmode revert (done, or replaced by a
     /// slowmode set without `for`).
     pub async fn remove_slowmode_revert(&self, channel: ChannelId) -> StoreResult<()> {
-        sqlx::query("DELETE FROM mod_slowmodes WHERE channel_id = ?")
+        sqlx::query("DELETE FROM mod_slowmodes WHERE channel_id = $1")
             .bind(channel.as_db())
             .execute(&self.pool)
             .await?;
@@ -646,7 +646,7 @@ impl Db {
         until: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO mod_tempbans (guild_id, user_id, until_ms) VALUES (?, ?, ?)
+            "INSERT INTO mod_tempbans (guild_id, user_id, until_ms) VALUES ($1, $2, $3)
              ON CONFLICT (guild_id, user_id) DO UPDATE SET until_ms = excluded.until_ms",
         )
         .bind(guild.as_db())
@@ -664,7 +664,7 @@ impl Db {
         member: UserId,
     ) -> StoreResult<Option<DateTime<Utc>>> {
         let ms: Option<i64> = sqlx::query_scalar(
-            "SELECT until_ms FROM mod_tempbans WHERE guild_id = ? AND user_id = ?",
+            "SELECT until_ms FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2",
         )
         .bind(guild.as_db())
         .bind(member.as_db())
@@ -675,7 +675,7 @@ impl Db {
 
     /// Forgets a temporary ban (lifted, or unbanned by hand, or made permanent).
     pub async fn remove_tempban(&self, guild: GuildId, member: UserId) -> StoreResult<()> {
-        sqlx::query("DELETE FROM mod_tempbans WHERE guild_id = ? AND user_id = ?")
+        sqlx::query("DELETE FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2")
             .bind(guild.as_db())
             .bind(member.as_db())
             .execute(&self.pool)
@@ -687,7 +687,7 @@ impl Db {
 
     pub async fn guidelines(&self, guild: GuildId) -> StoreResult<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT text FROM guidelines WHERE guild_id = ?")
+            sqlx::query_scalar("SELECT text FROM guidelines WHERE guild_id = $1")
                 .bind(guild.as_db())
                 .fetch_optional(&self.pool)
                 .await?,
@@ -701,7 +701,7 @@ impl Db {
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO guidelines (guild_id, text, updated_ms) VALUES (?, ?, ?)
+            "INSERT INTO guidelines (guild_id, text, updated_ms) VALUES ($1, $2, $3)
              ON CONFLICT (guild_id) DO UPDATE SET text = excluded.text, updated_ms = excluded.updated_ms",
         )
         .bind(guild.as_db())
@@ -717,7 +717,7 @@ impl Db {
     /// How long the server keeps moderation records, in days.
     pub async fn mod_retention_days(&self, guild: GuildId) -> StoreResult<i64> {
         let days: Option<i64> =
-            sqlx::query_scalar("SELECT mod_retention_days FROM guild_settings WHERE guild_id = ?")
+            sqlx::query_scalar("SELECT mod_retention_days FROM guild_settings WHERE guild_id = $1")
                 .bind(guild.as_db())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -732,8 +732,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO guild_settings (guild_id, mod_retention_days, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (guild_id) DO UPDATE SET mod_retention_days = ?2, updated_at = ?3",
+            "INSERT INTO guild_settings (guild_id, mod_retention_days, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (guild_id) DO UPDATE SET mod_retention_days = $2, updated_at = $3",
         )
         .bind(guild.as_db())
         .bind(days)
@@ -751,8 +751,8 @@ impl Db {
         let mut deleted = 0;
         for table in ["mod_cases", "mod_notes", "mod_reports"] {
             deleted += sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE created_ms < ?1 - COALESCE(
-                    (SELECT s.mod_retention_days * 86400000 FROM guild_settings s WHERE s.guild_id = {table}.guild_id), ?2)"
+                "DELETE FROM {table} WHERE created_ms < $1 - COALESCE(
+                    (SELECT s.mod_retention_days * 86400000 FROM guild_settings s WHERE s.guild_id = {table}.guild_id), $2)"
             )))
             .bind(now_ms)
             .bind(default_ms)
@@ -768,13 +768,13 @@ impl Db {
     pub async fn moderation_records(&self, member: UserId) -> StoreResult<Vec<StoredModeration>> {
         let rows: Vec<(i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
             "SELECT g.guild_id,
-                    (SELECT COUNT(*) FROM mod_cases c WHERE c.guild_id = g.guild_id AND c.target_id = ?1),
-                    (SELECT COUNT(*) FROM mod_notes n WHERE n.guild_id = g.guild_id AND n.target_id = ?1),
-                    (SELECT COUNT(*) FROM mod_reports r WHERE r.guild_id = g.guild_id AND r.reporter_id = ?1),
+                    (SELECT COUNT(*) FROM mod_cases c WHERE c.guild_id = g.guild_id AND c.target_id = $1),
+                    (SELECT COUNT(*) FROM mod_notes n WHERE n.guild_id = g.guild_id AND n.target_id = $1),
+                    (SELECT COUNT(*) FROM mod_reports r WHERE r.guild_id = g.guild_id AND r.reporter_id = $1),
                     (SELECT s.mod_retention_days FROM guild_settings s WHERE s.guild_id = g.guild_id)
-             FROM (SELECT guild_id FROM mod_cases WHERE target_id = ?1
-                   UNION SELECT guild_id FROM mod_notes WHERE target_id = ?1
-                   UNION SELECT guild_id FROM mod_reports WHERE reporter_id = ?1) g
+             FROM (SELECT guild_id FROM mod_cases WHERE target_id = $1
+                   UNION SELECT guild_id FROM mod_notes WHERE target_id = $1
+                   UNION SELECT guild_id FROM mod_reports WHERE reporter_id = $1) g
              ORDER BY g.guild_id",
         )
         .bind(member.as_db())

@@ -8,16 +8,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rand::RngCore;
 
-use super::{Db, StoreResult};
+use super::{Db, StoreResult, params};
 use crate::domain::periods::{Period, PeriodKind, closes_at, local_day, period_of};
 use crate::domain::stats::{Facet, person_hash};
 use crate::domain::{GuildId, UserId};
-
-/// `?, ?, ...` rows of `columns` placeholders each.
-fn placeholders(rows: usize, columns: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(", "));
-    vec![row; rows].join(", ")
-}
 
 impl Db {
     /// Counts `user` once in every period (week, month, quarter, year)
@@ -43,20 +37,25 @@ impl Db {
             .iter()
             .map(|kind| period_of(*kind, day))
             .collect();
-        let keys: Vec<&str> = periods.iter().map(|p| p.key.as_str()).collect();
-        let keys_json = serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into());
-        const SALTS: &str = "SELECT period, salt FROM stats_periods
-             WHERE guild_id = ? AND period IN (SELECT value FROM json_each(?))";
+        let salts_sql = format!(
+            "SELECT period, salt FROM stats_periods WHERE guild_id = $1 AND period IN {}",
+            params(2, 1, periods.len())
+        );
+        let salts = || {
+            periods.iter().fold(
+                sqlx::query_as::<_, (String, Option<Vec<u8>>)>(sqlx::AssertSqlSafe(
+                    salts_sql.as_str(),
+                ))
+                .bind(guild.as_db()),
+                |query, period| query.bind(period.key.as_str()),
+            )
+        };
 
         // Most check-ins come from someone already counted in every open
         // period: seeing that takes two reads and no write lock. Whatever
         // happens meanwhile (another count, a close), someone already
         // counted stays counted, so there is nothing to do.
-        let known: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(SALTS)
-            .bind(guild.as_db())
-            .bind(&keys_json)
-            .fetch_all(&self.pool)
-            .await?;
+        let known = salts().fetch_all(&self.pool).await?;
         if known.len() == periods.len() {
             let open: Vec<(&str, [u8; 32])> = known
                 .iter()
@@ -70,13 +69,16 @@ impl Db {
             }
             let wanted = open.len() * facets.len();
             // Driven from the wanted rows, so each is one primary-key lookup
-            // however many people the server has counted.
+            // however many people the server has counted. (SQLite may turn a
+            // plain join around and scan the server's hashes; an EXISTS keeps
+            // the wanted rows the outer loop.)
             let sql = format!(
-                "SELECT COUNT(*) FROM (VALUES {}) AS v CROSS JOIN stats_period_people p
-                 ON p.guild_id = ? AND p.period = v.column1 AND p.facet = v.column2 AND p.hash = v.column3",
-                placeholders(wanted, 3)
+                "SELECT COUNT(*) FROM (VALUES {}) AS v WHERE EXISTS (SELECT 1 FROM stats_period_people p
+                 WHERE p.guild_id = $1 AND p.period = v.column1 AND p.facet = v.column2 AND p.hash = v.column3)",
+                params(2, wanted, 3)
             );
-            let mut seen = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+            let mut seen =
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(guild.as_db());
             for (key, salt) in &open {
                 for facet in facets {
                     seen = seen
@@ -85,17 +87,13 @@ impl Db {
                         .bind(person_hash(salt, *facet, user).to_vec());
                 }
             }
-            if seen.bind(guild.as_db()).fetch_one(&self.pool).await? == wanted as i64 {
+            if seen.fetch_one(&self.pool).await? == wanted as i64 {
                 return Ok(());
             }
         }
 
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let known: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(SALTS)
-            .bind(guild.as_db())
-            .bind(&keys_json)
-            .fetch_all(&mut *tx)
-            .await?;
+        let known = salts().fetch_all(&mut *tx).await?;
 
         let mut open: Vec<(&Period, [u8; 32])> = Vec::with_capacity(periods.len());
         for period in &periods {
@@ -113,7 +111,7 @@ impl Db {
                     rand::rng().fill_bytes(&mut salt);
                     let closes = closes_at(period, tz);
                     sqlx::query(
-                        "INSERT INTO stats_periods (guild_id, period, salt, closes_ms) VALUES (?, ?, ?, ?)",
+                        "INSERT INTO stats_periods (guild_id, period, salt, closes_ms) VALUES ($1, $2, $3, $4)",
                     )
                     .bind(guild.as_db())
                     .bind(&period.key)
@@ -124,10 +122,10 @@ impl Db {
                     // The job that deletes the salt when the period ends; a
                     // job for that instant that already ran is planned again.
                     sqlx::query(
-                        "INSERT INTO jobs (kind, occurrence, due_ms) VALUES ('period_close', ?, ?)
+                        "INSERT INTO jobs (kind, occurrence, due_ms) VALUES ('period_close', $1, $2)
                          ON CONFLICT (occurrence) WHERE kind = 'period_close'
                          DO UPDATE SET state = 'pending', due_ms = excluded.due_ms
-                         WHERE state IN ('done', 'skipped')",
+                         WHERE jobs.state IN ('done', 'skipped')",
                     )
                     .bind(closes.timestamp())
                     .bind(closes.timestamp_millis())
@@ -146,7 +144,7 @@ impl Db {
         let sql = format!(
             "INSERT INTO stats_period_people (guild_id, period, facet, hash) VALUES {}
              ON CONFLICT DO NOTHING RETURNING period, facet",
-            placeholders(open.len() * facets.len(), 4)
+            params(1, open.len() * facets.len(), 4)
         );
         let mut insert = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
         for (period, salt) in &open {
@@ -163,8 +161,8 @@ impl Db {
         if !new.is_empty() {
             let sql = format!(
                 "INSERT INTO stats_people (guild_id, period, facet, people) VALUES {}
-                 ON CONFLICT (guild_id, period, facet) DO UPDATE SET people = people + 1",
-                placeholders(new.len(), 4)
+                 ON CONFLICT (guild_id, period, facet) DO UPDATE SET people = stats_people.people + 1",
+                params(1, new.len(), 4)
             );
             let mut upsert = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (period, facet) in &new {
@@ -188,14 +186,14 @@ impl Db {
         let now_ms = now.timestamp_millis();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let closing: Vec<(i64, String)> = sqlx::query_as(
-            "UPDATE stats_periods SET salt = NULL WHERE salt IS NOT NULL AND closes_ms <= ?
+            "UPDATE stats_periods SET salt = NULL WHERE salt IS NOT NULL AND closes_ms <= $1
              RETURNING guild_id, period",
         )
         .bind(now_ms)
         .fetch_all(&mut *tx)
         .await?;
         for (guild, period) in &closing {
-            sqlx::query("DELETE FROM stats_period_people WHERE guild_id = ? AND period = ?")
+            sqlx::query("DELETE FROM stats_period_people WHERE guild_id = $1 AND period = $2")
                 .bind(guild)
                 .bind(period)
                 .execute(&mut *tx)
@@ -226,7 +224,7 @@ impl Db {
         facet: Facet,
     ) -> StoreResult<u64> {
         let n: Option<i64> = sqlx::query_scalar(
-            "SELECT people FROM stats_people WHERE guild_id = ? AND period = ? AND facet = ?",
+            "SELECT people FROM stats_people WHERE guild_id = $1 AND period = $2 AND facet = $3",
         )
         .bind(guild.as_db())
         .bind(period)

@@ -13,20 +13,20 @@ impl Db {
     pub async fn member_data(&self, user: UserId) -> StoreResult<MemberData> {
         let rsvps: Vec<(i64, String, i64, String)> = sqlx::query_as(
             "SELECT r.meeting_id, m.title, r.occurrence, r.answer FROM rsvps r JOIN meetings m ON m.id = r.meeting_id
-             WHERE r.user_id = ? ORDER BY r.occurrence, r.meeting_id",
+             WHERE r.user_id = $1 ORDER BY r.occurrence, r.meeting_id",
         )
         .bind(user.as_db())
         .fetch_all(&self.pool)
         .await?;
         let dms: Vec<(i64, String)> = sqlx::query_as(
             "SELECT d.meeting_id, m.title FROM meeting_dms d JOIN meetings m ON m.id = d.meeting_id
-             WHERE d.user_id = ? ORDER BY d.meeting_id",
+             WHERE d.user_id = $1 ORDER BY d.meeting_id",
         )
         .bind(user.as_db())
         .fetch_all(&self.pool)
         .await?;
         let journal = match sqlx::query_as::<_, (bool, i64)>(
-            "SELECT active, retention_days FROM journal_members WHERE user_id = ?",
+            "SELECT active, retention_days FROM journal_members WHERE user_id = $1",
         )
         .bind(user.as_db())
         .fetch_optional(&self.pool)
@@ -35,7 +35,7 @@ impl Db {
             None => None,
             Some((active, retention_days)) => {
                 let entries: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
-                    "SELECT created_ms, mood, note FROM journal_entries WHERE user_id = ? ORDER BY created_ms, id",
+                    "SELECT created_ms, mood, note FROM journal_entries WHERE user_id = $1 ORDER BY created_ms, id",
                 )
                 .bind(user.as_db())
                 .fetch_all(&self.pool)
@@ -55,7 +55,7 @@ impl Db {
             }
         };
         let dm_notice_servers: Vec<i64> = sqlx::query_scalar(
-            "SELECT guild_id FROM facilitator_dm_notices WHERE user_id = ? ORDER BY guild_id",
+            "SELECT guild_id FROM facilitator_dm_notices WHERE user_id = $1 ORDER BY guild_id",
         )
         .bind(user.as_db())
         .fetch_all(&self.pool)
@@ -114,20 +114,20 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         let mut deleted = 0;
         for table in [
-            "DELETE FROM member_prefs WHERE user_id = ?",
-            "DELETE FROM rsvps WHERE user_id = ?",
-            "DELETE FROM meeting_dms WHERE user_id = ?",
-            "DELETE FROM journal_entries WHERE user_id = ?",
-            "DELETE FROM journal_members WHERE user_id = ?",
-            "DELETE FROM facilitator_dm_notices WHERE user_id = ?",
-            "DELETE FROM toolkit WHERE user_id = ?",
+            "DELETE FROM member_prefs WHERE user_id = $1",
+            "DELETE FROM rsvps WHERE user_id = $1",
+            "DELETE FROM meeting_dms WHERE user_id = $1",
+            "DELETE FROM journal_entries WHERE user_id = $1",
+            "DELETE FROM journal_members WHERE user_id = $1",
+            "DELETE FROM facilitator_dm_notices WHERE user_id = $1",
+            "DELETE FROM toolkit WHERE user_id = $1",
             // Waiting or rejected: theirs alone. Approved: the group's now,
             // kept as from "a member" with no link to them.
-            "DELETE FROM shared_strategies WHERE author_id = ? AND status != 'approved'",
-            "UPDATE shared_strategies SET author_id = NULL, credit = NULL WHERE author_id = ?",
+            "DELETE FROM shared_strategies WHERE author_id = $1 AND status != 'approved'",
+            "UPDATE shared_strategies SET author_id = NULL, credit = NULL WHERE author_id = $1",
             // Reports they made stay for the group's safety, without their
             // name; cases and notes about them stay until their retention.
-            "UPDATE mod_reports SET reporter_id = NULL, named = 0 WHERE reporter_id = ?",
+            "UPDATE mod_reports SET reporter_id = NULL, named = 0 WHERE reporter_id = $1",
         ] {
             deleted += sqlx::query(table)
                 .bind(user.as_db())
@@ -150,7 +150,7 @@ impl Db {
             for facet in crate::domain::stats::Facet::ALL {
                 let hash = crate::domain::stats::person_hash(&salt, facet, user);
                 deleted += sqlx::query(
-                    "DELETE FROM stats_period_people WHERE guild_id = ? AND period = ? AND facet = ? AND hash = ?",
+                    "DELETE FROM stats_period_people WHERE guild_id = $1 AND period = $2 AND facet = $3 AND hash = $4",
                 )
                 .bind(guild)
                 .bind(&period)
@@ -170,7 +170,7 @@ impl Db {
             if let Ok(salt) = <[u8; 32]>::try_from(salt.as_slice()) {
                 let voter = crate::domain::anonymity::round_voter(&salt, user);
                 deleted +=
-                    sqlx::query("DELETE FROM round_answers WHERE round_id = ? AND voter = ?")
+                    sqlx::query("DELETE FROM round_answers WHERE round_id = $1 AND voter = $2")
                         .bind(round)
                         .bind(voter.as_slice())
                         .execute(&mut *tx)

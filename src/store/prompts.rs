@@ -81,7 +81,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<ServerPrompt> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO server_prompts (guild_id, category, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO server_prompts (guild_id, category, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(guild.as_db())
         .bind(category.as_str())
@@ -99,7 +99,7 @@ impl Db {
     /// Removes one of the server's own prompts; returns whether it existed.
     pub async fn remove_server_prompt(&self, guild: GuildId, id: i64) -> StoreResult<bool> {
         Ok(
-            sqlx::query("DELETE FROM server_prompts WHERE guild_id = ? AND id = ?")
+            sqlx::query("DELETE FROM server_prompts WHERE guild_id = $1 AND id = $2")
                 .bind(guild.as_db())
                 .bind(id)
                 .execute(&self.pool)
@@ -112,7 +112,7 @@ impl Db {
     /// The server's own prompts, oldest first.
     pub async fn server_prompts(&self, guild: GuildId) -> StoreResult<Vec<ServerPrompt>> {
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT id, category, text FROM server_prompts WHERE guild_id = ? ORDER BY id",
+            "SELECT id, category, text FROM server_prompts WHERE guild_id = $1 ORDER BY id",
         )
         .bind(guild.as_db())
         .fetch_all(&self.pool)
@@ -137,9 +137,9 @@ impl Db {
         hidden: bool,
     ) -> StoreResult<()> {
         let query = if hidden {
-            "INSERT OR IGNORE INTO hidden_prompts (guild_id, prompt_id) VALUES (?, ?)"
+            "INSERT INTO hidden_prompts (guild_id, prompt_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         } else {
-            "DELETE FROM hidden_prompts WHERE guild_id = ? AND prompt_id = ?"
+            "DELETE FROM hidden_prompts WHERE guild_id = $1 AND prompt_id = $2"
         };
         sqlx::query(query)
             .bind(guild.as_db())
@@ -151,7 +151,7 @@ impl Db {
 
     pub async fn hidden_prompts(&self, guild: GuildId) -> StoreResult<BTreeSet<String>> {
         let ids: Vec<String> =
-            sqlx::query_scalar("SELECT prompt_id FROM hidden_prompts WHERE guild_id = ?")
+            sqlx::query_scalar("SELECT prompt_id FROM hidden_prompts WHERE guild_id = $1")
                 .bind(guild.as_db())
                 .fetch_all(&self.pool)
                 .await?;
@@ -167,9 +167,9 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO prompt_schedules (channel_id, guild_id, zone, time_local, days, category, paused, last_date, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, NULL, ?7)
-             ON CONFLICT (channel_id) DO UPDATE SET guild_id = ?2, zone = ?3, time_local = ?4, days = ?5,
-                category = ?6, paused = 0",
+             VALUES ($1, $2, $3, $4, $5, $6, 0, NULL, $7)
+             ON CONFLICT (channel_id) DO UPDATE SET guild_id = $2, zone = $3, time_local = $4, days = $5,
+                category = $6, paused = 0",
         )
         .bind(schedule.channel.as_db())
         .bind(schedule.guild.as_db())
@@ -180,7 +180,7 @@ impl Db {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM jobs WHERE kind = 'prompt' AND schedule_channel_id = ? AND state = 'pending'")
+        sqlx::query("DELETE FROM jobs WHERE kind = 'prompt' AND schedule_channel_id = $1 AND state = 'pending'")
             .bind(schedule.channel.as_db())
             .execute(&mut *tx)
             .await?;
@@ -192,13 +192,13 @@ impl Db {
     /// whether there was one.
     pub async fn remove_prompt_schedule(&self, channel: ChannelId) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        let removed = sqlx::query("DELETE FROM prompt_schedules WHERE channel_id = ?")
+        let removed = sqlx::query("DELETE FROM prompt_schedules WHERE channel_id = $1")
             .bind(channel.as_db())
             .execute(&mut *tx)
             .await?
             .rows_affected()
             > 0;
-        sqlx::query("DELETE FROM jobs WHERE kind = 'prompt' AND schedule_channel_id = ? AND state = 'pending'")
+        sqlx::query("DELETE FROM jobs WHERE kind = 'prompt' AND schedule_channel_id = $1 AND state = 'pending'")
             .bind(channel.as_db())
             .execute(&mut *tx)
             .await?;
@@ -208,7 +208,7 @@ impl Db {
 
     pub async fn prompt_schedule(&self, channel: ChannelId) -> StoreResult<Option<PromptSchedule>> {
         let row: Option<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SCHEDULE_COLUMNS} WHERE channel_id = ?"
+            "{SCHEDULE_COLUMNS} WHERE channel_id = $1"
         )))
         .bind(channel.as_db())
         .fetch_optional(&self.pool)
@@ -219,7 +219,7 @@ impl Db {
     /// The server's prompt schedules.
     pub async fn prompt_schedules(&self, guild: GuildId) -> StoreResult<Vec<PromptSchedule>> {
         let rows: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SCHEDULE_COLUMNS} WHERE guild_id = ? ORDER BY channel_id"
+            "{SCHEDULE_COLUMNS} WHERE guild_id = $1 ORDER BY channel_id"
         )))
         .bind(guild.as_db())
         .fetch_all(&self.pool)
@@ -233,7 +233,7 @@ impl Db {
     /// Records the local date just posted (never moving backwards).
     pub async fn mark_prompt_posted(&self, channel: ChannelId, date: NaiveDate) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE prompt_schedules SET last_date = ?1 WHERE channel_id = ?2 AND (last_date IS NULL OR last_date < ?1)",
+            "UPDATE prompt_schedules SET last_date = $1 WHERE channel_id = $2 AND (last_date IS NULL OR last_date < $1)",
         )
         .bind(date.format("%Y-%m-%d").to_string())
         .bind(channel.as_db())
@@ -244,7 +244,7 @@ impl Db {
 
     /// Pauses a schedule (its channel is gone or closed to Haven).
     pub async fn pause_prompt_schedule(&self, channel: ChannelId) -> StoreResult<()> {
-        sqlx::query("UPDATE prompt_schedules SET paused = 1 WHERE channel_id = ?")
+        sqlx::query("UPDATE prompt_schedules SET paused = 1 WHERE channel_id = $1")
             .bind(channel.as_db())
             .execute(&self.pool)
             .await?;
@@ -262,10 +262,10 @@ impl Db {
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let state: Option<String> = sqlx::query_scalar(
-            "INSERT INTO jobs (kind, schedule_channel_id, occurrence, due_ms, planned_ms) VALUES ('prompt', ?1, ?2, ?3, ?3)
+            "INSERT INTO jobs (kind, schedule_channel_id, occurrence, due_ms, planned_ms) VALUES ('prompt', $1, $2, $3, $3)
              ON CONFLICT (schedule_channel_id, occurrence) WHERE kind = 'prompt'
              DO UPDATE SET state = 'pending', due_ms = excluded.due_ms, planned_ms = excluded.planned_ms, attempts = 0
-                WHERE state IN ('skipped', 'pending')
+                WHERE jobs.state IN ('skipped', 'pending')
              RETURNING state",
         )
         .bind(channel.as_db())
@@ -293,7 +293,7 @@ impl Db {
     /// A pool's rotation as stored.
     pub async fn rotation(&self, guild: GuildId, pool: &str) -> StoreResult<Rotation> {
         let row: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT used, last FROM prompt_rotations WHERE guild_id = ? AND pool = ?",
+            "SELECT used, last FROM prompt_rotations WHERE guild_id = $1 AND pool = $2",
         )
         .bind(guild.as_db())
         .bind(pool)
@@ -317,8 +317,8 @@ impl Db {
     ) -> StoreResult<()> {
         let used = serde_json::to_string(&rotation.used).unwrap_or_else(|_| "[]".into());
         sqlx::query(
-            "INSERT INTO prompt_rotations (guild_id, pool, used, last) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (guild_id, pool) DO UPDATE SET used = ?3, last = ?4",
+            "INSERT INTO prompt_rotations (guild_id, pool, used, last) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (guild_id, pool) DO UPDATE SET used = $3, last = $4",
         )
         .bind(guild.as_db())
         .bind(pool)

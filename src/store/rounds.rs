@@ -81,7 +81,7 @@ impl Db {
         closes: DateTime<Utc>,
     ) -> StoreResult<Option<i64>> {
         let result = sqlx::query_scalar(
-            "INSERT INTO rounds (guild_id, channel_id, question, salt, opened_at, closes_ms) VALUES (?, ?, ?, ?, ?, ?)
+            "INSERT INTO rounds (guild_id, channel_id, question, salt, opened_at, closes_ms) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(guild.as_db())
@@ -99,7 +99,7 @@ impl Db {
     }
 
     pub async fn set_round_message(&self, round: i64, message: u64) -> StoreResult<()> {
-        sqlx::query("UPDATE rounds SET message_id = ? WHERE id = ?")
+        sqlx::query("UPDATE rounds SET message_id = $1 WHERE id = $2")
             .bind(message as i64)
             .bind(round)
             .execute(&self.pool)
@@ -109,7 +109,7 @@ impl Db {
 
     pub async fn round(&self, id: i64) -> StoreResult<Option<Round>> {
         let row: Option<Row> = sqlx::query_as(
-            "SELECT id, guild_id, channel_id, message_id, question, salt, closes_ms, closed FROM rounds WHERE id = ?",
+            "SELECT id, guild_id, channel_id, message_id, question, salt, closes_ms, closed FROM rounds WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -121,7 +121,7 @@ impl Db {
     pub async fn open_round_in(&self, channel: ChannelId) -> StoreResult<Option<Round>> {
         let row: Option<Row> = sqlx::query_as(
             "SELECT id, guild_id, channel_id, message_id, question, salt, closes_ms, closed FROM rounds
-             WHERE channel_id = ? AND closed = 0",
+             WHERE channel_id = $1 AND closed = 0",
         )
         .bind(channel.as_db())
         .fetch_optional(&self.pool)
@@ -135,8 +135,8 @@ impl Db {
     pub async fn answer_round(&self, round: i64, voter: &[u8], answer: u8) -> StoreResult<bool> {
         Ok(sqlx::query(
             "INSERT INTO round_answers (round_id, voter, answer)
-             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM rounds WHERE id = ?1 AND closed = 0)
-             ON CONFLICT (round_id, voter) DO UPDATE SET answer = ?3",
+             SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM rounds WHERE id = $1 AND closed = 0)
+             ON CONFLICT (round_id, voter) DO UPDATE SET answer = $3",
         )
         .bind(round)
         .bind(voter)
@@ -149,7 +149,7 @@ impl Db {
 
     pub async fn round_tally(&self, round: i64) -> StoreResult<Tally> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT answer, COUNT(*) FROM round_answers WHERE round_id = ? GROUP BY answer",
+            "SELECT answer, COUNT(*) FROM round_answers WHERE round_id = $1 GROUP BY answer",
         )
         .bind(round)
         .fetch_all(&self.pool)
@@ -162,7 +162,7 @@ impl Db {
     /// when the round was already closed.
     pub async fn close_round(&self, round: i64, day: NaiveDate) -> StoreResult<Option<Tally>> {
         let mut tx = self.pool.begin().await?;
-        let guild: Option<i64> = sqlx::query_scalar("UPDATE rounds SET closed = 1, salt = NULL WHERE id = ? AND closed = 0 RETURNING guild_id")
+        let guild: Option<i64> = sqlx::query_scalar("UPDATE rounds SET closed = 1, salt = NULL WHERE id = $1 AND closed = 0 RETURNING guild_id")
             .bind(round)
             .fetch_optional(&mut *tx)
             .await?;
@@ -170,7 +170,7 @@ impl Db {
             return Ok(None);
         };
         let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT answer, COUNT(*) FROM round_answers WHERE round_id = ? GROUP BY answer",
+            "SELECT answer, COUNT(*) FROM round_answers WHERE round_id = $1 GROUP BY answer",
         )
         .bind(round)
         .fetch_all(&mut *tx)
@@ -178,7 +178,7 @@ impl Db {
         let tally = Tally::from_counts(rows);
         sqlx::query(
             "INSERT INTO stats_rounds (round_id, guild_id, day, answered, passed, mood_1, mood_2, mood_3, mood_4, mood_5)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(round)
         .bind(guild)
@@ -192,11 +192,11 @@ impl Db {
         .bind(tally.moods[4] as i64)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM round_answers WHERE round_id = ?")
+        sqlx::query("DELETE FROM round_answers WHERE round_id = $1")
             .bind(round)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM jobs WHERE round_id = ? AND state = 'pending'")
+        sqlx::query("DELETE FROM jobs WHERE round_id = $1 AND state = 'pending'")
             .bind(round)
             .execute(&mut *tx)
             .await?;

@@ -17,8 +17,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO rsvps (meeting_id, occurrence, user_id, answer, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (meeting_id, occurrence, user_id) DO UPDATE SET answer = ?4, updated_at = ?5",
+            "INSERT INTO rsvps (meeting_id, occurrence, user_id, answer, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (meeting_id, occurrence, user_id) DO UPDATE SET answer = $4, updated_at = $5",
         )
         .bind(meeting.0)
         .bind(occurrence.timestamp())
@@ -36,7 +36,7 @@ impl Db {
         occurrence: DateTime<Utc>,
     ) -> StoreResult<RsvpCounts> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT answer, COUNT(*) FROM rsvps WHERE meeting_id = ? AND occurrence = ? GROUP BY answer",
+            "SELECT answer, COUNT(*) FROM rsvps WHERE meeting_id = $1 AND occurrence = $2 GROUP BY answer",
         )
         .bind(meeting.0)
         .bind(occurrence.timestamp())
@@ -69,22 +69,23 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         // Answers already given for the new time win over the moved ones.
         sqlx::query(
-            "DELETE FROM rsvps WHERE meeting_id = ?1 AND occurrence = ?2
-             AND user_id IN (SELECT user_id FROM rsvps WHERE meeting_id = ?1 AND occurrence = ?3)",
+            "DELETE FROM rsvps WHERE meeting_id = $1 AND occurrence = $2
+             AND user_id IN (SELECT user_id FROM rsvps WHERE meeting_id = $1 AND occurrence = $3)",
         )
         .bind(meeting.0)
         .bind(from.timestamp())
         .bind(to.timestamp())
         .execute(&mut *tx)
         .await?;
-        let moved =
-            sqlx::query("UPDATE rsvps SET occurrence = ? WHERE meeting_id = ? AND occurrence = ?")
-                .bind(to.timestamp())
-                .bind(meeting.0)
-                .bind(from.timestamp())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        let moved = sqlx::query(
+            "UPDATE rsvps SET occurrence = $1 WHERE meeting_id = $2 AND occurrence = $3",
+        )
+        .bind(to.timestamp())
+        .bind(meeting.0)
+        .bind(from.timestamp())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         tx.commit().await?;
         Ok(moved)
     }
@@ -99,7 +100,7 @@ impl Db {
         through: DateTime<Utc>,
     ) -> StoreResult<Vec<(DateTime<Utc>, UserId)>> {
         let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
-            "DELETE FROM rsvps WHERE meeting_id = ? AND occurrence <= ?
+            "DELETE FROM rsvps WHERE meeting_id = $1 AND occurrence <= $2
              RETURNING occurrence, CASE WHEN answer = 'going' THEN user_id END",
         )
         .bind(meeting.0)
@@ -115,7 +116,7 @@ impl Db {
     /// Deletes every answer to an occurrence that started before `before`,
     /// in any meeting (housekeeping for series that ended or were cancelled).
     pub async fn purge_past_rsvps(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        Ok(sqlx::query("DELETE FROM rsvps WHERE occurrence < ?")
+        Ok(sqlx::query("DELETE FROM rsvps WHERE occurrence < $1")
             .bind(before.timestamp())
             .execute(&self.pool)
             .await?
@@ -130,9 +131,9 @@ impl Db {
         enabled: bool,
     ) -> StoreResult<bool> {
         let query = if enabled {
-            "INSERT OR IGNORE INTO meeting_dms (meeting_id, user_id) VALUES (?, ?)"
+            "INSERT INTO meeting_dms (meeting_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         } else {
-            "DELETE FROM meeting_dms WHERE meeting_id = ? AND user_id = ?"
+            "DELETE FROM meeting_dms WHERE meeting_id = $1 AND user_id = $2"
         };
         Ok(sqlx::query(query)
             .bind(meeting.0)
@@ -145,7 +146,7 @@ impl Db {
 
     pub async fn meeting_dm_subscribers(&self, meeting: MeetingId) -> StoreResult<Vec<UserId>> {
         let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM meeting_dms WHERE meeting_id = ? ORDER BY user_id",
+            "SELECT user_id FROM meeting_dms WHERE meeting_id = $1 ORDER BY user_id",
         )
         .bind(meeting.0)
         .fetch_all(&self.pool)

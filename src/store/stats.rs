@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::{Db, StoreResult};
+use super::{Db, StoreResult, params};
 use crate::domain::GuildId;
 use crate::domain::periods::{Period, closes_at, previous};
 use crate::domain::stats::{Facet, MeetingStats, PeopleCounts};
@@ -46,15 +46,21 @@ impl Db {
         guild: GuildId,
         keys: &[String],
     ) -> StoreResult<HashMap<String, PeopleCounts>> {
-        let keys_json = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT period, facet, people FROM stats_people
-             WHERE guild_id = ? AND period IN (SELECT value FROM json_each(?))",
-        )
-        .bind(guild.as_db())
-        .bind(keys_json)
-        .fetch_all(&self.pool)
-        .await?;
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT period, facet, people FROM stats_people WHERE guild_id = $1 AND period IN {}",
+            params(2, 1, keys.len())
+        );
+        let rows: Vec<(String, String, i64)> = keys
+            .iter()
+            .fold(
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(guild.as_db()),
+                |query, key| query.bind(key.as_str()),
+            )
+            .fetch_all(&self.pool)
+            .await?;
         let mut out: HashMap<String, PeopleCounts> = HashMap::new();
         for (period, facet, people) in rows {
             if let Some(facet) = Facet::parse(&facet) {
@@ -73,7 +79,7 @@ impl Db {
     ) -> StoreResult<Vec<RoundStats>> {
         let rows: Vec<RoundRow> = sqlx::query_as(
             "SELECT day, answered, passed, mood_1, mood_2, mood_3, mood_4, mood_5 FROM stats_rounds
-             WHERE guild_id = ? AND day BETWEEN ? AND ? ORDER BY day, round_id",
+             WHERE guild_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, round_id",
         )
         .bind(guild.as_db())
         .bind(first.format(DAY).to_string())
@@ -106,7 +112,7 @@ impl Db {
         let to = closes_at(period, tz);
         let (held,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM jobs j JOIN meetings m ON m.id = j.meeting_id
-             WHERE m.guild_id = ? AND j.kind = 'rollover' AND j.state = 'done' AND j.occurrence >= ? AND j.occurrence < ?",
+             WHERE m.guild_id = $1 AND j.kind = 'rollover' AND j.state = 'done' AND j.occurrence >= $2 AND j.occurrence < $3",
         )
         .bind(guild.as_db())
         .bind(from.timestamp())

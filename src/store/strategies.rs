@@ -94,7 +94,7 @@ impl Db {
     ) -> StoreResult<Shared> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO shared_strategies (guild_id, category, text, author_id, credit, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(guild.as_db())
         .bind(category.as_str())
@@ -118,7 +118,7 @@ impl Db {
     /// How many strategies the member has waiting in this server.
     pub async fn waiting_from(&self, guild: GuildId, author: UserId) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM shared_strategies WHERE guild_id = ? AND author_id = ? AND status = 'waiting'",
+            "SELECT COUNT(*) FROM shared_strategies WHERE guild_id = $1 AND author_id = $2 AND status = 'waiting'",
         )
         .bind(guild.as_db())
         .bind(author.as_db())
@@ -128,7 +128,7 @@ impl Db {
 
     pub async fn shared_strategy(&self, id: i64) -> StoreResult<Option<Shared>> {
         let row: Option<Row> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} WHERE id = ?")))
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} WHERE id = $1")))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -142,7 +142,7 @@ impl Db {
         status: Status,
     ) -> StoreResult<Vec<Shared>> {
         let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{COLUMNS} WHERE guild_id = ? AND status = ? ORDER BY id"
+            "{COLUMNS} WHERE guild_id = $1 AND status = $2 ORDER BY id"
         )))
         .bind(guild.as_db())
         .bind(status.as_str())
@@ -161,8 +161,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Shared>> {
         let row: Option<Row> = sqlx::query_as(
-            "UPDATE shared_strategies SET status = ?, decided_at = ?
-             WHERE id = ? AND guild_id = ? AND status = 'waiting'
+            "UPDATE shared_strategies SET status = $1, decided_at = $2
+             WHERE id = $3 AND guild_id = $4 AND status = 'waiting'
              RETURNING id, guild_id, category, text, credit, status, created_at",
         )
         .bind(if approve { "approved" } else { "rejected" })
@@ -176,7 +176,7 @@ impl Db {
 
     /// Remembers the log-channel message a waiting strategy was posted as.
     pub async fn set_strategy_log_message(&self, id: i64, message: u64) -> StoreResult<()> {
-        sqlx::query("UPDATE shared_strategies SET log_message = ? WHERE id = ?")
+        sqlx::query("UPDATE shared_strategies SET log_message = $1 WHERE id = $2")
             .bind(message as i64)
             .bind(id)
             .execute(&self.pool)
@@ -186,7 +186,7 @@ impl Db {
 
     pub async fn strategy_log_message(&self, id: i64) -> StoreResult<Option<u64>> {
         let m: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT log_message FROM shared_strategies WHERE id = ?")
+            sqlx::query_scalar("SELECT log_message FROM shared_strategies WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -199,13 +199,13 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         let rows: Vec<Row> = sqlx::query_as(
             "UPDATE shared_strategies SET told = 1
-             WHERE author_id = ? AND status != 'waiting' AND told = 0
+             WHERE author_id = $1 AND status != 'waiting' AND told = 0
              RETURNING id, guild_id, category, text, credit, status, created_at",
         )
         .bind(author.as_db())
         .fetch_all(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM shared_strategies WHERE author_id = ? AND status = 'rejected' AND told = 1")
+        sqlx::query("DELETE FROM shared_strategies WHERE author_id = $1 AND status = 'rejected' AND told = 1")
             .bind(author.as_db())
             .execute(&mut *tx)
             .await?;
@@ -219,7 +219,7 @@ impl Db {
     /// message).
     pub async fn strategy_cards_by(&self, author: UserId) -> StoreResult<Vec<(GuildId, u64)>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT guild_id, log_message FROM shared_strategies WHERE author_id = ? AND log_message IS NOT NULL",
+            "SELECT guild_id, log_message FROM shared_strategies WHERE author_id = $1 AND log_message IS NOT NULL",
         )
         .bind(author.as_db())
         .fetch_all(&self.pool)
@@ -234,7 +234,7 @@ impl Db {
     /// never opened `/toolkit` to hear of it: kept no longer than needed.
     pub async fn purge_old_rejections(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         Ok(sqlx::query(
-            "DELETE FROM shared_strategies WHERE status = 'rejected' AND decided_at < ?",
+            "DELETE FROM shared_strategies WHERE status = 'rejected' AND decided_at < $1",
         )
         .bind(before)
         .execute(&self.pool)
@@ -245,7 +245,7 @@ impl Db {
     /// Every strategy the member shared (for `/privacy show`).
     pub async fn strategies_by(&self, author: UserId) -> StoreResult<Vec<Shared>> {
         let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{COLUMNS} WHERE author_id = ? ORDER BY id"
+            "{COLUMNS} WHERE author_id = $1 ORDER BY id"
         )))
         .bind(author.as_db())
         .fetch_all(&self.pool)
@@ -263,19 +263,20 @@ impl Db {
         words: &[String],
         index: u64,
     ) -> StoreResult<(u64, Option<Shared>)> {
-        // Only placeholders are added to the text: one LIKE per word.
-        let mut filter = String::from(
-            " WHERE guild_id = ? AND status = 'approved' AND (? IS NULL OR category = ?)",
+        // Only numbered placeholders are added to the text: one LIKE per
+        // word ($3 on), then the offset.
+        let likes: String = (3..3 + words.len())
+            .map(|n| format!(" AND lower(text) LIKE ${n} ESCAPE '\\'"))
+            .collect();
+        let filter = format!(
+            " WHERE guild_id = $1 AND status = 'approved' AND ($2 IS NULL OR category = $2){likes}"
         );
-        for _ in words {
-            filter.push_str(" AND lower(text) LIKE ? ESCAPE '\\'");
-        }
+        let offset = 3 + words.len();
         let patterns: Vec<String> = words.iter().map(|w| super::like_containing(w)).collect();
         let category = category.map(Category::as_str);
         let count_sql = format!("SELECT COUNT(*) FROM shared_strategies{filter}");
         let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql))
             .bind(guild.as_db())
-            .bind(category)
             .bind(category);
         for p in &patterns {
             count = count.bind(p.clone());
@@ -284,10 +285,9 @@ impl Db {
         if index >= total {
             return Ok((total, None));
         }
-        let row_sql = format!("{COLUMNS}{filter} ORDER BY id DESC LIMIT 1 OFFSET ?");
+        let row_sql = format!("{COLUMNS}{filter} ORDER BY id DESC LIMIT 1 OFFSET ${offset}");
         let mut row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(row_sql))
             .bind(guild.as_db())
-            .bind(category)
             .bind(category);
         for p in &patterns {
             row = row.bind(p.clone());
@@ -304,7 +304,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         Ok(sqlx::query(
-            "INSERT OR IGNORE INTO toolkit (user_id, strategy_id, saved_at) VALUES (?, ?, ?)",
+            "INSERT INTO toolkit (user_id, strategy_id, saved_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(user.as_db())
         .bind(strategy)
@@ -317,7 +317,7 @@ impl Db {
 
     pub async fn remove_from_toolkit(&self, user: UserId, strategy: &str) -> StoreResult<bool> {
         Ok(
-            sqlx::query("DELETE FROM toolkit WHERE user_id = ? AND strategy_id = ?")
+            sqlx::query("DELETE FROM toolkit WHERE user_id = $1 AND strategy_id = $2")
                 .bind(user.as_db())
                 .bind(strategy)
                 .execute(&self.pool)
@@ -330,7 +330,7 @@ impl Db {
     /// The member's saved strategies (their keys), in the order saved.
     pub async fn toolkit(&self, user: UserId) -> StoreResult<Vec<String>> {
         Ok(sqlx::query_scalar(
-            "SELECT strategy_id FROM toolkit WHERE user_id = ? ORDER BY saved_at, strategy_id",
+            "SELECT strategy_id FROM toolkit WHERE user_id = $1 ORDER BY saved_at, strategy_id",
         )
         .bind(user.as_db())
         .fetch_all(&self.pool)
