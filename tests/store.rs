@@ -575,6 +575,48 @@ mod moderation {
     }
 
     #[tokio::test]
+    async fn a_report_draft_is_taken_once_by_its_reporter_and_never_kept_long() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let draft = haven::store::ReportDraft {
+            guild: GuildId(1),
+            reporter: UserId(5),
+            channel: ChannelId(3),
+            message: 44,
+            author: UserId(6),
+            excerpt: "goodbye everyone".into(),
+            at: t0(),
+        };
+        let id = db.add_report_draft(&draft).await.unwrap();
+        assert_eq!(
+            db.take_report_draft(id, UserId(7)).await.unwrap(),
+            None,
+            "not theirs"
+        );
+        assert_eq!(
+            db.take_report_draft(id, UserId(5)).await.unwrap(),
+            Some(draft.clone())
+        );
+        assert_eq!(
+            db.take_report_draft(id, UserId(5)).await.unwrap(),
+            None,
+            "taken once"
+        );
+        let old = db.add_report_draft(&draft).await.unwrap();
+        assert_eq!(
+            db.purge_report_drafts(t0() + Duration::hours(1))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(db.take_report_draft(old, UserId(5)).await.unwrap(), None);
+        // A forget takes a draft the member never sent.
+        let open = db.add_report_draft(&draft).await.unwrap();
+        db.forget_member(UserId(5)).await.unwrap();
+        assert_eq!(db.take_report_draft(open, UserId(5)).await.unwrap(), None);
+    }
+
+    #[tokio::test]
     async fn a_shorter_retention_chosen_by_a_server_purges_sooner_and_only_there() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&url(&dir)).await.unwrap();
