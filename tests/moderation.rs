@@ -826,6 +826,14 @@ async fn a_content_warning_leaves_the_owners_post_and_any_file_in_place() {
 async fn a_break_times_me_out_and_the_dm_button_brings_me_back() {
     let h = ready().await;
     let alice = h.member("alice");
+    // A facilitator's timeout, already lifted, does not block the button.
+    h.say(
+        "facilitator",
+        "/mod timeout member:@alice duration:1d reason:Cooling off",
+    )
+    .await;
+    h.say("facilitator", "/mod untimeout member:@alice").await;
+    assert!(h.sim.timeout_of(&alice).is_none());
     let reply = h.say("alice", "/break duration:2h").await;
     assert_ephemeral(&reply);
     assert!(h.sim.timeout_of(&alice).is_some());

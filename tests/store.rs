@@ -61,6 +61,7 @@ async fn migrates_an_empty_file_and_reopens() {
             "mod_cases",
             "mod_locks",
             "mod_notes",
+            "mod_report_drafts",
             "mod_reports",
             "mod_slowmodes",
             "mod_tempbans",

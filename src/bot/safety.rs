@@ -137,11 +137,15 @@ pub async fn end_break(data: &Data, guild: u64, user: UserId) -> Result<Reply, E
         .db
         .cases_about(crate::domain::GuildId(guild), user, 20)
         .await?;
+    // The newest timeout or untimeout decides (cases come newest first): a
+    // timeout a facilitator already lifted no longer blocks the button.
+    use crate::domain::moderation::CaseKind;
     if let Some(until) = timeouts
         .iter()
-        .filter(|c| c.kind == crate::domain::moderation::CaseKind::Timeout)
-        .filter_map(|c| c.until)
-        .find(|until| *until > now)
+        .find(|c| matches!(c.kind, CaseKind::Timeout | CaseKind::Untimeout))
+        .filter(|c| c.kind == CaseKind::Timeout)
+        .and_then(|c| c.until)
+        .filter(|until| *until > now)
     {
         return Err(Error::member(format!(
             "A facilitator's timeout is in place until <t:{}:F>, so this button can't end it. \

@@ -121,8 +121,10 @@ pub async fn unlock(db: &Db, rest: &Rest, lock: &SavedLock, reason: &str) -> Res
         };
         match outcome {
             Ok(()) => {}
-            // Already gone (removed by hand): that is where it should be.
-            Err(RestError::Refused { code, .. }) if code == 10_009 || code == 10_003 => {}
+            // Already gone (removed by hand), or the role or channel itself
+            // deleted: nothing is left to put back there.
+            Err(RestError::Refused { code, .. })
+                if code == 10_009 || code == 10_003 || code == 10_011 => {}
             Err(RestError::Refused { code, .. })
                 if before.is_none() && code == codes::UNKNOWN_MEMBER => {}
             Err(e) => return Err(e),

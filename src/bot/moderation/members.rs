@@ -378,7 +378,10 @@ pub async fn ban(
         .await
     {
         take_back(data, &sent).await;
-        if until.is_some() {
+        // Only undo what this ban wrote: another facilitator's ban that
+        // succeeded meanwhile keeps its own end.
+        let ms = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp_millis());
+        if until.is_some() && ms(data.db.tempban(guild, user).await?) == ms(until) {
             match earlier {
                 Some(before) => data.db.set_tempban(guild, user, before).await?,
                 None => data.db.remove_tempban(guild, user).await?,
