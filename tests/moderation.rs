@@ -874,6 +874,24 @@ async fn guidelines_are_set_in_a_form_and_shown_to_anyone() {
     assert!(reply.text().contains("What is shared here stays here."));
     let denied = h.say("facilitator", "/guidelines set").await;
     assert!(denied.text().contains("Manage Server"), "{}", denied.text());
+    // A member who is warned (or timed out, kicked, banned) gets them in
+    // the DM itself: they may not be able to run /guidelines there.
+    h.say(
+        "facilitator",
+        "/mod warn member:@bob reason:Advice without asking",
+    )
+    .await;
+    let dm = h
+        .sim
+        .direct_messages(&h.member("bob"))
+        .pop()
+        .expect("a warning DM");
+    assert!(dm.text().contains("guidelines are below"), "{}", dm.text());
+    assert!(
+        dm.text().contains("What is shared here stays here."),
+        "{}",
+        dm.text()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

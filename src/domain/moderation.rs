@@ -813,7 +813,7 @@ pub struct Notice<'a> {
 
 fn guidelines_line(n: &Notice<'_>) -> &'static str {
     if n.has_guidelines {
-        "You can read the group's guidelines any time with `/guidelines show`."
+        "The group's guidelines are below this message."
     } else {
         "If anything is unclear, the facilitators are glad to talk it through."
     }
@@ -1262,7 +1262,7 @@ mod tests {
             assert!(text.contains("Grief Circle"));
             assert!(text.contains("Sharing another member's story"));
             assert!(text.contains("welcome"));
-            assert!(text.contains("/guidelines show"));
+            assert!(text.contains("guidelines are below"));
         }
         assert!(timeout_text(&n).contains(&format!("<t:{}:F>", until.timestamp())));
         // No run of bars can close the spoiler early: every bar is escaped.

@@ -38,15 +38,21 @@ async fn server_name(ctx: Context<'_>) -> String {
         .unwrap_or_else(|| "your group".to_owned())
 }
 
+/// Sends the member a notice, with the group's guidelines beside it when
+/// there are some (a member kicked, banned or timed out cannot run
+/// `/guidelines show` there).
 async fn notice_dm(
     ctx: Context<'_>,
     member: &serenity::User,
     text: String,
+    guidelines: Option<&str>,
 ) -> Result<serenity::Message, crate::rest::RestError> {
-    ctx.data()
-        .rest
-        .dm(member.id, serenity::CreateMessage::new().content(text))
-        .await
+    let mut message = serenity::CreateMessage::new().content(text);
+    if let Some(g) = guidelines {
+        message = message
+            .embed(render::embed("The group's guidelines").description(render::description(g)));
+    }
+    ctx.data().rest.dm(member.id, message).await
 }
 
 /// Deletes a notice DM whose action then failed.
@@ -112,7 +118,7 @@ pub async fn nudge(
              Please shorten it a little. Nothing was sent.",
         ));
     }
-    let sent = notice_dm(ctx, &member, text).await;
+    let sent = notice_dm(ctx, &member, text, None).await;
     match sent {
         Ok(_) => {}
         Err(crate::rest::RestError::ClosedDm) => {
@@ -156,7 +162,8 @@ pub async fn warn(
     ctx.defer_ephemeral().await?;
     let guild = allowed(ctx, CaseKind::Warn, &member).await?;
     let reason = rules::reason(Some(&reason));
-    let has_guidelines = ctx.data().db.guidelines(guild).await?.is_some();
+    let guidelines = ctx.data().db.guidelines(guild).await?;
+    let has_guidelines = guidelines.is_some();
     let name = server_name(ctx).await;
     let text = rules::warn_text(&Notice {
         server: &name,
@@ -164,7 +171,7 @@ pub async fn warn(
         until: None,
         has_guidelines,
     });
-    let sent = notice_dm(ctx, &member, text).await;
+    let sent = notice_dm(ctx, &member, text, guidelines.as_deref()).await;
     let history = earlier_warnings(ctx, guild, &member, 0).await?;
     let case = log::record(
         ctx.data(),
@@ -207,7 +214,8 @@ pub async fn timeout(
         )
         .await
         .map_err(|e| discord_refusal(e, "time them out"))?;
-    let has_guidelines = data.db.guidelines(guild).await?.is_some();
+    let guidelines = data.db.guidelines(guild).await?;
+    let has_guidelines = guidelines.is_some();
     let name = server_name(ctx).await;
     let text = rules::timeout_text(&Notice {
         server: &name,
@@ -215,7 +223,7 @@ pub async fn timeout(
         until: Some(until),
         has_guidelines,
     });
-    let sent = notice_dm(ctx, &member, text).await;
+    let sent = notice_dm(ctx, &member, text, guidelines.as_deref()).await;
     let history = earlier_warnings(ctx, guild, &member, 0).await?;
     let mut new = case(CaseKind::Timeout, ctx, &member, &reason);
     new.until = Some(until);
@@ -276,7 +284,8 @@ pub async fn kick(
     let guild = allowed(ctx, CaseKind::Kick, &member).await?;
     let data = ctx.data();
     let reason = rules::reason(reason.as_deref());
-    let has_guidelines = data.db.guidelines(guild).await?.is_some();
+    let guidelines = data.db.guidelines(guild).await?;
+    let has_guidelines = guidelines.is_some();
     let name = server_name(ctx).await;
     // Before the kick: afterwards Haven shares no server with them.
     let text = rules::kick_text(&Notice {
@@ -285,7 +294,7 @@ pub async fn kick(
         until: None,
         has_guidelines,
     });
-    let sent = notice_dm(ctx, &member, text).await;
+    let sent = notice_dm(ctx, &member, text, guidelines.as_deref()).await;
     if let Err(e) = data
         .rest
         .kick(serenity::GuildId::new(guild.0), member.id, &reason)
@@ -347,7 +356,8 @@ pub async fn ban(
         DeleteChoice::Day => DeleteMessages::Day,
         DeleteChoice::Week => DeleteMessages::Week,
     };
-    let has_guidelines = data.db.guidelines(guild).await?.is_some();
+    let guidelines = data.db.guidelines(guild).await?;
+    let has_guidelines = guidelines.is_some();
     let name = server_name(ctx).await;
     let text = rules::ban_text(&Notice {
         server: &name,
@@ -366,7 +376,7 @@ pub async fn ban(
             .add_mod_job(JobKind::Unban, guild, user.0, until)
             .await?;
     }
-    let sent = notice_dm(ctx, &member, text).await;
+    let sent = notice_dm(ctx, &member, text, guidelines.as_deref()).await;
     if let Err(e) = data
         .rest
         .ban(
