@@ -6,21 +6,20 @@
 //! caused; idle queries; a million meetings. Run with
 //! `cargo bench --bench reminders`.
 
+mod common;
+
+use common::{boot, pct};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use haven::clock::{Clock, SystemClock};
-use haven::config::{Config, Token};
 use haven::domain::recurrence::{Repeat, Schedule};
 use haven::domain::reminders::Offsets;
 use haven::domain::{ChannelId, GuildId};
 use haven::sim::{Sim, SimChannel, World};
 use haven::store::{Db, NewMeeting};
-use tokio::sync::oneshot;
 
 const CHANNELS: u64 = 200;
 const SPREAD: usize = 800;
@@ -50,32 +49,6 @@ fn rss_mb() -> f64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
-}
-
-struct Bot {
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-async fn boot(sim: &Sim, url: &str) -> Bot {
-    let (stop, stopped) = oneshot::channel::<()>();
-    let config = Config {
-        token: Some(Token::new("bench.token")),
-        database_url: url.to_owned(),
-        api_base: Some(sim.base_url()),
-        dev_guild: None,
-        log_filter: "error".into(),
-        reminder_grace: haven::scheduler::DEFAULT_GRACE,
-        shards: None,
-        http_addr: None,
-        rest_per_second: haven::config::DISCORD_GLOBAL_PER_SECOND,
-    };
-    let clock: Arc<dyn Clock> = SystemClock::shared();
-    let task = tokio::spawn(haven::app::run(config, clock, async {
-        let _ = stopped.await;
-    }));
-    sim.wait_connected(StdDuration::from_secs(30)).await;
-    Bot { stop, task }
 }
 
 async fn schedule(
@@ -126,10 +99,6 @@ fn arrivals(sim: &Sim, prefix: &str) -> HashMap<usize, Vec<Instant>> {
     out
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     use tracing_subscriber::Layer as _;
@@ -164,7 +133,7 @@ async fn main() {
         base + Duration::milliseconds(25 * i as i64)
     })
     .await;
-    let bot = boot(&sim, &url).await;
+    let (stop, task) = boot(&sim, &url).await;
     let (ref_instant, ref_utc) = (Instant::now(), Utc::now());
     let to_instant = |t: DateTime<Utc>| ref_instant + (t - ref_utc).to_std().unwrap_or_default();
     let deadline = Instant::now() + StdDuration::from_secs(90);
@@ -180,8 +149,8 @@ async fn main() {
         })
         .collect();
     lateness.sort_by(f64::total_cmp);
-    let _ = bot.stop.send(());
-    let _ = bot.task.await;
+    let _ = stop.send(());
+    let _ = task.await;
 
     // 2. 1,000 due in the same minute over 20 channels (scheduled while
     //    Haven is down, so it finds them all at start). Discord allows 5
@@ -189,7 +158,7 @@ async fn main() {
     let burst_at = Utc::now() + Duration::seconds(20);
     schedule(&db, "B", BURST, BURST_CHANNELS, |_| burst_at).await;
     let limited_before = sim.rate_limited_count();
-    let bot = boot(&sim, &url).await;
+    let (stop, task) = boot(&sim, &url).await;
     let (ref_instant, ref_utc) = (Instant::now(), Utc::now());
     let due = ref_instant + (burst_at - ref_utc).to_std().unwrap_or_default();
     let deadline = due + StdDuration::from_secs(120);
@@ -204,8 +173,8 @@ async fn main() {
     let caused_429 = sim.rate_limited_count() - limited_before;
     let per_channel = BURST as u64 / BURST_CHANNELS;
     let ceiling = StdDuration::from_secs(5 * (per_channel.div_ceil(5) - 1));
-    let _ = bot.stop.send(());
-    let _ = bot.task.await;
+    let _ = stop.send(());
+    let _ = task.await;
 
     // 3. Idle: the next job an hour away, nothing else to do for 10 s.
     let idle_dir = tempfile::tempdir().unwrap();
@@ -215,13 +184,13 @@ async fn main() {
         Utc::now() + Duration::hours(1)
     })
     .await;
-    let bot = boot(&sim, &idle_url).await;
+    let (stop, task) = boot(&sim, &idle_url).await;
     tokio::time::sleep(StdDuration::from_secs(1)).await;
     let before = QUERIES.load(Ordering::Relaxed);
     tokio::time::sleep(StdDuration::from_secs(10)).await;
     let idle_queries = QUERIES.load(Ordering::Relaxed) - before;
-    let _ = bot.stop.send(());
-    let _ = bot.task.await;
+    let _ = stop.send(());
+    let _ = task.await;
 
     // 4. A million meetings, each with a pending reminder.
     let big_dir = tempfile::tempdir().unwrap();
@@ -251,7 +220,7 @@ async fn main() {
     let rss_before = rss_mb();
     let sim_big = Sim::start(World::sandbox()).await.unwrap();
     let started = Instant::now();
-    let bot = boot(&sim_big, &big_url).await;
+    let (stop, task) = boot(&sim_big, &big_url).await;
     sim_big.wait_registered(StdDuration::from_secs(60)).await;
     let startup = started.elapsed();
     let big_db = Db::open(&big_url).await.unwrap();
@@ -263,8 +232,8 @@ async fn main() {
     }
     lookups.sort_by(f64::total_cmp);
     let rss_after = rss_mb();
-    let _ = bot.stop.send(());
-    let _ = bot.task.await;
+    let _ = stop.send(());
+    let _ = task.await;
 
     println!();
     println!("haven reminders benchmark (real clock, fake Discord with Discord's rate limits)");

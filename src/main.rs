@@ -53,18 +53,24 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run_bot() -> ExitCode {
-    let config = match Config::from_env().and_then(|c| c.require_token().map(|_| c.clone())) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("haven: configuration error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    if let Err(e) = init_tracing(&config.log_filter) {
+/// The configuration with a token, and logging set up by it; on an error,
+/// one line naming the variable and exit code 2.
+fn configured() -> Result<Config, ExitCode> {
+    let config = Config::from_env()
+        .and_then(|c| c.require_token().map(|_| c.clone()))
+        .map_err(|e| e.to_string())
+        .and_then(|c| init_tracing(&c.log_filter).map(|()| c));
+    config.map_err(|e| {
         eprintln!("haven: configuration error: {e}");
-        return ExitCode::from(2);
-    }
+        ExitCode::from(2)
+    })
+}
+
+async fn run_bot() -> ExitCode {
+    let config = match configured() {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
     match haven::app::run(config, SystemClock::shared(), haven::app::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -76,17 +82,10 @@ async fn run_bot() -> ExitCode {
 }
 
 async fn register() -> ExitCode {
-    let config = match Config::from_env() {
+    let config = match configured() {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("haven: configuration error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    if let Err(e) = init_tracing(&config.log_filter) {
-        eprintln!("haven: configuration error: {e}");
-        return ExitCode::from(2);
-    }
     match haven::app::register_only(&config).await {
         Ok(n) => {
             println!("haven: {n} commands registered");

@@ -22,7 +22,7 @@ pub mod moderation;
 const PER_CHANNEL: u32 = 5;
 const CHANNEL_WINDOW: Duration = Duration::from_secs(5);
 /// Discord's global limit per second; interaction endpoints are exempt.
-const GLOBAL_PER_SECOND: u32 = 50;
+const GLOBAL_PER_SECOND: u32 = crate::config::DISCORD_GLOBAL_PER_SECOND;
 /// Our windows last a little longer than Discord's, so that a window
 /// Discord opened a moment after ours has reset before ours does.
 const MARGIN: Duration = Duration::from_millis(150);

@@ -38,13 +38,10 @@ pub fn announcement(
     next: Option<&Occurrence>,
     counts: RsvpCounts,
 ) -> (serenity::CreateEmbed, Vec<serenity::CreateActionRow>) {
-    let mut embed = serenity::CreateEmbed::new()
-        .title(&m.title)
-        .colour(COLOUR)
-        .footer(serenity::CreateEmbedFooter::new(format!(
-            "Meeting #{} · answers are counted, never shown by name",
-            m.id.0
-        )));
+    let mut embed = embed(&m.title).footer(serenity::CreateEmbedFooter::new(format!(
+        "Meeting #{} · answers are counted, never shown by name",
+        m.id.0
+    )));
     let Some(next) = next.filter(|_| !m.ended) else {
         embed = embed.description("This meeting series has ended. Thank you to everyone who came.");
         return (embed, Vec::new());
@@ -151,9 +148,7 @@ pub fn round_open(
     answered: u64,
 ) -> (serenity::CreateEmbed, Vec<serenity::CreateActionRow>) {
     use crate::domain::mood::Mood;
-    let embed = serenity::CreateEmbed::new()
-        .title("Check-in round")
-        .colour(COLOUR)
+    let embed = embed("Check-in round")
         .description(format!(
             "**{question}**\n\nPress the button that fits. Only you see your answer, and you can change it until the round closes {}.",
             relative(closes)
@@ -187,13 +182,10 @@ pub fn round_closed(question: &str, tally: &crate::store::Tally, k: u32) -> sere
     use crate::domain::anonymity::{Shown, histogram};
     use crate::domain::mood::Mood;
     let with_mood = tally.answered - tally.passed;
-    let mut embed = serenity::CreateEmbed::new()
-        .title("Check-in round: closed")
-        .colour(COLOUR)
-        .description(format!(
-            "**{question}**\n\nThank you to everyone who checked in. {} answered.",
-            tally.answered
-        ));
+    let mut embed = embed("Check-in round: closed").description(format!(
+        "**{question}**\n\nThank you to everyone who checked in. {} answered.",
+        tally.answered
+    ));
     let (total, buckets) = histogram(&tally.moods, with_mood, k);
     if matches!(total, Shown::FewerThanK) {
         embed = embed.field(
@@ -216,9 +208,7 @@ pub fn round_closed(question: &str, tally: &crate::store::Tally, k: u32) -> sere
 
 /// A discussion prompt as posted in a channel.
 pub fn prompt(text: &str, category: Category) -> serenity::CreateEmbed {
-    serenity::CreateEmbed::new()
-        .title(format!("Discussion prompt · {category}"))
-        .colour(COLOUR)
+    embed(&format!("Discussion prompt · {category}"))
         .description(text)
         .footer(serenity::CreateEmbedFooter::new(
             "Answer in the thread if you'd like; sharing is always optional. \
@@ -226,13 +216,17 @@ pub fn prompt(text: &str, category: Category) -> serenity::CreateEmbed {
         ))
 }
 
-fn embed(title: &str) -> serenity::CreateEmbed {
+/// An embed in Haven's colour.
+pub fn embed(title: &str) -> serenity::CreateEmbed {
     serenity::CreateEmbed::new().title(title).colour(COLOUR)
 }
 
-/// Text cut to fit an embed field (Discord's limit is 1,024 characters).
-fn field(text: impl AsRef<str>) -> String {
-    crate::domain::text::truncate(text.as_ref(), 1024)
+/// Discord's limit for an embed field's value.
+pub const FIELD_MAX: usize = 1024;
+
+/// Text cut to fit an embed field.
+pub fn field(text: impl AsRef<str>) -> String {
+    crate::domain::text::truncate(text.as_ref(), FIELD_MAX)
 }
 
 /// The log channel's embed for a case.
@@ -252,7 +246,7 @@ pub fn case_embed(case: &crate::domain::moderation::Case) -> serenity::CreateEmb
     if let Some(until) = case.until {
         embed = embed.field(
             "Until",
-            format!("<t:{0}:F> (<t:{0}:R>)", until.timestamp()),
+            format!("{} ({})", full(until), relative(until)),
             false,
         );
     }

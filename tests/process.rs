@@ -44,6 +44,27 @@ fn drain_stderr(child: &mut Child) -> std::thread::JoinHandle<String> {
     })
 }
 
+/// Sends SIGTERM (as an operator's `kill` or a container stop does) and
+/// waits up to 20 s for the child to exit; returns its exit code and what it
+/// logged.
+async fn terminate(
+    mut child: Child,
+    logs: std::thread::JoinHandle<String>,
+) -> (Option<i32>, String) {
+    let kill = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    tokio::task::spawn_blocking(move || {
+        let status = wait_with_timeout(&mut child, Duration::from_secs(20));
+        (status.and_then(|s| s.code()), logs.join().unwrap())
+    })
+    .await
+    .unwrap()
+}
+
 #[test]
 fn a_missing_token_stops_with_one_line_naming_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -146,23 +167,8 @@ async fn starts_serves_and_stops_cleanly_on_sigterm_without_logging_the_token() 
         "{paths:?}"
     );
 
-    let kill = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let (status, logs) = tokio::task::spawn_blocking(move || {
-        let status = wait_with_timeout(&mut child, Duration::from_secs(20));
-        (status, logs.join().unwrap())
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "exit 0 after SIGTERM; logs:\n{logs}"
-    );
+    let (status, logs) = terminate(child, logs).await;
+    assert_eq!(status, Some(0), "exit 0 after SIGTERM; logs:\n{logs}");
     assert!(
         logs.contains("shutting down") && logs.contains("stopped"),
         "{logs}"
@@ -277,23 +283,8 @@ async fn a_new_process_after_a_crash_sends_every_due_reminder_exactly_once() {
     sim.wait_for_messages(general, 3, std::time::Duration::from_secs(20))
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let kill = Command::new("kill")
-        .arg("-TERM")
-        .arg(second.id().to_string())
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let status = tokio::task::spawn_blocking(move || {
-        wait_with_timeout(&mut second, Duration::from_secs(20))
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "{}",
-        second_logs.join().unwrap()
-    );
+    let (status, logs) = terminate(second, second_logs).await;
+    assert_eq!(status, Some(0), "{logs}");
     assert_eq!(
         (count("Before"), count("During"), count("After")),
         (1, 1, 1),
@@ -378,17 +369,8 @@ async fn a_range_of_shards_identifies_each_once_and_the_operator_sees_health_and
     }
     assert!(!metrics.contains("alice") && !metrics.contains(&alice.id.to_string()));
 
-    let kill = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let status =
-        tokio::task::spawn_blocking(move || wait_with_timeout(&mut child, Duration::from_secs(20)))
-            .await
-            .unwrap();
-    assert_eq!(status.and_then(|s| s.code()), Some(0));
+    let (status, logs) = terminate(child, logs).await;
+    assert_eq!(status, Some(0), "{logs}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,8 +8,9 @@ use poise::serenity_prelude as serenity;
 
 use crate::domain::text::truncate;
 
-/// Haven's soft teal, shared with what the scheduler posts.
-pub use crate::views::COLOUR;
+/// Haven's soft teal, an embed in it, and field text cut to Discord's
+/// limit: shared with what the scheduler posts.
+pub use crate::views::{COLOUR, FIELD_MAX, embed, field};
 
 /// A reply only the member who asked can see.
 pub fn ephemeral(text: impl Into<String>) -> CreateReply {
@@ -21,12 +22,6 @@ pub fn ephemeral_embed(embed: serenity::CreateEmbed) -> CreateReply {
     CreateReply::default().embed(embed).ephemeral(true)
 }
 
-pub fn embed(title: &str) -> serenity::CreateEmbed {
-    serenity::CreateEmbed::new().title(title).colour(COLOUR)
-}
-
-/// Discord's limit for an embed field's value.
-pub const FIELD_MAX: usize = 1024;
 /// Discord's limit for an embed's description.
 pub const DESCRIPTION_MAX: usize = 4096;
 
@@ -51,11 +46,6 @@ pub fn chunk_lines(lines: &[String], max: usize) -> Vec<String> {
         chunks.push(current);
     }
     chunks
-}
-
-/// Text cut to fit an embed field.
-pub fn field(text: impl AsRef<str>) -> String {
-    truncate(text.as_ref(), FIELD_MAX)
 }
 
 /// Text cut to fit an embed description.

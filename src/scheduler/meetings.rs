@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
 use super::editor::{Editor, Target};
-use crate::domain::GuildId;
 use crate::domain::meeting::{Meeting, Plan};
 use crate::domain::stats::Facet;
 use crate::rest::{Rest, RestError};
@@ -116,30 +115,6 @@ pub async fn rollover(db: &Db, editor: &Editor, job: &Job) -> Result<(), String>
     }
     editor.touch(Target::Announcement(meeting.id));
     Ok(())
-}
-
-/// Tells the server's log channel, if it has one.
-pub async fn notify_log(db: &Db, rest: &Rest, guild: GuildId, text: &str) {
-    let settings = match db.guild_settings(guild).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read settings for a notice");
-            return;
-        }
-    };
-    let Some(channel) = settings.log_channel else {
-        tracing::info!(guild = guild.0, "no log channel for a facilitator notice");
-        return;
-    };
-    let message = serenity::CreateMessage::new()
-        .content(text)
-        .allowed_mentions(serenity::CreateAllowedMentions::new());
-    if let Err(e) = rest
-        .send(serenity::ChannelId::new(channel.0), message)
-        .await
-    {
-        tracing::warn!(guild = guild.0, error = %e, "cannot post to the log channel");
-    }
 }
 
 /// Counts the members who said "going" to an occurrence that is over, as

@@ -297,7 +297,7 @@ impl Scheduler {
                     .map_err(|e| e.to_string())?;
                 // Those who asked for DMs still get theirs.
                 self.remind_by_dm(job, &meeting).await;
-                meetings::notify_log(
+                notify_log(
                     &self.db,
                     &self.rest,
                     meeting.guild,
@@ -382,4 +382,28 @@ pub fn dm_nonce(job: i64, user: crate::domain::UserId) -> String {
     key[8..].copy_from_slice(&user.0.to_le_bytes());
     let hash = blake3::hash(&key);
     format!("hd{}", &hash.to_hex()[..20])
+}
+
+/// Tells the server's log channel, if it has one.
+pub async fn notify_log(db: &Db, rest: &Rest, guild: crate::domain::GuildId, text: &str) {
+    let settings = match db.guild_settings(guild).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read settings for a notice");
+            return;
+        }
+    };
+    let Some(channel) = settings.log_channel else {
+        tracing::info!(guild = guild.0, "no log channel for a facilitator notice");
+        return;
+    };
+    let message = serenity::CreateMessage::new()
+        .content(text)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    if let Err(e) = rest
+        .send(serenity::ChannelId::new(channel.0), message)
+        .await
+    {
+        tracing::warn!(guild = guild.0, error = %e, "cannot post to the log channel");
+    }
 }

@@ -83,7 +83,8 @@ pub async fn run(db: &Db, rest: &Rest, job: &Job) -> Result<bool, String> {
                 Err(RestError::Gone) => {}
                 Err(e @ RestError::Refused { .. }) => {
                     tracing::warn!(channel = channel.0, error = %e, "a timed slowmode could not be reverted");
-                    tell_log(db, rest, guild, &could_not(job.kind, target, Some(before))).await;
+                    super::notify_log(db, rest, guild, &could_not(job.kind, target, Some(before)))
+                        .await;
                 }
                 Err(e) => return Err(e.to_string()),
             }
@@ -171,23 +172,7 @@ pub async fn given_up(db: &Db, rest: &Rest, job: &Job) {
             .map(|(before, _)| before),
         _ => None,
     };
-    tell_log(db, rest, guild, &could_not(job.kind, target, before)).await;
-}
-
-async fn tell_log(db: &Db, rest: &Rest, guild: GuildId, text: &str) {
-    let Ok(settings) = db.guild_settings(guild).await else {
-        return;
-    };
-    let Some(log) = settings.log_channel else {
-        tracing::warn!(guild = guild.0, %text, "no log channel to tell");
-        return;
-    };
-    let message = serenity::CreateMessage::new()
-        .content(text)
-        .allowed_mentions(serenity::CreateAllowedMentions::new());
-    if let Err(e) = rest.send(serenity::ChannelId::new(log.0), message).await {
-        tracing::warn!(guild = guild.0, error = %e, "cannot tell the log channel");
-    }
+    super::notify_log(db, rest, guild, &could_not(job.kind, target, before)).await;
 }
 
 /// A timed action undone by itself is a case too, in the name of the

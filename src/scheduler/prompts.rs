@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use poise::serenity_prelude as serenity;
 
-use super::meetings::notify_log;
+use super::notify_log;
 use crate::domain::library::{self, Category};
 use crate::domain::rotation::Rotation;
 use crate::domain::{ChannelId, GuildId};

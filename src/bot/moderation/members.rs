@@ -38,21 +38,30 @@ async fn server_name(ctx: Context<'_>) -> String {
         .unwrap_or_else(|| "your group".to_owned())
 }
 
-/// Sends the member a notice, with the group's guidelines beside it when
-/// there are some (a member kicked, banned or timed out cannot run
-/// `/guidelines show` there).
-async fn notice_dm(
+/// Tells the member privately, before or after the action: the notice
+/// `text` writes, with the group's guidelines beside it when there are some
+/// (a member kicked, banned or timed out cannot run `/guidelines show`).
+async fn tell(
     ctx: Context<'_>,
+    guild: GuildId,
     member: &serenity::User,
-    text: String,
-    guidelines: Option<&str>,
-) -> Result<serenity::Message, crate::rest::RestError> {
-    let mut message = serenity::CreateMessage::new().content(text);
-    if let Some(g) = guidelines {
+    reason: &str,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    text: fn(&Notice<'_>) -> String,
+) -> Result<Result<serenity::Message, crate::rest::RestError>, Error> {
+    let guidelines = ctx.data().db.guidelines(guild).await?;
+    let name = server_name(ctx).await;
+    let mut message = serenity::CreateMessage::new().content(text(&Notice {
+        server: &name,
+        reason,
+        until,
+        has_guidelines: guidelines.is_some(),
+    }));
+    if let Some(g) = &guidelines {
         message = message
             .embed(render::embed("The group's guidelines").description(render::description(g)));
     }
-    ctx.data().rest.dm(member.id, message).await
+    Ok(ctx.data().rest.dm(member.id, message).await)
 }
 
 /// Deletes a notice DM whose action then failed.
@@ -118,7 +127,11 @@ pub async fn nudge(
              Please shorten it a little. Nothing was sent.",
         ));
     }
-    let sent = notice_dm(ctx, &member, text, None).await;
+    let sent = ctx
+        .data()
+        .rest
+        .dm(member.id, serenity::CreateMessage::new().content(text))
+        .await;
     match sent {
         Ok(_) => {}
         Err(crate::rest::RestError::ClosedDm) => {
@@ -162,16 +175,7 @@ pub async fn warn(
     ctx.defer_ephemeral().await?;
     let guild = allowed(ctx, CaseKind::Warn, &member).await?;
     let reason = rules::reason(Some(&reason));
-    let guidelines = ctx.data().db.guidelines(guild).await?;
-    let has_guidelines = guidelines.is_some();
-    let name = server_name(ctx).await;
-    let text = rules::warn_text(&Notice {
-        server: &name,
-        reason: &reason,
-        until: None,
-        has_guidelines,
-    });
-    let sent = notice_dm(ctx, &member, text, guidelines.as_deref()).await;
+    let sent = tell(ctx, guild, &member, &reason, None, rules::warn_text).await?;
     let history = earlier_warnings(ctx, guild, &member, 0).await?;
     let case = log::record(
         ctx.data(),
@@ -214,16 +218,15 @@ pub async fn timeout(
         )
         .await
         .map_err(|e| discord_refusal(e, "time them out"))?;
-    let guidelines = data.db.guidelines(guild).await?;
-    let has_guidelines = guidelines.is_some();
-    let name = server_name(ctx).await;
-    let text = rules::timeout_text(&Notice {
-        server: &name,
-        reason: &reason,
-        until: Some(until),
-        has_guidelines,
-    });
-    let sent = notice_dm(ctx, &member, text, guidelines.as_deref()).await;
+    let sent = tell(
+        ctx,
+        guild,
+        &member,
+        &reason,
+        Some(until),
+        rules::timeout_text,
+    )
+    .await?;
     let history = earlier_warnings(ctx, guild, &member, 0).await?;
     let mut new = case(CaseKind::Timeout, ctx, &member, &reason);
     new.until = Some(until);
@@ -284,17 +287,8 @@ pub async fn kick(
     let guild = allowed(ctx, CaseKind::Kick, &member).await?;
     let data = ctx.data();
     let reason = rules::reason(reason.as_deref());
-    let guidelines = data.db.guidelines(guild).await?;
-    let has_guidelines = guidelines.is_some();
-    let name = server_name(ctx).await;
     // Before the kick: afterwards Haven shares no server with them.
-    let text = rules::kick_text(&Notice {
-        server: &name,
-        reason: &reason,
-        until: None,
-        has_guidelines,
-    });
-    let sent = notice_dm(ctx, &member, text, guidelines.as_deref()).await;
+    let sent = tell(ctx, guild, &member, &reason, None, rules::kick_text).await?;
     if let Err(e) = data
         .rest
         .kick(serenity::GuildId::new(guild.0), member.id, &reason)
@@ -356,15 +350,6 @@ pub async fn ban(
         DeleteChoice::Day => DeleteMessages::Day,
         DeleteChoice::Week => DeleteMessages::Week,
     };
-    let guidelines = data.db.guidelines(guild).await?;
-    let has_guidelines = guidelines.is_some();
-    let name = server_name(ctx).await;
-    let text = rules::ban_text(&Notice {
-        server: &name,
-        reason: &reason,
-        until,
-        has_guidelines,
-    });
     let user = UserId(member.id.get());
     // The end of a temporary ban is written down before the ban itself, so
     // a crash in between can never leave it banned for good; put back as
@@ -376,7 +361,7 @@ pub async fn ban(
             .add_mod_job(JobKind::Unban, guild, user.0, until)
             .await?;
     }
-    let sent = notice_dm(ctx, &member, text, guidelines.as_deref()).await;
+    let sent = tell(ctx, guild, &member, &reason, until, rules::ban_text).await?;
     if let Err(e) = data
         .rest
         .ban(
