@@ -92,7 +92,7 @@ pub async fn run(
             let stop = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
-            Some(crate::ops::serve(addr, db.clone(), clock.clone(), rest.clone(), stop).await?)
+            Some(crate::ops::serve(addr, db.clone(), clock.clone(), stop).await?)
         }
         None => None,
     };
@@ -192,21 +192,14 @@ pub async fn register_only(config: &Config) -> anyhow::Result<usize> {
         .context("asking Discord which application this token belongs to")?;
     http.set_application_id(app.id);
     let commands = bot::options().commands;
-    match config.dev_guild {
-        Some(guild) => {
-            poise::builtins::register_in_guild(&http, &commands, serenity::GuildId::new(guild.0))
-                .await
-                .with_context(|| format!("registering in server {}", guild.0))?
-        }
-        None => poise::builtins::register_globally(&http, &commands)
-            .await
-            .context("registering globally")?,
-    }
+    register(&http, &commands, config.dev_guild)
+        .await
+        .context("registering slash commands")?;
     Ok(commands.len())
 }
 
 async fn register(
-    ctx: &serenity::Context,
+    http: impl AsRef<serenity::Http>,
     commands: &[poise::Command<Data, bot::Error>],
     dev_guild: Option<crate::domain::GuildId>,
 ) -> anyhow::Result<()> {
@@ -214,11 +207,11 @@ async fn register(
     // registering them globally too would show every command twice in it.
     match dev_guild {
         Some(guild) => {
-            poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild.0))
+            poise::builtins::register_in_guild(&http, commands, serenity::GuildId::new(guild.0))
                 .await
                 .with_context(|| format!("in server {}", guild.0))?
         }
-        None => poise::builtins::register_globally(ctx, commands)
+        None => poise::builtins::register_globally(&http, commands)
             .await
             .context("globally")?,
     }

@@ -114,13 +114,14 @@ pub fn reminder_late_by(lateness: chrono::Duration) {
     METRICS.lateness.observe(seconds);
 }
 
-/// The figures read at scrape time, then everything as Prometheus text.
-pub fn encode(jobs_due: i64, rate_limited_so_far: u64) -> String {
+/// Counts one 429 answer from Discord.
+pub fn rate_limited() {
+    METRICS.rate_limited.inc();
+}
+
+/// The backlog read at scrape time, then everything as Prometheus text.
+pub fn encode(jobs_due: i64) -> String {
     METRICS.jobs_due.set(jobs_due);
-    let counted = METRICS.rate_limited.get();
-    if rate_limited_so_far > counted {
-        METRICS.rate_limited.inc_by(rate_limited_so_far - counted);
-    }
     let mut text = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &METRICS.registry) {
         tracing::warn!(error = %e, "cannot encode metrics");
@@ -138,7 +139,10 @@ mod tests {
         served(Interaction::Button);
         error(Tier::Internal);
         reminder_late_by(chrono::Duration::milliseconds(30));
-        let text = encode(7, 3);
+        for _ in 0..3 {
+            rate_limited();
+        }
+        let text = encode(7);
         for name in [
             "haven_interactions_served_total{kind=\"Command\"}",
             "haven_interactions_served_total{kind=\"Button\"}",
@@ -149,8 +153,8 @@ mod tests {
         ] {
             assert!(text.contains(name), "{name} missing from:\n{text}");
         }
-        // The 429 count is Rest's running total: read again, not added twice.
-        let again = encode(0, 3);
+        // Reading again counts nothing twice.
+        let again = encode(0);
         assert!(
             again.contains("haven_discord_rate_limited_total 3"),
             "{again}"

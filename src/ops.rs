@@ -10,14 +10,12 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::clock::SharedClock;
-use crate::rest::Rest;
 use crate::store::Db;
 
 #[derive(Clone)]
 struct Ops {
     db: Db,
     clock: SharedClock,
-    rest: Rest,
 }
 
 async fn healthz(State(ops): State<Ops>) -> impl IntoResponse {
@@ -43,7 +41,7 @@ async fn metrics(State(ops): State<Ops>) -> impl IntoResponse {
             axum::http::header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        crate::metrics::encode(due, ops.rest.rate_limited()),
+        crate::metrics::encode(due),
     )
 }
 
@@ -53,7 +51,6 @@ pub async fn serve(
     addr: SocketAddr,
     db: Db,
     clock: SharedClock,
-    rest: Rest,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let listener = tokio::net::TcpListener::bind(addr)
@@ -63,7 +60,7 @@ pub async fn serve(
     let app = axum::Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .with_state(Ops { db, clock, rest });
+        .with_state(Ops { db, clock });
     Ok(tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)

@@ -168,8 +168,6 @@ struct Pacer {
     global: Option<Window>,
     /// This process's share of Discord's global limit, per second.
     global_per_second: u32,
-    /// How many 429s Discord answered (for logs and metrics).
-    rate_limited: u64,
 }
 
 /// Haven's own REST calls. Cheap to clone.
@@ -194,21 +192,12 @@ impl Rest {
                 buckets: HashMap::new(),
                 global: None,
                 global_per_second: per_second.max(1),
-                rate_limited: 0,
             })),
         }
     }
 
     pub fn http(&self) -> &Arc<serenity::Http> {
         &self.http
-    }
-
-    /// How many times Discord answered 429 so far.
-    pub fn rate_limited(&self) -> u64 {
-        self.pacer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .rate_limited
     }
 
     /// Waits for a slot in the bucket (and the global limit).
@@ -255,7 +244,7 @@ impl Rest {
     async fn back_off_429(&self, bucket: Option<Bucket>) {
         let wait = {
             let mut p = self.pacer.lock().unwrap_or_else(PoisonError::into_inner);
-            p.rate_limited += 1;
+            crate::metrics::rate_limited();
             let now = Instant::now();
             let window = bucket.and_then(|b| p.buckets.get_mut(&b).and_then(Option::as_mut));
             match window {

@@ -69,8 +69,7 @@ pub async fn take_break(
     ctx: Context<'_>,
     #[description = "How long, like 30m, 2h or 1d (at most 7d)"] duration: String,
 ) -> Result<(), Error> {
-    let length = rules::parse_duration(&duration, DurationUse::Break)
-        .map_err(|e| Error::member(e.to_string()))?;
+    let length = super::moderation::duration(&duration, DurationUse::Break)?;
     ctx.defer_ephemeral().await?;
     let data = ctx.data();
     let guild = server(ctx)?;
@@ -242,8 +241,7 @@ pub async fn on_guidelines_form(
     let admin = press
         .member
         .as_ref()
-        .and_then(|m| m.permissions)
-        .is_some_and(|p| p.manage_guild() || p.administrator());
+        .is_some_and(|m| super::checks::standing_of(m, None).allows(Access::Admin));
     let answer = match press.guild_id {
         None => "Guidelines belong to a server.".to_owned(),
         Some(_) if !admin => {
@@ -257,7 +255,7 @@ pub async fn on_guidelines_form(
             .set_guidelines(GuildId(guild.get()), &text, data.clock.now())
             .await
         {
-            Ok(()) => "Saved. Everyone can read them with `/guidelines show`, and moderation messages point to them.".to_owned(),
+            Ok(()) => "Saved. Everyone can read them with `/guidelines show`, and moderation messages carry them.".to_owned(),
             Err(e) => super::error::log_internal(&e.into(), "saving guidelines"),
         },
     };

@@ -394,16 +394,10 @@ pub async fn on_decide(
         .message
         .flags
         .is_some_and(|f| f.contains(serenity::MessageFlags::EPHEMERAL));
+    // From the ephemeral review: the card in the log channel loses its
+    // buttons too, and the next one waiting is shown.
     if from_review {
-        // The card in the log channel loses its buttons too.
         close_log_card(data, guild, s.id, &outcome, Some(review_card(&s))).await;
-    }
-    // From the ephemeral review: show the next one waiting.
-    if press
-        .message
-        .flags
-        .is_some_and(|f| f.contains(serenity::MessageFlags::EPHEMERAL))
-    {
         let mut next = review_view(data, guild).await?;
         next.content = Some(format!("{outcome}\n{}", next.content.unwrap_or_default()));
         return Ok(Reply::Update(next));
@@ -560,25 +554,17 @@ pub async fn edit_log_card(
     text: &str,
     embed: Option<serenity::CreateEmbed>,
 ) {
-    let Ok(settings) = data.db.guild_settings(guild).await else {
-        return;
-    };
-    let Some(log) = settings.log_channel else {
-        return;
-    };
     let edit = serenity::EditMessage::new()
         .content(text)
         .embeds(embed.into_iter().collect())
         .components(Vec::new());
-    if let Err(e) = data
-        .rest
-        .edit(
-            serenity::ChannelId::new(log.0),
-            serenity::MessageId::new(message),
-            edit,
-        )
-        .await
-    {
-        tracing::info!(message, error = %e, "cannot update a shared strategy's card in the log channel");
-    }
+    crate::scheduler::edit_in_log(
+        &data.db,
+        &data.rest,
+        guild,
+        message,
+        edit,
+        "a shared strategy's card",
+    )
+    .await;
 }

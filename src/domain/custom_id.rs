@@ -200,10 +200,6 @@ impl StrategyKey {
     }
 }
 
-fn category_text(c: Option<Category>) -> &'static str {
-    c.map(Category::as_str).unwrap_or("all")
-}
-
 fn category_of(s: &str) -> Option<Option<Category>> {
     match s {
         "all" => Some(None),
@@ -223,7 +219,7 @@ impl CustomId {
             Self::JournalDelete { user } => format!("journal:delete:{user}"),
             Self::JournalKeep { user } => format!("journal:keep:{user}"),
             Self::PromptPage { page, category } => {
-                format!("plist:{page}:{}", category_text(category))
+                format!("plist:{page}:{}", Category::key_or_all(category))
             }
             Self::PromptHide {
                 prompt,
@@ -234,13 +230,13 @@ impl CustomId {
                 "phide:{}:{}:{page}:{}",
                 prompt.as_key(),
                 u8::from(hide),
-                category_text(category)
+                Category::key_or_all(category)
             ),
             Self::PromptRemove { id, page, category } => {
-                format!("prm:{id}:{page}:{}", category_text(category))
+                format!("prm:{id}:{page}:{}", Category::key_or_all(category))
             }
             Self::StrategyPage { page, category } => {
-                format!("sbrowse:{page}:{}", category_text(category))
+                format!("sbrowse:{page}:{}", Category::key_or_all(category))
             }
             Self::StrategySave { strategy } => format!("ssave:{}", strategy.as_key()),
             Self::ToolkitRemove { strategy } => format!("tkrm:{}", strategy.as_key()),

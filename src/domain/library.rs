@@ -47,6 +47,12 @@ impl Category {
         Self::Grounding,
     ];
 
+    /// A category, or "all" for none: the key of a pool of prompts and of
+    /// a browsing filter.
+    pub fn key_or_all(category: Option<Self>) -> &'static str {
+        category.map_or("all", Self::as_str)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Stress => "stress",

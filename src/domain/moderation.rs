@@ -164,18 +164,9 @@ pub fn parse_duration(input: &str, usage: DurationUse) -> Result<Duration, Durat
 
 /// A duration in words: "28 days", "2 hours 30 minutes", "1 minute".
 pub fn describe(d: Duration) -> String {
-    let minutes = d.num_minutes().max(0);
-    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
-    let mut parts = Vec::new();
-    for (n, unit) in [(days, "day"), (hours, "hour"), (mins, "minute")] {
-        if n > 0 {
-            parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
-        }
-    }
-    if parts.is_empty() {
-        "less than a minute".to_owned()
-    } else {
-        parts.join(" ")
+    match super::reminders::span_words(d) {
+        words if words.is_empty() => "less than a minute".to_owned(),
+        words => words,
     }
 }
 

@@ -377,11 +377,17 @@ fn still_planned(meeting: &crate::domain::meeting::Meeting, job: &Job) -> bool {
 /// The nonce of a reminder by DM to one member: at most 25 characters, the
 /// same for every retry of that job to that member.
 pub fn dm_nonce(job: i64, user: crate::domain::UserId) -> String {
+    stable_nonce("hd", job.to_le_bytes(), user.0.to_le_bytes())
+}
+
+/// A nonce Discord accepts (at most 25 characters) that is the same
+/// wherever and however often it is made from the same two values: a
+/// prefix naming what it is for and 20 hex digits of their hash.
+pub(crate) fn stable_nonce(prefix: &str, a: [u8; 8], b: [u8; 8]) -> String {
     let mut key = [0u8; 16];
-    key[..8].copy_from_slice(&job.to_le_bytes());
-    key[8..].copy_from_slice(&user.0.to_le_bytes());
-    let hash = blake3::hash(&key);
-    format!("hd{}", &hash.to_hex()[..20])
+    key[..8].copy_from_slice(&a);
+    key[8..].copy_from_slice(&b);
+    format!("{prefix}{}", &blake3::hash(&key).to_hex()[..20])
 }
 
 /// Tells the server's log channel, if it has one.
@@ -405,5 +411,34 @@ pub async fn notify_log(db: &Db, rest: &Rest, guild: crate::domain::GuildId, tex
         .await
     {
         tracing::warn!(guild = guild.0, error = %e, "cannot post to the log channel");
+    }
+}
+
+/// Edits one of Haven's posts in the server's log channel (a case, a
+/// report, a shared strategy's card); `what` names it in the log when
+/// Discord refuses.
+pub async fn edit_in_log(
+    db: &Db,
+    rest: &Rest,
+    guild: crate::domain::GuildId,
+    message: u64,
+    edit: serenity::EditMessage,
+    what: &str,
+) {
+    let Ok(settings) = db.guild_settings(guild).await else {
+        return;
+    };
+    let Some(channel) = settings.log_channel else {
+        return;
+    };
+    if let Err(e) = rest
+        .edit(
+            serenity::ChannelId::new(channel.0),
+            serenity::MessageId::new(message),
+            edit,
+        )
+        .await
+    {
+        tracing::info!(guild = guild.0, message, error = %e, "cannot edit {what} in the log channel");
     }
 }

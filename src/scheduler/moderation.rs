@@ -245,21 +245,8 @@ pub async fn record_case(db: &Db, rest: &Rest, guild: GuildId, case: NewCase) ->
 
 /// Edits a case's embed in the log channel after its reason changed.
 pub async fn update_case(db: &Db, rest: &Rest, guild: GuildId, case: &Case) {
-    let (Ok(settings), Some(message)) = (db.guild_settings(guild).await, case.log_message) else {
-        return;
-    };
-    let Some(channel) = settings.log_channel else {
-        return;
-    };
-    let edit = serenity::EditMessage::new().embed(crate::views::case_embed(case));
-    if let Err(e) = rest
-        .edit(
-            serenity::ChannelId::new(channel.0),
-            serenity::MessageId::new(message),
-            edit,
-        )
-        .await
-    {
-        tracing::warn!(guild = guild.0, error = %e, "cannot edit a case in the log channel");
+    if let Some(message) = case.log_message {
+        let edit = serenity::EditMessage::new().embed(crate::views::case_embed(case));
+        super::edit_in_log(db, rest, guild, message, edit, "a case").await;
     }
 }

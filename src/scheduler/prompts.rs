@@ -65,7 +65,7 @@ pub async fn draw(
 ) -> Result<Option<(Entry, Rotation)>, StoreError> {
     let pool = pool(db, guild, category).await?;
     let keys: Vec<String> = pool.iter().map(|e| e.key.clone()).collect();
-    let mut rotation = db.rotation(guild, pool_name(category)).await?;
+    let mut rotation = db.rotation(guild, Category::key_or_all(category)).await?;
     let Some(key) = rotation.next(&keys, &mut rand::rng()) else {
         return Ok(None);
     };
@@ -73,10 +73,6 @@ pub async fn draw(
         .into_iter()
         .find(|e| e.key == key)
         .map(|entry| (entry, rotation)))
-}
-
-fn pool_name(category: Option<Category>) -> &'static str {
-    category.map(Category::as_str).unwrap_or("all")
 }
 
 /// Why a prompt was not posted.
@@ -130,7 +126,7 @@ pub async fn post(
         false => rest.send(channel_id, message).await,
     }
     .map_err(PostError::Rest)?;
-    db.save_rotation(guild, pool_name(category), &rotation)
+    db.save_rotation(guild, Category::key_or_all(category), &rotation)
         .await?;
     let name = crate::domain::text::truncate(&entry.text, 90);
     let thread = match rest.thread_from(channel_id, posted.id, &name).await {
@@ -177,10 +173,7 @@ pub async fn plan(
 /// The nonce of one day's posting in one channel: the same for every retry
 /// and every process, at most 25 characters.
 pub fn posting_nonce(channel: ChannelId, day: i64) -> String {
-    let mut key = [0u8; 16];
-    key[..8].copy_from_slice(&channel.0.to_le_bytes());
-    key[8..].copy_from_slice(&day.to_le_bytes());
-    format!("hp{}", &blake3::hash(&key).to_hex()[..20])
+    super::stable_nonce("hp", channel.0.to_le_bytes(), day.to_le_bytes())
 }
 
 /// The scheduler's entry: a scheduled posting is due. Returns whether it

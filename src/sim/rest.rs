@@ -402,20 +402,6 @@ fn route(
                 None => error(StatusCode::BAD_REQUEST, 50033, "Invalid Recipient(s)"),
             }
         }
-        ("GET", ["guilds", guild, "members", user]) if num(guild) == Some(world.guild.id) => {
-            match num(user).and_then(|id| world.member_by_id(id)) {
-                Some(m) => {
-                    let mut m = m.clone();
-                    if let Some(roles) = inner.state().roles_now.get(&m.id) {
-                        m.roles = roles.clone();
-                    }
-                    let mut v = payloads::member(world, &m);
-                    v.as_object_mut().expect("object").remove("permissions");
-                    ok(v)
-                }
-                None => error(StatusCode::NOT_FOUND, 10007, "Unknown Member"),
-            }
-        }
         _ => {
             tracing::debug!(%method, %path, "fake Discord has no such route");
             error(StatusCode::NOT_FOUND, 0, "404: Not Found")

@@ -88,6 +88,10 @@ async fn insert_jobs(
     Ok(())
 }
 
+/// A job's columns as [`Row`] reads them (a job planned before planned
+/// instants were kept counts as planned when due).
+const JOB_COLUMNS: &str = "id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts";
+
 impl Db {
     /// Replaces the meeting's pending jobs with `jobs` (after a create, an
     /// edit or a cancel). Jobs already done stay done: a job that exists in
@@ -134,11 +138,11 @@ impl Db {
 
     /// Atomically claims up to `limit` pending jobs due at `now`, earliest first.
     pub async fn claim_due_jobs(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Job>> {
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1
              WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= $1 ORDER BY due_ms, id LIMIT $2)
-             RETURNING id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts",
-        )
+             RETURNING {JOB_COLUMNS}"
+        )))
         .bind(now.timestamp_millis())
         .bind(limit)
         .fetch_all(&self.pool)
@@ -239,10 +243,10 @@ impl Db {
 
     /// Pending moderation reverts of one kind, earliest first (for tests).
     pub async fn pending_mod_jobs(&self, kind: JobKind) -> StoreResult<Vec<Job>> {
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts FROM jobs
-             WHERE kind = $1 AND state = 'pending' ORDER BY due_ms, id",
-        )
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE kind = $1 AND state = 'pending' ORDER BY due_ms, id"
+        )))
         .bind(kind.as_str())
         .fetch_all(&self.pool)
         .await?;
@@ -260,10 +264,10 @@ impl Db {
 
     /// Pending jobs of a meeting, earliest first (for tests and `/meeting info`).
     pub async fn pending_jobs(&self, meeting: MeetingId) -> StoreResult<Vec<Job>> {
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts FROM jobs
-             WHERE meeting_id = $1 AND state = 'pending' ORDER BY due_ms, id",
-        )
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE meeting_id = $1 AND state = 'pending' ORDER BY due_ms, id"
+        )))
         .bind(meeting.0)
         .fetch_all(&self.pool)
         .await?;

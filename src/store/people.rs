@@ -183,6 +183,16 @@ impl Db {
     /// write-ahead log so no copy of them is left there. Returns how many
     /// periods were closed.
     pub async fn close_periods(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(self.close_periods_and_checkpoint(now).await?.0)
+    }
+
+    /// As [`Self::close_periods`], checkpointing whether or not anything
+    /// closed (a checkpoint a busy database held back earlier is owed), and
+    /// saying whether the checkpoint completed.
+    pub async fn close_periods_and_checkpoint(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(u64, bool)> {
         let now_ms = now.timestamp_millis();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let closing: Vec<(i64, String)> = sqlx::query_as(
@@ -201,10 +211,7 @@ impl Db {
         }
         let closed = closing.len() as u64;
         tx.commit().await?;
-        if closed > 0 {
-            self.checkpoint().await?;
-        }
-        Ok(closed)
+        Ok((closed, self.checkpoint().await?))
     }
 
     /// When the earliest open period ends, if any is open.

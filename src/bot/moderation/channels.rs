@@ -3,7 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::super::{Context, Error, author, render, server};
+use super::super::{Context, Error, render, server};
 use super::standing::situation;
 use super::{discord_refusal, log, refused};
 use crate::domain::jobs::JobKind;
@@ -28,15 +28,7 @@ fn channel_case(
     channel: serenity::ChannelId,
     reason: &str,
 ) -> NewCase {
-    NewCase {
-        kind,
-        moderator: author(ctx),
-        target: None,
-        channel: Some(ChannelId(channel.get())),
-        reason: reason.to_owned(),
-        at: ctx.data().clock.now(),
-        until: None,
-    }
+    super::new_case(ctx, kind, None, Some(ChannelId(channel.get())), reason)
 }
 
 async fn allowed(ctx: Context<'_>, kind: CaseKind) -> Result<(GuildId, Vec<RoleId>), Error> {

@@ -3,9 +3,9 @@
 use chrono::Duration;
 use poise::serenity_prelude as serenity;
 
-use super::super::{Context, Error, author, render, server};
+use super::super::{Context, Error, render, server};
 use super::standing::{dm_note, situation};
-use super::{discord_refusal, log, refused};
+use super::{discord_refusal, log, new_case, refused, server_name, take_back};
 use crate::domain::jobs::JobKind;
 use crate::domain::moderation::{
     self as rules, CaseKind, DeleteMessages, DurationUse, Notice, WARNING_WINDOW_DAYS, may_act,
@@ -30,12 +30,6 @@ async fn allowed(
         )));
     }
     Ok(guild)
-}
-
-async fn server_name(ctx: Context<'_>) -> String {
-    ctx.guild()
-        .map(|g| g.name.clone())
-        .unwrap_or_else(|| "your group".to_owned())
 }
 
 /// Tells the member privately, before or after the action: the notice
@@ -64,28 +58,8 @@ async fn tell(
     Ok(ctx.data().rest.dm(member.id, message).await)
 }
 
-/// Deletes a notice DM whose action then failed.
-async fn take_back(
-    data: &super::super::Data,
-    sent: &Result<serenity::Message, crate::rest::RestError>,
-) {
-    if let Ok(dm) = sent
-        && let Err(e) = data.rest.delete(dm.channel_id, dm.id).await
-    {
-        tracing::warn!(error = %e, "cannot take back a notice whose action failed");
-    }
-}
-
 fn case(kind: CaseKind, ctx: Context<'_>, member: &serenity::User, reason: &str) -> NewCase {
-    NewCase {
-        kind,
-        moderator: author(ctx),
-        target: Some(UserId(member.id.get())),
-        channel: None,
-        reason: reason.to_owned(),
-        at: ctx.data().clock.now(),
-        until: None,
-    }
+    new_case(ctx, kind, Some(UserId(member.id.get())), None, reason)
 }
 
 /// "They have 2 earlier warnings in the last 90 days."

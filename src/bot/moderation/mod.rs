@@ -12,10 +12,14 @@ mod standing;
 
 pub use reports::{FormOrigin, needs_cw, on_report_form, on_report_status, report, unname_in_log};
 
+use poise::serenity_prelude as serenity;
+
 use super::{Context, Error};
-use crate::domain::moderation::{DurationError, DurationUse, Refusal, parse_duration};
+use crate::domain::moderation::{CaseKind, DurationError, DurationUse, Refusal, parse_duration};
+use crate::domain::{ChannelId, UserId};
 use crate::rest::RestError;
 use crate::rest::moderation::codes;
+use crate::store::NewCase;
 
 /// Moderation for facilitators: every reply is private to you
 #[poise::command(
@@ -44,7 +48,43 @@ pub async fn moderation(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-fn duration(text: &str, usage: DurationUse) -> Result<chrono::Duration, Error> {
+/// A case by the facilitator running the command, now.
+fn new_case(
+    ctx: Context<'_>,
+    kind: CaseKind,
+    target: Option<UserId>,
+    channel: Option<ChannelId>,
+    reason: &str,
+) -> NewCase {
+    NewCase {
+        kind,
+        moderator: super::author(ctx),
+        target,
+        channel,
+        reason: reason.to_owned(),
+        at: ctx.data().clock.now(),
+        until: None,
+    }
+}
+
+/// The server's name, for what a member is told.
+pub(super) async fn server_name(ctx: Context<'_>) -> String {
+    ctx.guild()
+        .map(|g| g.name.clone())
+        .unwrap_or_else(|| "your group".to_owned())
+}
+
+/// Deletes a DM whose action then failed: nobody is told of something that
+/// did not happen.
+async fn take_back(data: &super::Data, sent: &Result<serenity::Message, crate::rest::RestError>) {
+    if let Ok(dm) = sent
+        && let Err(e) = data.rest.delete(dm.channel_id, dm.id).await
+    {
+        tracing::warn!(error = %e, "cannot take back a notice whose action failed");
+    }
+}
+
+pub(in crate::bot) fn duration(text: &str, usage: DurationUse) -> Result<chrono::Duration, Error> {
     parse_duration(text, usage).map_err(|e: DurationError| Error::member(e.to_string()))
 }
 

@@ -5,7 +5,7 @@ use poise::serenity_prelude as serenity;
 
 use super::super::router::{Reply, View};
 use super::super::{Context, Data, Error, author, checks, render, server};
-use super::standing::{dm_note, situation};
+use super::standing::situation;
 use super::{discord_refusal, log, refused};
 use crate::domain::crisis;
 use crate::domain::custom_id::CustomId;
@@ -16,7 +16,7 @@ use crate::domain::moderation::{
 use crate::domain::settings::Access;
 use crate::domain::text::truncate;
 use crate::domain::{ChannelId, UserId};
-use crate::store::{NewCase, NewReport, Report};
+use crate::store::{NewReport, Report};
 
 fn message_link(guild: u64, channel: u64, message: u64) -> String {
     format!("https://discord.com/channels/{guild}/{channel}/{message}")
@@ -475,10 +475,7 @@ pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<()
         ));
     }
     let data = ctx.data();
-    let name = ctx
-        .guild()
-        .map(|g| g.name.clone())
-        .unwrap_or_else(|| "your group".to_owned());
+    let name = super::server_name(ctx).await;
     // Their words go back to them first: the message is removed only once
     // they have them (the whole text as a file when it is long).
     let mut dm = serenity::CreateMessage::new()
@@ -499,32 +496,19 @@ pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<()
         return Ok(());
     }
     if let Err(e) = data.rest.delete(message.channel_id, message.id).await {
-        if let Ok(dm) = &sent {
-            let _ = data.rest.delete(dm.channel_id, dm.id).await;
-        }
+        super::take_back(data, &sent).await;
         return Err(discord_refusal(e, "remove the message"));
     }
-    let case = log::record(
-        data,
-        guild,
-        NewCase {
-            kind: CaseKind::ContentWarning,
-            moderator: author(ctx),
-            target: Some(UserId(message.author.id.get())),
-            channel: Some(ChannelId(message.channel_id.get())),
-            reason: "Needed a content warning".to_owned(),
-            at: data.clock.now(),
-            until: None,
-        },
-    )
-    .await?;
-    let told = if sent.is_ok() {
-        "Its author got their text back privately, with a ready `/cw` to repost it."
-    } else {
-        dm_note(&sent)
-    };
+    let case = super::new_case(
+        ctx,
+        CaseKind::ContentWarning,
+        Some(UserId(message.author.id.get())),
+        Some(ChannelId(message.channel_id.get())),
+        "Needed a content warning",
+    );
+    let case = log::record(data, guild, case).await?;
     ctx.send(render::ephemeral(format!(
-        "Case #{}: the message is removed. {told}",
+        "Case #{}: the message is removed. Its author got their text back privately, with a ready `/cw` to repost it.",
         case.number
     )))
     .await?;
@@ -538,27 +522,12 @@ pub async fn unname_in_log(data: &Data, reports: Vec<Report>) {
         let Some(message) = r.log_message else {
             continue;
         };
-        let Ok(settings) = data.db.guild_settings(r.guild).await else {
-            continue;
-        };
-        let Some(log) = settings.log_channel else {
-            continue;
-        };
         r.reporter = None;
         r.named = false;
         let edit = serenity::EditMessage::new()
             .embed(report_embed(&r))
             .components(status_buttons(r.id, r.status));
-        if let Err(e) = data
-            .rest
-            .edit(
-                serenity::ChannelId::new(log.0),
-                serenity::MessageId::new(message),
-                edit,
-            )
-            .await
-        {
-            tracing::info!(report = r.id, error = %e, "cannot take a reporter's name off a report in the log channel");
-        }
+        crate::scheduler::edit_in_log(&data.db, &data.rest, r.guild, message, edit, "a report")
+            .await;
     }
 }
