@@ -560,6 +560,12 @@ async fn reports_reach_the_log_and_name_the_reporter_only_if_chosen() {
     );
 
     // A facilitator acknowledges, then resolves.
+    let refused = h.click("bob", plain, "Acknowledge").await;
+    assert!(
+        refused.text().contains("Only facilitators"),
+        "{}",
+        refused.text()
+    );
     let acked = h.click("facilitator", plain, "Acknowledge").await;
     assert!(acked.text().contains("Acknowledged by"), "{}", acked.text());
     let resolved = h.click("facilitator", &acked, "Resolved").await;

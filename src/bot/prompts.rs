@@ -468,24 +468,22 @@ pub fn paging(
 /// A page button of `/prompt list`.
 pub async fn on_page(
     data: &Data,
-    press: &serenity::ComponentInteraction,
+    guild: GuildId,
     page: u16,
     category: Option<Category>,
 ) -> Result<Reply, Error> {
-    let guild = super::checks::require_facilitator(data, press).await?;
     Ok(Reply::Update(list_view(data, guild, page, category).await?))
 }
 
 /// Hide or show a built-in prompt from `/prompt list`.
 pub async fn on_hide(
     data: &Data,
-    press: &serenity::ComponentInteraction,
+    guild: GuildId,
     prompt: PromptKey,
     hide: bool,
     page: u16,
     category: Option<Category>,
 ) -> Result<Reply, Error> {
-    let guild = super::checks::require_facilitator(data, press).await?;
     let key = prompt.as_key();
     if library::prompt(&key).is_none() {
         return Err(Error::member("That prompt no longer exists."));
@@ -497,12 +495,11 @@ pub async fn on_hide(
 /// Remove one of the server's own prompts from `/prompt list`.
 pub async fn on_remove(
     data: &Data,
-    press: &serenity::ComponentInteraction,
+    guild: GuildId,
     id: i64,
     page: u16,
     category: Option<Category>,
 ) -> Result<Reply, Error> {
-    let guild = super::checks::require_facilitator(data, press).await?;
     data.db.remove_server_prompt(guild, id).await?;
     Ok(Reply::Update(list_view(data, guild, page, category).await?))
 }

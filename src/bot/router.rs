@@ -195,6 +195,15 @@ async fn route(
             "This button was made for someone else, so I've left it alone.",
         ));
     }
+    // Facilitators' buttons are checked here, at the press, failing closed;
+    // their handlers get the server it was checked in.
+    let checked = match id.access() {
+        crate::domain::settings::Access::Anyone => None,
+        _ => Some(super::checks::require_facilitator(data, press).await?),
+    };
+    let facilitator_server = || {
+        checked.ok_or_else(|| Error::Internal(anyhow::anyhow!("a facilitator's button unchecked")))
+    };
     let now = data.clock.now();
     let guild = press.guild_id.map(|g| g.get());
     match id {
@@ -213,16 +222,16 @@ async fn route(
         CustomId::JournalDelete { .. } => journal::stop_and_delete(data, user).await,
         CustomId::JournalKeep { .. } => journal::stop_and_keep(data, user).await,
         CustomId::PromptPage { page, category } => {
-            prompts::on_page(data, press, page, category).await
+            prompts::on_page(data, facilitator_server()?, page, category).await
         }
         CustomId::PromptHide {
             prompt,
             hide,
             page,
             category,
-        } => prompts::on_hide(data, press, prompt, hide, page, category).await,
+        } => prompts::on_hide(data, facilitator_server()?, prompt, hide, page, category).await,
         CustomId::PromptRemove { id, page, category } => {
-            prompts::on_remove(data, press, id, page, category).await
+            prompts::on_remove(data, facilitator_server()?, id, page, category).await
         }
         CustomId::StrategyPage { page, category } => {
             strategies::on_page(data, press, page, category).await
@@ -230,7 +239,7 @@ async fn route(
         CustomId::StrategySave { strategy } => strategies::on_save(data, press, strategy).await,
         CustomId::ToolkitRemove { strategy } => strategies::on_remove(data, press, strategy).await,
         CustomId::StrategyDecide { id, approve } => {
-            strategies::on_decide(data, press, id, approve).await
+            strategies::on_decide(data, press, facilitator_server()?, id, approve).await
         }
         CustomId::Exercise { kind, step } => Ok(exercises::on_step(kind, step)),
         CustomId::ExerciseStop { .. } => Ok(exercises::on_stop()),
@@ -242,7 +251,7 @@ async fn route(
             ))
         }
         CustomId::ReportStatus { id, resolved } => {
-            moderation::on_report_status(data, press, id, resolved).await
+            moderation::on_report_status(data, press, facilitator_server()?, id, resolved).await
         }
     }
 }

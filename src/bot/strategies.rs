@@ -365,10 +365,10 @@ async fn review_view(data: &Data, guild: GuildId) -> Result<View, Error> {
 pub async fn on_decide(
     data: &Data,
     press: &serenity::ComponentInteraction,
+    guild: GuildId,
     id: i64,
     approve: bool,
 ) -> Result<Reply, Error> {
-    let guild = super::checks::require_facilitator(data, press).await?;
     let decided = data
         .db
         .decide_strategy(guild, id, approve, data.clock.now())

@@ -9,6 +9,7 @@
 
 use super::library::Category;
 use super::meeting::RsvpAnswer;
+use super::settings::Access;
 
 /// The current version prefix.
 pub const VERSION: &str = "h1";
@@ -396,12 +397,55 @@ impl CustomId {
             | Self::GuidelinesForm => None,
         }
     }
+
+    /// Who may press it, declared here as commands declare theirs and
+    /// checked once by the router at each press (roles change).
+    pub fn access(self) -> Access {
+        match self {
+            Self::PromptPage { .. }
+            | Self::PromptHide { .. }
+            | Self::PromptRemove { .. }
+            | Self::StrategyDecide { .. }
+            | Self::ReportStatus { .. } => Access::Facilitator,
+            _ => Access::Anyone,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn facilitators_buttons_declare_it() {
+        use super::super::settings::Access;
+        let facilitators = [
+            CustomId::PromptPage {
+                page: 0,
+                category: None,
+            },
+            CustomId::StrategyDecide {
+                id: 1,
+                approve: true,
+            },
+            CustomId::ReportStatus {
+                id: 1,
+                resolved: false,
+            },
+        ];
+        for id in facilitators {
+            assert_eq!(id.access(), Access::Facilitator, "{id:?}");
+        }
+        assert_eq!(
+            CustomId::Rsvp {
+                meeting: 1,
+                answer: RsvpAnswer::Going
+            }
+            .access(),
+            Access::Anyone
+        );
+    }
 
     fn any_id() -> impl Strategy<Value = CustomId> {
         let answer =

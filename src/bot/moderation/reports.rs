@@ -4,7 +4,7 @@
 use poise::serenity_prelude as serenity;
 
 use super::super::router::{Reply, View};
-use super::super::{Context, Data, Error, author, checks, render, server};
+use super::super::{Context, Data, Error, author, render, server};
 use super::standing::situation;
 use super::{discord_refusal, log, refused};
 use crate::domain::crisis;
@@ -418,13 +418,14 @@ async fn deliver(
 }
 
 /// Acknowledge or Resolved on a report in the log channel.
+/// The router has checked that a facilitator of `guild` pressed it.
 pub async fn on_report_status(
     data: &Data,
     press: &serenity::ComponentInteraction,
+    guild: crate::domain::GuildId,
     id: i64,
     resolved: bool,
 ) -> Result<Reply, Error> {
-    let guild = checks::require_facilitator(data, press).await?;
     let status = if resolved {
         ReportStatus::Resolved
     } else {
