@@ -35,6 +35,8 @@ pub async fn central(ctx: Context<'_>) -> Result<bool, Error> {
     let settings = ctx.data().db.guild_settings(GuildId(guild.get())).await?;
     let standing = standing_of(&member, settings.facilitator_role);
     if standing.allows(needed) {
+        // Kept for the handler (`bot::settings`), which needs them too.
+        ctx.set_invocation_data(settings).await;
         return Ok(true);
     }
     Err(Error::member(match needed {

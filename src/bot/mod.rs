@@ -92,6 +92,17 @@ pub fn server(ctx: Context<'_>) -> Result<crate::domain::GuildId, Error> {
         .ok_or_else(|| Error::member("This command works inside a server, not in direct messages."))
 }
 
+/// The server's settings: as the central check read them for this command
+/// (one read per command), or from the database for commands it does not
+/// check.
+pub async fn settings(ctx: Context<'_>) -> Result<crate::domain::settings::GuildSettings, Error> {
+    use crate::domain::settings::GuildSettings;
+    if let Some(read) = ctx.invocation_data::<GuildSettings>().await {
+        return Ok(read.clone());
+    }
+    Ok(ctx.data().db.guild_settings(server(ctx)?).await?)
+}
+
 /// Every command, in the order `/help` lists them.
 pub fn commands() -> Vec<poise::Command<Data, Error>> {
     vec![

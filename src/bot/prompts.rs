@@ -214,9 +214,7 @@ async fn schedule(
     };
     let zone = match timezone {
         Some(z) => zones::parse_zone(&z).map_err(unknown_zone)?,
-        None => data
-            .db
-            .guild_settings(guild)
+        None => super::settings(ctx)
             .await?
             .timezone
             .unwrap_or(chrono_tz::Tz::UTC),

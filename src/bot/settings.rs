@@ -32,7 +32,7 @@ pub async fn settings(_ctx: Context<'_>) -> Result<(), Error> {
 /// See this server's settings
 #[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
-    let settings = ctx.data().db.guild_settings(super::server(ctx)?).await?;
+    let settings = super::settings(ctx).await?;
     ctx.send(render::ephemeral_embed(settings_embed(&settings)))
         .await?;
     Ok(())

@@ -125,7 +125,7 @@ async fn export(
 async fn compute(ctx: Context<'_>, kind: PeriodKind, which: Which) -> Result<StatsView, Error> {
     let db = &ctx.data().db;
     let guild = super::server(ctx)?;
-    let settings = db.guild_settings(guild).await?;
+    let settings = super::settings(ctx).await?;
     let tz = settings.timezone.unwrap_or(Tz::UTC);
     let today = local_day(ctx.data().clock.now(), tz);
     let request = StatsRequest::new(kind, which, today);

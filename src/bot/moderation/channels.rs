@@ -151,7 +151,7 @@ pub async fn lock(
     let channel = channel_or_here(ctx, channel);
     let c = ChannelId(channel.get());
     let reason = rules::reason(reason.as_deref());
-    let settings = data.db.guild_settings(guild).await?;
+    let settings = super::super::settings(ctx).await?;
     let state = data
         .rest
         .channel_state(channel)

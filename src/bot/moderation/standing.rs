@@ -50,7 +50,7 @@ pub async fn situation(ctx: Context<'_>, target: Option<UserId>) -> Result<Situa
     let guild = super::super::server(ctx)?;
     let g = serenity::GuildId::new(guild.0);
     let http = data.rest.http();
-    let settings = data.db.guild_settings(guild).await?;
+    let settings = super::super::settings(ctx).await?;
     let roles = http
         .get_guild_roles(g)
         .await
