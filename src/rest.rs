@@ -34,46 +34,55 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a call failed, as the caller needs to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Discord's refusals keep its JSON error code (10003 Unknown Channel,
+/// 10007 Unknown Member, 50013 Missing Permissions...), so a caller that
+/// must tell a facilitator exactly why can.
 pub enum RestError {
-    /// The channel or message no longer exists (404).
-    Gone,
+    /// What was asked for no longer exists (404).
+    Gone { code: isize },
     /// Haven may not do this there (403): missing access or permission.
-    Forbidden,
+    Forbidden { code: isize },
     /// The member does not accept direct messages from Haven (403, 50007).
     ClosedDm,
     /// Discord refused the request itself (400 and the like); retrying the
     /// same request will not help, and the channel is not gone.
-    Rejected(String),
+    Rejected { code: isize, message: String },
     /// Worth trying again later: 5xx, 429 or the connection, after retries.
     Transient(String),
     /// The caller said the call was no longer wanted before it went through.
     Abandoned,
-    /// Discord refused a moderation call (4xx), with its error code (50013
-    /// Missing Permissions, 10007 Unknown Member, 50034 too old to
-    /// bulk-delete...), so the facilitator can be told exactly why.
-    Refused { code: isize, message: String },
 }
 
 impl RestError {
-    /// Discord's error code, for a refused moderation call.
+    /// Discord's error code, where Discord refused (0 when it gave none).
     pub fn code(&self) -> Option<isize> {
         match self {
-            Self::Refused { code, .. } => Some(*code),
+            Self::Gone { code } | Self::Forbidden { code } | Self::Rejected { code, .. } => {
+                Some(*code)
+            }
             _ => None,
         }
+    }
+
+    /// Whether Discord refused the request (404, 403 or 400): the same
+    /// request will not succeed by being tried again.
+    pub fn is_refusal(&self) -> bool {
+        self.code().is_some()
     }
 }
 
 impl std::fmt::Display for RestError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Gone => write!(f, "the channel or message no longer exists"),
-            Self::Forbidden => write!(f, "missing access or permission"),
+            Self::Gone { code } => write!(f, "it no longer exists ({code})"),
+            Self::Forbidden { code } => write!(f, "missing access or permission ({code})"),
             Self::ClosedDm => write!(f, "the member's direct messages are closed"),
-            Self::Rejected(why) => write!(f, "Discord refused the request: {why}"),
+            Self::Rejected { code, message } => {
+                write!(f, "Discord refused the request ({code}): {message}")
+            }
             Self::Transient(why) => write!(f, "Discord is unavailable for now: {why}"),
             Self::Abandoned => write!(f, "no longer wanted"),
-            Self::Refused { code, message } => write!(f, "Discord refused ({code}): {message}"),
         }
     }
 }
@@ -111,17 +120,14 @@ pub fn classify(e: &serenity::Error) -> Failure {
     }
 }
 
-/// A refusal with Discord's code and message.
-fn refusal(e: &serenity::Error) -> RestError {
+/// Discord's code and message for a refusal (0 and the error's text when
+/// the answer carried none).
+fn code_and_message(e: &serenity::Error) -> (isize, String) {
     match e {
-        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => RestError::Refused {
-            code: r.error.code,
-            message: r.error.message.clone(),
-        },
-        other => RestError::Refused {
-            code: 0,
-            message: other.to_string(),
-        },
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
+            (r.error.code, r.error.message.clone())
+        }
+        other => (0, other.to_string()),
     }
 }
 
@@ -267,35 +273,6 @@ impl Rest {
         &self,
         bucket: Option<Bucket>,
         wanted: &(dyn Fn() -> bool + Send + Sync),
-        call: F,
-    ) -> Result<T, RestError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
-    {
-        self.run_inner(bucket, wanted, false, call).await
-    }
-
-    /// As [`Self::run`], but a 4xx refusal (other than a closed DM or a 429)
-    /// comes back as [`RestError::Refused`] with Discord's code.
-    async fn run_coded<T, F, Fut>(
-        &self,
-        bucket: Option<Bucket>,
-        wanted: &(dyn Fn() -> bool + Send + Sync),
-        call: F,
-    ) -> Result<T, RestError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
-    {
-        self.run_inner(bucket, wanted, true, call).await
-    }
-
-    async fn run_inner<T, F, Fut>(
-        &self,
-        bucket: Option<Bucket>,
-        wanted: &(dyn Fn() -> bool + Send + Sync),
-        coded: bool,
         mut call: F,
     ) -> Result<T, RestError>
     where
@@ -322,13 +299,21 @@ impl Rest {
             match outcome {
                 Ok(v) => return Ok(v),
                 Err(e) => match classify(&e) {
-                    Failure::Gone | Failure::Forbidden | Failure::Rejected if coded => {
-                        return Err(refusal(&e));
+                    Failure::Gone => {
+                        return Err(RestError::Gone {
+                            code: code_and_message(&e).0,
+                        });
                     }
-                    Failure::Gone => return Err(RestError::Gone),
-                    Failure::Forbidden => return Err(RestError::Forbidden),
+                    Failure::Forbidden => {
+                        return Err(RestError::Forbidden {
+                            code: code_and_message(&e).0,
+                        });
+                    }
                     Failure::ClosedDm => return Err(RestError::ClosedDm),
-                    Failure::Rejected => return Err(RestError::Rejected(e.to_string())),
+                    Failure::Rejected => {
+                        let (code, message) = code_and_message(&e);
+                        return Err(RestError::Rejected { code, message });
+                    }
                     Failure::RateLimited => {
                         last = "rate limited".to_owned();
                         tracing::debug!(?bucket, "429 from Discord; waiting for the bucket");

@@ -167,10 +167,12 @@ fn post_error(e: PostError, channel: ChannelId) -> Error {
         PostError::NoPrompts => Error::member(
             "Every prompt in that category is hidden here. `/prompt list` can show some again, or `/prompt add` adds your own.",
         ),
-        PostError::Rest(RestError::Gone | RestError::Forbidden) => Error::member(format!(
-            "I can't post in {}. Please check that I can see it and send messages there.",
-            render::channel_mention(channel.0)
-        )),
+        PostError::Rest(RestError::Gone { .. } | RestError::Forbidden { .. }) => {
+            Error::member(format!(
+                "I can't post in {}. Please check that I can see it and send messages there.",
+                render::channel_mention(channel.0)
+            ))
+        }
         PostError::Rest(e) => Error::Internal(e.into()),
         PostError::Store(e) => e.into(),
     }

@@ -88,7 +88,7 @@ pub async fn take_break(
         )
         .await
         .map_err(|e| match e {
-            RestError::Refused { .. } | RestError::Forbidden => Error::member(
+            e if e.is_refusal() => Error::member(
                 "Discord won't let me pause your posting here (your role may be above mine, or I lack Moderate Members). \
                  You can still step away: muting the server works too.",
             ),
@@ -165,7 +165,7 @@ pub async fn end_break(data: &Data, guild: u64, user: UserId) -> Result<Reply, E
         Ok(()) => Ok(Reply::Replace(
             "Welcome back. You can post again whenever you're ready.".to_owned(),
         )),
-        Err(RestError::Refused { .. } | RestError::Forbidden) => Err(Error::member(
+        Err(e) if e.is_refusal() => Err(Error::member(
             "I couldn't end your break from here (you may have left the server). A facilitator can end it with `/mod untimeout`.",
         )),
         Err(e) => Err(Error::Internal(anyhow::anyhow!("end break: {e}"))),

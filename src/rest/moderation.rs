@@ -13,7 +13,10 @@ use crate::domain::moderation::Overwrite;
 pub mod codes {
     pub const MISSING_PERMISSIONS: isize = 50013;
     pub const MISSING_ACCESS: isize = 50001;
+    pub const UNKNOWN_CHANNEL: isize = 10003;
     pub const UNKNOWN_MEMBER: isize = 10007;
+    pub const UNKNOWN_OVERWRITE: isize = 10009;
+    pub const UNKNOWN_ROLE: isize = 10011;
     pub const UNKNOWN_USER: isize = 10013;
     pub const UNKNOWN_BAN: isize = 10026;
     pub const UNKNOWN_MESSAGE: isize = 10008;
@@ -60,7 +63,7 @@ impl Rest {
         let body = serde_json::json!({
             "communication_disabled_until": until.map(|u| u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         });
-        self.run_coded(None, &|| true, || async {
+        self.run(None, &|| true, || async {
             self.http
                 .edit_member(guild, user, &body, Some(reason))
                 .await
@@ -75,7 +78,7 @@ impl Rest {
         user: serenity::UserId,
         reason: &str,
     ) -> Result<(), RestError> {
-        self.run_coded(None, &|| true, || {
+        self.run(None, &|| true, || {
             self.http.kick_member(guild, user, Some(reason))
         })
         .await
@@ -89,7 +92,7 @@ impl Rest {
         delete_seconds: u32,
         reason: &str,
     ) -> Result<(), RestError> {
-        self.run_coded(None, &|| true, || async {
+        self.run(None, &|| true, || async {
             let request = Request::new(
                 Route::GuildBan {
                     guild_id: guild,
@@ -113,7 +116,7 @@ impl Rest {
         user: serenity::UserId,
         reason: &str,
     ) -> Result<(), RestError> {
-        self.run_coded(None, &|| true, || {
+        self.run(None, &|| true, || {
             self.http.remove_ban(guild, user, Some(reason))
         })
         .await
@@ -125,10 +128,10 @@ impl Rest {
         channel: serenity::ChannelId,
     ) -> Result<ChannelState, RestError> {
         let channel = self
-            .run_coded(None, &|| true, || self.http.get_channel(channel))
+            .run(None, &|| true, || self.http.get_channel(channel))
             .await?;
         let serenity::Channel::Guild(c) = channel else {
-            return Err(RestError::Refused {
+            return Err(RestError::Rejected {
                 code: 0,
                 message: "not a server channel".into(),
             });
@@ -160,7 +163,7 @@ impl Rest {
         reason: &str,
     ) -> Result<(), RestError> {
         let body = serde_json::json!({ "rate_limit_per_user": seconds });
-        self.run_coded(None, &|| true, || async {
+        self.run(None, &|| true, || async {
             self.http
                 .edit_channel(channel, &body, Some(reason))
                 .await
@@ -182,7 +185,7 @@ impl Rest {
             "deny": overwrite.deny.to_string(),
             "type": 0,
         });
-        self.run_coded(None, &|| true, || {
+        self.run(None, &|| true, || {
             self.http
                 .create_permission(channel, serenity::TargetId::new(role), &body, Some(reason))
         })
@@ -196,7 +199,7 @@ impl Rest {
         role: u64,
         reason: &str,
     ) -> Result<(), RestError> {
-        self.run_coded(None, &|| true, || {
+        self.run(None, &|| true, || {
             self.http
                 .delete_permission(channel, serenity::TargetId::new(role), Some(reason))
         })
@@ -209,7 +212,7 @@ impl Rest {
         channel: serenity::ChannelId,
         limit: u8,
     ) -> Result<Vec<serenity::Message>, RestError> {
-        self.run_coded(None, &|| true, || {
+        self.run(None, &|| true, || {
             self.http
                 .get_messages(channel, None, Some(limit.clamp(1, 100)))
         })
@@ -226,7 +229,7 @@ impl Rest {
         let body = serde_json::json!({
             "messages": ids.iter().map(u64::to_string).collect::<Vec<_>>(),
         });
-        self.run_coded(None, &|| true, || {
+        self.run(None, &|| true, || {
             self.http.delete_messages(channel, &body, Some(reason))
         })
         .await

@@ -178,7 +178,7 @@ impl Editor {
                     )
                     .await
                 {
-                    Ok(_) | Err(RestError::Gone) => Ok(()),
+                    Ok(_) | Err(RestError::Gone { .. }) => Ok(()),
                     Err(e) => Err(e.into()),
                 }
             }

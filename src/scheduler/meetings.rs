@@ -8,7 +8,7 @@ use poise::serenity_prelude as serenity;
 use super::editor::{Editor, Target};
 use crate::domain::meeting::{Meeting, Plan};
 use crate::domain::stats::Facet;
-use crate::rest::{Rest, RestError};
+use crate::rest::Rest;
 use crate::store::{Db, Job, StoreError};
 use crate::views;
 
@@ -76,7 +76,7 @@ pub async fn refresh_announcement(
         .await
     {
         Ok(_) => Ok(()),
-        Err(e @ (RestError::Gone | RestError::Forbidden | RestError::Rejected(_))) => {
+        Err(e) if e.is_refusal() => {
             tracing::info!(meeting = meeting.id.0, error = %e, "the announcement cannot be edited; not refreshed");
             Ok(())
         }

@@ -290,7 +290,7 @@ impl Scheduler {
                 );
                 return Ok(true);
             }
-            Err(RestError::Gone | RestError::Forbidden | RestError::ClosedDm) => {
+            Err(RestError::Gone { .. } | RestError::Forbidden { .. } | RestError::ClosedDm) => {
                 self.db
                     .pause_reminders(meeting.id)
                     .await
@@ -310,7 +310,7 @@ impl Scheduler {
                 .await;
                 return Ok(true);
             }
-            Err(why @ (RestError::Rejected(_) | RestError::Refused { .. })) => {
+            Err(why @ RestError::Rejected { .. }) => {
                 // Discord refused this message itself; the channel is fine and
                 // the next reminder may well go through.
                 tracing::error!(job = job.id, meeting = meeting.id.0, %why, "Discord refused a reminder; skipped");
@@ -344,7 +344,7 @@ impl Scheduler {
                 .await
             {
                 Ok(_) => {}
-                Err(RestError::ClosedDm | RestError::Gone | RestError::Forbidden) => {
+                Err(RestError::ClosedDm | RestError::Gone { .. } | RestError::Forbidden { .. }) => {
                     tracing::info!(
                         meeting = meeting.id.0,
                         "a member's direct messages are closed; reminder skipped"

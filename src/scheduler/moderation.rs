@@ -39,7 +39,7 @@ pub async fn run(db: &Db, rest: &Rest, job: &Job) -> Result<bool, String> {
             {
                 Ok(()) => {}
                 // Lifted by hand in Discord already: nothing left to do.
-                Err(RestError::Refused { code, .. }) if code == codes::UNKNOWN_BAN => {}
+                Err(e) if e.code() == Some(codes::UNKNOWN_BAN) => {}
                 Err(e) => return Err(e.to_string()),
             }
             db.remove_tempban(guild, user)
@@ -80,8 +80,7 @@ pub async fn run(db: &Db, rest: &Rest, job: &Job) -> Result<bool, String> {
                     )
                     .await
                 }
-                Err(RestError::Gone) => {}
-                Err(e @ RestError::Refused { .. }) => {
+                Err(e) if e.is_refusal() => {
                     tracing::warn!(channel = channel.0, error = %e, "a timed slowmode could not be reverted");
                     super::notify_log(db, rest, guild, &could_not(job.kind, target, Some(before)))
                         .await;
@@ -124,10 +123,12 @@ pub async fn unlock(db: &Db, rest: &Rest, lock: &SavedLock, reason: &str) -> Res
             Ok(()) => {}
             // Already gone (removed by hand), or the role or channel itself
             // deleted: nothing is left to put back there.
-            Err(RestError::Refused { code, .. })
-                if code == 10_009 || code == 10_003 || code == 10_011 => {}
-            Err(RestError::Refused { code, .. })
-                if before.is_none() && code == codes::UNKNOWN_MEMBER => {}
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some(codes::UNKNOWN_OVERWRITE | codes::UNKNOWN_CHANNEL | codes::UNKNOWN_ROLE)
+                ) => {}
+            Err(e) if before.is_none() && e.code() == Some(codes::UNKNOWN_MEMBER) => {}
             Err(e) => return Err(e),
         }
     }

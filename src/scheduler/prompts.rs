@@ -263,7 +263,7 @@ pub async fn run(
             .await;
             replan(true).await
         }
-        Err(PostError::Rest(RestError::Gone | RestError::Forbidden)) => {
+        Err(PostError::Rest(RestError::Gone { .. } | RestError::Forbidden { .. })) => {
             db.pause_prompt_schedule(channel)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -280,7 +280,7 @@ pub async fn run(
             .await;
             Ok(true)
         }
-        Err(PostError::Rest(RestError::Rejected(why))) => {
+        Err(PostError::Rest(why @ RestError::Rejected { .. })) => {
             tracing::error!(channel = channel.0, %why, "Discord refused a scheduled prompt; skipped");
             replan(true).await
         }

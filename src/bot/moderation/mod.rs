@@ -95,34 +95,34 @@ fn refused(r: Refusal) -> Error {
 /// What a facilitator is told when Discord says no: specific, never the
 /// generic apology.
 fn discord_refusal(e: RestError, what: &str) -> Error {
-    match e {
-        RestError::Refused { code, .. } => Error::member(match code {
-            codes::MISSING_PERMISSIONS => format!(
-                "Discord refused to {what}: I'm missing a permission for it, or their highest role is not below mine. \
-                 An admin can check my role's permissions and move it higher in Server Settings → Roles."
-            ),
-            codes::MISSING_ACCESS => {
-                format!("Discord refused to {what}: I can't see that channel.")
+    let Some(code) = e.code() else {
+        return Error::Internal(anyhow::anyhow!("{what}: {e}"));
+    };
+    Error::member(match code {
+        codes::MISSING_PERMISSIONS => format!(
+            "Discord refused to {what}: I'm missing a permission for it, or their highest role is not below mine. \
+             An admin can check my role's permissions and move it higher in Server Settings → Roles."
+        ),
+        codes::MISSING_ACCESS => format!("Discord refused to {what}: I can't see that channel."),
+        codes::UNKNOWN_MEMBER | codes::UNKNOWN_USER => {
+            format!("I couldn't {what}: they are not in this server (any more).")
+        }
+        codes::UNKNOWN_BAN => format!("I couldn't {what}: they aren't banned."),
+        codes::TOO_OLD_TO_BULK_DELETE => format!(
+            "Discord refused to {what}: it only bulk-deletes messages younger than 14 days. Older ones have to be deleted one by one."
+        ),
+        codes::TOO_FEW_OR_MANY => {
+            format!("Discord refused to {what}: a bulk delete takes 2 to 100 messages.")
+        }
+        codes::INVALID_FORM_BODY => format!(
+            "Discord refused to {what}: it didn't accept the values (a timeout can last at most 28 days)."
+        ),
+        _ => match e {
+            RestError::Gone { .. } => format!("I couldn't {what}: it no longer exists."),
+            RestError::Forbidden { .. } => {
+                format!("Discord refused to {what}: I'm missing a permission for it.")
             }
-            codes::UNKNOWN_MEMBER | codes::UNKNOWN_USER => {
-                format!("I couldn't {what}: they are not in this server (any more).")
-            }
-            codes::UNKNOWN_BAN => format!("I couldn't {what}: they aren't banned."),
-            codes::TOO_OLD_TO_BULK_DELETE => format!(
-                "Discord refused to {what}: it only bulk-deletes messages younger than 14 days. Older ones have to be deleted one by one."
-            ),
-            codes::TOO_FEW_OR_MANY => {
-                format!("Discord refused to {what}: a bulk delete takes 2 to 100 messages.")
-            }
-            codes::INVALID_FORM_BODY => format!(
-                "Discord refused to {what}: it didn't accept the values (a timeout can last at most 28 days)."
-            ),
-            other => format!("Discord refused to {what} (error {other})."),
-        }),
-        RestError::Forbidden => Error::member(format!(
-            "Discord refused to {what}: I'm missing a permission for it."
-        )),
-        RestError::Gone => Error::member(format!("I couldn't {what}: it no longer exists.")),
-        other => Error::Internal(anyhow::anyhow!("{what}: {other}")),
-    }
+            _ => format!("Discord refused to {what} (error {code})."),
+        },
+    })
 }
