@@ -289,6 +289,31 @@ async fn a_period_close_checkpoints_the_write_ahead_log() {
 }
 
 #[tokio::test]
+async fn forget_removes_the_members_hashes_in_every_server_at_once() {
+    // Ten servers, four open periods each, seven facets: more hashes to
+    // look for than one delete statement takes.
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&url(&dir)).await.unwrap();
+    for g in 1..=10 {
+        for n in 0..2 {
+            db.count_person(GuildId(g), TZ, t0(), &[Facet::Any, mood(4)], member(n))
+                .await
+                .unwrap();
+        }
+    }
+    db.forget_member(member(0)).await.unwrap();
+    assert_eq!(
+        scalar(&dir, "SELECT COUNT(*) FROM stats_period_people").await,
+        10 * 4 * 2,
+        "only the other member's hashes stay"
+    );
+    for g in 1..=10 {
+        let people = db.period_people(GuildId(g), &keys_at(t0())).await.unwrap();
+        assert!(people.values().all(|p| p.any == 2), "counts stay");
+    }
+}
+
+#[tokio::test]
 async fn forget_removes_the_members_hashes_and_keeps_the_counts() {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&url(&dir)).await.unwrap();

@@ -8,6 +8,9 @@ use crate::domain::privacy::{
     MemberData, StoredJournal, StoredJournalEntry, StoredMeetingDm, StoredRsvp,
 };
 
+/// How many of a member's held hashes one statement deletes.
+const FORGET_BATCH: usize = 250;
+
 impl Db {
     /// Everything stored about the member.
     pub async fn member_data(&self, user: UserId) -> StoreResult<MemberData> {
@@ -145,23 +148,42 @@ impl Db {
         )
         .fetch_all(&mut *tx)
         .await?;
+        let mut held: Vec<(i64, String, &'static str, [u8; 32])> = Vec::new();
         for (guild, period, salt) in open_periods {
             let Ok(salt) = <[u8; 32]>::try_from(salt.as_slice()) else {
                 continue;
             };
             for facet in crate::domain::stats::Facet::ALL {
                 let hash = crate::domain::stats::person_hash(&salt, facet, user);
-                deleted += sqlx::query(
-                    "DELETE FROM stats_period_people WHERE guild_id = $1 AND period = $2 AND facet = $3 AND hash = $4",
-                )
-                .bind(guild)
-                .bind(&period)
-                .bind(facet.as_str())
-                .bind(hash.as_slice())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                held.push((guild, period.clone(), facet.as_str(), hash));
             }
+        }
+        // In batches: one statement per few hundred, each row found by its
+        // primary key (SQLite answers an OR of whole keys key by key).
+        for batch in held.chunks(FORGET_BATCH) {
+            let sql = (0..batch.len())
+                .map(|i| {
+                    let n = 4 * i;
+                    format!(
+                        "(guild_id = ${} AND period = ${} AND facet = ${} AND hash = ${})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let sql = format!("DELETE FROM stats_period_people WHERE {sql}");
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (guild, period, facet, hash) in batch {
+                query = query
+                    .bind(*guild)
+                    .bind(period.as_str())
+                    .bind(*facet)
+                    .bind(hash.as_slice());
+            }
+            deleted += query.execute(&mut *tx).await?.rows_affected();
         }
         // Answers in rounds still open are held under each round's salt.
         let open: Vec<(i64, Vec<u8>)> =
