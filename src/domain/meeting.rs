@@ -95,8 +95,8 @@ impl Meeting {
         let horizon = (current.start + self.duration).max(now + largest);
         let occurrences = std::iter::once(current).chain(
             self.schedule
-                .occurrences_after(current.start, MAX_PLANNED_OCCURRENCES)
-                .into_iter()
+                .occurrences_from(current.start)
+                .take(MAX_PLANNED_OCCURRENCES)
                 .take_while(|o| self.earliest_reminder(o) <= horizon),
         );
         for o in occurrences {

@@ -106,6 +106,12 @@ impl Schedule {
     /// Up to `limit` occurrences starting strictly after `after`, skipped
     /// dates left out, in order.
     pub fn occurrences_after(&self, after: DateTime<Utc>, limit: usize) -> Vec<Occurrence> {
+        self.occurrences_from(after).take(limit).collect()
+    }
+
+    /// The occurrences starting strictly after `after`, skipped dates left
+    /// out, in order, computed as they are taken.
+    pub fn occurrences_from(&self, after: DateTime<Utc>) -> impl Iterator<Item = Occurrence> + '_ {
         let from = (after.with_timezone(&self.zone).naive_local() - LOOKBACK).max(self.start);
         self.local_times_from(from)
             .take(MAX_SCAN)
@@ -118,14 +124,12 @@ impl Schedule {
                     adjustment,
                 }
             })
-            .filter(|o| o.start > after)
-            .take(limit)
-            .collect()
+            .filter(move |o| o.start > after)
     }
 
     /// The next occurrence after `after`.
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<Occurrence> {
-        self.occurrences_after(after, 1).into_iter().next()
+        self.occurrences_from(after).next()
     }
 
     /// Whether the rule produces an occurrence on this local date (skipped or not).

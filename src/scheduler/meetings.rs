@@ -103,9 +103,10 @@ pub async fn rollover(db: &Db, editor: &Editor, job: &Job) -> Result<(), String>
     if meeting.ended {
         return Ok(());
     }
-    let at = job.planned;
-    if meeting.current_occurrence(at).is_some() {
-        db.add_jobs(meeting.id, &meeting.plan(at).jobs)
+    // An empty plan (for a meeting not ended) means no occurrence is left.
+    let plan = meeting.plan(job.planned);
+    if !plan.jobs.is_empty() {
+        db.add_jobs(meeting.id, &plan.jobs)
             .await
             .map_err(|e| e.to_string())?;
     } else {
