@@ -136,7 +136,11 @@ async fn compute(ctx: Context<'_>, kind: PeriodKind, which: Which) -> Result<Sta
         .iter()
         .map(|r| r.answered)
         .collect();
-    let meetings = db.meeting_stats(guild, &request.period, tz).await?;
+    // The going people were read with the period's other counts.
+    let meetings = crate::domain::stats::MeetingStats {
+        held: db.meetings_held(guild, &request.period, tz).await?,
+        going_people: people.get(&request.period.key).map_or(0, |p| p.going),
+    };
     Ok(StatsView::build(
         request,
         settings.min_group_size.get(),

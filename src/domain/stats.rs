@@ -71,20 +71,22 @@ pub fn person_hash(salt: &[u8; 32], facet: Facet, user: UserId) -> [u8; 32] {
     *hasher.finalize().as_bytes()
 }
 
-/// Distinct people in one period who checked in, in all and per mood.
+/// Distinct people in one period who checked in, in all and per mood, and
+/// who said they were going to a meeting.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PeopleCounts {
     pub any: u64,
     pub moods: [u64; 5],
+    pub going: u64,
 }
 
 impl PeopleCounts {
-    /// Sets the count of a check-in facet (`Going` belongs to meetings).
+    /// Sets the count of a facet.
     pub fn set(&mut self, facet: Facet, people: u64) {
         match facet {
             Facet::Any => self.any = people,
             Facet::Mood(m) => self.moods[m.index()] = people,
-            Facet::Going => {}
+            Facet::Going => self.going = people,
         }
     }
 }
@@ -625,6 +627,7 @@ mod tests {
             PeopleCounts {
                 any: 4,
                 moods: [1, 0, 3, 0, 0],
+                ..PeopleCounts::default()
             },
             PeopleCounts::default(),
             5,
@@ -643,10 +646,12 @@ mod tests {
             PeopleCounts {
                 any: 13,
                 moods: [1, 0, 6, 12, 0],
+                ..PeopleCounts::default()
             },
             PeopleCounts {
                 any: 7,
                 moods: [0, 7, 0, 0, 0],
+                ..PeopleCounts::default()
             },
             5,
         );
@@ -684,6 +689,7 @@ mod tests {
             PeopleCounts {
                 any: 6,
                 moods: [0, 0, 6, 0, 0],
+                ..PeopleCounts::default()
             },
             PeopleCounts::default(),
             5,

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use super::{Db, StoreResult, params};
 use crate::domain::GuildId;
 use crate::domain::periods::{Period, closes_at, previous};
-use crate::domain::stats::{Facet, MeetingStats, PeopleCounts};
+use crate::domain::stats::{Facet, PeopleCounts};
 
 /// One closed round.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -99,15 +99,8 @@ impl Db {
             .collect())
     }
 
-    /// Meeting occurrences of the server that began in `period` (local to
-    /// `tz`) and have ended, and the distinct people who said they were going
-    /// to at least one (counted when each occurrence ended).
-    pub async fn meeting_stats(
-        &self,
-        guild: GuildId,
-        period: &Period,
-        tz: Tz,
-    ) -> StoreResult<MeetingStats> {
+    /// Occurrences of the server's meetings held in `period` (rolled over).
+    pub async fn meetings_held(&self, guild: GuildId, period: &Period, tz: Tz) -> StoreResult<u64> {
         let from = closes_at(&previous(period), tz);
         let to = closes_at(period, tz);
         let (held,): (i64,) = sqlx::query_as(
@@ -119,11 +112,6 @@ impl Db {
         .bind(to.timestamp())
         .fetch_one(&self.pool)
         .await?;
-        Ok(MeetingStats {
-            held: count(held),
-            going_people: self
-                .people_counted(guild, &period.key, Facet::Going)
-                .await?,
-        })
+        Ok(count(held))
     }
 }
