@@ -181,7 +181,13 @@ struct Pacer {
 pub struct Rest {
     http: Arc<serenity::Http>,
     pacer: Arc<Mutex<Pacer>>,
+    /// Each member's DM channel with Haven, once opened (it never changes),
+    /// so a DM costs one request, not two.
+    dm_channels: Arc<Mutex<HashMap<u64, serenity::ChannelId>>>,
 }
+
+/// DM channels remembered at most; past this the memory starts afresh.
+const DM_CHANNELS_KEPT: usize = 100_000;
 
 impl Rest {
     /// With all of Discord's global limit (one process).
@@ -199,6 +205,7 @@ impl Rest {
                 global: None,
                 global_per_second: per_second.max(1),
             })),
+            dm_channels: Arc::default(),
         }
     }
 
@@ -410,10 +417,37 @@ impl Rest {
         message: serenity::CreateMessage,
         wanted: &(dyn Fn() -> bool + Send + Sync),
     ) -> Result<serenity::Message, RestError> {
-        let dm = self
-            .run(None, wanted, || user.create_dm_channel(&*self.http))
-            .await?;
-        self.send_while(dm.id, message, wanted).await
+        let known = self
+            .dm_channels
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&user.get())
+            .copied();
+        let channel = match known {
+            Some(channel) => channel,
+            None => {
+                let dm = self
+                    .run(None, wanted, || user.create_dm_channel(&*self.http))
+                    .await?;
+                let mut kept = self
+                    .dm_channels
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if kept.len() >= DM_CHANNELS_KEPT {
+                    kept.clear();
+                }
+                kept.insert(user.get(), dm.id);
+                dm.id
+            }
+        };
+        let sent = self.send_while(channel, message, wanted).await;
+        if matches!(sent, Err(RestError::Gone { .. })) {
+            self.dm_channels
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&user.get());
+        }
+        sent
     }
 
     /// Sends a direct message to a member.

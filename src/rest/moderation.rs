@@ -25,16 +25,11 @@ pub mod codes {
     pub const INVALID_FORM_BODY: isize = 50035;
 }
 
-/// The `X-Audit-Log-Reason` header, percent-encoded as Discord wants it.
+/// The `X-Audit-Log-Reason` header, percent-encoded as Discord wants it
+/// (as serenity encodes it for the calls that take a reason).
 fn reason_header(reason: &str) -> reqwest::header::HeaderMap {
-    let mut encoded = String::with_capacity(reason.len() * 3);
-    for byte in reason.bytes() {
-        if byte.is_ascii_alphanumeric() {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
+    let encoded = percent_encoding::utf8_percent_encode(reason, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
     let mut headers = reqwest::header::HeaderMap::new();
     if let Ok(value) = reqwest::header::HeaderValue::from_str(&encoded) {
         headers.insert("X-Audit-Log-Reason", value);
