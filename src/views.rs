@@ -21,15 +21,8 @@ pub fn rsvp_button_id(meeting: i64, answer: RsvpAnswer) -> String {
     CustomId::Rsvp { meeting, answer }.encode()
 }
 
-/// `<t:UNIX:F>`: a full date and time each reader sees in their own zone.
-pub fn full(at: DateTime<Utc>) -> String {
-    format!("<t:{}:F>", at.timestamp())
-}
-
-/// `<t:UNIX:R>`: "in 2 hours", "3 days ago".
-pub fn relative(at: DateTime<Utc>) -> String {
-    format!("<t:{}:R>", at.timestamp())
-}
+/// Discord timestamps, which every reader sees in their own zone.
+pub use crate::domain::text::{full, relative, when};
 
 /// The announcement of a meeting: its next occurrence (or that it ended),
 /// the rule in words with the home zone, the duration and the counts.
@@ -53,9 +46,8 @@ pub fn announcement(
         .unwrap_or_default();
     embed = embed
         .description(format!(
-            "**Next:** {} ({})\n**When:** {}\n**Length:** {}{location}",
-            full(next.start),
-            relative(next.start),
+            "**Next:** {}\n**When:** {}\n**Length:** {}{location}",
+            when(next.start),
             m.schedule.describe(),
             span_words(m.duration)
         ))
@@ -244,11 +236,7 @@ pub fn case_embed(case: &crate::domain::moderation::Case) -> serenity::CreateEmb
     }
     embed = embed.field("Reason", field(&case.reason), false);
     if let Some(until) = case.until {
-        embed = embed.field(
-            "Until",
-            format!("{} ({})", full(until), relative(until)),
-            false,
-        );
+        embed = embed.field("Until", when(until), false);
     }
     embed.timestamp(
         serenity::Timestamp::from_unix_timestamp(case.at.timestamp()).unwrap_or_default(),

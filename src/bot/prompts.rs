@@ -244,11 +244,7 @@ async fn schedule(
     let next = work::plan(&data.db, &stored, now).await?;
     data.scheduler.poke();
     let when = match next {
-        Some(at) => format!(
-            " The first is {} ({}).",
-            views::full(at),
-            views::relative(at)
-        ),
+        Some(at) => format!(" The first is {}.", views::when(at)),
         None => String::new(),
     };
     ctx.send(render::ephemeral(format!(

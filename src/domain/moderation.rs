@@ -812,7 +812,7 @@ fn guidelines_line(n: &Notice<'_>) -> &'static str {
 
 fn until_line(until: Option<DateTime<Utc>>) -> String {
     match until {
-        Some(t) => format!("It ends <t:{0}:F> (<t:{0}:R>).", t.timestamp()),
+        Some(t) => format!("It ends {}.", super::text::when(t)),
         None => String::new(),
     }
 }
@@ -860,8 +860,8 @@ pub fn kick_text(n: &Notice<'_>) -> String {
 pub fn ban_text(n: &Notice<'_>) -> String {
     let how_long = match n.until {
         Some(t) => format!(
-            "This is temporary: it is lifted by itself <t:{0}:F> (<t:{0}:R>), and you are welcome back after that.",
-            t.timestamp()
+            "This is temporary: it is lifted by itself {}, and you are welcome back after that.",
+            super::text::when(t)
         ),
         None => "If you would like to talk about it later, you can reach out to a facilitator."
             .to_owned(),
@@ -898,8 +898,8 @@ pub const MESSAGE_MAX: usize = 2000;
 /// The DM a member gets when their break starts.
 pub fn break_text(server: &str, until: DateTime<Utc>) -> String {
     format!(
-        "Your break from **{server}** has started. Take all the time you need. It ends <t:{0}:F> (<t:{0}:R>).\n\nIf you would like to come back sooner, press the button below.",
-        until.timestamp()
+        "Your break from **{server}** has started. Take all the time you need. It ends {}.\n\nIf you would like to come back sooner, press the button below.",
+        super::text::when(until)
     )
 }
 

@@ -1,5 +1,20 @@
 //! Small helpers for text shown to members.
 
+/// `<t:UNIX:F>`: a full date and time each reader sees in their own zone.
+pub fn full(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("<t:{}:F>", at.timestamp())
+}
+
+/// `<t:UNIX:R>`: "in 2 hours", "3 days ago".
+pub fn relative(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("<t:{}:R>", at.timestamp())
+}
+
+/// Both: "Tuesday, 9 March 2027 19:00 (in 2 hours)", in each reader's zone.
+pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{} ({})", full(at), relative(at))
+}
+
 /// Cuts `text` to at most `max` characters, ending with an ellipsis when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

@@ -34,11 +34,10 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
         .take(20)
         .map(|(start, m)| {
             format!(
-                "**#{}: {}** · {} ({})\n{}",
+                "**#{}: {}** · {}\n{}",
                 m.id.0,
                 m.title,
-                views::full(*start),
-                views::relative(*start),
+                views::when(*start),
                 m.schedule.describe()
             )
         })
@@ -72,7 +71,7 @@ pub async fn info(
         "None: this meeting has ended.".to_owned()
     } else {
         next.iter()
-            .map(|o| format!("{} ({})", views::full(o.start), views::relative(o.start)))
+            .map(|o| views::when(o.start))
             .collect::<Vec<_>>()
             .join("\n")
     };

@@ -228,11 +228,7 @@ pub async fn edit(
     let plan = work::plan(&data.db, &meeting, now).await?;
     data.scheduler.poke();
     let next = match meeting.current_occurrence(now) {
-        Some(o) => format!(
-            "Next: {} ({}).",
-            views::full(o.start),
-            views::relative(o.start)
-        ),
+        Some(o) => format!("Next: {}.", views::when(o.start)),
         None => "It has no upcoming times.".to_owned(),
     };
     let mut text = format!(
@@ -351,11 +347,7 @@ fn created_text(m: &Meeting, now: DateTime<Utc>, zone: Tz, source: ZoneSource) -
     };
     let mut text = format!("Scheduled **{}** as **meeting #{}**.", m.title, m.id.0);
     if let Some(first) = m.current_occurrence(now) {
-        text.push_str(&format!(
-            "\nFirst: {} ({}).",
-            views::full(first.start),
-            views::relative(first.start)
-        ));
+        text.push_str(&format!("\nFirst: {}.", views::when(first.start)));
     }
     text.push_str(&format!(
         "\nRepeats: {}.\nI read the time in **{}** ({from}).",
