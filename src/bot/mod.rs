@@ -82,7 +82,27 @@ pub fn can_post_here(ctx: Context<'_>) -> bool {
         .member
         .as_ref()
         .and_then(|m| m.permissions)
-        .is_some_and(|p| p.view_channel() && p.send_messages())
+        .is_some_and(may_post)
+}
+
+/// Whether these channel permissions let the member post there.
+pub fn may_post(p: serenity::Permissions) -> bool {
+    p.view_channel() && p.send_messages()
+}
+
+/// A channel option the member chose for Haven to post `what` in: a text
+/// channel where they can see and send messages themselves; `refusal`
+/// says why not, naming the channel.
+pub fn postable_channel(
+    c: &serenity::PartialChannel,
+    what: &str,
+    refusal: impl Fn(&str) -> String,
+) -> Result<crate::domain::ChannelId, Error> {
+    let channel = text_channel(c, what)?;
+    if !c.permissions.is_some_and(may_post) {
+        return Err(Error::member(refusal(&render::channel_mention(channel.0))));
+    }
+    Ok(channel)
 }
 
 /// The server the command was used in, or the kind answer for a DM.

@@ -198,16 +198,9 @@ async fn schedule(
     let guild = super::server(ctx)?;
     let data = ctx.data();
     let now = data.clock.now();
-    let channel_id = super::text_channel(&channel, "prompts")?;
-    if !channel
-        .permissions
-        .is_some_and(|p| p.view_channel() && p.send_messages())
-    {
-        return Err(Error::member(format!(
-            "You can't post in {} yourself, so I won't schedule prompts there for you.",
-            render::channel_mention(channel_id.0)
-        )));
-    }
+    let channel_id = super::postable_channel(&channel, "prompts", |channel| {
+        format!("You can't post in {channel} yourself, so I won't schedule prompts there for you.")
+    })?;
     let Some(time) = parse_time(&time) else {
         return Err(Error::member(format!(
             "I couldn't read `{}` as a time. Please write it as 24-hour HH:MM, like `09:00` or `19:30`. Nothing was scheduled.",

@@ -167,14 +167,36 @@ pub async fn on_modal(ctx: &serenity::Context, data: &Data, press: &serenity::Mo
         return;
     }
     tracing::info!(custom_id = %press.data.custom_id, "a form no family handles");
-    let text = "This form is no longer active. Please run the command again for a fresh one.";
+    answer_form(
+        ctx,
+        press,
+        Err(Error::member(
+            "This form is no longer active. Please run the command again for a fresh one.",
+        )),
+        "an old form",
+    )
+    .await;
+}
+
+/// Answers a form privately: the text, a member's mistake as it is, or an
+/// internal failure logged (naming `what`) with the short apology.
+pub async fn answer_form(
+    ctx: &serenity::Context,
+    press: &serenity::ModalInteraction,
+    outcome: Result<String, Error>,
+    what: &str,
+) {
+    let text = match outcome {
+        Ok(text) | Err(Error::Member(text)) => text,
+        Err(Error::Internal(e)) => super::error::log_internal(&e, what),
+    };
     let reply = serenity::CreateInteractionResponse::Message(
         serenity::CreateInteractionResponseMessage::new()
             .content(text)
             .ephemeral(true),
     );
     if let Err(e) = press.create_response(ctx, reply).await {
-        tracing::warn!(error = %e, "could not answer a form");
+        tracing::warn!(error = %e, what, "could not answer a form");
     }
 }
 

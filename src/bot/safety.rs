@@ -242,29 +242,23 @@ pub async fn on_guidelines_form(
         .member
         .as_ref()
         .is_some_and(|m| super::checks::standing_of(m, None).allows(Access::Admin));
-    let answer = match press.guild_id {
-        None => "Guidelines belong to a server.".to_owned(),
-        Some(_) if !admin => {
-            "Only members with the Manage Server permission can change the guidelines. Nothing was changed.".to_owned()
-        }
-        Some(_) if text.is_empty() || text.chars().count() > GUIDELINES_MAX => {
-            "Guidelines need some text, at most 4,000 characters. Nothing was changed.".to_owned()
-        }
-        Some(guild) => match data
+    let outcome = match press.guild_id {
+        None => Err(Error::member("Guidelines belong to a server.")),
+        Some(_) if !admin => Err(Error::member(
+            "Only members with the Manage Server permission can change the guidelines. Nothing was changed.",
+        )),
+        Some(_) if text.is_empty() || text.chars().count() > GUIDELINES_MAX => Err(Error::member(
+            "Guidelines need some text, at most 4,000 characters. Nothing was changed.",
+        )),
+        Some(guild) => data
             .db
             .set_guidelines(GuildId(guild.get()), &text, data.clock.now())
             .await
-        {
-            Ok(()) => "Saved. Everyone can read them with `/guidelines show`, and moderation messages carry them.".to_owned(),
-            Err(e) => super::error::log_internal(&e.into(), "saving guidelines"),
-        },
+            .map(|()| {
+                "Saved. Everyone can read them with `/guidelines show`, and moderation messages carry them."
+                    .to_owned()
+            })
+            .map_err(Error::from),
     };
-    let reply = serenity::CreateInteractionResponse::Message(
-        serenity::CreateInteractionResponseMessage::new()
-            .content(answer)
-            .ephemeral(true),
-    );
-    if let Err(e) = press.create_response(ctx, reply).await {
-        tracing::warn!(error = %e, "could not answer the guidelines form");
-    }
+    super::router::answer_form(ctx, press, outcome, "saving guidelines").await;
 }

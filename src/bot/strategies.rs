@@ -446,11 +446,7 @@ async fn toolkit_view(data: &Data, guild: Option<GuildId>, user: UserId) -> Resu
     let mut items = Vec::new();
     for key in &keys {
         if let Some(k) = StrategyKey::parse(key)
-            && let Some(item) = find(data, None, k).await?
-            && match (&item, guild) {
-                (Item::Shared(s), Some(g)) => s.guild == g,
-                _ => true,
-            }
+            && let Some(item) = find(data, guild, k).await?
         {
             items.push(item);
         }

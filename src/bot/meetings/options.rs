@@ -79,17 +79,11 @@ pub fn check_location(text: &str) -> Result<Option<String>, Error> {
 /// A channel option the facilitator chose to post in: a text channel where
 /// they can see and send messages themselves.
 pub fn postable_channel(c: &serenity::PartialChannel) -> Result<ChannelId, Error> {
-    let channel = super::super::text_channel(c, "the meeting")?;
-    let can_post = c
-        .permissions
-        .is_some_and(|p| p.view_channel() && p.send_messages());
-    if !can_post {
-        return Err(Error::member(format!(
-            "You can't post in {} yourself, so I won't announce a meeting there for you. Please choose a channel where you can send messages.",
-            render::channel_mention(channel.0)
-        )));
-    }
-    Ok(channel)
+    super::super::postable_channel(c, "the meeting", |channel| {
+        format!(
+            "You can't post in {channel} yourself, so I won't announce a meeting there for you. Please choose a channel where you can send messages."
+        )
+    })
 }
 
 /// The channel the command was used in, if the member can post there.

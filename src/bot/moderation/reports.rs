@@ -196,12 +196,76 @@ pub enum FormOrigin {
     },
 }
 
-fn private_answer(text: impl Into<String>) -> serenity::CreateInteractionResponse {
-    serenity::CreateInteractionResponse::Message(
-        serenity::CreateInteractionResponseMessage::new()
-            .content(text)
-            .ephemeral(true),
-    )
+/// What the form says about the report, checked before anything is kept:
+/// the server's settings, and the message as the menu saw it.
+struct Checked {
+    settings: crate::domain::settings::GuildSettings,
+    channel: ChannelId,
+    message: u64,
+    author: UserId,
+    excerpt: String,
+}
+
+/// The checks a report form's answer passes before it is kept: the rate
+/// limit (never for "someone may need support"), and a draft that is the
+/// reporter's and this server's.
+async fn check_form(
+    data: &Data,
+    guild: crate::domain::GuildId,
+    reporter: UserId,
+    kind: ReportKind,
+    origin: FormOrigin,
+) -> Result<Checked, Error> {
+    let settings = data.db.guild_settings(guild).await?;
+    let since = data.clock.now() - chrono::Duration::minutes(REPORT_WINDOW_MINUTES);
+    if !kind.pages_facilitators()
+        && data.db.reports_made_since(reporter, since).await? >= REPORTS_PER_WINDOW
+    {
+        return Err(Error::member(TOO_MANY_REPORTS));
+    }
+    let again = "Please use **Report to facilitators** on the message again.";
+    let (channel, message, author, excerpt) = match origin {
+        FormOrigin::Draft(id) => match data.db.take_report_draft(id, reporter).await? {
+            Some(d) if d.guild == guild => (d.channel, d.message, d.author, d.excerpt),
+            _ => {
+                return Err(Error::member(format!(
+                    "This form has expired or was already sent. {again}"
+                )));
+            }
+        },
+        FormOrigin::Named {
+            channel,
+            message,
+            author,
+        } => {
+            // Ids of 0 are no ids (and would panic in serenity).
+            if channel == 0 || message == 0 {
+                return Err(Error::member(format!(
+                    "This form is no longer valid. {again}"
+                )));
+            }
+            let excerpt = match data
+                .rest
+                .http()
+                .get_message(
+                    serenity::ChannelId::new(channel),
+                    serenity::MessageId::new(message),
+                )
+                .await
+            {
+                Ok(m) if m.guild_id.is_none_or(|g| g.get() == guild.0) => excerpt_of(&m),
+                _ => "(the message could not be read; it may have been deleted)".to_owned(),
+            };
+            (ChannelId(channel), message, UserId(author), excerpt)
+        }
+    };
+    Ok(Checked {
+        settings,
+        channel,
+        message,
+        author,
+        excerpt,
+    })
 }
 
 /// The report form's answer: checked (the rate limit holds at sending, not
@@ -218,75 +282,24 @@ pub async fn on_report_form(
         return;
     };
     let reporter = UserId(press.user.id.get());
-    let now = data.clock.now();
     let kind = ReportKind::from_answer(
         &super::super::router::form_field(press, "what").unwrap_or_default(),
     );
     let named = wants_name_shared(super::super::router::form_field(press, "share").as_deref());
-    let checked = async {
-        let settings = data.db.guild_settings(guild).await?;
-        let since = now - chrono::Duration::minutes(REPORT_WINDOW_MINUTES);
-        let recent = data.db.reports_made_since(reporter, since).await?;
-        Ok::<_, crate::store::StoreError>((settings, recent))
-    }
-    .await;
-    let settings = match checked {
-        // "Someone may need support" is never held back by the limit.
-        Ok((_, recent)) if recent >= REPORTS_PER_WINDOW && !kind.pages_facilitators() => {
-            let _ = press
-                .create_response(ctx, private_answer(TOO_MANY_REPORTS))
-                .await;
-            return;
-        }
-        Ok((settings, _)) => settings,
+    let checked = match check_form(data, guild, reporter, kind, origin).await {
+        Ok(checked) => checked,
         Err(e) => {
-            let text = super::super::error::log_internal(&e.into(), "report form");
-            let _ = press.create_response(ctx, private_answer(text)).await;
+            super::super::router::answer_form(ctx, press, Err(e), "report form").await;
             return;
         }
     };
-    let (channel, message, author, excerpt) = match origin {
-        FormOrigin::Draft(id) => match data.db.take_report_draft(id, reporter).await {
-            Ok(Some(d)) if d.guild == guild => (d.channel, d.message, d.author, d.excerpt),
-            Ok(_) => {
-                let _ = press
-                    .create_response(
-                        ctx,
-                        private_answer(
-                            "This form has expired or was already sent. Please use **Report to facilitators** on the message again.",
-                        ),
-                    )
-                    .await;
-                return;
-            }
-            Err(e) => {
-                let text = super::super::error::log_internal(&e.into(), "report form");
-                let _ = press.create_response(ctx, private_answer(text)).await;
-                return;
-            }
-        },
-        FormOrigin::Named {
-            channel,
-            message,
-            author,
-        } => {
-            // Ids of 0 are no ids (and would panic in serenity).
-            let (Some(c), Some(m)) = (
-                (channel != 0).then(|| serenity::ChannelId::new(channel)),
-                (message != 0).then(|| serenity::MessageId::new(message)),
-            ) else {
-                let _ = press
-                    .create_response(ctx, private_answer("This form is no longer valid. Please use **Report to facilitators** on the message again."))
-                    .await;
-                return;
-            };
-            let excerpt = match data.rest.http().get_message(c, m).await {
-                Ok(m) if m.guild_id.is_none_or(|g| g.get() == guild.0) => excerpt_of(&m),
-                _ => "(the message could not be read; it may have been deleted)".to_owned(),
-            };
-            (ChannelId(channel), message, UserId(author), excerpt)
-        }
-    };
+    let Checked {
+        settings,
+        channel,
+        message,
+        author,
+        excerpt,
+    } = checked;
     let new = NewReport {
         guild,
         reporter,
@@ -297,7 +310,7 @@ pub async fn on_report_form(
         message,
         author: Some(author),
         excerpt,
-        at: now,
+        at: data.clock.now(),
     };
     // Stored before the reporter is thanked (a restart after the thanks
     // loses nothing); a report that cannot be stored is still delivered.
@@ -321,9 +334,7 @@ pub async fn on_report_form(
             "\nIf someone is in danger right now, please contact emergency services. `/crisis` lists support lines you can share.",
         );
     }
-    if let Err(e) = press.create_response(ctx, private_answer(text)).await {
-        tracing::warn!(error = %e, "could not thank a reporter");
-    }
+    super::super::router::answer_form(ctx, press, Ok(text), "thanking a reporter").await;
     if deliver(ctx, data, &settings, &report).await {
         return;
     }
