@@ -265,6 +265,22 @@ impl Config {
         })
     }
 
+    /// Haven against the Discord at `api_base` (the fake one: the sandbox,
+    /// tests and benchmarks), every other setting at its default.
+    pub fn against(api_base: String, database_url: String, token: &str) -> Self {
+        Self {
+            token: Some(Token::new(token)),
+            database_url,
+            api_base: Some(api_base),
+            dev_guild: None,
+            log_filter: "warn".to_owned(),
+            reminder_grace: crate::scheduler::DEFAULT_GRACE,
+            shards: None,
+            http_addr: None,
+            rest_per_second: DISCORD_GLOBAL_PER_SECOND,
+        }
+    }
+
     /// The token, or the error that explains how to get one.
     pub fn require_token(&self) -> Result<&Token, ConfigError> {
         self.token.as_ref().ok_or_else(|| {

@@ -96,15 +96,9 @@ pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<(
     let db = seed(&database_url, &sim, clock.now()).await?;
 
     let config = Config {
-        token: Some(crate::config::Token::new("sandbox.token")),
-        database_url,
-        api_base: Some(sim.base_url()),
         dev_guild: Some(GuildId(sim.world().guild.id)),
         log_filter: String::new(),
-        reminder_grace: crate::scheduler::DEFAULT_GRACE,
-        shards: None,
-        http_addr: None,
-        rest_per_second: crate::config::DISCORD_GLOBAL_PER_SECOND,
+        ..Config::against(sim.base_url(), database_url, "sandbox.token")
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let bot_clock: Arc<dyn Clock> = clock.clone();

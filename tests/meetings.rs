@@ -4,45 +4,22 @@ mod common;
 
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, TimeZone, Utc};
-use common::{Harness, assert_ephemeral};
+use chrono::Duration;
+use common::{Harness, assert_ephemeral, ts};
 use haven::domain::meeting::MeetingId;
 use haven::sim::world::MEMBER_ROLE;
 use haven::sim::{Fault, FaultKind, SimMessage};
 
-fn ts(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
-    Utc.with_ymd_and_hms(y, m, d, h, min, 0)
-        .unwrap()
-        .timestamp()
-}
-
-/// Haven's posts in #meetings that are reminders (not the announcement).
-fn reminders(h: &Harness) -> Vec<SimMessage> {
-    h.sim
-        .channel_messages(h.sim.channel_id("meetings"))
-        .into_iter()
-        .filter(|m| m.embeds.is_empty())
-        .collect()
-}
-
 /// The announcement once its text contains `needle` (edits are coalesced
 /// and follow the answers within a second or so).
 async fn announcement_showing(h: &Harness, needle: &str) -> SimMessage {
-    let a = announcement(h);
+    let a = h.announcement("");
     h.sim
         .wait_for_message_where(a.id, StdDuration::from_secs(10), |m| {
             m.text().contains(needle)
         })
         .await
         .expect("the announcement exists")
-}
-
-fn announcement(h: &Harness) -> SimMessage {
-    h.sim
-        .channel_messages(h.sim.channel_id("meetings"))
-        .into_iter()
-        .find(|m| !m.embeds.is_empty())
-        .expect("an announcement")
 }
 
 const CREATE_WEEKLY: &str = "/meeting create title:\"Tuesday group\" when:\"2027-03-09 19:00\" timezone:America/New_York \
@@ -63,7 +40,7 @@ async fn create_announces_and_reminders_arrive_in_order_across_weeks() {
         "{text}"
     );
 
-    let a = announcement(&h);
+    let a = h.announcement("");
     let text = a.text();
     assert!(
         text.contains("every Tuesday at 19:00, America/New_York time"),
@@ -77,11 +54,11 @@ async fn create_announces_and_reminders_arrive_in_order_across_weeks() {
     assert!(text.contains("1 hour"), "{text}");
     let labels: Vec<String> = a.buttons().into_iter().map(|b| b.label).collect();
     assert_eq!(labels, ["Going", "Maybe", "Can't make it"]);
-    assert!(reminders(&h).is_empty());
+    assert!(h.meeting_reminders().is_empty());
 
     // The day-before reminder had already passed; the hour and ten minutes come.
     h.advance(Duration::hours(13)).await;
-    let sent = reminders(&h);
+    let sent = h.meeting_reminders();
     assert_eq!(sent.len(), 2, "{sent:?}");
     for m in &sent {
         assert!(
@@ -116,17 +93,17 @@ async fn create_announces_and_reminders_arrive_in_order_across_weeks() {
     // and in that order (the clock is at 03:00 UTC on the 10th).
     h.advance(Duration::days(5) + Duration::hours(19) + Duration::minutes(59))
         .await; // 22:59 on the 15th
-    assert_eq!(reminders(&h).len(), 2, "not a minute early");
+    assert_eq!(h.meeting_reminders().len(), 2, "not a minute early");
     h.advance(Duration::minutes(2)).await; // 23:01: a day before
-    assert_eq!(reminders(&h).len(), 3);
+    assert_eq!(h.meeting_reminders().len(), 3);
     h.advance(Duration::hours(22) + Duration::minutes(58)).await; // 21:59 on the 16th
-    assert_eq!(reminders(&h).len(), 3);
+    assert_eq!(h.meeting_reminders().len(), 3);
     h.advance(Duration::minutes(2)).await; // 22:01: an hour before
-    assert_eq!(reminders(&h).len(), 4);
+    assert_eq!(h.meeting_reminders().len(), 4);
     h.advance(Duration::minutes(48)).await; // 22:49
-    assert_eq!(reminders(&h).len(), 4);
+    assert_eq!(h.meeting_reminders().len(), 4);
     h.advance(Duration::minutes(2)).await; // 22:51: ten minutes before
-    let sent = reminders(&h);
+    let sent = h.meeting_reminders();
     assert_eq!(sent.len(), 5, "{sent:?}");
     assert!(sent[2..].iter().all(|m| {
         m.content
@@ -138,7 +115,7 @@ async fn create_announces_and_reminders_arrive_in_order_across_weeks() {
 async fn answers_by_button_and_command_update_counts_and_never_names() {
     let h = Harness::start().await;
     h.say("admin", CREATE_WEEKLY).await;
-    let a = announcement(&h);
+    let a = h.announcement("");
 
     let reply = h.click("alice", &a, "Going").await;
     assert_ephemeral(&reply);
@@ -245,7 +222,11 @@ async fn cancelling_one_date_skips_only_its_reminders() {
     );
 
     h.advance(Duration::days(2) + Duration::hours(8)).await;
-    let times: Vec<String> = reminders(&h).iter().map(|m| m.content.clone()).collect();
+    let times: Vec<String> = h
+        .meeting_reminders()
+        .iter()
+        .map(|m| m.content.clone())
+        .collect();
     assert_eq!(times.len(), 2, "{times:?}");
     assert!(times[0].contains(&ts(2027, 3, 9, 18, 0).to_string()));
     assert!(times[1].contains(&ts(2027, 3, 11, 18, 0).to_string()));
@@ -253,7 +234,7 @@ async fn cancelling_one_date_skips_only_its_reminders() {
     // Ending the series stops everything and says so on the announcement.
     h.say("admin", "/meeting cancel id:1").await;
     h.advance(Duration::days(3)).await;
-    assert_eq!(reminders(&h).len(), 2);
+    assert_eq!(h.meeting_reminders().len(), 2);
     let ended = announcement_showing(&h, "has ended").await;
     assert!(ended.text().contains("has ended"), "{}", ended.text());
     assert!(ended.buttons().is_empty());
@@ -271,9 +252,9 @@ async fn editing_moves_the_future_reminders() {
         .await;
     assert!(reply.text().contains("Evening circle"), "{}", reply.text());
     h.advance(Duration::hours(8)).await; // 20:00: nothing yet
-    assert!(reminders(&h).is_empty());
+    assert!(h.meeting_reminders().is_empty());
     h.advance(Duration::hours(1)).await;
-    let sent = reminders(&h);
+    let sent = h.meeting_reminders();
     assert_eq!(sent.len(), 1);
     assert!(
         sent[0].content.contains("Evening circle")
@@ -358,7 +339,7 @@ async fn a_restart_mid_schedule_sends_each_due_reminder_exactly_once() {
     let mut h = Harness::start().await;
     h.say("admin", "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC reminders:1h,30m,10m channel:#meetings").await;
     h.advance(Duration::hours(6) + Duration::minutes(1)).await; // 18:01: the 1h reminder went out
-    assert_eq!(reminders(&h).len(), 1);
+    assert_eq!(h.meeting_reminders().len(), 1);
 
     h.stop().await.expect("clean stop");
     // While Haven is down, the 30-minute reminder falls due.
@@ -369,13 +350,13 @@ async fn a_restart_mid_schedule_sends_each_due_reminder_exactly_once() {
         .wait_for_messages(channel, 3, StdDuration::from_secs(10))
         .await;
     assert_eq!(
-        reminders(&h).len(),
+        h.meeting_reminders().len(),
         2,
         "the missed reminder is sent on start"
     );
 
     h.advance(Duration::hours(1)).await;
-    let sent = reminders(&h);
+    let sent = h.meeting_reminders();
     assert_eq!(sent.len(), 3, "each reminder once: {sent:?}");
 }
 
@@ -387,7 +368,7 @@ async fn a_reminder_missed_by_more_than_the_grace_period_is_skipped() {
     h.clock.advance(Duration::hours(6) + Duration::minutes(30)); // 18:30: the 1h one is 30 minutes late
     h.restart_after_stop().await;
     h.advance(Duration::minutes(30)).await;
-    let sent = reminders(&h);
+    let sent = h.meeting_reminders();
     assert_eq!(sent.len(), 1, "only the 10-minute reminder: {sent:?}");
 }
 
@@ -409,7 +390,7 @@ async fn a_429_and_a_500_are_survived_and_the_reminder_arrives_once() {
         times: 1,
     });
     h.advance(Duration::hours(7)).await;
-    let sent = reminders(&h);
+    let sent = h.meeting_reminders();
     assert_eq!(sent.len(), 1, "{sent:?}");
     let statuses: Vec<u16> = h
         .sim
@@ -476,7 +457,7 @@ async fn reminders_by_direct_message_for_those_who_asked() {
         "no DM without asking"
     );
     assert_eq!(
-        reminders(&h).len(),
+        h.meeting_reminders().len(),
         1,
         "the channel reminder still went out"
     );
@@ -486,7 +467,7 @@ async fn reminders_by_direct_message_for_those_who_asked() {
 async fn forgetting_a_member_removes_their_answers_and_dm_requests() {
     let h = Harness::start().await;
     h.say("admin", CREATE_WEEKLY).await;
-    h.click("alice", &announcement(&h), "Going").await;
+    h.click("alice", &h.announcement(""), "Going").await;
     h.say("alice", "/meeting dm id:1 enabled:true").await;
     let shown = h.say("alice", "/privacy show").await.text();
     assert!(
@@ -513,7 +494,7 @@ async fn a_crash_after_sending_but_before_recording_shows_the_reminder_once() {
     let mut h = Harness::start().await;
     h.say("admin", "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC reminders:1h,10m channel:#meetings").await;
     h.advance(Duration::hours(6) + Duration::minutes(1)).await; // 18:01: the 1h reminder went out
-    assert_eq!(reminders(&h).len(), 1);
+    assert_eq!(h.meeting_reminders().len(), 1);
     h.stop().await.expect("clean stop");
 
     // As if the process died after Discord accepted the message but before
@@ -536,7 +517,15 @@ async fn a_crash_after_sending_but_before_recording_shows_the_reminder_once() {
     // The announcement, the reminder, and the reminder sent again.
     let posts = h.rest_posts_to("meetings");
     assert_eq!(posts, 3, "the reminder was sent again after the restart");
-    assert_eq!(reminders(&h).len(), 1, "but Discord's nonce shows it once");
+    assert_eq!(
+        h.meeting_reminders().len(),
+        1,
+        "but Discord's nonce shows it once"
+    );
     h.advance(Duration::hours(1)).await;
-    assert_eq!(reminders(&h).len(), 2, "and the next one still comes");
+    assert_eq!(
+        h.meeting_reminders().len(),
+        2,
+        "and the next one still comes"
+    );
 }

@@ -54,18 +54,6 @@ async fn blobs(dir: &tempfile::TempDir, sql: &'static str) -> Vec<Vec<u8>> {
     rows
 }
 
-fn files_holding(dir: &tempfile::TempDir, needle: &[u8]) -> Vec<String> {
-    let mut hits = Vec::new();
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        let bytes = std::fs::read(&path).unwrap();
-        if bytes.windows(needle.len()).any(|w| w == needle) {
-            hits.push(path.display().to_string());
-        }
-    }
-    hits
-}
-
 #[tokio::test]
 async fn one_member_checking_in_five_times_is_one_person() {
     let dir = tempfile::tempdir().unwrap();
@@ -261,10 +249,16 @@ async fn closing_a_period_deletes_its_salt_and_hashes_and_keeps_the_counts() {
     let wal = dir.path().join("haven.db-wal");
     assert_eq!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0), 0);
     for salt in &salts {
-        assert!(files_holding(&dir, salt).is_empty(), "a salt survived");
+        assert!(
+            common::files_with(dir.path(), salt).is_empty(),
+            "a salt survived"
+        );
     }
     for hash in &hashes {
-        assert!(files_holding(&dir, hash).is_empty(), "a hash survived");
+        assert!(
+            common::files_with(dir.path(), hash).is_empty(),
+            "a hash survived"
+        );
     }
     for n in [0, 1, 5, 99] {
         let hits = files_containing(dir.path(), member(n).0);

@@ -9,38 +9,15 @@ mod common;
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, TimeZone, Utc};
-use common::{Harness, assert_ephemeral};
+use common::{Harness, assert_ephemeral, ts};
 use haven::clock::Clock;
 use haven::domain::settings::Access;
 use haven::sim::world::{FACILITATOR_ROLE, MEMBER_ROLE};
-use haven::sim::{Fault, FaultKind, SimMember, SimMessage, World};
+use haven::sim::{Fault, FaultKind, SimMember, World};
 use serde_json::{Value, json};
-
-fn ts(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
-    Utc.with_ymd_and_hms(y, m, d, h, min, 0)
-        .unwrap()
-        .timestamp()
-}
 
 fn meetings_channel(h: &Harness) -> u64 {
     h.sim.channel_id("meetings")
-}
-
-/// Haven's reminders in #meetings (posts without an embed).
-fn reminders(h: &Harness) -> Vec<SimMessage> {
-    h.sim
-        .channel_messages(meetings_channel(h))
-        .into_iter()
-        .filter(|m| m.embeds.is_empty())
-        .collect()
-}
-
-fn announcement(h: &Harness, title: &str) -> SimMessage {
-    h.sim
-        .channel_messages(meetings_channel(h))
-        .into_iter()
-        .find(|m| !m.embeds.is_empty() && m.text().contains(title))
-        .expect("an announcement")
 }
 
 /// The sandbox world with `n` more members.
@@ -65,7 +42,7 @@ async fn a_burst_of_fifty_answers_is_acknowledged_in_time_while_edits_are_thrott
         "/meeting create title:Circle when:\"2027-03-10 19:00\" timezone:UTC channel:#meetings",
     )
     .await;
-    let a = announcement(&h, "Circle");
+    let a = h.announcement("Circle");
     // Discord is slow to edit that message, on top of its 5-per-5-s limit.
     h.sim.inject_fault(Fault {
         method: Some("PATCH".into()),
@@ -130,7 +107,7 @@ async fn a_reminder_through_a_500_and_a_429_is_sent_once() {
         });
     }
     h.advance(Duration::hours(7)).await; // 19:00
-    let sent = reminders(&h);
+    let sent = h.meeting_reminders();
     assert_eq!(sent.len(), 1, "{sent:?}");
     let statuses: Vec<u16> = h
         .sim
@@ -183,7 +160,11 @@ async fn dm_reminders_reach_each_member_and_stop_from_the_dm() {
     h.advance(Duration::days(1)).await;
     assert_eq!(h.sim.direct_messages(&alice).len(), 1);
     assert_eq!(h.sim.direct_messages(&bob).len(), 1);
-    assert_eq!(reminders(&h).len(), 2, "the channel still gets them");
+    assert_eq!(
+        h.meeting_reminders().len(),
+        2,
+        "the channel still gets them"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,7 +204,7 @@ async fn long_reminders_fire_once_each_cycle() {
     for day in 0..21 {
         h.advance(Duration::days(1)).await;
         let now = Utc.with_ymd_and_hms(2027, 3, 10, 12, 0, 0).unwrap() + Duration::days(day);
-        let sent = reminders(&h);
+        let sent = h.meeting_reminders();
         for (title, dues) in &due {
             let expected = dues.iter().filter(|d| **d <= now).count();
             let got = sent
@@ -233,7 +214,7 @@ async fn long_reminders_fire_once_each_cycle() {
             assert_eq!(got, expected, "{title} by {now}");
         }
     }
-    let sent = reminders(&h);
+    let sent = h.meeting_reminders();
     let count = |title: &str, at: i64| {
         sent.iter()
             .filter(|m| {
@@ -295,13 +276,17 @@ async fn a_failing_reminder_is_never_sent_after_its_meeting_started() {
         times: 6,
     });
     h.advance(Duration::hours(6) + Duration::minutes(55)).await; // 18:55: fails
-    assert!(reminders(&h).is_empty());
+    assert!(h.meeting_reminders().is_empty());
     // The retry comes round only after the meeting started, well within the
     // grace period: it must not go out.
     h.clock
         .advance_to(Utc.with_ymd_and_hms(2027, 3, 9, 19, 2, 0).unwrap());
     h.advance(Duration::minutes(30)).await;
-    assert!(reminders(&h).is_empty(), "{:?}", reminders(&h));
+    assert!(
+        h.meeting_reminders().is_empty(),
+        "{:?}",
+        h.meeting_reminders()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -319,11 +304,11 @@ async fn a_400_is_not_a_missing_channel() {
         times: 1,
     });
     h.advance(Duration::hours(7)).await;
-    assert!(reminders(&h).is_empty(), "that one was refused");
+    assert!(h.meeting_reminders().is_empty(), "that one was refused");
     let info = h.say("admin", "/meeting info id:1").await.text();
     assert!(!info.contains("paused"), "{info}");
     h.advance(Duration::days(1)).await;
-    assert_eq!(reminders(&h).len(), 1, "the next one goes out");
+    assert_eq!(h.meeting_reminders().len(), 1, "the next one goes out");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -344,7 +329,7 @@ async fn reminders_none_and_an_answer_that_follows_an_edited_time() {
     let info = h.say("bob", "/meeting info id:1").await.text();
     assert!(info.contains("Going: **1**"), "{info}");
     h.advance(Duration::hours(9)).await;
-    assert!(reminders(&h).is_empty(), "none means none");
+    assert!(h.meeting_reminders().is_empty(), "none means none");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -589,7 +574,7 @@ async fn meetings_have_a_place_a_mention_that_can_stop_and_ids_by_title() {
         ),
     )
     .await;
-    let a = announcement(&h, "Tuesday group");
+    let a = h.announcement("Tuesday group");
     assert!(
         a.text().contains(&format!("**Where:** {voice}")),
         "{}",
@@ -634,7 +619,7 @@ async fn buttons_from_before_the_versioned_ids_still_work() {
         "/meeting create title:Circle when:\"2027-03-10 19:00\" timezone:UTC channel:#meetings",
     )
     .await;
-    let a = announcement(&h, "Circle");
+    let a = h.announcement("Circle");
     let token = h.sim.click(&h.member("alice"), &a, "haven:rsvp:1:going");
     let reply = h.sim.reply(&token).await.unwrap();
     assert!(reply.text().contains("You're going"), "{}", reply.text());
@@ -772,13 +757,13 @@ async fn who_said_going_becomes_a_count_of_people_when_the_meeting_is_over() {
         "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC repeat:daily reminders:none channel:#meetings",
     )
     .await;
-    let a = announcement(&h, "Circle");
+    let a = h.announcement("Circle");
     for who in ["alice", "bob", "casey", "dana", "eli"] {
         h.click(who, &a, "Going").await;
     }
     // Alice says so twice (today and tomorrow): still one person.
     h.advance(Duration::hours(8)).await;
-    h.click("alice", &announcement(&h, "Circle"), "Going").await;
+    h.click("alice", &h.announcement("Circle"), "Going").await;
     h.advance(Duration::days(1)).await;
     let db = h.db().await;
     let alice = haven::domain::UserId(h.member("alice").id);

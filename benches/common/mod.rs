@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use haven::clock::{Clock, SystemClock};
-use haven::config::{Config, Token};
+use haven::config::Config;
 use haven::sim::Sim;
 
 /// The `p` percentile of sorted values.
@@ -25,15 +25,8 @@ pub async fn boot(
 ) {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let config = Config {
-        token: Some(Token::new("bench.token")),
-        database_url: url.to_owned(),
-        api_base: Some(sim.base_url()),
-        dev_guild: None,
         log_filter: "error".into(),
-        reminder_grace: haven::scheduler::DEFAULT_GRACE,
-        shards: None,
-        http_addr: None,
-        rest_per_second: haven::config::DISCORD_GLOBAL_PER_SECOND,
+        ..Config::against(sim.base_url(), url.to_owned(), "bench.token")
     };
     let clock: Arc<dyn Clock> = SystemClock::shared();
     let task = tokio::spawn(haven::app::run(config, clock, async {

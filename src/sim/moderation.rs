@@ -60,24 +60,24 @@ fn forbidden() -> Response {
     error(StatusCode::FORBIDDEN, 50013, "Missing Permissions")
 }
 
-/// The bot's guild permissions now.
-fn bot_permissions(inner: &Inner, s: &State) -> u64 {
+/// Guild permissions of these roles (with @everyone) now, with the role
+/// permissions a test changed.
+fn guild_permissions(inner: &Inner, s: &State, roles: &[u64]) -> u64 {
     let w = &inner.world;
-    w.guild
-        .roles
-        .iter()
-        .filter(|r| r.id == w.guild.id || w.bot_roles.contains(&r.id))
-        .fold(0, |acc, r| acc | s.role_permissions(r.id, r.permissions))
-}
-
-fn member_permissions(inner: &Inner, s: &State, id: u64) -> u64 {
-    let w = &inner.world;
-    let roles = s.member_roles(w, id);
     w.guild
         .roles
         .iter()
         .filter(|r| r.id == w.guild.id || roles.contains(&r.id))
         .fold(0, |acc, r| acc | s.role_permissions(r.id, r.permissions))
+}
+
+/// The bot's guild permissions now.
+fn bot_permissions(inner: &Inner, s: &State) -> u64 {
+    guild_permissions(inner, s, &inner.world.bot_roles)
+}
+
+fn member_permissions(inner: &Inner, s: &State, id: u64) -> u64 {
+    guild_permissions(inner, s, &s.member_roles(&inner.world, id))
 }
 
 fn top_position(inner: &Inner, roles: &[u64]) -> u16 {

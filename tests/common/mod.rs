@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use haven::clock::{Clock, VirtualClock};
-use haven::config::{Config, Token};
+use haven::config::Config;
 use haven::sim::{Sim, SimMember, SimMessage, World};
 use haven::store::Db;
 use tokio::sync::oneshot;
@@ -30,17 +30,18 @@ pub fn init_logs() {
 }
 
 pub fn config_for(sim: &Sim, db_path: &std::path::Path) -> Config {
-    Config {
-        token: Some(Token::new("test.token")),
-        database_url: format!("sqlite://{}", db_path.display()),
-        api_base: Some(sim.base_url()),
-        dev_guild: None,
-        log_filter: "warn".into(),
-        reminder_grace: haven::scheduler::DEFAULT_GRACE,
-        shards: None,
-        http_addr: None,
-        rest_per_second: haven::config::DISCORD_GLOBAL_PER_SECOND,
-    }
+    Config::against(
+        sim.base_url(),
+        format!("sqlite://{}", db_path.display()),
+        "test.token",
+    )
+}
+
+/// A UTC wall-clock instant as Unix seconds.
+pub fn ts(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+        .unwrap()
+        .timestamp()
 }
 
 impl Harness {
@@ -106,6 +107,25 @@ impl Harness {
 
     pub fn member(&self, name: &str) -> SimMember {
         self.sim.member(name)
+    }
+
+    /// Haven's reminders in #meetings (its posts there without an embed).
+    pub fn meeting_reminders(&self) -> Vec<SimMessage> {
+        self.sim
+            .channel_messages(self.sim.channel_id("meetings"))
+            .into_iter()
+            .filter(|m| m.embeds.is_empty())
+            .collect()
+    }
+
+    /// The meeting announcement in #meetings whose text has `title` in it
+    /// (any announcement for "").
+    pub fn announcement(&self, title: &str) -> SimMessage {
+        self.sim
+            .channel_messages(self.sim.channel_id("meetings"))
+            .into_iter()
+            .find(|m| !m.embeds.is_empty() && m.text().contains(title))
+            .expect("an announcement")
     }
 
     pub fn general(&self) -> u64 {
@@ -248,17 +268,24 @@ pub fn id_patterns(id: u64) -> Vec<Vec<u8>> {
 }
 
 pub fn files_containing(dir: &std::path::Path, id: u64) -> Vec<String> {
+    id_patterns(id)
+        .iter()
+        .flat_map(|pattern| {
+            files_with(dir, pattern)
+                .into_iter()
+                .map(move |file| format!("{file} has {pattern:?}"))
+        })
+        .collect()
+}
+
+/// The files in `dir` that hold `needle` anywhere in their bytes.
+pub fn files_with(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
     let mut hits = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
-        for pattern in id_patterns(id) {
-            if bytes
-                .windows(pattern.len())
-                .any(|w| w == pattern.as_slice())
-            {
-                hits.push(format!("{} has {:?}", path.display(), pattern));
-            }
+        if bytes.windows(needle.len()).any(|w| w == needle) {
+            hits.push(path.display().to_string());
         }
     }
     hits
