@@ -18,11 +18,7 @@ pub fn uid(meeting: &Meeting) -> String {
 /// its Discord link, a link stays as it is.
 pub fn location(meeting: &Meeting) -> Option<String> {
     let l = meeting.location.as_deref()?;
-    match l
-        .strip_prefix("<#")
-        .and_then(|t| t.strip_suffix('>'))
-        .and_then(|id| id.parse::<u64>().ok())
-    {
+    match super::meeting::location_channel(l) {
         Some(channel) => Some(format!(
             "https://discord.com/channels/{}/{channel}",
             meeting.guild.0

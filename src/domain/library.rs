@@ -189,10 +189,7 @@ pub const NEVER: &[&str] = &[
 pub fn unsafe_phrase(text: &str) -> Option<&'static str> {
     let lower = text.to_lowercase();
     // Apostrophes split words too, so "addict's" is caught as "addict".
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = super::text::words(&lower).collect();
     NEVER.iter().copied().find(|phrase| {
         if phrase.contains(' ') {
             // Phrases match across any spacing and punctuation.
@@ -206,10 +203,7 @@ pub fn unsafe_phrase(text: &str) -> Option<&'static str> {
 
 /// The words of a search (lowercase, letters and digits only, at most 8).
 pub fn search_words(query: &str) -> Vec<String> {
-    query
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+    super::text::words(&query.to_lowercase())
         .take(8)
         .map(str::to_owned)
         .collect()

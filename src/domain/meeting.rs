@@ -126,6 +126,11 @@ impl Meeting {
     }
 }
 
+/// The channel a location names, when it is a channel mention (`<#id>`).
+pub fn location_channel(location: &str) -> Option<u64> {
+    location.strip_prefix("<#")?.strip_suffix('>')?.parse().ok()
+}
+
 /// The jobs a meeting needs as seen at one moment, and the reminders whose
 /// time had already passed then (said to the facilitator, never dropped in
 /// silence).

@@ -310,13 +310,10 @@ pub struct Note {
     pub at: DateTime<Utc>,
 }
 
-/// How many of `cases` are warnings given within the last 90 days of `now`.
-pub fn recent_warnings(cases: &[Case], now: DateTime<Utc>) -> usize {
-    let since = now - Duration::days(WARNING_WINDOW_DAYS);
-    cases
-        .iter()
-        .filter(|c| c.kind == CaseKind::Warn && c.at > since)
-        .count()
+/// Warnings given after this instant count as recent at `now` (the last
+/// 90 days).
+pub fn warning_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::days(WARNING_WINDOW_DAYS)
 }
 
 // -------------------------------------------------------------- permissions
@@ -696,10 +693,7 @@ impl ReportKind {
     /// the facilitators still get.
     pub fn from_answer(text: &str) -> Self {
         let t = text.trim().to_lowercase();
-        let words: Vec<&str> = t
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
+        let words: Vec<&str> = super::text::words(&t).collect();
         let any = |stems: &[&str]| words.iter().any(|w| stems.iter().any(|s| w.starts_with(s)));
         let letter = |l: &str| words.len() == 1 && words[0] == l;
         // Words that may mean someone is in trouble lean towards paging:
@@ -1184,7 +1178,12 @@ mod tests {
             case(CaseKind::Warn, 91),
             case(CaseKind::Timeout, 2),
         ];
-        assert_eq!(recent_warnings(&cases, now), 2);
+        let since = warning_window_start(now);
+        let recent = cases
+            .iter()
+            .filter(|c| c.kind == CaseKind::Warn && c.at > since)
+            .count();
+        assert_eq!(recent, 2);
     }
 
     #[test]

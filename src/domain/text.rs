@@ -15,6 +15,14 @@ pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     format!("{} ({})", full(at), relative(at))
 }
 
+/// The words of `text`: runs of letters and digits (apostrophes and
+/// hyphens split them, so "addict's" gives "addict"). Lowercase first to
+/// compare without case.
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
 /// Cuts `text` to at most `max` characters, ending with an ellipsis when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

@@ -23,7 +23,7 @@ pub struct ServerPrompt {
 impl ServerPrompt {
     /// Its key in rotations and buttons: `own-<id>`.
     pub fn key(&self) -> String {
-        format!("own-{}", self.id)
+        crate::domain::custom_id::PromptKey::Own(self.id).as_key()
     }
 }
 

@@ -49,7 +49,7 @@ pub struct Shared {
 impl Shared {
     /// Its key in toolkits and buttons: `s<id>`.
     pub fn key(&self) -> String {
-        format!("s{}", self.id)
+        crate::domain::custom_id::StrategyKey::Shared(self.id).as_key()
     }
 }
 

@@ -61,10 +61,7 @@ pub fn check_location(text: &str) -> Result<Option<String>, Error> {
             "A location can be at most {MAX_LOCATION} characters: a voice channel like <#123…> or a link. Nothing was changed."
         )));
     }
-    let is_channel = text
-        .strip_prefix("<#")
-        .and_then(|t| t.strip_suffix('>'))
-        .is_some_and(|id| id.parse::<u64>().is_ok());
+    let is_channel = crate::domain::meeting::location_channel(text).is_some();
     let is_link = url::Url::parse(text)
         .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
     if is_channel || is_link {

@@ -1,6 +1,5 @@
 //! Actions on one member: nudge, warn, timeout, untimeout, kick, ban, unban.
 
-use chrono::Duration;
 use poise::serenity_prelude as serenity;
 
 use super::super::{Context, Error, render, server};
@@ -8,7 +7,7 @@ use super::standing::{dm_note, situation};
 use super::{discord_refusal, log, new_case, refused, server_name, take_back};
 use crate::domain::jobs::JobKind;
 use crate::domain::moderation::{
-    self as rules, CaseKind, DeleteMessages, DurationUse, Notice, WARNING_WINDOW_DAYS, may_act,
+    self as rules, CaseKind, DeleteMessages, DurationUse, Notice, may_act,
 };
 use crate::domain::settings::Access;
 use crate::domain::{GuildId, UserId};
@@ -69,7 +68,7 @@ async fn earlier_warnings(
     member: &serenity::User,
     before_this: i64,
 ) -> Result<String, Error> {
-    let since = ctx.data().clock.now() - Duration::days(WARNING_WINDOW_DAYS);
+    let since = rules::warning_window_start(ctx.data().clock.now());
     let (_, warnings) = ctx
         .data()
         .db

@@ -1,12 +1,11 @@
 //! Notes, a member's history, and one case (shown, or its reason corrected).
 
-use chrono::Duration;
 use poise::serenity_prelude as serenity;
 
 use super::super::{Context, Error, author, render, server};
 use super::log;
 use crate::domain::UserId;
-use crate::domain::moderation::{self as rules, WARNING_WINDOW_DAYS};
+use crate::domain::moderation as rules;
 use crate::domain::settings::Access;
 
 /// How many cases and notes `/mod history` shows.
@@ -56,7 +55,7 @@ pub async fn history(
     let now = data.clock.now();
     let (all, warnings) = data
         .db
-        .case_counts(guild, user, now - Duration::days(WARNING_WINDOW_DAYS))
+        .case_counts(guild, user, rules::warning_window_start(now))
         .await?;
     let cases = data.db.cases_about(guild, user, HISTORY_LIMIT).await?;
     let notes = data.db.notes_about(guild, user, HISTORY_LIMIT).await?;
