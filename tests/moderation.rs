@@ -10,7 +10,7 @@ use haven::clock::Clock as _;
 use haven::domain::jobs::JobKind;
 use haven::domain::moderation::LOCK_BITS;
 use haven::sim::world::{EVERYONE, GUILD_ID, HAVEN_ROLE};
-use haven::sim::{AuditEntry, Fault, FaultKind, SimOverwrite};
+use haven::sim::{AuditEntry, Fault, FaultKind, SimMember, SimOverwrite, World};
 
 async fn ready() -> Harness {
     let h = Harness::start().await;
@@ -108,6 +108,132 @@ async fn refused_targets_get_a_specific_answer_and_nothing_is_sent() {
     }
     assert!(actions(&h).is_empty(), "{:?}", actions(&h));
     assert!(h.sim.direct_messages(&h.member("admin")).is_empty());
+}
+
+/// The sandbox with a second admin (not the owner), a second facilitator,
+/// a member ranked above Haven and one ranked level with the facilitators'
+/// own highest role.
+fn crowded_ranks() -> World {
+    use haven::sim::world::{ADMIN_ROLE, FACILITATOR_ROLE, MEMBER_ROLE, SimRole};
+    const ABOVE_HAVEN: u64 = 1_600_000_000_000_000_010;
+    const LEVEL_WITH_CALLER: u64 = 1_600_000_000_000_000_011;
+    let mut world = World::sandbox();
+    world.guild.roles.push(SimRole {
+        id: ABOVE_HAVEN,
+        name: "Elder".into(),
+        permissions: 0,
+        position: 9,
+    });
+    world.guild.roles.push(SimRole {
+        id: LEVEL_WITH_CALLER,
+        name: "Mentor".into(),
+        permissions: 0,
+        position: 2,
+    });
+    let member = |n: u64, name: &str, roles: &[u64]| SimMember {
+        id: 1_500_000_000_000_000_000 + n,
+        name: name.into(),
+        roles: roles.to_vec(),
+        permissions_override: None,
+    };
+    world.members.extend([
+        member(20, "sam", &[ADMIN_ROLE]),
+        member(21, "fran", &[FACILITATOR_ROLE, MEMBER_ROLE]),
+        member(22, "elder", &[ABOVE_HAVEN]),
+        member(23, "mentor", &[LEVEL_WITH_CALLER]),
+    ]);
+    world
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_refused_target_gets_its_own_answer_and_nothing_is_sent() {
+    let h = Harness::start_with(crowded_ranks()).await;
+    h.say("admin", "/settings facilitator-role role:@Facilitator")
+        .await;
+    for (line, expected) in [
+        ("/mod kick member:@sam", "Admins can't be moderated"),
+        (
+            "/mod ban member:@fran",
+            "Only an admin can use this on another facilitator",
+        ),
+        ("/mod timeout member:@elder duration:10m", "not below mine"),
+        ("/mod kick member:@mentor", "not below yours"),
+    ] {
+        let reply = h.say("facilitator", line).await;
+        assert_ephemeral(&reply);
+        assert!(reply.text().contains(expected), "{line}: {}", reply.text());
+    }
+    assert!(actions(&h).is_empty(), "{:?}", actions(&h));
+    for who in ["sam", "fran", "elder", "mentor"] {
+        assert!(h.sim.direct_messages(&h.member(who)).is_empty(), "{who}");
+    }
+    // An admin may act on a facilitator.
+    let reply = h
+        .say(
+            "admin",
+            "/mod timeout member:@fran duration:10m reason:Cooling",
+        )
+        .await;
+    assert!(reply.text().contains("Case #1"), "{}", reply.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_carries_its_reason_to_the_audit_log() {
+    let h = ready().await;
+    let general = h.general();
+    for n in 0..3 {
+        h.sim.post_as(
+            &h.member("dana"),
+            general,
+            &format!("spam {n}"),
+            Duration::minutes(1),
+        );
+    }
+    for line in [
+        "/mod timeout member:@casey duration:1h reason:\"Timeout reason\"",
+        "/mod untimeout member:@casey reason:\"Untimeout reason\"",
+        "/mod kick member:@alice reason:\"Kick reason\"",
+        "/mod ban member:@bob reason:\"Ban reason\"",
+        "/mod unban user:@bob reason:\"Unban reason\"",
+        "/mod slowmode seconds:5 reason:\"Slowmode reason\"",
+        "/mod lock reason:\"Lock reason\"",
+        "/mod purge count:3 member:@dana reason:\"Purge reason\"",
+    ] {
+        let reply = h.say("facilitator", line).await;
+        assert!(reply.text().contains("Case #"), "{line}: {}", reply.text());
+    }
+    h.say("facilitator", "/mod unlock").await;
+    let calls = actions(&h);
+    let reason_of = |method: &str, path: &str| {
+        calls
+            .iter()
+            .find(|a| a.method == method && a.path.contains(path))
+            .and_then(|a| a.reason.clone())
+            .unwrap_or_else(|| panic!("no {method} {path}: {calls:?}"))
+    };
+    let casey = h.member("casey").id;
+    let alice = h.member("alice").id;
+    let bob = h.member("bob").id;
+    let patches: Vec<&str> = calls
+        .iter()
+        .filter(|a| a.method == "PATCH" && a.path.ends_with(&format!("/members/{casey}")))
+        .filter_map(|a| a.reason.as_deref())
+        .collect();
+    assert_eq!(patches, ["Timeout reason", "Untimeout reason"]);
+    assert_eq!(
+        reason_of("DELETE", &format!("/members/{alice}")),
+        "Kick reason"
+    );
+    assert_eq!(reason_of("PUT", &format!("/bans/{bob}")), "Ban reason");
+    assert_eq!(reason_of("DELETE", &format!("/bans/{bob}")), "Unban reason");
+    assert_eq!(
+        reason_of("PATCH", &format!("/channels/{general}")),
+        "Slowmode reason"
+    );
+    assert_eq!(reason_of("PUT", "/permissions/"), "Lock reason");
+    assert_eq!(reason_of("POST", "bulk-delete"), "Purge reason");
+    // Unlock takes no reason of the facilitator's: it says what it did.
+    assert_eq!(reason_of("DELETE", "/permissions/"), "Unlocked");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,7 +393,7 @@ async fn timed_slowmode_and_lock_revert_by_themselves_across_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tempban_is_lifted_by_the_scheduler() {
-    let h = ready().await;
+    let mut h = ready().await;
     let bob = h.member("bob");
     let reply = h
         .say(
@@ -286,6 +412,8 @@ async fn a_tempban_is_lifted_by_the_scheduler() {
             .len(),
         1
     );
+    // Haven restarts in between: the ban is still lifted on time.
+    h.restart().await;
     h.advance(Duration::days(3) + Duration::minutes(1)).await;
     h.sim
         .settle(
@@ -969,6 +1097,12 @@ async fn a_kick_discord_refuses_takes_its_notice_back() {
         )
         .await;
     assert!(!reply.text().contains("Case #"), "{}", reply.text());
+    // Discord's refusal is answered as such, never with the apology.
+    assert!(
+        reply.text().contains("Discord refused to remove them"),
+        "{}",
+        reply.text()
+    );
     assert!(
         h.sim.direct_messages(&bob).is_empty(),
         "no notice of a removal that did not happen"
