@@ -158,6 +158,10 @@ async fn every_refused_target_gets_its_own_answer_and_nothing_is_sent() {
         ),
         ("/mod timeout member:@elder duration:10m", "not below mine"),
         ("/mod kick member:@mentor", "not below yours"),
+        (
+            "/mod purge count:5 member:@sam",
+            "Admins can't be moderated",
+        ),
     ] {
         let reply = h.say("facilitator", line).await;
         assert_ephemeral(&reply);

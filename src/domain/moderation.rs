@@ -280,6 +280,7 @@ impl CaseKind {
                 | Self::Kick
                 | Self::Ban
                 | Self::ContentWarning
+                | Self::Purge
         )
     }
 }
@@ -452,7 +453,7 @@ pub fn may_act(kind: CaseKind, s: &Standing) -> Result<(), Refusal> {
     // wrote it.
     let ranked = !matches!(
         kind,
-        CaseKind::Nudge | CaseKind::Warn | CaseKind::ContentWarning
+        CaseKind::Nudge | CaseKind::Warn | CaseKind::ContentWarning | CaseKind::Purge
     );
     if let Some(target) = s.target.filter(|_| ranked && kind.targets_member()) {
         if target.top_position >= s.haven.top_position {

@@ -31,9 +31,15 @@ fn channel_case(
     super::new_case(ctx, kind, None, Some(ChannelId(channel.get())), reason)
 }
 
-async fn allowed(ctx: Context<'_>, kind: CaseKind) -> Result<(GuildId, Vec<RoleId>), Error> {
+/// Checks the rule for `kind` (on `target`'s messages, for a purge of one
+/// member's); returns the server and Haven's roles.
+async fn allowed(
+    ctx: Context<'_>,
+    kind: CaseKind,
+    target: Option<UserId>,
+) -> Result<(GuildId, Vec<RoleId>), Error> {
     let guild = server(ctx)?;
-    let s = situation(ctx, None).await?;
+    let s = situation(ctx, target).await?;
     may_act(kind, &s.standing).map_err(refused)?;
     Ok((guild, s.haven_roles))
 }
@@ -66,7 +72,7 @@ pub async fn slowmode(
         .map(|f| super::duration(f, DurationUse::Revert))
         .transpose()?;
     ctx.defer_ephemeral().await?;
-    let (guild, _) = allowed(ctx, CaseKind::Slowmode).await?;
+    let (guild, _) = allowed(ctx, CaseKind::Slowmode, None).await?;
     let data = ctx.data();
     let channel = channel_or_here(ctx, channel);
     let before = data
@@ -146,7 +152,7 @@ pub async fn lock(
         .map(|f| super::duration(f, DurationUse::Revert))
         .transpose()?;
     ctx.defer_ephemeral().await?;
-    let (guild, haven_roles) = allowed(ctx, CaseKind::Lock).await?;
+    let (guild, haven_roles) = allowed(ctx, CaseKind::Lock, None).await?;
     let data = ctx.data();
     let channel = channel_or_here(ctx, channel);
     let c = ChannelId(channel.get());
@@ -251,7 +257,7 @@ pub async fn unlock(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
-    let (guild, _) = allowed(ctx, CaseKind::Unlock).await?;
+    let (guild, _) = allowed(ctx, CaseKind::Unlock, None).await?;
     let data = ctx.data();
     let channel = channel_or_here(ctx, channel);
     let Some(saved) = data.db.lock(ChannelId(channel.get())).await? else {
@@ -295,7 +301,8 @@ pub async fn purge(
         return Err(Error::member("A purge deletes 2 to 100 messages."));
     }
     ctx.defer_ephemeral().await?;
-    let (guild, _) = allowed(ctx, CaseKind::Purge).await?;
+    let target = member.as_ref().map(|m| UserId(m.id.get()));
+    let (guild, _) = allowed(ctx, CaseKind::Purge, target).await?;
     let data = ctx.data();
     let channel = ctx.channel_id();
     let recent = data
