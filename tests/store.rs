@@ -793,6 +793,20 @@ mod moderation {
         assert_eq!(data.moderation[0].reports_made, 2);
         assert_eq!(data.moderation[0].cases_about, 1);
         assert_eq!(data.moderation[0].retention_days, 365);
+        // The author of the reported message sees that reports about it exist.
+        let author = db.member_data(UserId(6)).await.unwrap();
+        assert_eq!(author.moderation[0].reports_about, 2);
+
+        // Past the rate limit's window, nothing links the anonymous report
+        // to its reporter; the named one keeps its name.
+        assert_eq!(
+            db.unlink_anonymous_reporters(t0() + Duration::minutes(11))
+                .await
+                .unwrap(),
+            1
+        );
+        let data = db.member_data(UserId(5)).await.unwrap();
+        assert_eq!(data.moderation[0].reports_made, 1);
 
         db.forget_member(UserId(5)).await.unwrap();
         let kept = db.report(id).await.unwrap().unwrap();

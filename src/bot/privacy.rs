@@ -292,6 +292,12 @@ fn moderation_field(records: &[crate::domain::privacy::StoredModeration]) -> Str
             if r.reports_made > 0 {
                 parts.push(format!("{} report(s) you made", r.reports_made));
             }
+            if r.reports_about > 0 {
+                parts.push(format!(
+                    "{} report(s) about messages you wrote, with a short excerpt",
+                    r.reports_about
+                ));
+            }
             format!(
                 "In server `{}`: {}; each kept for {} days, for the group's safety.",
                 r.guild,

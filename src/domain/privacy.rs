@@ -42,8 +42,11 @@ pub struct StoredModeration {
     pub cases_about: i64,
     /// Facilitators' notes about them (likewise).
     pub notes_about: i64,
-    /// Reports they made (a forget removes their name from them).
+    /// Reports they made under their name, or in the last minutes (a
+    /// forget removes their name from them).
     pub reports_made: i64,
+    /// Reports about messages they wrote (an excerpt of each is kept).
+    pub reports_about: i64,
     /// How long the server keeps these records, in days.
     pub retention_days: i64,
 }

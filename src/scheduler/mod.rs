@@ -219,6 +219,14 @@ impl Scheduler {
             .purge_moderation(self.clock.now())
             .await
             .map_err(|e| e.to_string())?;
+        // Anonymous reports keep who made them only for the rate limit.
+        self.db
+            .unlink_anonymous_reporters(
+                self.clock.now()
+                    - Duration::minutes(crate::domain::moderation::REPORT_WINDOW_MINUTES),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
         // Report forms never sent: what their menus saw goes after an hour.
         self.db
             .purge_report_drafts(self.clock.now() - Duration::hours(1))

@@ -724,6 +724,20 @@ impl Db {
         Ok(days.unwrap_or(DEFAULT_RETENTION_DAYS))
     }
 
+    /// Forgets who made the reports they chose not to be named on, once
+    /// those are older than `before` (the rate limit's window): after that
+    /// nothing links an anonymous report to its reporter. Returns how many.
+    pub async fn unlink_anonymous_reporters(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "UPDATE mod_reports SET reporter_id = NULL
+             WHERE named = 0 AND reporter_id IS NOT NULL AND created_ms < $1",
+        )
+        .bind(before.timestamp_millis())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// Sets how long the server keeps moderation records, in days.
     pub async fn set_mod_retention_days(
         &self,
@@ -766,15 +780,17 @@ impl Db {
     /// Moderation records tied to a member, per server: counted, never shown
     /// (what facilitators wrote stays with them), with their retention.
     pub async fn moderation_records(&self, member: UserId) -> StoreResult<Vec<StoredModeration>> {
-        let rows: Vec<(i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
             "SELECT g.guild_id,
                     (SELECT COUNT(*) FROM mod_cases c WHERE c.guild_id = g.guild_id AND c.target_id = $1),
                     (SELECT COUNT(*) FROM mod_notes n WHERE n.guild_id = g.guild_id AND n.target_id = $1),
                     (SELECT COUNT(*) FROM mod_reports r WHERE r.guild_id = g.guild_id AND r.reporter_id = $1),
+                    (SELECT COUNT(*) FROM mod_reports r WHERE r.guild_id = g.guild_id AND r.author_id = $1),
                     (SELECT s.mod_retention_days FROM guild_settings s WHERE s.guild_id = g.guild_id)
              FROM (SELECT guild_id FROM mod_cases WHERE target_id = $1
                    UNION SELECT guild_id FROM mod_notes WHERE target_id = $1
-                   UNION SELECT guild_id FROM mod_reports WHERE reporter_id = $1) g
+                   UNION SELECT guild_id FROM mod_reports WHERE reporter_id = $1
+                   UNION SELECT guild_id FROM mod_reports WHERE author_id = $1) g
              ORDER BY g.guild_id",
         )
         .bind(member.as_db())
@@ -783,12 +799,15 @@ impl Db {
         Ok(rows
             .into_iter()
             .map(
-                |(guild, cases_about, notes_about, reports_made, days)| StoredModeration {
-                    guild: GuildId::from_db(guild),
-                    cases_about,
-                    notes_about,
-                    reports_made,
-                    retention_days: days.unwrap_or(DEFAULT_RETENTION_DAYS),
+                |(guild, cases_about, notes_about, reports_made, reports_about, days)| {
+                    StoredModeration {
+                        guild: GuildId::from_db(guild),
+                        cases_about,
+                        notes_about,
+                        reports_made,
+                        reports_about,
+                        retention_days: days.unwrap_or(DEFAULT_RETENTION_DAYS),
+                    }
                 },
             )
             .collect())
