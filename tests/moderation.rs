@@ -123,12 +123,14 @@ fn crowded_ranks() -> World {
         name: "Elder".into(),
         permissions: 0,
         position: 9,
+        mentionable: true,
     });
     world.guild.roles.push(SimRole {
         id: LEVEL_WITH_CALLER,
         name: "Mentor".into(),
         permissions: 0,
         position: 2,
+        mentionable: true,
     });
     let member = |n: u64, name: &str, roles: &[u64]| SimMember {
         id: 1_500_000_000_000_000_000 + n,
@@ -796,6 +798,72 @@ async fn a_report_keeps_the_words_the_menu_saw_even_if_the_post_is_deleted() {
         .submit_modal(&alice, general, &form, &[("what", "other")]);
     let reply = h.sim.reply(&again).await.expect("an answer");
     assert!(reply.text().contains("expired"), "{}", reply.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_who_may_need_support_reaches_a_facilitator_even_with_no_role_to_ping() {
+    let h = Harness::start().await;
+    h.say("admin", "/settings log-channel channel:#facilitators")
+        .await;
+    // No facilitator role: the admin (Manage Server) is the facilitator.
+    h.say("admin", "/settings dm-notices enabled:true").await;
+    let post = h.sim.post_as(
+        &h.member("bob"),
+        h.general(),
+        "I don't see the point any more",
+        Duration::minutes(1),
+    );
+    report(&h, "alice", &post, &[("what", "support")]).await;
+    reports_logged(&h, 1).await;
+    let admin = h.member("admin");
+    let mut dm = None;
+    for _ in 0..100 {
+        dm = h
+            .sim
+            .direct_messages(&admin)
+            .into_iter()
+            .find(|m| m.text().contains("may need support"));
+        if dm.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let dm = dm.expect("the admin was told by DM");
+    assert!(
+        dm.text().contains("I don't see the point any more"),
+        "{}",
+        dm.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facilitator_role_nobody_can_mention_is_flagged_when_chosen() {
+    use haven::sim::world::SimRole;
+    let mut world = World::sandbox();
+    world.guild.roles.push(SimRole {
+        id: 1_600_000_000_000_000_020,
+        name: "Quiet".into(),
+        permissions: 0,
+        position: 2,
+        mentionable: false,
+    });
+    let h = Harness::start_with(world).await;
+    let reply = h
+        .say("admin", "/settings facilitator-role role:@Quiet")
+        .await;
+    assert!(
+        reply.text().contains("can't be @mentioned"),
+        "{}",
+        reply.text()
+    );
+    let reply = h
+        .say("admin", "/settings facilitator-role role:@Facilitator")
+        .await;
+    assert!(
+        !reply.text().contains("can't be @mentioned"),
+        "{}",
+        reply.text()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

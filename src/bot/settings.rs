@@ -67,11 +67,21 @@ async fn facilitator_role(
         .db
         .set_facilitator_role(guild, RoleId(role.id.get()), now)
         .await?;
-    ctx.send(render::ephemeral(format!(
+    let mut text = format!(
         "Members with {} are now facilitators (as is anyone with Manage Server).",
         render::role_mention(role.id.get())
-    )))
-    .await?;
+    );
+    if !role.mentionable {
+        // Discord pings a role only if it is mentionable or the poster may
+        // mention everyone: a "someone may need support" report would
+        // reach the log channel without alerting anyone.
+        text.push_str(
+            "\n\nOne thing to change: this role can't be @mentioned, so when a member reports that someone may need support, \
+             I can't alert the facilitators. In Server Settings → Roles → this role, turn on \"Allow anyone to @mention this role\" \
+             (or give my role the Mention Everyone permission; I only ever mention this role).",
+        );
+    }
+    ctx.send(render::ephemeral(text)).await?;
     Ok(())
 }
 

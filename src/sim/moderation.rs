@@ -134,7 +134,8 @@ pub(super) fn route(
                         r.id,
                         &r.name,
                         s.role_permissions(r.id, r.permissions),
-                        r.position
+                        r.position,
+                        r.mentionable
                     ))
                     .collect::<Vec<_>>()
             ))

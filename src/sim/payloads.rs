@@ -36,7 +36,14 @@ pub fn ready(world: &World, resume_url: &str, shard: [u32; 2], owns_guild: bool)
     })
 }
 
-pub fn role(guild_id: u64, id: u64, name: &str, permissions: u64, position: u16) -> Value {
+pub fn role(
+    guild_id: u64,
+    id: u64,
+    name: &str,
+    permissions: u64,
+    position: u16,
+    mentionable: bool,
+) -> Value {
     json!({
         "id": id.to_string(),
         "guild_id": guild_id.to_string(),
@@ -49,7 +56,7 @@ pub fn role(guild_id: u64, id: u64, name: &str, permissions: u64, position: u16)
         "position": position,
         "permissions": permissions.to_string(),
         "managed": false,
-        "mentionable": true,
+        "mentionable": mentionable,
         "flags": 0,
     })
 }
@@ -116,7 +123,7 @@ pub fn guild_create(world: &World) -> Value {
         "verification_level": 0,
         "default_message_notifications": 0,
         "explicit_content_filter": 0,
-        "roles": g.roles.iter().map(|r| role(g.id, r.id, &r.name, r.permissions, r.position)).collect::<Vec<_>>(),
+        "roles": g.roles.iter().map(|r| role(g.id, r.id, &r.name, r.permissions, r.position, r.mentionable)).collect::<Vec<_>>(),
         "emojis": [],
         "features": [],
         "mfa_level": 0,

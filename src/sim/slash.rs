@@ -219,7 +219,14 @@ fn typed_value(
                 resolved,
                 "roles",
                 r.id,
-                super::payloads::role(world.guild.id, r.id, &r.name, r.permissions, position),
+                super::payloads::role(
+                    world.guild.id,
+                    r.id,
+                    &r.name,
+                    r.permissions,
+                    position,
+                    r.mentionable,
+                ),
             );
             json!(r.id.to_string())
         }

@@ -24,6 +24,8 @@ pub struct SimRole {
     pub permissions: u64,
     /// Its rank: higher is above (Discord's role hierarchy; @everyone is 0).
     pub position: u16,
+    /// Whether anyone may @mention it (else only with Mention Everyone).
+    pub mentionable: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +136,7 @@ impl World {
             name: name.to_owned(),
             permissions,
             position,
+            mentionable: true,
         };
         let channel = |n: u64, name: &str| SimChannel {
             id: 1_400_000_000_000_000_000 + n,

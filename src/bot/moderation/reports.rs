@@ -391,6 +391,20 @@ async fn deliver(
                 {
                     tracing::warn!(error = %e, "cannot remember a report's log message");
                 }
+                // With no facilitator role there is nobody to ping: someone
+                // who may need support is told to facilitators by DM too.
+                if report.kind.pages_facilitators() && settings.facilitator_role.is_none() {
+                    let dm = || {
+                        serenity::CreateMessage::new()
+                            .content("A member reported that someone may need support; it is in the log channel.")
+                            .embed(report_embed(report))
+                    };
+                    if let Err(e) =
+                        super::super::checks::dm_facilitators(ctx, data, guild, None, dm).await
+                    {
+                        tracing::warn!(guild = guild.0, error = ?e, "cannot DM facilitators a report");
+                    }
+                }
                 return true;
             }
             Err(e) => {
