@@ -1153,6 +1153,20 @@ async fn an_old_break_button_cannot_lift_a_facilitators_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_break_button_cannot_lift_a_timeout_set_in_discord_itself() {
+    let h = ready().await;
+    let alice = h.member("alice");
+    h.say("alice", "/break duration:30m").await;
+    let dm = h.sim.direct_messages(&alice).pop().expect("a DM");
+    // A moderator times her out in Discord's own menu: no case in Haven.
+    let longer = h.clock.now() + Duration::days(1);
+    h.sim.time_out_by_hand(&alice, longer);
+    let back = h.click("alice", &dm, "Come back now").await;
+    assert!(back.text().contains("can't end it"), "{}", back.text());
+    assert!(h.sim.timeout_of(&alice).is_some(), "still timed out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kick_discord_refuses_takes_its_notice_back() {
     let h = ready().await;
     let bob = h.member("bob");

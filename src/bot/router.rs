@@ -265,7 +265,9 @@ async fn route(
         }
         CustomId::Exercise { kind, step } => Ok(exercises::on_step(kind, step)),
         CustomId::ExerciseStop { .. } => Ok(exercises::on_stop()),
-        CustomId::BreakEnd { guild, .. } => safety::end_break(data, guild, user).await,
+        CustomId::BreakEnd { guild, until, .. } => {
+            safety::end_break(data, guild, user, until).await
+        }
         // A form's id on a button is not something Haven makes.
         CustomId::ReportForm { .. } | CustomId::ReportDraft { .. } | CustomId::GuidelinesForm => {
             Err(Error::member(

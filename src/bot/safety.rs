@@ -99,6 +99,7 @@ pub async fn take_break(
             CustomId::BreakEnd {
                 guild: guild.0,
                 user: me.0,
+                until: Some(until.timestamp()),
             }
             .encode(),
         )
@@ -128,9 +129,45 @@ pub async fn take_break(
 }
 
 /// The "Come back now" button on the break DM.
-pub async fn end_break(data: &Data, guild: u64, user: UserId) -> Result<Reply, Error> {
-    // The button ends a break, never a facilitator's timeout that is still
-    // running (an old break's button would otherwise lift it).
+pub async fn end_break(
+    data: &Data,
+    guild: u64,
+    user: UserId,
+    until: Option<i64>,
+) -> Result<Reply, Error> {
+    // The button ends a break, never a timeout someone else set since (a
+    // facilitator, through Haven or Discord itself): the member's timeout
+    // must still end when the break does.
+    if let Some(until) = until {
+        let member = data
+            .rest
+            .http()
+            .get_member(serenity::GuildId::new(guild), serenity::UserId::new(user.0))
+            .await;
+        let ends = match member {
+            Ok(m) => m.communication_disabled_until.map(|t| t.unix_timestamp()),
+            Err(e) if matches!(crate::rest::classify(&e), crate::rest::Failure::Gone) => {
+                return Err(Error::member(
+                    "I couldn't end your break from here (you may have left the server). A facilitator can end it with `/mod untimeout`.",
+                ));
+            }
+            Err(e) => return Err(Error::Internal(e.into())),
+        };
+        match ends {
+            None => {
+                return Ok(Reply::Replace(
+                    "Your break has already ended. Welcome back whenever you're ready.".to_owned(),
+                ));
+            }
+            Some(end) if end != until => {
+                return Err(Error::member(
+                    "A facilitator's timeout is in place now, so this button can't end it. \
+                     If you'd like to talk about it, a facilitator can help.",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     let now = data.clock.now();
     let timeouts = data
         .db

@@ -117,10 +117,12 @@ pub enum CustomId {
         message: u64,
         author: u64,
     },
-    /// `/break`: come back early (on the DM the member got).
+    /// `/break`: come back early (on the DM the member got). `until` is the
+    /// break's end (Unix seconds), absent on buttons of older versions.
     BreakEnd {
         guild: u64,
         user: u64,
+        until: Option<i64>,
     },
 }
 
@@ -244,7 +246,16 @@ impl CustomId {
             Self::StrategyDecide { id, approve } => format!("sdec:{id}:{}", u8::from(approve)),
             Self::Exercise { kind, step } => format!("ex:{}:{step}", kind.as_str()),
             Self::ExerciseStop { kind } => format!("exstop:{}", kind.as_str()),
-            Self::BreakEnd { guild, user } => format!("brk:{guild}:{user}"),
+            Self::BreakEnd {
+                guild,
+                user,
+                until: None,
+            } => format!("brk:{guild}:{user}"),
+            Self::BreakEnd {
+                guild,
+                user,
+                until: Some(until),
+            } => format!("brk:{guild}:{user}:{until}"),
             Self::ReportStatus { id, resolved } => format!("rpt:{id}:{}", u8::from(resolved)),
             Self::ReportDraft { id } => format!("rptd:{id}"),
             Self::ReportForm {
@@ -364,6 +375,12 @@ impl CustomId {
             ["brk", guild, user] => Self::BreakEnd {
                 guild: guild.parse().ok()?,
                 user: user.parse().ok()?,
+                until: None,
+            },
+            ["brk", guild, user, until] => Self::BreakEnd {
+                guild: guild.parse().ok()?,
+                user: user.parse().ok()?,
+                until: Some(until.parse().ok()?),
             },
             _ => return None,
         })
@@ -416,6 +433,23 @@ impl CustomId {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_break_button_carries_its_end_and_old_ones_still_read() {
+        let new = CustomId::BreakEnd {
+            guild: 1,
+            user: 2,
+            until: Some(1_800_000_000),
+        };
+        assert_eq!(CustomId::decode(&new.encode()), Some(new));
+        let old = CustomId::BreakEnd {
+            guild: 1,
+            user: 2,
+            until: None,
+        };
+        assert_eq!(old.encode(), "h1:brk:1:2");
+        assert_eq!(CustomId::decode("h1:brk:1:2"), Some(old));
+    }
 
     #[test]
     fn facilitators_buttons_declare_it() {

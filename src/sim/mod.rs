@@ -897,6 +897,12 @@ impl Sim {
     }
 
     /// When the member's timeout ends, if they are timed out.
+    /// Times a member out as a moderator would in Discord itself (no bot
+    /// involved, so no case anywhere).
+    pub fn time_out_by_hand(&self, member: &SimMember, until: chrono::DateTime<chrono::Utc>) {
+        self.inner.update(|s| s.timeouts.insert(member.id, until));
+    }
+
     pub fn timeout_of(&self, member: &SimMember) -> Option<chrono::DateTime<chrono::Utc>> {
         let s = self.inner.state();
         s.timeouts.get(&member.id).copied().filter(|t| *t > s.now())
