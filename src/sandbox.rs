@@ -59,6 +59,10 @@ Sandbox commands:
   complete <command> show the autocomplete choices for the last option, e.g. complete /timezone set zone:berl
   click <label>      press the button with this label on the latest message that has it
   post <text>        post a message as the current member (to try /mod purge)
+  menu <name>        use a message's Apps menu on the latest message in this channel:
+                     menu Report to facilitators, menu Needs a content warning
+  form <field=value> answer the form Haven opened, e.g. form what=support share=no
+                     (forms come from the menus above and /guidelines set)
   dms <member>       the direct messages Haven sent a member (warnings, timeouts, breaks)
   audit              moderation calls Haven made, with their audit-log reasons
   Moderation: as facilitator, try /mod warn member:@alice reason:\"Please be gentle\", /mod timeout member:@bob duration:10m,
@@ -120,6 +124,7 @@ pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<(
         seen: 0,
         revisions: Default::default(),
         interactive,
+        form: None,
     };
     session.say(&format!(
         "Haven sandbox: a fake Discord server with the real bot. The clock reads {}.\n\
@@ -226,6 +231,8 @@ struct Session {
     /// The revision of each public message last shown.
     revisions: std::collections::HashMap<u64, u32>,
     interactive: bool,
+    /// The form Haven opened last and its field ids, until it is answered.
+    form: Option<(String, Vec<String>)>,
 }
 
 impl Session {
@@ -352,6 +359,8 @@ impl Session {
                     .post_as(&self.member, self.channel, rest, chrono::Duration::zero());
                 self.say(&format!("{} posted: {}", self.member.name, m.content));
             }
+            "menu" => self.menu(rest).await,
+            "form" => self.answer_form(rest).await,
             "help" => self.say(HELP),
             _ => self.say("I don't know that. Type `help` for what you can do."),
         }
@@ -374,7 +383,105 @@ impl Session {
         }
     }
 
+    /// A message menu (Report to facilitators, Needs a content warning) on
+    /// the latest message in this channel.
+    async fn menu(&mut self, name: &str) {
+        let target = self
+            .sim
+            .channel_messages(self.channel)
+            .into_iter()
+            .rev()
+            .find(|m| !m.ephemeral && !m.deleted);
+        match target {
+            Some(message) => {
+                let token = self.sim.message_command(&self.member, name, &message);
+                self.show_reply(&token).await;
+            }
+            None => self.say("There is no message here yet: `post` one first."),
+        }
+    }
+
+    /// Answers the form Haven opened: `field=value` pairs, quoted as needed.
+    async fn answer_form(&mut self, rest: &str) {
+        let Some((custom_id, fields)) = self.form.take() else {
+            self.say("No form is open. Forms come from `menu …` and `/guidelines set`.");
+            return;
+        };
+        let pairs: Vec<(String, String)> = shlex::split(rest)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                Some((k.to_owned(), v.to_owned()))
+            })
+            .collect();
+        if let Some((unknown, _)) = pairs.iter().find(|(k, _)| !fields.contains(k)) {
+            self.say(&format!(
+                "The form has no field {unknown:?}; its fields are: {}.",
+                fields.join(", ")
+            ));
+            self.form = Some((custom_id, fields));
+            return;
+        }
+        let answers: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let token = self
+            .sim
+            .submit_modal(&self.member, self.channel, &custom_id, &answers);
+        self.show_reply(&token).await;
+    }
+
+    /// What a form Haven opened asks, and how to answer it.
+    fn show_form(&mut self, form: &serde_json::Value) {
+        let inputs: Vec<&serde_json::Value> = form["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row["components"].as_array().into_iter().flatten())
+            .collect();
+        let mut lines = vec![format!(
+            "Haven opened a form: {}",
+            form["title"].as_str().unwrap_or("")
+        )];
+        let mut fields = Vec::new();
+        for input in inputs {
+            let id = input["custom_id"].as_str().unwrap_or_default().to_owned();
+            lines.push(format!(
+                "  {id}: {}{}",
+                input["label"].as_str().unwrap_or_default(),
+                input["placeholder"]
+                    .as_str()
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default()
+            ));
+            fields.push(id);
+        }
+        lines.push(format!(
+            "Answer with: form {}",
+            fields
+                .iter()
+                .map(|f| format!("{f}=\"…\""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        self.say(&lines.join("\n"));
+        if let Some(id) = form["custom_id"].as_str() {
+            self.form = Some((id.to_owned(), fields));
+        }
+    }
+
     async fn show_reply(&mut self, token: &str) {
+        // A form, or an answer.
+        let form = tokio::select! {
+            form = self.sim.modal(token) => form,
+            _ = self.sim.reply(token) => None,
+        };
+        if let Some(form) = form {
+            self.show_form(&form);
+            return;
+        }
         match self.sim.reply(token).await {
             Some(reply) => {
                 let who = if reply.ephemeral {
@@ -419,8 +526,10 @@ impl Session {
         }
         for m in all.iter().skip(self.seen) {
             self.revisions.insert(m.id, m.revision);
+            // Members' own posts were shown when they were posted.
             if m.ephemeral
                 || m.deleted
+                || m.author_id != self.sim.world().bot_id
                 || (token.is_some() && m.interaction_token.as_deref() == token)
             {
                 continue;

@@ -31,6 +31,18 @@ advance 1d
 /breathe
 click Next
 click Stop
+as admin
+/settings log-channel channel:#facilitators
+/guidelines set
+form text=\"Be kind; what is shared here stays here.\"
+as bob
+post I cannot do this any more
+as alice
+menu Report to facilitators
+form what=support share=no
+as facilitator
+menu Needs a content warning
+dms bob
 nonsense
 /nope
 quit
@@ -89,6 +101,18 @@ quit
         "Box breathing",
         "Round 1 · Breathe in",
         "Stopped",
+        // Forms and message menus.
+        "Haven opened a form: The group's guidelines",
+        "Answer with: form text=",
+        "Saved.",
+        "bob posted: I cannot do this any more",
+        "Haven opened a form: Report to facilitators",
+        "Thank you for telling us",
+        "Haven in #facilitators:",
+        "someone may need support",
+        "the message is removed",
+        "DM to bob:",
+        "Here is your text",
         "I don't know that. Type `help`",
         "Discord would not send that: there is no command /nope.",
     ];
