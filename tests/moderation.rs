@@ -398,6 +398,39 @@ async fn timed_slowmode_and_lock_revert_by_themselves_across_a_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_its_retention_a_case_leaves_the_log_channel_too() {
+    let h = ready().await;
+    h.say("admin", "/settings mod-retention days:30").await;
+    h.say(
+        "facilitator",
+        "/mod warn member:@alice reason:\"Be gentle\"",
+    )
+    .await;
+    let log = h.sim.channel_id("facilitators");
+    let post = h
+        .sim
+        .channel_messages(log)
+        .into_iter()
+        .find(|m| m.text().contains("Case #1"))
+        .expect("the case in the log channel");
+    h.advance(Duration::days(32)).await;
+    let gone = h
+        .sim
+        .wait_for_message_where(post.id, std::time::Duration::from_secs(10), |m| m.deleted)
+        .await
+        .expect("the post");
+    assert!(gone.deleted, "the case's post was removed with the case");
+    assert!(
+        h.db()
+            .await
+            .case(haven::domain::GuildId(GUILD_ID), 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tempban_is_lifted_by_the_scheduler() {
     let mut h = ready().await;
     let bob = h.member("bob");

@@ -60,6 +60,7 @@ async fn migrates_an_empty_file_and_reopens() {
             "mod_case_numbers",
             "mod_cases",
             "mod_locks",
+            "mod_log_cleanup",
             "mod_notes",
             "mod_report_drafts",
             "mod_reports",
@@ -629,18 +630,27 @@ mod moderation {
             .unwrap();
         assert_eq!(db.mod_retention_days(GuildId(1)).await.unwrap(), 30);
         assert_eq!(db.mod_retention_days(GuildId(2)).await.unwrap(), 365);
+        db.set_case_log_message(GuildId(1), 1, 777).await.unwrap();
         assert_eq!(
             db.purge_moderation(t0() + Duration::days(29))
                 .await
                 .unwrap(),
             0
         );
+        assert!(db.log_posts_to_remove(10).await.unwrap().is_empty());
         assert_eq!(
             db.purge_moderation(t0() + Duration::days(31))
                 .await
                 .unwrap(),
             1
         );
+        // Its post in the log channel is queued for removal until removed.
+        assert_eq!(
+            db.log_posts_to_remove(10).await.unwrap(),
+            vec![(GuildId(1), 777)]
+        );
+        db.log_post_removed(GuildId(1), 777).await.unwrap();
+        assert!(db.log_posts_to_remove(10).await.unwrap().is_empty());
         assert_eq!(db.case(GuildId(1), 1).await.unwrap(), None);
         assert!(db.case(GuildId(2), 1).await.unwrap().is_some());
         let shown = db.member_data(UserId(5)).await.unwrap();

@@ -69,6 +69,8 @@ impl Scheduler {
             Ok(n) => tracing::info!(jobs = n, "resuming jobs claimed before a restart"),
             Err(e) => tracing::error!(error = %e, "cannot reset claimed jobs"),
         }
+        // Log posts a stopped process had not removed yet.
+        moderation::remove_expired_log_posts(&self.db, &self.rest);
         if let Err(e) = prompts::plan_all(&self.db, self.clock.now()).await {
             tracing::error!(error = %e, "cannot plan scheduled prompts");
         }
@@ -235,6 +237,7 @@ impl Scheduler {
         if records > 0 {
             tracing::info!(records, "moderation records past their retention deleted");
         }
+        moderation::remove_expired_log_posts(&self.db, &self.rest);
         // Every day, whatever was deleted: a checkpoint held back earlier by
         // a busy database (after a forget, say) completes here.
         if !self.db.checkpoint().await.map_err(|e| e.to_string())? {

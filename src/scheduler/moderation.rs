@@ -251,3 +251,57 @@ pub async fn update_case(db: &Db, rest: &Rest, guild: GuildId, case: &Case) {
         super::edit_in_log(db, rest, guild, message, edit, "a case").await;
     }
 }
+
+/// Whether this process is already removing expired log posts.
+static REMOVING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Starts removing, in the background and at Discord's pace, the log-channel
+/// posts of records past their retention (queued by the nightly purge).
+/// What is left when the process stops, or when Discord is unavailable, is
+/// removed on the next run.
+pub fn remove_expired_log_posts(db: &Db, rest: &Rest) {
+    use std::sync::atomic::Ordering;
+    if REMOVING.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let (db, rest) = (db.clone(), rest.clone());
+    tokio::spawn(async move {
+        if let Err(e) = remove_queued(&db, &rest).await {
+            tracing::warn!(error = %e, "expired log posts are left for the next run");
+        }
+        REMOVING.store(false, Ordering::SeqCst);
+    });
+}
+
+async fn remove_queued(db: &Db, rest: &Rest) -> Result<(), String> {
+    loop {
+        let batch = db
+            .log_posts_to_remove(50)
+            .await
+            .map_err(|e| e.to_string())?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        for (guild, message) in batch {
+            let settings = db.guild_settings(guild).await.map_err(|e| e.to_string())?;
+            // With no log channel now there is nothing Haven can reach; a
+            // refusal (deleted already, no access any more) is final too.
+            if let Some(channel) = settings.log_channel {
+                match rest
+                    .delete(
+                        serenity::ChannelId::new(channel.0),
+                        serenity::MessageId::new(message),
+                    )
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(e) if e.is_refusal() => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            db.log_post_removed(guild, message)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+}

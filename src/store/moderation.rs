@@ -759,22 +759,70 @@ impl Db {
 
     /// Deletes cases, notes and reports older than their server's retention.
     /// Returns how many records went.
+    /// Their posts in the log channel are queued for deletion from Discord
+    /// in the same transaction ([`Self::log_posts_to_remove`]).
     pub async fn purge_moderation(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         let now_ms = now.timestamp_millis();
         let default_ms = Duration::days(DEFAULT_RETENTION_DAYS).num_milliseconds();
-        let mut deleted = 0;
-        for table in ["mod_cases", "mod_notes", "mod_reports"] {
-            deleted += sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE created_ms < $1 - COALESCE(
+        let expired = |table: &str| {
+            format!(
+                "{table}.created_ms < $1 - COALESCE(
                     (SELECT s.mod_retention_days * 86400000 FROM guild_settings s WHERE s.guild_id = {table}.guild_id), $2)"
+            )
+        };
+        let mut tx = self.pool.begin().await?;
+        for table in ["mod_cases", "mod_reports"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO mod_log_cleanup (guild_id, message_id)
+                 SELECT guild_id, log_message_id FROM {table}
+                 WHERE log_message_id IS NOT NULL AND {}
+                 ON CONFLICT DO NOTHING",
+                expired(table)
             )))
             .bind(now_ms)
             .bind(default_ms)
-            .execute(&self.pool)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut deleted = 0;
+        for table in ["mod_cases", "mod_notes", "mod_reports"] {
+            deleted += sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE {}",
+                expired(table)
+            )))
+            .bind(now_ms)
+            .bind(default_ms)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         }
+        tx.commit().await?;
         Ok(deleted)
+    }
+
+    /// Log-channel posts of records past their retention, oldest queued
+    /// first, at most `limit`.
+    pub async fn log_posts_to_remove(&self, limit: i64) -> StoreResult<Vec<(GuildId, u64)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT guild_id, message_id FROM mod_log_cleanup ORDER BY guild_id, message_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(g, m)| (GuildId::from_db(g), m as u64))
+            .collect())
+    }
+
+    /// A queued log-channel post is gone (deleted, or nowhere to delete it).
+    pub async fn log_post_removed(&self, guild: GuildId, message: u64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM mod_log_cleanup WHERE guild_id = $1 AND message_id = $2")
+            .bind(guild.as_db())
+            .bind(message as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Moderation records tied to a member, per server: counted, never shown
