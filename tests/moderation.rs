@@ -726,6 +726,29 @@ async fn reports_reach_the_log_and_name_the_reporter_only_if_chosen() {
             .contains(&format!("<@{}>", h.member("casey").id))
     );
 
+    // The other two choices page nobody either, and say what they are.
+    for (n, (answer, label)) in [
+        ("needs a content warning", "Needs a content warning"),
+        ("other", "Something else"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let post = h
+            .sim
+            .post_as(&bob, general, "another post", Duration::minutes(1));
+        report(&h, "dana", &post, &[("what", answer)]).await;
+        let logged = reports_logged(&h, 3 + n).await;
+        let card = logged.last().unwrap();
+        assert!(card.text().contains(label), "{}", card.text());
+        assert!(
+            !card.content.contains("<@&"),
+            "{answer} pages nobody: {}",
+            card.content
+        );
+        assert!(card.text().contains("chose not to be named"));
+    }
+
     // A facilitator acknowledges, then resolves.
     let refused = h.click("bob", plain, "Acknowledge").await;
     assert!(
