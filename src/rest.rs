@@ -389,8 +389,19 @@ impl Rest {
         channel: serenity::ChannelId,
         message: serenity::MessageId,
     ) -> Result<(), RestError> {
+        self.delete_because(channel, message, None).await
+    }
+
+    /// Deletes a message, with a reason for Discord's audit log when a
+    /// moderator asked for it.
+    pub async fn delete_because(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::MessageId,
+        reason: Option<&str>,
+    ) -> Result<(), RestError> {
         self.run(Some(Bucket::Edits(channel.get())), &|| true, || {
-            channel.delete_message(&*self.http, message)
+            self.http.delete_message(channel, message, reason)
         })
         .await
     }

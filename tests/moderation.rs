@@ -209,6 +209,16 @@ async fn every_action_carries_its_reason_to_the_audit_log() {
         assert!(reply.text().contains("Case #"), "{line}: {}", reply.text());
     }
     h.say("facilitator", "/mod unlock").await;
+    // A purge that finds one message deletes it alone, with the reason too.
+    let eli = h
+        .sim
+        .post_as(&h.member("eli"), general, "just one", Duration::minutes(1));
+    h.say(
+        "facilitator",
+        "/mod purge count:2 member:@eli reason:\"One message\"",
+    )
+    .await;
+    assert!(h.sim.message(eli.id).unwrap().deleted);
     let calls = actions(&h);
     let reason_of = |method: &str, path: &str| {
         calls
@@ -238,6 +248,14 @@ async fn every_action_carries_its_reason_to_the_audit_log() {
     );
     assert_eq!(reason_of("PUT", "/permissions/"), "Lock reason");
     assert_eq!(reason_of("POST", "bulk-delete"), "Purge reason");
+    let single = format!("/messages/{}", eli.id);
+    assert!(
+        h.sim.audit_log().iter().any(|a| a.method == "DELETE"
+            && a.path.ends_with(&single)
+            && a.reason.as_deref() == Some("One message")),
+        "{:?}",
+        h.sim.audit_log()
+    );
     // Unlock takes no reason of the facilitator's: it says what it did.
     assert_eq!(reason_of("DELETE", "/permissions/"), "Unlocked");
 }

@@ -345,7 +345,11 @@ pub async fn purge(
         }
         1 => {
             data.rest
-                .delete(channel, serenity::MessageId::new(selection.delete[0]))
+                .delete_because(
+                    channel,
+                    serenity::MessageId::new(selection.delete[0]),
+                    Some(&reason),
+                )
                 .await
                 .map_err(|e| discord_refusal(e, "delete the message"))?;
         }
