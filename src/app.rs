@@ -106,6 +106,7 @@ pub async fn run(
         editor,
         grace: config.reminder_grace,
         handle: scheduler,
+        removing: Default::default(),
     };
     let engine = tokio::spawn(engine.run(scheduler_stopped));
     let shards = config.shards;

@@ -833,6 +833,21 @@ async fn reports_are_limited_when_sent_not_only_when_the_form_opens() {
     let reply = h.sim.reply(&submit).await.expect("an answer");
     assert!(reply.text().contains("Thank you"), "{}", reply.text());
     reports_logged(&h, 6).await;
+    // Over the limit, the menu still opens the form: what is wrong decides.
+    let token = h
+        .sim
+        .message_command(&alice, "Report to facilitators", &post);
+    let modal = h.sim.modal(&token).await.expect("the form still opens");
+    let form = modal["custom_id"].as_str().expect("a form id").to_owned();
+    let submit = h.sim.submit_modal(
+        &alice,
+        general,
+        &form,
+        &[("what", "they might hurt themselves")],
+    );
+    let reply = h.sim.reply(&submit).await.expect("an answer");
+    assert!(reply.text().contains("Thank you"), "{}", reply.text());
+    reports_logged(&h, 7).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -145,21 +145,10 @@ pub async fn on_modal(ctx: &serenity::Context, data: &Data, press: &serenity::Mo
     if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
         return;
     }
-    let report = match CustomId::decode(id) {
-        Some(CustomId::ReportDraft { id }) => Some(moderation::FormOrigin::Draft(id)),
-        Some(CustomId::ReportForm {
-            channel,
-            message,
-            author,
-        }) => Some(moderation::FormOrigin::Named {
-            channel,
-            message,
-            author,
-        }),
-        _ => None,
-    };
-    if let Some(origin) = report {
-        moderation::on_report_form(ctx, data, press, origin).await;
+    // (A report form of an older version, naming the message, is answered
+    // below as no longer active: it could not be checked against a draft.)
+    if let Some(CustomId::ReportDraft { id }) = CustomId::decode(id) {
+        moderation::on_report_form(ctx, data, press, id).await;
         return;
     }
     if let Some(CustomId::GuidelinesForm) = CustomId::decode(id) {

@@ -144,8 +144,13 @@ pub async fn end_break(
             .http()
             .get_member(serenity::GuildId::new(guild), serenity::UserId::new(user.0))
             .await;
+        // Discord keeps a timeout's end after it has passed.
+        let now = data.clock.now().timestamp();
         let ends = match member {
-            Ok(m) => m.communication_disabled_until.map(|t| t.unix_timestamp()),
+            Ok(m) => m
+                .communication_disabled_until
+                .map(|t| t.unix_timestamp())
+                .filter(|end| *end > now),
             Err(e) if matches!(crate::rest::classify(&e), crate::rest::Failure::Gone) => {
                 return Err(Error::member(
                     "I couldn't end your break from here (you may have left the server). A facilitator can end it with `/mod untimeout`.",

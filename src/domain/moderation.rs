@@ -709,10 +709,13 @@ impl ReportKind {
             "hurt herself",
             "hurt himself",
         ];
+        // Short words whole ("diet" is not "die"), longer ones as stems.
+        let word = |list: &[&str]| words.iter().any(|w| list.contains(w));
         if any(&[
-            "support", "crisis", "danger", "suicid", "unsafe", "emergenc", "die", "dying", "kill",
-            "worried", "worry", "hopeless", "goodbye", "overdos",
-        ]) || worrying.iter().any(|w| t.contains(w))
+            "support", "crisis", "danger", "suicid", "unsafe", "emergenc", "worried", "worry",
+            "hopeless", "goodbye", "overdos",
+        ]) || word(&["die", "dies", "dying", "kill", "killing", "myself"])
+            || worrying.iter().any(|w| t.contains(w))
             || letter("s")
         {
             Self::NeedsSupport
@@ -782,6 +785,9 @@ pub fn wants_name_shared(answer: Option<&str>) -> bool {
 
 /// At most this many reports per member in [`REPORT_WINDOW_MINUTES`].
 pub const REPORTS_PER_WINDOW: i64 = 5;
+/// "Someone may need support" is limited too (it pages the facilitators),
+/// but far later: it is never the report that waits.
+pub const SUPPORT_REPORTS_PER_WINDOW: i64 = 20;
 pub const REPORT_WINDOW_MINUTES: i64 = 10;
 
 // ------------------------------------------------------------- member texts
@@ -883,7 +889,7 @@ pub fn content_warning_text(server: &str, original: &str) -> String {
 /// Every `|` is escaped, so nothing in the text can close the spoiler early.
 pub fn cw_post(topic: &str, author_mention: &str, text: &str) -> String {
     let topic = truncate(topic.trim(), 100).replace('|', "¦");
-    let text = text.trim().replace('|', "\\|");
+    let text = text.trim().replace('\\', "\\\\").replace('|', "\\|");
     format!("**CW: {topic}** (from {author_mention})\n||{text}||")
 }
 
@@ -1219,6 +1225,11 @@ mod tests {
             ReportKind::ContentWarning
         );
         assert_eq!(ReportKind::from_answer("spam"), ReportKind::Other);
+        assert_eq!(
+            ReportKind::from_answer("keeps pushing diet talk"),
+            ReportKind::Other
+        );
+        assert_eq!(ReportKind::from_answer("a killer joke"), ReportKind::Other);
         for worrying in [
             "she says she wants to die",
             "kill myself",
@@ -1257,10 +1268,29 @@ mod tests {
         }
         assert!(timeout_text(&n).contains(&format!("<t:{}:F>", until.timestamp())));
         // No run of bars can close the spoiler early: every bar is escaped.
-        for text in ["a|||b", "||", "x|y", "end|", "|||||"] {
+        for text in [
+            "a|||b",
+            "||",
+            "x|y",
+            "end|",
+            "|||||",
+            "it hurts \\",
+            "\\||",
+            "a\\|b",
+        ] {
             let post = cw_post("loss", "<@1>", text);
             let body = &post[post.find("\n||").unwrap() + 3..post.len() - 2];
-            assert!(!body.replace("\\|", "").contains('|'), "{post}");
+            // Read as Discord does: a backslash escapes the next character.
+            // No bar may stand unescaped, and no backslash may be left to
+            // escape the closing bars.
+            let mut chars = body.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => assert!(chars.next().is_some(), "escapes the closing bars: {post}"),
+                    '|' => panic!("an unescaped bar: {post}"),
+                    _ => {}
+                }
+            }
         }
         let cw = content_warning_text("Grief Circle", "my ```story```");
         assert!(cw.contains("/cw topic:"));

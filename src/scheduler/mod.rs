@@ -59,6 +59,8 @@ pub struct Scheduler {
     pub editor: Editor,
     pub grace: Duration,
     pub handle: SchedulerHandle,
+    /// Whether expired log posts are being removed now.
+    pub removing: moderation::Removing,
 }
 
 impl Scheduler {
@@ -70,7 +72,7 @@ impl Scheduler {
             Err(e) => tracing::error!(error = %e, "cannot reset claimed jobs"),
         }
         // Log posts a stopped process had not removed yet.
-        moderation::remove_expired_log_posts(&self.db, &self.rest);
+        moderation::remove_expired_log_posts(&self.removing, &self.db, &self.rest);
         if let Err(e) = prompts::plan_all(&self.db, self.clock.now()).await {
             tracing::error!(error = %e, "cannot plan scheduled prompts");
         }
@@ -237,7 +239,7 @@ impl Scheduler {
         if records > 0 {
             tracing::info!(records, "moderation records past their retention deleted");
         }
-        moderation::remove_expired_log_posts(&self.db, &self.rest);
+        moderation::remove_expired_log_posts(&self.removing, &self.db, &self.rest);
         // Every day, whatever was deleted: a checkpoint held back earlier by
         // a busy database (after a forget, say) completes here.
         if !self.db.checkpoint().await.map_err(|e| e.to_string())? {

@@ -252,24 +252,34 @@ pub async fn update_case(db: &Db, rest: &Rest, guild: GuildId, case: &Case) {
     }
 }
 
-/// Whether this process is already removing expired log posts.
-static REMOVING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Whether an engine is already removing expired log posts; cleared when
+/// the removal ends, however it ends.
+#[derive(Clone, Default)]
+pub struct Removing(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+struct Done(Removing);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        (self.0).0.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
 
 /// Starts removing, in the background and at Discord's pace, the log-channel
 /// posts of records past their retention (queued by the nightly purge).
 /// What is left when the process stops, or when Discord is unavailable, is
 /// removed on the next run.
-pub fn remove_expired_log_posts(db: &Db, rest: &Rest) {
-    use std::sync::atomic::Ordering;
-    if REMOVING.swap(true, Ordering::SeqCst) {
+pub fn remove_expired_log_posts(removing: &Removing, db: &Db, rest: &Rest) {
+    if removing.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
         return;
     }
+    let done = Done(removing.clone());
     let (db, rest) = (db.clone(), rest.clone());
     tokio::spawn(async move {
+        let _done = done;
         if let Err(e) = remove_queued(&db, &rest).await {
             tracing::warn!(error = %e, "expired log posts are left for the next run");
         }
-        REMOVING.store(false, Ordering::SeqCst);
     });
 }
 

@@ -132,7 +132,7 @@ impl Db {
             // name; cases and notes about them stay until their retention.
             "UPDATE mod_reports SET reporter_id = NULL, named = 0 WHERE reporter_id = $1",
             // A report form they opened and never sent.
-            "DELETE FROM mod_report_drafts WHERE reporter_id = $1",
+            "DELETE FROM mod_report_drafts WHERE reporter_id = $1 OR author_id = $1",
         ] {
             deleted += sqlx::query(table)
                 .bind(user.as_db())

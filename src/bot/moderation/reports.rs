@@ -11,7 +11,7 @@ use crate::domain::crisis;
 use crate::domain::custom_id::CustomId;
 use crate::domain::moderation::{
     self as rules, CaseKind, REPORT_WINDOW_MINUTES, REPORTS_PER_WINDOW, ReportKind, ReportStatus,
-    may_act, wants_name_shared,
+    SUPPORT_REPORTS_PER_WINDOW, may_act, wants_name_shared,
 };
 use crate::domain::settings::Access;
 use crate::domain::text::truncate;
@@ -97,10 +97,8 @@ fn status_buttons(id: i64, status: ReportStatus) -> Vec<serenity::CreateActionRo
 pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     server(ctx)?;
     let data = ctx.data();
-    let since = data.clock.now() - chrono::Duration::minutes(REPORT_WINDOW_MINUTES);
-    if data.db.reports_made_since(author(ctx), since).await? >= REPORTS_PER_WINDOW {
-        return Err(Error::member(TOO_MANY_REPORTS));
-    }
+    // The rate limit is applied when the form is sent, where the member has
+    // said what is wrong ("someone may need support" is not held back).
     let poise::Context::Application(app) = ctx else {
         return Err(Error::member(
             "Please use this from the message's Apps menu.",
@@ -118,6 +116,11 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
         excerpt: excerpt_of(&message),
         at: data.clock.now(),
     };
+    // Drafts of forms never sent go after an hour (checked here as well as
+    // nightly: cheap, by the age index).
+    data.db
+        .purge_report_drafts(data.clock.now() - chrono::Duration::hours(1))
+        .await?;
     let id = CustomId::ReportDraft {
         id: data.db.add_report_draft(&draft).await?,
     }
@@ -184,18 +187,6 @@ fn excerpt_of(message: &serenity::Message) -> String {
     }
 }
 
-/// Where a report form's message comes from.
-pub enum FormOrigin {
-    /// A draft the menu kept (this version).
-    Draft(i64),
-    /// A form opened by an older version, naming the message.
-    Named {
-        channel: u64,
-        message: u64,
-        author: u64,
-    },
-}
-
 /// What the form says about the report, checked before anything is kept:
 /// the server's settings, and the message as the menu saw it.
 struct Checked {
@@ -214,51 +205,29 @@ async fn check_form(
     guild: crate::domain::GuildId,
     reporter: UserId,
     kind: ReportKind,
-    origin: FormOrigin,
+    draft: i64,
 ) -> Result<Checked, Error> {
     let settings = data.db.guild_settings(guild).await?;
     let since = data.clock.now() - chrono::Duration::minutes(REPORT_WINDOW_MINUTES);
-    if !kind.pages_facilitators()
-        && data.db.reports_made_since(reporter, since).await? >= REPORTS_PER_WINDOW
-    {
+    let limit = if kind.pages_facilitators() {
+        SUPPORT_REPORTS_PER_WINDOW
+    } else {
+        REPORTS_PER_WINDOW
+    };
+    if data.db.reports_made_since(reporter, since).await? >= limit {
         return Err(Error::member(TOO_MANY_REPORTS));
     }
-    let again = "Please use **Report to facilitators** on the message again.";
-    let (channel, message, author, excerpt) = match origin {
-        FormOrigin::Draft(id) => match data.db.take_report_draft(id, reporter).await? {
-            Some(d) if d.guild == guild => (d.channel, d.message, d.author, d.excerpt),
-            _ => {
-                return Err(Error::member(format!(
-                    "This form has expired or was already sent. {again}"
-                )));
-            }
-        },
-        FormOrigin::Named {
-            channel,
-            message,
-            author,
-        } => {
-            // Ids of 0 are no ids (and would panic in serenity).
-            if channel == 0 || message == 0 {
-                return Err(Error::member(format!(
-                    "This form is no longer valid. {again}"
-                )));
-            }
-            let excerpt = match data
-                .rest
-                .http()
-                .get_message(
-                    serenity::ChannelId::new(channel),
-                    serenity::MessageId::new(message),
-                )
-                .await
-            {
-                Ok(m) if m.guild_id.is_none_or(|g| g.get() == guild.0) => excerpt_of(&m),
-                _ => "(the message could not be read; it may have been deleted)".to_owned(),
-            };
-            (ChannelId(channel), message, UserId(author), excerpt)
-        }
+    let Some(d) = data
+        .db
+        .take_report_draft(draft, reporter)
+        .await?
+        .filter(|d| d.guild == guild)
+    else {
+        return Err(Error::member(
+            "This form has expired or was already sent. Please use **Report to facilitators** on the message again.",
+        ));
     };
+    let (channel, message, author, excerpt) = (d.channel, d.message, d.author, d.excerpt);
     Ok(Checked {
         settings,
         channel,
@@ -276,7 +245,7 @@ pub async fn on_report_form(
     ctx: &serenity::Context,
     data: &Data,
     press: &serenity::ModalInteraction,
-    origin: FormOrigin,
+    draft: i64,
 ) {
     let Some(guild) = press.guild_id.map(|g| crate::domain::GuildId(g.get())) else {
         return;
@@ -286,7 +255,7 @@ pub async fn on_report_form(
         &super::super::router::form_field(press, "what").unwrap_or_default(),
     );
     let named = wants_name_shared(super::super::router::form_field(press, "share").as_deref());
-    let checked = match check_form(data, guild, reporter, kind, origin).await {
+    let checked = match check_form(data, guild, reporter, kind, draft).await {
         Ok(checked) => checked,
         Err(e) => {
             super::super::router::answer_form(ctx, press, Err(e), "report form").await;
@@ -340,7 +309,7 @@ pub async fn on_report_form(
     }
     let sorry = serenity::CreateInteractionResponseFollowup::new()
         .content(
-            "I'm sorry: I couldn't get your report to the facilitators (this server has nowhere set up for reports right now). \
+            "I'm sorry: I couldn't get your report to the facilitators just now. \
              Please message a facilitator directly. If someone is in danger, `/crisis` lists support lines.",
         )
         .ephemeral(true);
