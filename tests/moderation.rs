@@ -890,6 +890,71 @@ async fn a_report_keeps_the_words_the_menu_saw_even_if_the_post_is_deleted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_that_could_not_be_delivered_is_delivered_when_haven_is_back() {
+    let mut h = ready().await;
+    let log = h.sim.channel_id("facilitators");
+    // Discord refuses the post to the log channel, once.
+    h.sim.inject_fault(Fault {
+        method: Some("POST".into()),
+        path_contains: format!("/channels/{log}/messages"),
+        kind: FaultKind::Status(403),
+        times: 1,
+    });
+    let post = h.sim.post_as(
+        &h.member("bob"),
+        h.general(),
+        "I can't see a way out",
+        Duration::minutes(1),
+    );
+    let alice = h.member("alice");
+    let token = h
+        .sim
+        .message_command(&alice, "Report to facilitators", &post);
+    let modal = h.sim.modal(&token).await.expect("the report form");
+    let form = modal["custom_id"].as_str().expect("a form id").to_owned();
+    let submit = h
+        .sim
+        .submit_modal(&alice, h.general(), &form, &[("what", "support")]);
+    h.sim.reply(&submit).await.expect("a thank-you");
+    let mut sorry = Vec::new();
+    for _ in 0..100 {
+        sorry = h.sim.followups(&submit);
+        if !sorry.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        sorry
+            .first()
+            .is_some_and(|m| m.text().contains("keep trying")),
+        "{sorry:?}"
+    );
+    assert!(!log_texts(&h).iter().any(|t| t.contains("Report #")));
+    // Haven restarts (or reconnects): the stored report goes out, once.
+    h.restart().await;
+    let logged = reports_logged(&h, 1).await;
+    assert!(
+        logged
+            .iter()
+            .any(|m| m.text().contains("I can't see a way out")),
+        "{logged:?}"
+    );
+    h.restart().await;
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(300),
+            std::time::Duration::from_secs(3),
+        )
+        .await;
+    let cards = log_texts(&h)
+        .iter()
+        .filter(|t| t.contains("Report #"))
+        .count();
+    assert_eq!(cards, 1, "delivered once, not at every start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn someone_who_may_need_support_reaches_a_facilitator_even_with_no_role_to_ping() {
     let h = Harness::start().await;
     h.say("admin", "/settings log-channel channel:#facilitators")

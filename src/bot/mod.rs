@@ -172,6 +172,11 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                         router::on_press(framework.serenity_context, framework.user_data, press)
                             .await
                     }
+                    // Connected: reports stored but not delivered before a
+                    // restart go now.
+                    serenity::FullEvent::Ready { .. } => {
+                        moderation::redeliver(framework.serenity_context, framework.user_data).await
+                    }
                     serenity::FullEvent::InteractionCreate {
                         interaction: serenity::Interaction::Modal(form),
                     } => {

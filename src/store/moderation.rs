@@ -395,8 +395,8 @@ impl Db {
 
     pub async fn add_report(&self, report: &NewReport) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO mod_reports (guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, created_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            "INSERT INTO mod_reports (guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, created_ms, delivered)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0) RETURNING id",
         )
         .bind(report.guild.as_db())
         .bind(report.reporter.as_db())
@@ -466,6 +466,30 @@ impl Db {
                 .await?
                 .rows_affected(),
         )
+    }
+
+    /// The report reached someone: it is not delivered again.
+    pub async fn set_report_delivered(&self, id: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE mod_reports SET delivered = 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Reports made since `since` that have not reached anyone yet, oldest
+    /// first.
+    pub async fn undelivered_reports(&self, since: DateTime<Utc>) -> StoreResult<Vec<Report>> {
+        let rows: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE delivered = 0 AND created_ms >= $1 ORDER BY created_ms, id"
+        )))
+        .bind(since.timestamp_millis())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(ReportRow::into_report)
+            .collect())
     }
 
     /// How many reports the member made since `since` (the rate limit).

@@ -304,17 +304,61 @@ pub async fn on_report_form(
         );
     }
     super::super::router::answer_form(ctx, press, Ok(text), "thanking a reporter").await;
-    if deliver(ctx, data, &settings, &report).await {
+    if deliver_and_mark(ctx, data, &settings, &report).await {
+        // Earlier reports still waiting (Discord failed, Haven stopped) go too.
+        redeliver(ctx, data).await;
         return;
     }
     let sorry = serenity::CreateInteractionResponseFollowup::new()
         .content(
-            "I'm sorry: I couldn't get your report to the facilitators just now. \
-             Please message a facilitator directly. If someone is in danger, `/crisis` lists support lines.",
+            "I'm sorry: I couldn't get your report to the facilitators just now. I'll keep trying, \
+             but please also message a facilitator directly. If someone is in danger, `/crisis` lists support lines.",
         )
         .ephemeral(true);
     if let Err(e) = press.create_followup(ctx, sorry).await {
         tracing::warn!(guild = guild.0, error = %e, "could not tell a reporter their report was not delivered");
+    }
+}
+
+/// How long an undelivered report is still worth delivering.
+const REDELIVER_WITHIN_HOURS: i64 = 24;
+
+/// Delivers a report and marks it delivered when someone got it.
+async fn deliver_and_mark(
+    ctx: &serenity::Context,
+    data: &Data,
+    settings: &crate::domain::settings::GuildSettings,
+    report: &Report,
+) -> bool {
+    let delivered = deliver(ctx, data, settings, report).await;
+    if delivered
+        && report.id != 0
+        && let Err(e) = data.db.set_report_delivered(report.id).await
+    {
+        tracing::warn!(report = report.id, error = %e, "cannot mark a report delivered");
+    }
+    delivered
+}
+
+/// Delivers the reports of the last day that have not reached anyone yet
+/// (Haven stopped between storing and posting, or Discord failed): when
+/// Haven connects, and after each report that got through.
+pub async fn redeliver(ctx: &serenity::Context, data: &Data) {
+    let since = data.clock.now() - chrono::Duration::hours(REDELIVER_WITHIN_HOURS);
+    let waiting = match data.db.undelivered_reports(since).await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read reports waiting for delivery");
+            return;
+        }
+    };
+    for report in waiting {
+        let Ok(settings) = data.db.guild_settings(report.guild).await else {
+            return;
+        };
+        if !deliver_and_mark(ctx, data, &settings, &report).await {
+            tracing::info!(report = report.id, "a report is still waiting for delivery");
+        }
     }
 }
 
