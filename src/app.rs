@@ -107,6 +107,7 @@ pub async fn run(
         grace: config.reminder_grace,
         handle: scheduler,
         removing: Default::default(),
+        cache: client.cache.clone(),
     };
     let engine = tokio::spawn(engine.run(scheduler_stopped));
     let shards = config.shards;

@@ -235,10 +235,89 @@ pub fn case_embed(case: &crate::domain::moderation::Case) -> serenity::CreateEmb
         embed = embed.field("Channel", format!("<#{}>", channel.0), true);
     }
     embed = embed.field("Reason", field(&case.reason), false);
+    if let Some(editor) = case.edited_by {
+        embed = embed.field("Reason corrected by", format!("<@{}>", editor.0), true);
+    }
     if let Some(until) = case.until {
         embed = embed.field("Until", when(until), false);
     }
     embed.timestamp(
         serenity::Timestamp::from_unix_timestamp(case.at.timestamp()).unwrap_or_default(),
     )
+}
+
+/// A report's card: in the log channel (with its buttons) and in the DMs
+/// of the facilitators or admins it went to.
+pub fn report_embed(r: &crate::store::Report) -> serenity::CreateEmbed {
+    use crate::domain::moderation::ReportKind;
+    let who = match (r.named, r.reporter) {
+        (true, Some(u)) => format!("<@{}>", u.0),
+        _ => "A member (they chose not to be named)".to_owned(),
+    };
+    let mut embed = embed(&format!("Report #{} · {}", r.id, r.kind.label()))
+        .field(
+            "Message",
+            format!(
+                "https://discord.com/channels/{}/{}/{}",
+                r.guild.0, r.channel.0, r.message
+            ),
+            false,
+        )
+        .field(
+            "Excerpt",
+            field(format!("> {}", r.excerpt.replace('\n', " "))),
+            false,
+        )
+        .field("Reported by", who, true)
+        .field("Status", r.status.as_str(), true);
+    if let Some(note) = &r.note {
+        embed = embed.field("Their note", field(note), false);
+    }
+    if r.kind == ReportKind::NeedsSupport {
+        embed = embed.field(
+            "If someone may be in danger",
+            format!(
+                "Reach out gently and privately, give no advice, and tell an admin. If life is at risk, contact emergency services. \
+                 Crisis lines by country: `/crisis` or {}.",
+                crate::domain::crisis::DIRECTORY
+            ),
+            false,
+        );
+    }
+    embed
+}
+
+/// A report card's Acknowledge and Resolved buttons, as far as its status
+/// still allows.
+pub fn report_buttons(
+    id: i64,
+    status: crate::domain::moderation::ReportStatus,
+) -> Vec<serenity::CreateActionRow> {
+    use crate::domain::moderation::ReportStatus;
+    let mut buttons = Vec::new();
+    if status == ReportStatus::Open {
+        buttons.push(
+            serenity::CreateButton::new(
+                CustomId::ReportStatus {
+                    id,
+                    resolved: false,
+                }
+                .encode(),
+            )
+            .label("Acknowledge")
+            .style(serenity::ButtonStyle::Primary),
+        );
+    }
+    if status != ReportStatus::Resolved {
+        buttons.push(
+            serenity::CreateButton::new(CustomId::ReportStatus { id, resolved: true }.encode())
+                .label("Resolved")
+                .style(serenity::ButtonStyle::Success),
+        );
+    }
+    if buttons.is_empty() {
+        Vec::new()
+    } else {
+        vec![serenity::CreateActionRow::Buttons(buttons)]
+    }
 }

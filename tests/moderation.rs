@@ -164,6 +164,8 @@ async fn every_refused_target_gets_its_own_answer_and_nothing_is_sent() {
             "/mod purge count:5 member:@sam",
             "Admins can't be moderated",
         ),
+        ("/mod kick member:@Haven", "on myself"),
+        ("/mod warn member:@Haven reason:Testing", "on myself"),
     ] {
         let reply = h.say("facilitator", line).await;
         assert_ephemeral(&reply);
@@ -890,7 +892,7 @@ async fn a_report_keeps_the_words_the_menu_saw_even_if_the_post_is_deleted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_report_that_could_not_be_delivered_is_delivered_when_haven_is_back() {
+async fn a_report_that_could_not_be_delivered_is_retried_across_a_restart_and_delivered_once() {
     let mut h = ready().await;
     let log = h.sim.channel_id("facilitators");
     // Discord refuses the post to the log channel, once.
@@ -931,8 +933,9 @@ async fn a_report_that_could_not_be_delivered_is_delivered_when_haven_is_back() 
         "{sorry:?}"
     );
     assert!(!log_texts(&h).iter().any(|t| t.contains("Report #")));
-    // Haven restarts (or reconnects): the stored report goes out, once.
+    // Haven restarts; its scheduler retries the stored report, once.
     h.restart().await;
+    h.advance(Duration::minutes(1)).await;
     let logged = reports_logged(&h, 1).await;
     assert!(
         logged
@@ -941,6 +944,7 @@ async fn a_report_that_could_not_be_delivered_is_delivered_when_haven_is_back() 
         "{logged:?}"
     );
     h.restart().await;
+    h.advance(Duration::minutes(30)).await;
     h.sim
         .settle(
             std::time::Duration::from_millis(300),
@@ -951,7 +955,7 @@ async fn a_report_that_could_not_be_delivered_is_delivered_when_haven_is_back() 
         .iter()
         .filter(|t| t.contains("Report #"))
         .count();
-    assert_eq!(cards, 1, "delivered once, not at every start");
+    assert_eq!(cards, 1, "delivered once, not at every start or retry");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -969,20 +973,9 @@ async fn someone_who_may_need_support_reaches_a_facilitator_even_with_no_role_to
     );
     report(&h, "alice", &post, &[("what", "support")]).await;
     reports_logged(&h, 1).await;
-    let admin = h.member("admin");
-    let mut dm = None;
-    for _ in 0..100 {
-        dm = h
-            .sim
-            .direct_messages(&admin)
-            .into_iter()
-            .find(|m| m.text().contains("may need support"));
-        if dm.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let dm = dm.expect("the admin was told by DM");
+    let dm = dm_containing(&h, "admin", "may need support")
+        .await
+        .expect("the admin was told by DM");
     assert!(
         dm.text().contains("I don't see the point any more"),
         "{}",
@@ -1059,7 +1052,7 @@ async fn a_report_with_no_log_channel_reaches_facilitators_by_dm_or_says_it_did_
         "{}",
         sorry.text()
     );
-    assert!(sorry.text().contains("message a facilitator directly"));
+    assert!(sorry.text().contains("message a facilitator"));
 
     // A facilitator who asked for notices gets the next one by DM.
     h.say("facilitator", "/settings dm-notices enabled:true")
@@ -1381,4 +1374,214 @@ async fn a_content_warning_never_loses_the_authors_words() {
     let dm = h.sim.direct_messages(&carol);
     let file = &dm.last().unwrap().attachments[0];
     assert_eq!(file.bytes, long.into_bytes());
+}
+
+/// Waits for a direct message to `who` that contains `text`.
+async fn dm_containing(h: &Harness, who: &str, text: &str) -> Option<haven::sim::SimMessage> {
+    let member = h.member(who);
+    for _ in 0..100 {
+        let found = h
+            .sim
+            .direct_messages(&member)
+            .into_iter()
+            .find(|m| m.text().contains(text));
+        if found.is_some() {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_about_a_facilitator_goes_to_admins_only() {
+    let h = ready().await;
+    h.say("admin", "/settings dm-notices enabled:true").await;
+    h.say("facilitator", "/settings dm-notices enabled:true")
+        .await;
+    let post = h.sim.post_as(
+        &h.member("facilitator"),
+        h.general(),
+        "stop whining, everyone has problems",
+        Duration::minutes(1),
+    );
+    let thanks = report(&h, "alice", &post, &[("what", "harmful")]).await;
+    assert!(thanks.text().contains("Thank you"), "{}", thanks.text());
+    let dm = dm_containing(&h, "admin", "only to the server's admins")
+        .await
+        .expect("an admin got it by DM");
+    assert!(dm.text().contains("stop whining"), "{}", dm.text());
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(300),
+            std::time::Duration::from_secs(3),
+        )
+        .await;
+    assert!(
+        !log_texts(&h).iter().any(|t| t.contains("Report #")),
+        "not in the log channel the facilitator reads"
+    );
+    assert!(
+        !h.sim
+            .direct_messages(&h.member("facilitator"))
+            .iter()
+            .any(|m| m.text().contains("Report #")),
+        "not to the facilitator it is about"
+    );
+    assert!(
+        h.sim
+            .followups(&thanks.interaction_token.clone().unwrap_or_default())
+            .is_empty(),
+        "the reporter is not told it failed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facilitator_role_nobody_can_mention_is_noticed_when_a_report_pages() {
+    use haven::sim::world::FACILITATOR_ROLE;
+    let mut world = World::sandbox();
+    for role in &mut world.guild.roles {
+        if role.id == FACILITATOR_ROLE {
+            role.mentionable = false;
+        }
+    }
+    let h = Harness::start_with(world).await;
+    h.say("admin", "/settings facilitator-role role:@Facilitator")
+        .await;
+    h.say("admin", "/settings log-channel channel:#facilitators")
+        .await;
+    h.say("facilitator", "/settings dm-notices enabled:true")
+        .await;
+    let post = h.sim.post_as(
+        &h.member("bob"),
+        h.general(),
+        "I won't be around much longer",
+        Duration::minutes(1),
+    );
+    report(&h, "alice", &post, &[("what", "support")]).await;
+    let logged = reports_logged(&h, 1).await;
+    let card = logged
+        .iter()
+        .find(|m| m.text().contains("Report #"))
+        .unwrap()
+        .clone();
+    assert!(
+        !card.content.contains("<@&"),
+        "a ping Discord would not deliver is not pretended: {}",
+        card.content
+    );
+    let dm = dm_containing(&h, "facilitator", "could not be mentioned")
+        .await
+        .expect("the facilitators are told by DM instead");
+    assert!(dm.text().contains("I won't be around"), "{}", dm.text());
+    // Acknowledged in the log channel: the DM copy says so too.
+    h.click("facilitator", &card, "Acknowledge").await;
+    let mut updated = false;
+    for _ in 0..100 {
+        updated = h
+            .sim
+            .direct_messages(&h.member("facilitator"))
+            .iter()
+            .any(|m| m.id == dm.id && m.text().contains("acknowledged"));
+        if updated {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(updated, "the DM copy shows the new status");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_is_corrected_where_it_was_posted_after_the_log_channel_moves() {
+    let h = ready().await;
+    let reply = h
+        .say("facilitator", "/mod warn member:@bob reason:\"Off topic\"")
+        .await;
+    assert!(reply.text().contains("Case #1"), "{}", reply.text());
+    let old_log = h.sim.channel_id("facilitators");
+    let posted = h
+        .sim
+        .channel_messages(old_log)
+        .into_iter()
+        .find(|m| m.text().contains("Case #1"))
+        .expect("the case in the log channel");
+    h.say("admin", "/settings log-channel channel:#meetings")
+        .await;
+    let reply = h
+        .say("facilitator", "/mod case id:1 reason:\"Shared a story\"")
+        .await;
+    assert!(reply.text().contains("Shared a story"), "{}", reply.text());
+    let edited = h
+        .sim
+        .channel_messages(old_log)
+        .into_iter()
+        .find(|m| m.id == posted.id)
+        .unwrap();
+    assert!(
+        edited.text().contains("Shared a story"),
+        "{}",
+        edited.text()
+    );
+    assert!(
+        edited
+            .text()
+            .contains(&format!("<@{}>", h.member("facilitator").id)),
+        "who corrected it: {}",
+        edited.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_reporter_and_an_unsent_draft_are_gone_within_minutes_not_a_day() {
+    let h = ready().await;
+    let post = h.sim.post_as(
+        &h.member("bob"),
+        h.general(),
+        "you are all idiots",
+        Duration::minutes(1),
+    );
+    report(&h, "alice", &post, &[("what", "harmful"), ("share", "no")]).await;
+    reports_logged(&h, 1).await;
+    // A second form, opened and never sent.
+    let casey = h.member("casey");
+    let token = h
+        .sim
+        .message_command(&casey, "Report to facilitators", &post);
+    let modal = h.sim.modal(&token).await.expect("the report form");
+    let form = modal["custom_id"].as_str().expect("a form id").to_owned();
+    let alice = h.member("alice").id;
+    let made = |db: haven::store::Db| async move {
+        let data = db.member_data(haven::domain::UserId(alice)).await.unwrap();
+        data.moderation.iter().map(|m| m.reports_made).sum::<i64>()
+    };
+    assert_eq!(
+        made(h.db().await).await,
+        1,
+        "linked while the rate window runs"
+    );
+    h.advance(Duration::minutes(16)).await;
+    let mut unlinked = false;
+    for _ in 0..100 {
+        if made(h.db().await).await == 0 {
+            unlinked = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        unlinked,
+        "the anonymous report no longer links to its reporter"
+    );
+    h.advance(Duration::minutes(50)).await;
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(300),
+            std::time::Duration::from_secs(3),
+        )
+        .await;
+    let submit = h
+        .sim
+        .submit_modal(&casey, h.general(), &form, &[("what", "harmful")]);
+    let reply = h.sim.reply(&submit).await.expect("an answer");
+    assert!(reply.text().contains("expired"), "{}", reply.text());
 }

@@ -62,6 +62,7 @@ async fn migrates_an_empty_file_and_reopens() {
             "mod_locks",
             "mod_log_cleanup",
             "mod_notes",
+            "mod_report_copies",
             "mod_report_drafts",
             "mod_reports",
             "mod_slowmodes",
@@ -519,7 +520,7 @@ mod moderation {
     use super::*;
     use haven::domain::jobs::JobKind;
     use haven::domain::moderation::{CaseKind, NO_REASON, Overwrite, ReportKind, ReportStatus};
-    use haven::store::{NewCase, NewReport, SavedLock};
+    use haven::store::{Filing, NewCase, ReportForm, SavedLock};
 
     fn case(kind: CaseKind, target: u64, at: chrono::DateTime<Utc>) -> NewCase {
         NewCase {
@@ -554,15 +555,20 @@ mod moderation {
         assert_eq!(db.case(GuildId(2), 2).await.unwrap(), None);
 
         let fixed = db
-            .set_case_reason(GuildId(1), 1, "Shared a member's story")
+            .set_case_reason(GuildId(1), 1, "Shared a member's story", UserId(8))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(fixed.reason, "Shared a member's story");
-        db.set_case_log_message(GuildId(1), 1, 777).await.unwrap();
+        assert_eq!(fixed.edited_by, Some(UserId(8)), "who corrected it is kept");
+        db.set_case_log_message(GuildId(1), 1, ChannelId(40), 777)
+            .await
+            .unwrap();
+        let posted = db.case(GuildId(1), 1).await.unwrap().unwrap();
         assert_eq!(
-            db.case(GuildId(1), 1).await.unwrap().unwrap().log_message,
-            Some(777)
+            (posted.log_channel, posted.log_message),
+            (Some(ChannelId(40)), Some(777)),
+            "the post is kept with its channel"
         );
 
         // Everything past the retention goes; the next number still counts on.
@@ -589,7 +595,8 @@ mod moderation {
             excerpt: "goodbye everyone".into(),
             at: t0(),
         };
-        let id = db.add_report_draft(&draft).await.unwrap();
+        let id = 101;
+        db.add_report_draft(id, &draft).await.unwrap();
         assert_eq!(
             db.take_report_draft(id, UserId(7)).await.unwrap(),
             None,
@@ -604,7 +611,8 @@ mod moderation {
             None,
             "taken once"
         );
-        let old = db.add_report_draft(&draft).await.unwrap();
+        let old = 102;
+        db.add_report_draft(old, &draft).await.unwrap();
         assert_eq!(
             db.purge_report_drafts(t0() + Duration::hours(1))
                 .await
@@ -613,7 +621,8 @@ mod moderation {
         );
         assert_eq!(db.take_report_draft(old, UserId(5)).await.unwrap(), None);
         // A forget takes a draft the member never sent.
-        let open = db.add_report_draft(&draft).await.unwrap();
+        let open = 103;
+        db.add_report_draft(open, &draft).await.unwrap();
         db.forget_member(UserId(5)).await.unwrap();
         assert_eq!(db.take_report_draft(open, UserId(5)).await.unwrap(), None);
     }
@@ -630,7 +639,9 @@ mod moderation {
             .unwrap();
         assert_eq!(db.mod_retention_days(GuildId(1)).await.unwrap(), 30);
         assert_eq!(db.mod_retention_days(GuildId(2)).await.unwrap(), 365);
-        db.set_case_log_message(GuildId(1), 1, 777).await.unwrap();
+        db.set_case_log_message(GuildId(1), 1, ChannelId(40), 777)
+            .await
+            .unwrap();
         assert_eq!(
             db.purge_moderation(t0() + Duration::days(29))
                 .await
@@ -647,7 +658,7 @@ mod moderation {
         // Its post in the log channel is queued for removal until removed.
         assert_eq!(
             db.log_posts_to_remove(10).await.unwrap(),
-            vec![(GuildId(1), 777)]
+            vec![(GuildId(1), Some(ChannelId(40)), 777)]
         );
         db.log_post_removed(GuildId(1), 777).await.unwrap();
         assert!(db.log_posts_to_remove(10).await.unwrap().is_empty());
@@ -754,25 +765,9 @@ mod moderation {
     async fn reports_lose_their_reporter_on_forget_and_are_rate_limited_by_count() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&url(&dir)).await.unwrap();
-        let report = NewReport {
-            guild: GuildId(1),
-            reporter: UserId(5),
-            named: true,
-            kind: ReportKind::NeedsSupport,
-            note: Some("they said goodbye".into()),
-            channel: ChannelId(3),
-            message: 44,
-            author: Some(UserId(6)),
-            excerpt: "I can't do this".into(),
-            at: t0(),
-        };
-        let id = db.add_report(&report).await.unwrap();
-        db.add_report(&NewReport {
-            named: false,
-            ..report.clone()
-        })
-        .await
-        .unwrap();
+        let form = |draft, named| report_form(draft, named, ReportKind::NeedsSupport, 5);
+        let id = filed(&db, 1, form(1, true)).await.id;
+        filed(&db, 2, form(2, false)).await;
         assert_eq!(
             db.reports_made_since(UserId(5), t0() - Duration::minutes(10))
                 .await
@@ -829,6 +824,166 @@ mod moderation {
             data.moderation[0].cases_about, 1,
             "a forget keeps cases about them"
         );
+    }
+
+    fn report_form(draft: i64, named: bool, kind: ReportKind, limit: i64) -> ReportForm {
+        ReportForm {
+            guild: GuildId(1),
+            reporter: UserId(5),
+            draft,
+            named,
+            kind,
+            note: Some("they said goodbye".into()),
+            at: t0(),
+            window_start: t0() - Duration::minutes(10),
+            limit,
+            retry_at: t0() + Duration::minutes(1),
+        }
+    }
+
+    async fn add_draft(db: &Db, id: i64) {
+        let draft = haven::store::ReportDraft {
+            guild: GuildId(1),
+            reporter: UserId(5),
+            channel: ChannelId(3),
+            message: 44,
+            author: UserId(6),
+            excerpt: "I can't do this".into(),
+            at: t0(),
+        };
+        db.add_report_draft(id, &draft).await.unwrap();
+    }
+
+    /// Files a report from a fresh draft; panics unless it was filed.
+    async fn filed(db: &Db, draft: i64, form: ReportForm) -> haven::store::Report {
+        add_draft(db, draft).await;
+        match db.file_report(&form).await.unwrap() {
+            Filing::Filed { report, .. } => report,
+            other => panic!("not filed: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_report_is_filed_once_from_its_draft_with_a_delivery_job_and_within_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        add_draft(&db, 1).await;
+        let form = report_form(1, false, ReportKind::Harmful, 3);
+        let Filing::Filed { report, job } = db.file_report(&form).await.unwrap() else {
+            panic!("not filed");
+        };
+        assert_eq!(
+            (report.excerpt.as_str(), report.author, report.delivered),
+            ("I can't do this", Some(UserId(6)), false)
+        );
+        assert_eq!(
+            db.file_report(&form).await.unwrap(),
+            Filing::NoDraft,
+            "a form sent twice finds its draft gone"
+        );
+        // Its delivery is a job, claimed by one taker only.
+        assert!(db.claim_job(job).await.unwrap());
+        assert!(!db.claim_job(job).await.unwrap());
+        db.release_job(job, t0() + Duration::seconds(30))
+            .await
+            .unwrap();
+        let due = db
+            .claim_due_jobs(t0() + Duration::minutes(1), 10)
+            .await
+            .unwrap();
+        let delivery = due
+            .iter()
+            .find(|j| j.kind == JobKind::ReportDelivery)
+            .expect("the delivery job is due for the scheduler after a failure");
+        assert_eq!(delivery.target, Some(report.id as u64));
+        db.set_report_delivered(report.id).await.unwrap();
+        assert!(db.report(report.id).await.unwrap().unwrap().delivered);
+
+        // Forms sent at the same instant cannot pass the limit together.
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        for draft in 1..=10 {
+            add_draft(&db, draft).await;
+        }
+        let tries = (1..=10).map(|draft| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.file_report(&report_form(draft, false, ReportKind::Other, 3))
+                    .await
+                    .unwrap()
+            })
+        });
+        let outcomes = futures::future::join_all(tries).await;
+        let filed = outcomes
+            .iter()
+            .filter(|o| matches!(o.as_ref().unwrap(), Filing::Filed { .. }))
+            .count();
+        assert_eq!(filed, 3);
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o.as_ref().unwrap(), Filing::Filed { .. } | Filing::TooMany))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reports_dm_copies_are_kept_unlinked_on_forget_and_removed_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let report = filed(&db, 1, report_form(1, true, ReportKind::Harmful, 3)).await;
+        db.add_report_copy(&report, UserId(9), ChannelId(90), 900)
+            .await
+            .unwrap();
+        db.set_report_log_message(report.id, ChannelId(40), 400)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.report_copies(report.id).await.unwrap(),
+            vec![(ChannelId(90), 900, Some(UserId(9)))]
+        );
+        // The reporter named on it is found for a forget through either post.
+        assert_eq!(db.named_reports_by(UserId(5)).await.unwrap().len(), 1);
+        // The facilitator who got it asks to be forgotten: the copy stays,
+        // for retention to delete, without naming them.
+        db.forget_member(UserId(9)).await.unwrap();
+        assert_eq!(
+            db.report_copies(report.id).await.unwrap(),
+            vec![(ChannelId(90), 900, None)]
+        );
+        db.purge_moderation(t0() + Duration::days(366))
+            .await
+            .unwrap();
+        let mut queued = db.log_posts_to_remove(10).await.unwrap();
+        queued.sort_by_key(|(_, _, m)| *m);
+        assert_eq!(
+            queued,
+            vec![
+                (GuildId(1), Some(ChannelId(40)), 400),
+                (GuildId(1), Some(ChannelId(90)), 900)
+            ]
+        );
+        assert!(db.report_copies(report.id).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refused_tempban_undoes_only_its_own_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let (g, m) = (GuildId(1), UserId(5));
+        let ours = t0() + Duration::hours(1);
+        let theirs = t0() + Duration::days(3);
+        // Ours was written, then another facilitator's ban replaced it.
+        db.set_tempban(g, m, ours).await.unwrap();
+        db.set_tempban(g, m, theirs).await.unwrap();
+        db.restore_tempban(g, m, ours, None).await.unwrap();
+        assert_eq!(db.tempban(g, m).await.unwrap(), Some(theirs));
+        // Still ours: it goes back to what was there before.
+        db.set_tempban(g, m, ours).await.unwrap();
+        db.restore_tempban(g, m, ours, Some(theirs)).await.unwrap();
+        assert_eq!(db.tempban(g, m).await.unwrap(), Some(theirs));
+        db.set_tempban(g, m, ours).await.unwrap();
+        db.restore_tempban(g, m, ours, None).await.unwrap();
+        assert_eq!(db.tempban(g, m).await.unwrap(), None);
     }
 
     #[tokio::test]

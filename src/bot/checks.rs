@@ -5,7 +5,8 @@ use poise::serenity_prelude as serenity;
 
 use super::{Context, Data, Error};
 use crate::domain::settings::{Access, MemberStanding};
-use crate::domain::{GuildId, RoleId, UserId};
+use crate::domain::{GuildId, RoleId};
+use crate::scheduler::facilitators::{self, Rank};
 
 /// The access a command declared; commands that declare none are for anyone.
 pub fn declared(ctx: Context<'_>) -> Access {
@@ -95,56 +96,15 @@ pub async fn dm_facilitators(
     facilitator_role: Option<RoleId>,
     message: impl Fn() -> serenity::CreateMessage,
 ) -> Result<bool, Error> {
-    let mut told = false;
-    for facilitator in data.db.dm_notice_facilitators(guild).await? {
-        let server = serenity::GuildId::new(guild.0);
-        if !is_facilitator_now(ctx, server, facilitator, facilitator_role).await {
-            tracing::info!(
-                guild = guild.0,
-                "a member who asked for notices is no longer a facilitator; skipped"
-            );
-            continue;
-        }
-        match data
-            .rest
-            .dm(serenity::UserId::new(facilitator.0), message())
-            .await
-        {
-            Ok(_) => told = true,
-            Err(e) => {
-                tracing::info!(error = %e, "a facilitator's direct messages are closed; skipped")
-            }
-        }
-    }
-    Ok(told)
-}
-
-/// Whether `user` is a facilitator of the server right now: they have its
-/// facilitator role or Manage Server, as Discord says at this moment. Any
-/// doubt (they left, Discord cannot be asked) counts as no.
-async fn is_facilitator_now(
-    ctx: &serenity::Context,
-    guild: serenity::GuildId,
-    user: UserId,
-    facilitator_role: Option<RoleId>,
-) -> bool {
-    // Ask Discord, not the cache: roles change without Haven being told.
-    let member = match ctx
-        .http
-        .get_member(guild, serenity::UserId::new(user.0))
-        .await
-    {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::info!(error = %e, "cannot look a facilitator up; not notifying them");
-            return false;
-        }
-    };
-    if facilitator_role.is_some_and(|RoleId(r)| member.roles.iter().any(|m| m.get() == r)) {
-        return true;
-    }
-    ctx.cache.guild(guild).is_some_and(|g| {
-        let p = g.member_permissions(&member);
-        g.owner_id == member.user.id || p.manage_guild() || p.administrator()
-    })
+    let reach = data.reach(ctx);
+    let told = facilitators::tell(
+        reach,
+        guild,
+        facilitator_role,
+        Rank::Facilitator,
+        &[],
+        message,
+    )
+    .await?;
+    Ok(!told.is_empty())
 }

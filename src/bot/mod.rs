@@ -49,6 +49,20 @@ pub struct Data {
     pub editor: Editor,
 }
 
+impl Data {
+    /// What Haven needs to reach facilitators, with the gateway's cache.
+    pub fn reach<'a>(
+        &'a self,
+        ctx: &'a serenity::Context,
+    ) -> crate::scheduler::facilitators::Reach<'a> {
+        crate::scheduler::facilitators::Reach {
+            db: &self.db,
+            rest: &self.rest,
+            cache: &ctx.cache,
+        }
+    }
+}
+
 pub type Context<'a> = poise::Context<'a, Data, Error>;
 
 /// The member who used the command.
@@ -171,11 +185,6 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                         crate::metrics::served(crate::metrics::Interaction::Button);
                         router::on_press(framework.serenity_context, framework.user_data, press)
                             .await
-                    }
-                    // Connected: reports stored but not delivered before a
-                    // restart go now.
-                    serenity::FullEvent::Ready { .. } => {
-                        moderation::redeliver(framework.serenity_context, framework.user_data).await
                     }
                     serenity::FullEvent::InteractionCreate {
                         interaction: serenity::Interaction::Modal(form),

@@ -558,6 +558,7 @@ pub async fn edit_log_card(
         &data.db,
         &data.rest,
         guild,
+        None,
         message,
         edit,
         "a shared strategy's card",

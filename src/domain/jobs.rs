@@ -21,6 +21,11 @@ pub enum JobKind {
     SlowmodeRevert,
     /// Unlock a channel locked for a while, restoring its overwrites.
     LockRevert,
+    /// Deliver a report to the facilitators (retried until someone has it).
+    ReportDelivery,
+    /// Unlink anonymous reporters once the rate window has passed, and
+    /// delete report drafts whose hour is up.
+    ReportTidy,
 }
 
 impl JobKind {
@@ -35,6 +40,8 @@ impl JobKind {
             Self::Unban => "unban",
             Self::SlowmodeRevert => "slowmode_revert",
             Self::LockRevert => "lock_revert",
+            Self::ReportDelivery => "report_delivery",
+            Self::ReportTidy => "report_tidy",
         }
     }
 
@@ -49,6 +56,8 @@ impl JobKind {
             "unban" => Some(Self::Unban),
             "slowmode_revert" => Some(Self::SlowmodeRevert),
             "lock_revert" => Some(Self::LockRevert),
+            "report_delivery" => Some(Self::ReportDelivery),
+            "report_tidy" => Some(Self::ReportTidy),
             _ => None,
         }
     }

@@ -299,6 +299,11 @@ pub struct Case {
     pub until: Option<DateTime<Utc>>,
     /// The log channel's embed, to edit when the reason is corrected.
     pub log_message: Option<u64>,
+    /// The channel that embed is in (none: recorded before Haven kept it,
+    /// so the log channel as set now).
+    pub log_channel: Option<super::ChannelId>,
+    /// Who last corrected the reason.
+    pub edited_by: Option<UserId>,
 }
 
 /// A note only facilitators see.
@@ -1178,6 +1183,8 @@ mod tests {
             at: now - Duration::days(days_ago),
             until: None,
             log_message: None,
+            log_channel: None,
+            edited_by: None,
         };
         let cases = [
             case(CaseKind::Warn, 1),

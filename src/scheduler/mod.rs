@@ -9,9 +9,11 @@
 //! only after the send succeeded.
 
 pub mod editor;
+pub mod facilitators;
 pub mod meetings;
 pub mod moderation;
 pub mod prompts;
+pub mod reports;
 pub mod rounds;
 pub mod stats;
 
@@ -61,6 +63,8 @@ pub struct Scheduler {
     pub handle: SchedulerHandle,
     /// Whether expired log posts are being removed now.
     pub removing: moderation::Removing,
+    /// The gateway's cache (a server's owner and roles, for reports).
+    pub cache: Arc<serenity::Cache>,
 }
 
 impl Scheduler {
@@ -160,6 +164,8 @@ impl Scheduler {
             JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
                 moderation::run(&self.db, &self.rest, &job).await
             }
+            JobKind::ReportDelivery => reports::run(self.reach(), &job).await,
+            JobKind::ReportTidy => reports::tidy(&self.db, now).await.map(|()| false),
         };
         let result = match outcome {
             Ok(skipped) => self.db.finish_job(job.id, skipped).await,
@@ -171,6 +177,11 @@ impl Scheduler {
                     JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
                         moderation::given_up(&self.db, &self.rest, &job).await
                     }
+                    JobKind::ReportDelivery => tracing::error!(
+                        guild = ?job.guild,
+                        report = ?job.target,
+                        "a report reached nobody after every try: the server has no log channel Haven can post in and no facilitator who takes notices by DM"
+                    ),
                     _ => {}
                 }
                 finished
@@ -183,6 +194,14 @@ impl Scheduler {
         };
         if let Err(e) = result {
             tracing::error!(job = job.id, error = %e, "cannot record a job's outcome");
+        }
+    }
+
+    fn reach(&self) -> facilitators::Reach<'_> {
+        facilitators::Reach {
+            db: &self.db,
+            rest: &self.rest,
+            cache: &self.cache,
         }
     }
 
@@ -223,19 +242,9 @@ impl Scheduler {
             .purge_moderation(self.clock.now())
             .await
             .map_err(|e| e.to_string())?;
-        // Anonymous reports keep who made them only for the rate limit.
-        self.db
-            .unlink_anonymous_reporters(
-                self.clock.now()
-                    - Duration::minutes(crate::domain::moderation::REPORT_WINDOW_MINUTES),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        // Report forms never sent: what their menus saw goes after an hour.
-        self.db
-            .purge_report_drafts(self.clock.now() - Duration::hours(1))
-            .await
-            .map_err(|e| e.to_string())?;
+        // Report tidying has jobs of its own; this catches anything they
+        // left (a job given up).
+        reports::tidy(&self.db, self.clock.now()).await?;
         if records > 0 {
             tracing::info!(records, "moderation records past their retention deleted");
         }
@@ -427,22 +436,38 @@ pub async fn notify_log(db: &Db, rest: &Rest, guild: crate::domain::GuildId, tex
     }
 }
 
-/// Edits one of Haven's posts in the server's log channel (a case, a
-/// report, a shared strategy's card); `what` names it in the log when
-/// Discord refuses.
+/// The channel a log post is in: the one kept with it, or for posts from
+/// before Haven kept it, the log channel as set now.
+pub async fn log_channel_of(
+    db: &Db,
+    guild: crate::domain::GuildId,
+    kept: Option<crate::domain::ChannelId>,
+) -> crate::store::StoreResult<Option<crate::domain::ChannelId>> {
+    if kept.is_some() {
+        return Ok(kept);
+    }
+    Ok(db.guild_settings(guild).await?.log_channel)
+}
+
+/// Edits one of Haven's posts in a log channel (a case, a report, a shared
+/// strategy's card), in the channel kept with it (`channel`) or else the
+/// log channel as set now; `what` names it in the log when Discord refuses.
 pub async fn edit_in_log(
     db: &Db,
     rest: &Rest,
     guild: crate::domain::GuildId,
+    channel: Option<crate::domain::ChannelId>,
     message: u64,
     edit: serenity::EditMessage,
     what: &str,
 ) {
-    let Ok(settings) = db.guild_settings(guild).await else {
-        return;
-    };
-    let Some(channel) = settings.log_channel else {
-        return;
+    let channel = match log_channel_of(db, guild, channel).await {
+        Ok(Some(channel)) => channel,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(guild = guild.0, error = %e, "cannot read where {what} is");
+            return;
+        }
     };
     if let Err(e) = rest
         .edit(

@@ -232,9 +232,10 @@ pub async fn record_case(db: &Db, rest: &Rest, guild: GuildId, case: NewCase) ->
             .await
         {
             Ok(m) => {
-                db.set_case_log_message(guild, case.number, m.id.get())
+                db.set_case_log_message(guild, case.number, channel, m.id.get())
                     .await?;
                 case.log_message = Some(m.id.get());
+                case.log_channel = Some(channel);
             }
             Err(e) => {
                 tracing::warn!(guild = guild.0, error = %e, "cannot post a case to the log channel")
@@ -248,7 +249,7 @@ pub async fn record_case(db: &Db, rest: &Rest, guild: GuildId, case: NewCase) ->
 pub async fn update_case(db: &Db, rest: &Rest, guild: GuildId, case: &Case) {
     if let Some(message) = case.log_message {
         let edit = serenity::EditMessage::new().embed(crate::views::case_embed(case));
-        super::edit_in_log(db, rest, guild, message, edit, "a case").await;
+        super::edit_in_log(db, rest, guild, case.log_channel, message, edit, "a case").await;
     }
 }
 
@@ -292,11 +293,13 @@ async fn remove_queued(db: &Db, rest: &Rest) -> Result<(), String> {
         if batch.is_empty() {
             return Ok(());
         }
-        for (guild, message) in batch {
-            let settings = db.guild_settings(guild).await.map_err(|e| e.to_string())?;
-            // With no log channel now there is nothing Haven can reach; a
+        for (guild, kept, message) in batch {
+            // With no channel known there is nothing Haven can reach; a
             // refusal (deleted already, no access any more) is final too.
-            if let Some(channel) = settings.log_channel {
+            if let Some(channel) = super::log_channel_of(db, guild, kept)
+                .await
+                .map_err(|e| e.to_string())?
+            {
                 match rest
                     .delete(
                         serenity::ChannelId::new(channel.0),

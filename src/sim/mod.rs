@@ -101,6 +101,9 @@ struct InteractionLog {
     /// A button press acknowledged with a deferred update (type 6): its
     /// answer is the next edit of the message the button was on.
     deferred_update: bool,
+    /// A deferred reply's flags decide whether the reply is ephemeral, as
+    /// on Discord (an edit cannot change it).
+    deferred_ephemeral: bool,
     /// That message's revision when the button was pressed.
     source_revision: u32,
 }
@@ -120,6 +123,7 @@ impl InteractionLog {
             callback_types: Vec::new(),
             late: false,
             deferred_update: false,
+            deferred_ephemeral: false,
             source_revision: 0,
         }
     }

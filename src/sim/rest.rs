@@ -520,7 +520,7 @@ fn callback(inner: &Inner, id: Option<u64>, token: &str, payload: MessagePayload
                 log.original = Some(message.id);
                 s.push_message(message);
             }
-            5 => {}
+            5 => log.deferred_ephemeral = data.flags() & EPHEMERAL != 0,
             6 => {
                 log.original = log.source_message;
                 log.deferred_update = true;
@@ -576,7 +576,8 @@ fn edit_original(inner: &Inner, token: &str, payload: MessagePayload, bot: &Valu
             Some(id) => edit_message(s, Some(id), &payload, bot),
             None if log.acknowledged => {
                 // The reply to a deferred interaction.
-                let message = new_message(s, log.channel_id, author, &payload, Some(token));
+                let mut message = new_message(s, log.channel_id, author, &payload, Some(token));
+                message.ephemeral = log.deferred_ephemeral;
                 let json = message.to_json(bot);
                 if let Some(l) = s.interactions.get_mut(token) {
                     l.original = Some(message.id);

@@ -178,6 +178,28 @@ fn typed_value(
             Ok(n) => json!(n),
             Err(_) => return err(format!("{raw:?} is not a number")),
         },
+        6 if raw.trim_start_matches('@') == world.bot_name => {
+            // Haven itself, as Discord resolves a bot in a member option.
+            let id = world.bot_id;
+            entry(
+                resolved,
+                "users",
+                id,
+                super::payloads::user(id, &world.bot_name, true),
+            );
+            entry(
+                resolved,
+                "members",
+                id,
+                json!({
+                    "roles": world.bot_roles.iter().map(u64::to_string).collect::<Vec<_>>(),
+                    "joined_at": super::payloads::TIMESTAMP, "deaf": false, "mute": false,
+                    "flags": 0, "pending": false, "nick": null, "avatar": null,
+                    "premium_since": null, "communication_disabled_until": null,
+                }),
+            );
+            json!(id.to_string())
+        }
         6 => {
             let Some(m) = world.member(raw.trim_start_matches('@')) else {
                 return err(format!("no member called {raw}"));

@@ -152,6 +152,20 @@ impl Db {
         Ok(jobs)
     }
 
+    /// Claims one pending job, whenever it is due (the work it names is
+    /// being done now, by whoever calls). Returns whether it was claimed:
+    /// false when another claimed it first or it is finished.
+    pub async fn claim_job(&self, id: i64) -> StoreResult<bool> {
+        Ok(sqlx::query(
+            "UPDATE jobs SET state = 'claimed', attempts = attempts + 1 WHERE id = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
     pub async fn finish_job(&self, id: i64, skipped: bool) -> StoreResult<()> {
         sqlx::query("UPDATE jobs SET state = $1 WHERE id = $2")
             .bind(if skipped { "skipped" } else { "done" })

@@ -25,7 +25,9 @@ mod strategies;
 pub use jobs::Job;
 pub use journal::{DEFAULT_RETENTION_DAYS, JournalEntry};
 pub use meetings::{MeetingEdit, NewMeeting};
-pub use moderation::{NewCase, NewReport, Report, ReportDraft, SavedLock};
+pub use moderation::{
+    DRAFT_MINUTES, Filing, NewCase, NewReport, Report, ReportDraft, ReportForm, SavedLock,
+};
 pub use prompts::{PromptSchedule, ServerPrompt, posting_date, posting_key};
 pub use rounds::{Round, Tally};
 pub use stats::RoundStats;

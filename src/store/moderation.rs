@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{Db, StoreResult};
 use crate::domain::moderation::{
-    Case, CaseKind, DEFAULT_RETENTION_DAYS, Note, Overwrite, ReportKind, ReportStatus,
+    Case, CaseKind, DEFAULT_RETENTION_DAYS, Note, Overwrite, REPORT_WINDOW_MINUTES, ReportKind,
+    ReportStatus,
 };
 use crate::domain::privacy::StoredModeration;
 use crate::domain::{ChannelId, GuildId, RoleId, UserId};
@@ -56,6 +57,10 @@ pub struct Report {
     pub status: ReportStatus,
     pub handled_by: Option<UserId>,
     pub log_message: Option<u64>,
+    /// The channel of that post (none: posted before Haven kept it).
+    pub log_channel: Option<ChannelId>,
+    /// Whether it has reached someone (the log channel, or a DM).
+    pub delivered: bool,
     pub at: DateTime<Utc>,
 }
 
@@ -77,9 +82,61 @@ impl NewReport {
             status: ReportStatus::Open,
             handled_by: None,
             log_message: None,
+            log_channel: None,
+            delivered: false,
             at: self.at,
         }
     }
+}
+
+/// A report form as sent, with the rate limit that applies to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportForm {
+    pub guild: GuildId,
+    pub reporter: UserId,
+    /// The draft the form names.
+    pub draft: i64,
+    pub named: bool,
+    pub kind: ReportKind,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
+    /// Reports counted for the limit are those made after this.
+    pub window_start: DateTime<Utc>,
+    pub limit: i64,
+    /// When the scheduler tries delivery if the form's answer does not.
+    pub retry_at: DateTime<Utc>,
+}
+
+/// What became of a report form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filing {
+    /// Stored, with its delivery job.
+    Filed { report: Report, job: i64 },
+    /// Over the reporter's limit: nothing kept.
+    TooMany,
+    /// The draft is gone (sent already, expired, someone else's).
+    NoDraft,
+}
+
+/// How long a report form's draft is kept, at most.
+pub const DRAFT_MINUTES: i64 = 60;
+
+/// Plans the tidying of reports at the first five-minute instant strictly
+/// after `at` (one job per instant): what was due at `at` is then past.
+async fn plan_tidy(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let step = 300;
+    let instant = (at.timestamp().div_euclid(step) + 1) * step;
+    sqlx::query(
+        "INSERT INTO jobs (kind, occurrence, due_ms, planned_ms) VALUES ('report_tidy', $1, $2, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(instant)
+    .bind(instant * 1000)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// What a report menu saw of a message, until the form is sent.
@@ -120,6 +177,8 @@ struct CaseRow {
     created_ms: i64,
     until_ms: Option<i64>,
     log_message_id: Option<i64>,
+    log_channel_id: Option<i64>,
+    edited_by: Option<i64>,
 }
 
 impl CaseRow {
@@ -134,11 +193,13 @@ impl CaseRow {
             at: DateTime::from_timestamp_millis(self.created_ms)?,
             until: self.until_ms.and_then(DateTime::from_timestamp_millis),
             log_message: self.log_message_id.map(|m| m as u64),
+            log_channel: self.log_channel_id.map(ChannelId::from_db),
+            edited_by: self.edited_by.map(UserId::from_db),
         })
     }
 }
 
-const CASE_COLUMNS: &str = "number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms, log_message_id";
+const CASE_COLUMNS: &str = "number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms, log_message_id, log_channel_id, edited_by";
 
 #[derive(sqlx::FromRow)]
 struct ReportRow {
@@ -155,6 +216,8 @@ struct ReportRow {
     status: String,
     handled_by: Option<i64>,
     log_message_id: Option<i64>,
+    log_channel_id: Option<i64>,
+    delivered: bool,
     created_ms: i64,
 }
 
@@ -174,12 +237,14 @@ impl ReportRow {
             status: ReportStatus::parse(&self.status)?,
             handled_by: self.handled_by.map(UserId::from_db),
             log_message: self.log_message_id.map(|m| m as u64),
+            log_channel: self.log_channel_id.map(ChannelId::from_db),
+            delivered: self.delivered,
             at: DateTime::from_timestamp_millis(self.created_ms)?,
         })
     }
 }
 
-const REPORT_COLUMNS: &str = "id, guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, status, handled_by, log_message_id, created_ms";
+const REPORT_COLUMNS: &str = "id, guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, status, handled_by, log_message_id, log_channel_id, delivered, created_ms";
 
 impl Db {
     // ------------------------------------------------------------- cases
@@ -222,6 +287,8 @@ impl Db {
                 .until
                 .and_then(|u| DateTime::from_timestamp_millis(u.timestamp_millis())),
             log_message: None,
+            log_channel: None,
+            edited_by: None,
         })
     }
 
@@ -230,10 +297,12 @@ impl Db {
         &self,
         guild: GuildId,
         number: i64,
+        channel: ChannelId,
         message: u64,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE mod_cases SET log_message_id = $1 WHERE guild_id = $2 AND number = $3")
+        sqlx::query("UPDATE mod_cases SET log_message_id = $1, log_channel_id = $2 WHERE guild_id = $3 AND number = $4")
             .bind(message as i64)
+            .bind(channel.as_db())
             .bind(guild.as_db())
             .bind(number)
             .execute(&self.pool)
@@ -275,19 +344,22 @@ impl Db {
         Ok(row.and_then(CaseRow::into_case))
     }
 
-    /// Corrects a case's reason; returns the case as it now is.
+    /// Corrects a case's reason (`by`: the facilitator who did); returns
+    /// the case as it now is.
     pub async fn set_case_reason(
         &self,
         guild: GuildId,
         number: i64,
         reason: &str,
+        by: UserId,
     ) -> StoreResult<Option<Case>> {
         let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE mod_cases SET reason = $1 WHERE guild_id = $2 AND number = $3 RETURNING {CASE_COLUMNS}"
+            "UPDATE mod_cases SET reason = $1, edited_by = $4 WHERE guild_id = $2 AND number = $3 RETURNING {CASE_COLUMNS}"
         )))
         .bind(reason)
         .bind(guild.as_db())
         .bind(number)
+        .bind(by.as_db())
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.and_then(CaseRow::into_case))
@@ -393,31 +465,95 @@ impl Db {
 
     // ----------------------------------------------------------- reports
 
-    pub async fn add_report(&self, report: &NewReport) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+    /// Files a report from a draft, in one transaction that SQLite runs
+    /// alone (`BEGIN IMMEDIATE`): the reporter's count in the window is
+    /// read and the report written with nothing in between, so forms sent at
+    /// the same instant cannot pass the limit together. The draft is taken
+    /// (a form sent twice, or by someone else, finds nothing), and the
+    /// report's delivery job planned for `retry_at` (the form's answer
+    /// claims it at once; the scheduler takes it after a failure or a
+    /// restart). An anonymous report plans its reporter's unlinking.
+    pub async fn file_report(&self, form: &ReportForm) -> StoreResult<Filing> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let made: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mod_reports WHERE reporter_id = $1 AND created_ms > $2",
+        )
+        .bind(form.reporter.as_db())
+        .bind(form.window_start.timestamp_millis())
+        .fetch_one(&mut *tx)
+        .await?;
+        if made >= form.limit {
+            return Ok(Filing::TooMany);
+        }
+        let draft: Option<(i64, i64, i64, i64, String)> = sqlx::query_as(
+            "DELETE FROM mod_report_drafts WHERE id = $1 AND reporter_id = $2 AND guild_id = $3
+             RETURNING channel_id, message_id, author_id, created_ms, excerpt",
+        )
+        .bind(form.draft)
+        .bind(form.reporter.as_db())
+        .bind(form.guild.as_db())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((channel, message, author, _, excerpt)) = draft else {
+            return Ok(Filing::NoDraft);
+        };
+        let new = NewReport {
+            guild: form.guild,
+            reporter: form.reporter,
+            named: form.named,
+            kind: form.kind,
+            note: form.note.clone(),
+            channel: ChannelId::from_db(channel),
+            message: message as u64,
+            author: Some(UserId::from_db(author)),
+            excerpt,
+            at: form.at,
+        };
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO mod_reports (guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, created_ms, delivered)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0) RETURNING id",
         )
-        .bind(report.guild.as_db())
-        .bind(report.reporter.as_db())
-        .bind(i64::from(report.named))
-        .bind(report.kind.as_str())
-        .bind(&report.note)
-        .bind(report.channel.as_db())
-        .bind(report.message as i64)
-        .bind(report.author.map(UserId::as_db))
-        .bind(&report.excerpt)
-        .bind(report.at.timestamp_millis())
-        .fetch_one(&self.pool)
-        .await?)
+        .bind(new.guild.as_db())
+        .bind(new.reporter.as_db())
+        .bind(new.named)
+        .bind(new.kind.as_str())
+        .bind(&new.note)
+        .bind(new.channel.as_db())
+        .bind(new.message as i64)
+        .bind(new.author.map(UserId::as_db))
+        .bind(&new.excerpt)
+        .bind(new.at.timestamp_millis())
+        .fetch_one(&mut *tx)
+        .await?;
+        let job: i64 = sqlx::query_scalar(
+            "INSERT INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms)
+             VALUES ('report_delivery', $1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(new.guild.as_db())
+        .bind(id)
+        .bind(new.at.timestamp())
+        .bind(form.retry_at.timestamp_millis())
+        .fetch_one(&mut *tx)
+        .await?;
+        if !new.named {
+            plan_tidy(&mut tx, new.at + Duration::minutes(REPORT_WINDOW_MINUTES)).await?;
+        }
+        tx.commit().await?;
+        let mut report = new.unsaved();
+        report.id = id;
+        Ok(Filing::Filed { report, job })
     }
 
-    /// Keeps what the report menu saw until the form comes back.
-    pub async fn add_report_draft(&self, draft: &ReportDraft) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO mod_report_drafts (guild_id, reporter_id, channel_id, message_id, author_id, excerpt, created_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    /// Keeps what the report menu saw until the form comes back (`id`: the
+    /// menu's interaction, which the form names), and plans its deletion
+    /// once its hour is up.
+    pub async fn add_report_draft(&self, id: i64, draft: &ReportDraft) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO mod_report_drafts (id, guild_id, reporter_id, channel_id, message_id, author_id, excerpt, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
+        .bind(id)
         .bind(draft.guild.as_db())
         .bind(draft.reporter.as_db())
         .bind(draft.channel.as_db())
@@ -425,8 +561,11 @@ impl Db {
         .bind(draft.author.as_db())
         .bind(&draft.excerpt)
         .bind(draft.at.timestamp_millis())
-        .fetch_one(&self.pool)
-        .await?)
+        .execute(&mut *tx)
+        .await?;
+        plan_tidy(&mut tx, draft.at + Duration::minutes(DRAFT_MINUTES)).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Takes (reads and deletes) the reporter's own draft: a form sent twice,
@@ -477,21 +616,6 @@ impl Db {
         Ok(())
     }
 
-    /// Reports made since `since` that have not reached anyone yet, oldest
-    /// first.
-    pub async fn undelivered_reports(&self, since: DateTime<Utc>) -> StoreResult<Vec<Report>> {
-        let rows: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE delivered = 0 AND created_ms >= $1 ORDER BY created_ms, id"
-        )))
-        .bind(since.timestamp_millis())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(ReportRow::into_report)
-            .collect())
-    }
-
     /// How many reports the member made since `since` (the rate limit).
     pub async fn reports_made_since(
         &self,
@@ -508,10 +632,12 @@ impl Db {
     }
 
     /// Reports the member made under their name that were posted to a log
-    /// channel (so a forget can take their name off those posts too).
+    /// channel or sent by DM (so a forget can take their name off those
+    /// posts too).
     pub async fn named_reports_by(&self, reporter: UserId) -> StoreResult<Vec<Report>> {
         let rows: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE reporter_id = $1 AND named = 1 AND log_message_id IS NOT NULL"
+            "SELECT {REPORT_COLUMNS} FROM mod_reports r WHERE reporter_id = $1 AND named = 1
+               AND (log_message_id IS NOT NULL OR EXISTS (SELECT 1 FROM mod_report_copies c WHERE c.report_id = r.id))"
         )))
         .bind(reporter.as_db())
         .fetch_all(&self.pool)
@@ -532,13 +658,60 @@ impl Db {
         Ok(row.and_then(ReportRow::into_report))
     }
 
-    pub async fn set_report_log_message(&self, id: i64, message: u64) -> StoreResult<()> {
-        sqlx::query("UPDATE mod_reports SET log_message_id = $1 WHERE id = $2")
-            .bind(message as i64)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    pub async fn set_report_log_message(
+        &self,
+        id: i64,
+        channel: ChannelId,
+        message: u64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE mod_reports SET log_message_id = $1, log_channel_id = $2 WHERE id = $3",
+        )
+        .bind(message as i64)
+        .bind(channel.as_db())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    /// A copy of a report sent by DM to `recipient`.
+    pub async fn add_report_copy(
+        &self,
+        report: &Report,
+        recipient: UserId,
+        channel: ChannelId,
+        message: u64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mod_report_copies (report_id, guild_id, channel_id, message_id, recipient_id)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(report.id)
+        .bind(report.guild.as_db())
+        .bind(channel.as_db())
+        .bind(message as i64)
+        .bind(recipient.as_db())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The DM copies of a report: (channel, message, recipient while known).
+    pub async fn report_copies(
+        &self,
+        report: i64,
+    ) -> StoreResult<Vec<(ChannelId, u64, Option<UserId>)>> {
+        let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT channel_id, message_id, recipient_id FROM mod_report_copies WHERE report_id = $1 ORDER BY message_id",
+        )
+        .bind(report)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(c, m, r)| (ChannelId::from_db(c), m as u64, r.map(UserId::from_db)))
+            .collect())
     }
 
     /// Marks a report acknowledged or resolved by a facilitator.
@@ -681,6 +854,35 @@ impl Db {
         Ok(())
     }
 
+    /// Puts a temporary ban's end back to `before` (none: no temporary
+    /// ban), only if it is still the `written` one: in one statement, so
+    /// another facilitator's ban that succeeded meanwhile keeps its own end.
+    pub async fn restore_tempban(
+        &self,
+        guild: GuildId,
+        member: UserId,
+        written: DateTime<Utc>,
+        before: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        let statement = match before {
+            Some(_) => {
+                "UPDATE mod_tempbans SET until_ms = $4 WHERE guild_id = $1 AND user_id = $2 AND until_ms = $3"
+            }
+            None => {
+                "DELETE FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2 AND until_ms = $3"
+            }
+        };
+        let mut query = sqlx::query(statement)
+            .bind(guild.as_db())
+            .bind(member.as_db())
+            .bind(written.timestamp_millis());
+        if let Some(before) = before {
+            query = query.bind(before.timestamp_millis());
+        }
+        query.execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// When a member's temporary ban ends, if they have one.
     pub async fn tempban(
         &self,
@@ -797,8 +999,8 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         for table in ["mod_cases", "mod_reports"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO mod_log_cleanup (guild_id, message_id)
-                 SELECT guild_id, log_message_id FROM {table}
+                "INSERT INTO mod_log_cleanup (guild_id, message_id, channel_id)
+                 SELECT guild_id, log_message_id, log_channel_id FROM {table}
                  WHERE log_message_id IS NOT NULL AND {}
                  ON CONFLICT DO NOTHING",
                 expired(table)
@@ -808,6 +1010,19 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
+        // Copies sent by DM go the same way (the rows go with their report).
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO mod_log_cleanup (guild_id, message_id, channel_id)
+             SELECT c.guild_id, c.message_id, c.channel_id
+             FROM mod_report_copies c JOIN mod_reports ON mod_reports.id = c.report_id
+             WHERE {}
+             ON CONFLICT DO NOTHING",
+            expired("mod_reports")
+        )))
+        .bind(now_ms)
+        .bind(default_ms)
+        .execute(&mut *tx)
+        .await?;
         let mut deleted = 0;
         for table in ["mod_cases", "mod_notes", "mod_reports"] {
             deleted += sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -826,16 +1041,21 @@ impl Db {
 
     /// Log-channel posts of records past their retention, oldest queued
     /// first, at most `limit`.
-    pub async fn log_posts_to_remove(&self, limit: i64) -> StoreResult<Vec<(GuildId, u64)>> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT guild_id, message_id FROM mod_log_cleanup ORDER BY guild_id, message_id LIMIT $1",
+    /// The channel is none for posts recorded before Haven kept it (the log
+    /// channel as set now).
+    pub async fn log_posts_to_remove(
+        &self,
+        limit: i64,
+    ) -> StoreResult<Vec<(GuildId, Option<ChannelId>, u64)>> {
+        let rows: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT guild_id, channel_id, message_id FROM mod_log_cleanup ORDER BY guild_id, message_id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(g, m)| (GuildId::from_db(g), m as u64))
+            .map(|(g, c, m)| (GuildId::from_db(g), c.map(ChannelId::from_db), m as u64))
             .collect())
     }
 

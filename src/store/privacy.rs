@@ -131,6 +131,9 @@ impl Db {
             // Reports they made stay for the group's safety, without their
             // name; cases and notes about them stay until their retention.
             "UPDATE mod_reports SET reporter_id = NULL, named = 0 WHERE reporter_id = $1",
+            // Copies of reports they received as a facilitator stay (so
+            // retention can still delete them) without naming them.
+            "UPDATE mod_report_copies SET recipient_id = NULL WHERE recipient_id = $1",
             // A report form they opened and never sent.
             "DELETE FROM mod_report_drafts WHERE reporter_id = $1 OR author_id = $1",
         ] {

@@ -348,12 +348,10 @@ pub async fn ban(
         take_back(data, &sent).await;
         // Only undo what this ban wrote: another facilitator's ban that
         // succeeded meanwhile keeps its own end.
-        let ms = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp_millis());
-        if until.is_some() && ms(data.db.tempban(guild, user).await?) == ms(until) {
-            match earlier {
-                Some(before) => data.db.set_tempban(guild, user, before).await?,
-                None => data.db.remove_tempban(guild, user).await?,
-            }
+        if let Some(written) = until {
+            data.db
+                .restore_tempban(guild, user, written, earlier)
+                .await?;
         }
         return Err(discord_refusal(e, "ban them"));
     }

@@ -10,7 +10,7 @@ mod records;
 mod reports;
 mod standing;
 
-pub use reports::{needs_cw, on_report_form, on_report_status, redeliver, report, unname_in_log};
+pub use reports::{needs_cw, on_report_form, on_report_status, report, unname_in_log};
 
 use poise::serenity_prelude as serenity;
 

@@ -7,6 +7,7 @@ use super::log;
 use crate::domain::UserId;
 use crate::domain::moderation as rules;
 use crate::domain::settings::Access;
+use crate::domain::text::fit_lines;
 
 /// How many cases and notes `/mod history` shows.
 pub const HISTORY_LIMIT: i64 = 15;
@@ -94,20 +95,20 @@ pub async fn history(
             } else {
                 "Cases"
             },
-            render::field(if case_lines.is_empty() {
+            if case_lines.is_empty() {
                 "None.".to_owned()
             } else {
-                case_lines.join("\n")
-            }),
+                fit_lines(&case_lines, render::FIELD_MAX)
+            },
             false,
         )
         .field(
             "Notes",
-            render::field(if note_lines.is_empty() {
+            if note_lines.is_empty() {
                 "None.".to_owned()
             } else {
-                note_lines.join("\n")
-            }),
+                fit_lines(&note_lines, render::FIELD_MAX)
+            },
             false,
         );
     ctx.send(render::ephemeral_embed(embed)).await?;
@@ -133,7 +134,7 @@ pub async fn case(
         Some(r) => {
             let case = data
                 .db
-                .set_case_reason(guild, id, &rules::reason(Some(r)))
+                .set_case_reason(guild, id, &rules::reason(Some(r)), author(ctx))
                 .await?;
             if let Some(case) = &case {
                 log::update(data, guild, case).await;

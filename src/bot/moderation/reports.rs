@@ -7,7 +7,6 @@ use super::super::router::{Reply, View};
 use super::super::{Context, Data, Error, author, render, server};
 use super::standing::situation;
 use super::{discord_refusal, log, refused};
-use crate::domain::crisis;
 use crate::domain::custom_id::CustomId;
 use crate::domain::moderation::{
     self as rules, CaseKind, REPORT_WINDOW_MINUTES, REPORTS_PER_WINDOW, ReportKind, ReportStatus,
@@ -16,81 +15,8 @@ use crate::domain::moderation::{
 use crate::domain::settings::Access;
 use crate::domain::text::truncate;
 use crate::domain::{ChannelId, UserId};
-use crate::store::{NewReport, Report};
-
-fn message_link(guild: u64, channel: u64, message: u64) -> String {
-    format!("https://discord.com/channels/{guild}/{channel}/{message}")
-}
-
-/// The log channel's embed for a report.
-fn report_embed(r: &Report) -> serenity::CreateEmbed {
-    let who = match (r.named, r.reporter) {
-        (true, Some(u)) => format!("<@{}>", u.0),
-        _ => "A member (they chose not to be named)".to_owned(),
-    };
-    // A report that could not be stored has no number.
-    let title = match r.id {
-        0 => format!("Report · {}", r.kind.label()),
-        id => format!("Report #{id} · {}", r.kind.label()),
-    };
-    let mut embed = render::embed(&title)
-        .field(
-            "Message",
-            message_link(r.guild.0, r.channel.0, r.message),
-            false,
-        )
-        .field(
-            "Excerpt",
-            render::field(format!("> {}", r.excerpt.replace('\n', " "))),
-            false,
-        )
-        .field("Reported by", who, true)
-        .field("Status", r.status.as_str(), true);
-    if let Some(note) = &r.note {
-        embed = embed.field("Their note", render::field(note), false);
-    }
-    if r.kind == ReportKind::NeedsSupport {
-        embed = embed.field(
-            "If someone may be in danger",
-            format!(
-                "Reach out gently and privately, give no advice, and tell an admin. If life is at risk, contact emergency services. \
-                 Crisis lines by country: `/crisis` or {}.",
-                crisis::DIRECTORY
-            ),
-            false,
-        );
-    }
-    embed
-}
-
-fn status_buttons(id: i64, status: ReportStatus) -> Vec<serenity::CreateActionRow> {
-    let mut buttons = Vec::new();
-    if status == ReportStatus::Open {
-        buttons.push(
-            serenity::CreateButton::new(
-                CustomId::ReportStatus {
-                    id,
-                    resolved: false,
-                }
-                .encode(),
-            )
-            .label("Acknowledge")
-            .style(serenity::ButtonStyle::Primary),
-        );
-    }
-    if status != ReportStatus::Resolved {
-        buttons.push(
-            serenity::CreateButton::new(CustomId::ReportStatus { id, resolved: true }.encode())
-                .label("Resolved")
-                .style(serenity::ButtonStyle::Success),
-        );
-    }
-    if buttons.is_empty() {
-        Vec::new()
-    } else {
-        vec![serenity::CreateActionRow::Buttons(buttons)]
-    }
-}
+use crate::store::{Filing, Report, ReportForm};
+use crate::views::{report_buttons, report_embed};
 
 /// Report a message to the facilitators (privately)
 #[poise::command(context_menu_command = "Report to facilitators", guild_only)]
@@ -104,9 +30,11 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
             "Please use this from the message's Apps menu.",
         ));
     };
-    // Discord gives the message's text to this menu only, so it is kept
-    // now, as a draft the form's id names: the answer needs no waiting
-    // command, works across a restart, and nothing in it can be forged.
+    // Discord gives the message's text to this menu only, so it is kept,
+    // as a draft named by this menu's interaction (the form's id carries
+    // only that, so nothing in it can be forged): written once the form is
+    // open, so the answer never waits on the database.
+    let draft_id = app.interaction.id.get() as i64;
     let draft = crate::store::ReportDraft {
         guild: server(ctx)?,
         reporter: author(ctx),
@@ -116,15 +44,7 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
         excerpt: excerpt_of(&message),
         at: data.clock.now(),
     };
-    // Drafts of forms never sent go after an hour (checked here as well as
-    // nightly: cheap, by the age index).
-    data.db
-        .purge_report_drafts(data.clock.now() - chrono::Duration::hours(1))
-        .await?;
-    let id = CustomId::ReportDraft {
-        id: data.db.add_report_draft(&draft).await?,
-    }
-    .encode();
+    let id = CustomId::ReportDraft { id: draft_id }.encode();
     let input = |style, label: &str, field: &str, placeholder: &str, max: u16, required: bool| {
         serenity::CreateActionRow::InputText(
             serenity::CreateInputText::new(style, label, field)
@@ -164,6 +84,8 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
         .await?;
     app.has_sent_initial_response
         .store(true, std::sync::atomic::Ordering::SeqCst);
+    data.db.add_report_draft(draft_id, &draft).await?;
+    data.scheduler.poke();
     Ok(())
 }
 
@@ -187,60 +109,11 @@ fn excerpt_of(message: &serenity::Message) -> String {
     }
 }
 
-/// What the form says about the report, checked before anything is kept:
-/// the server's settings, and the message as the menu saw it.
-struct Checked {
-    settings: crate::domain::settings::GuildSettings,
-    channel: ChannelId,
-    message: u64,
-    author: UserId,
-    excerpt: String,
-}
-
-/// The checks a report form's answer passes before it is kept: the rate
-/// limit (never for "someone may need support"), and a draft that is the
-/// reporter's and this server's.
-async fn check_form(
-    data: &Data,
-    guild: crate::domain::GuildId,
-    reporter: UserId,
-    kind: ReportKind,
-    draft: i64,
-) -> Result<Checked, Error> {
-    let settings = data.db.guild_settings(guild).await?;
-    let since = data.clock.now() - chrono::Duration::minutes(REPORT_WINDOW_MINUTES);
-    let limit = if kind.pages_facilitators() {
-        SUPPORT_REPORTS_PER_WINDOW
-    } else {
-        REPORTS_PER_WINDOW
-    };
-    if data.db.reports_made_since(reporter, since).await? >= limit {
-        return Err(Error::member(TOO_MANY_REPORTS));
-    }
-    let Some(d) = data
-        .db
-        .take_report_draft(draft, reporter)
-        .await?
-        .filter(|d| d.guild == guild)
-    else {
-        return Err(Error::member(
-            "This form has expired or was already sent. Please use **Report to facilitators** on the message again.",
-        ));
-    };
-    let (channel, message, author, excerpt) = (d.channel, d.message, d.author, d.excerpt);
-    Ok(Checked {
-        settings,
-        channel,
-        message,
-        author,
-        excerpt,
-    })
-}
-
-/// The report form's answer: checked (the rate limit holds at sending, not
-/// only when the form opened), the reporter thanked at once, then the
-/// report recorded and delivered. If neither the log channel nor any
-/// facilitator by DM could take it, the reporter is told so.
+/// The report form's answer. The reporter is answered first (Discord
+/// waits 3 seconds at most); the report is then filed (the rate limit
+/// checked as it is written, the draft taken) with its delivery job, and
+/// delivered at once. If nobody could be reached yet, the reporter is told,
+/// and the scheduler keeps trying.
 pub async fn on_report_form(
     ctx: &serenity::Context,
     data: &Data,
@@ -250,69 +123,42 @@ pub async fn on_report_form(
     let Some(guild) = press.guild_id.map(|g| crate::domain::GuildId(g.get())) else {
         return;
     };
-    let reporter = UserId(press.user.id.get());
-    let kind = ReportKind::from_answer(
-        &super::super::router::form_field(press, "what").unwrap_or_default(),
-    );
-    let named = wants_name_shared(super::super::router::form_field(press, "share").as_deref());
-    let checked = match check_form(data, guild, reporter, kind, draft).await {
-        Ok(checked) => checked,
-        Err(e) => {
-            super::super::router::answer_form(ctx, press, Err(e), "report form").await;
-            return;
-        }
+    if let Err(e) = press.defer_ephemeral(ctx).await {
+        tracing::warn!(guild = guild.0, error = %e, "cannot acknowledge a report form");
+        return;
+    }
+    let form = form_of(data, press, guild, draft);
+    let (text, filed) = match file(data, &form).await {
+        Ok(Filing::Filed { report, job }) => (Ok(thanks(&report)), Some((report, job))),
+        Ok(Filing::TooMany) => (Err(Error::member(TOO_MANY_REPORTS)), None),
+        Ok(Filing::NoDraft) => (Err(Error::member(EXPIRED_FORM)), None),
+        Err(e) => (
+            Err(Error::Internal(
+                anyhow::Error::new(e).context("filing a report"),
+            )),
+            None,
+        ),
     };
-    let Checked {
-        settings,
-        channel,
-        message,
-        author,
-        excerpt,
-    } = checked;
-    let new = NewReport {
-        guild,
-        reporter,
-        named,
-        kind,
-        note: super::super::router::form_field(press, "note"),
-        channel,
-        message,
-        author: Some(author),
-        excerpt,
-        at: data.clock.now(),
+    let text = match text {
+        Ok(text) | Err(Error::Member(text)) => text,
+        Err(Error::Internal(e)) => super::super::error::log_internal(&e, "report form"),
     };
-    // Stored before the reporter is thanked (a restart after the thanks
-    // loses nothing); a report that cannot be stored is still delivered.
-    let report = match data.db.add_report(&new).await {
-        Ok(id) => data.db.report(id).await.ok().flatten(),
-        Err(e) => {
-            tracing::error!(guild = guild.0, error = %e, "a report could not be stored");
-            None
-        }
+    if let Err(e) = press
+        .edit_response(ctx, serenity::EditInteractionResponse::new().content(text))
+        .await
+    {
+        tracing::warn!(guild = guild.0, error = %e, "cannot answer a report form");
     }
-    .unwrap_or_else(|| new.unsaved());
-    let mut text = format!(
-        "Thank you for telling us. The facilitators will get it as \"{}\"; nobody else can see this.",
-        kind.label().to_lowercase()
-    );
-    if !named {
-        text.push_str(" They won't be told it was you.");
-    }
-    if kind == ReportKind::NeedsSupport {
-        text.push_str(
-            "\nIf someone is in danger right now, please contact emergency services. `/crisis` lists support lines you can share.",
-        );
-    }
-    super::super::router::answer_form(ctx, press, Ok(text), "thanking a reporter").await;
-    if deliver_and_mark(ctx, data, &settings, &report).await {
-        // Earlier reports still waiting (Discord failed, Haven stopped) go too.
-        redeliver(ctx, data).await;
+    let Some((report, job)) = filed else {
+        return;
+    };
+    if deliver_now(ctx, data, &report, job).await {
         return;
     }
     let sorry = serenity::CreateInteractionResponseFollowup::new()
         .content(
             "I'm sorry: I couldn't get your report to the facilitators just now. I'll keep trying, \
-             but please also message a facilitator directly. If someone is in danger, `/crisis` lists support lines.",
+             but please also message a facilitator or an admin you trust directly. If someone is in danger, `/crisis` lists support lines.",
         )
         .ephemeral(true);
     if let Err(e) = press.create_followup(ctx, sorry).await {
@@ -320,139 +166,95 @@ pub async fn on_report_form(
     }
 }
 
-/// How long an undelivered report is still worth delivering.
-const REDELIVER_WITHIN_HOURS: i64 = 24;
-
-/// Delivers a report and marks it delivered when someone got it.
-async fn deliver_and_mark(
-    ctx: &serenity::Context,
-    data: &Data,
-    settings: &crate::domain::settings::GuildSettings,
-    report: &Report,
-) -> bool {
-    let delivered = deliver(ctx, data, settings, report).await;
-    if delivered
-        && report.id != 0
-        && let Err(e) = data.db.set_report_delivered(report.id).await
-    {
-        tracing::warn!(report = report.id, error = %e, "cannot mark a report delivered");
+/// Files the form's report. The menu writes its draft just after opening
+/// the form, so a form sent at once may arrive first: it waits a moment
+/// for it (the answer is deferred, so there is time).
+async fn file(data: &Data, form: &ReportForm) -> Result<Filing, crate::store::StoreError> {
+    for _ in 0..10 {
+        match data.db.file_report(form).await? {
+            Filing::NoDraft => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            filing => return Ok(filing),
+        }
     }
-    delivered
+    data.db.file_report(form).await
 }
 
-/// Delivers the reports of the last day that have not reached anyone yet
-/// (Haven stopped between storing and posting, or Discord failed): when
-/// Haven connects, and after each report that got through.
-pub async fn redeliver(ctx: &serenity::Context, data: &Data) {
-    let since = data.clock.now() - chrono::Duration::hours(REDELIVER_WITHIN_HOURS);
-    let waiting = match data.db.undelivered_reports(since).await {
-        Ok(w) => w,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read reports waiting for delivery");
-            return;
-        }
-    };
-    for report in waiting {
-        let Ok(settings) = data.db.guild_settings(report.guild).await else {
-            return;
-        };
-        if !deliver_and_mark(ctx, data, &settings, &report).await {
-            tracing::info!(report = report.id, "a report is still waiting for delivery");
-        }
-    }
-}
+const EXPIRED_FORM: &str = "This form has expired or was already sent. Please use **Report to facilitators** on the message again.";
 
-/// Posts a report to the log channel; where there is none or it refuses,
-/// DMs the facilitators who asked for notices. Returns whether anyone got it.
-async fn deliver(
-    ctx: &serenity::Context,
+/// The form as sent, with the limit its kind has.
+fn form_of(
     data: &Data,
-    settings: &crate::domain::settings::GuildSettings,
-    report: &Report,
-) -> bool {
-    let guild = report.guild;
-    let page = match (report.kind.pages_facilitators(), settings.facilitator_role) {
-        (true, Some(role)) => Some(role),
-        _ => None,
-    };
-    if let Some(log_channel) = settings.log_channel {
-        let mut post = serenity::CreateMessage::new()
-            .embed(report_embed(report))
-            .allowed_mentions(serenity::CreateAllowedMentions::new());
-        if report.id != 0 {
-            post = post.components(status_buttons(report.id, ReportStatus::Open));
-        }
-        if let Some(role) = page {
-            post = post
-                .content(format!(
-                    "{} someone may need support.",
-                    render::role_mention(role.0)
-                ))
-                .allowed_mentions(
-                    serenity::CreateAllowedMentions::new()
-                        .roles(vec![serenity::RoleId::new(role.0)]),
-                );
-        }
-        match data
-            .rest
-            .send(serenity::ChannelId::new(log_channel.0), post)
-            .await
-        {
-            Ok(m) => {
-                if report.id != 0
-                    && let Err(e) = data.db.set_report_log_message(report.id, m.id.get()).await
-                {
-                    tracing::warn!(error = %e, "cannot remember a report's log message");
-                }
-                // With no facilitator role there is nobody to ping: someone
-                // who may need support is told to facilitators by DM too.
-                if report.kind.pages_facilitators() && settings.facilitator_role.is_none() {
-                    let dm = || {
-                        serenity::CreateMessage::new()
-                            .content("A member reported that someone may need support; it is in the log channel.")
-                            .embed(report_embed(report))
-                    };
-                    if let Err(e) =
-                        super::super::checks::dm_facilitators(ctx, data, guild, None, dm).await
-                    {
-                        tracing::warn!(guild = guild.0, error = ?e, "cannot DM facilitators a report");
-                    }
-                }
-                return true;
-            }
-            Err(e) => {
-                tracing::warn!(guild = guild.0, report = report.id, error = %e, "cannot post a report to the log channel; trying facilitators' DMs")
-            }
-        }
-    }
-    let heading = format!(
-        "A member reported a message{}. It came to you by direct message because {}; \
-         set one with `/settings log-channel` to track reports with Acknowledge and Resolved.",
-        if page.is_some() {
-            ": someone may need support"
+    press: &serenity::ModalInteraction,
+    guild: crate::domain::GuildId,
+    draft: i64,
+) -> ReportForm {
+    let field = |name| super::super::router::form_field(press, name);
+    let kind = ReportKind::from_answer(&field("what").unwrap_or_default());
+    let now = data.clock.now();
+    ReportForm {
+        guild,
+        reporter: UserId(press.user.id.get()),
+        draft,
+        named: wants_name_shared(field("share").as_deref()),
+        kind,
+        note: field("note"),
+        at: now,
+        window_start: now - chrono::Duration::minutes(REPORT_WINDOW_MINUTES),
+        // "Someone may need support" is held back only at a much higher cap.
+        limit: if kind.pages_facilitators() {
+            SUPPORT_REPORTS_PER_WINDOW
         } else {
-            ""
+            REPORTS_PER_WINDOW
         },
-        if settings.log_channel.is_some() {
-            "I couldn't post in the log channel"
-        } else {
-            "this server has no log channel"
-        }
+        retry_at: now + chrono::Duration::minutes(1),
+    }
+}
+
+fn thanks(report: &Report) -> String {
+    let mut text = format!(
+        "Thank you for telling us. The facilitators will get it as \"{}\"; nobody else can see this.",
+        report.kind.label().to_lowercase()
     );
-    let dm = || {
-        serenity::CreateMessage::new()
-            .content(heading.clone())
-            .embed(report_embed(report))
-    };
-    match super::super::checks::dm_facilitators(ctx, data, guild, settings.facilitator_role, dm)
-        .await
-    {
-        Ok(told) => told,
+    if !report.named {
+        text.push_str(" They won't be told it was you.");
+    }
+    if report.kind == ReportKind::NeedsSupport {
+        text.push_str(
+            "\nIf someone is in danger right now, please contact emergency services. `/crisis` lists support lines you can share.",
+        );
+    }
+    text
+}
+
+/// Delivers a just-filed report by claiming its job (the scheduler takes
+/// it instead if this fails or Haven stops). Returns whether anyone has it.
+async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job: i64) -> bool {
+    match data.db.claim_job(job).await {
+        Ok(true) => {}
+        // The scheduler has it already.
+        Ok(false) => return true,
         Err(e) => {
-            tracing::error!(guild = guild.0, error = ?e, "cannot DM facilitators a report");
-            false
+            tracing::warn!(report = report.id, error = %e, "cannot claim a report's delivery; the scheduler will");
+            return true;
         }
     }
+    let delivered = crate::scheduler::reports::deliver(data.reach(ctx), report).await;
+    let outcome = match &delivered {
+        Ok(true) => data.db.finish_job(job, false).await,
+        _ => {
+            let retry = data.clock.now() + chrono::Duration::seconds(30);
+            let released = data.db.release_job(job, retry).await;
+            data.scheduler.poke();
+            released
+        }
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(report = report.id, error = %e, "cannot record a report's delivery");
+    }
+    if let Err(why) = &delivered {
+        tracing::warn!(report = report.id, %why, "a report's delivery failed; retrying");
+    }
+    matches!(delivered, Ok(true))
 }
 
 /// Acknowledge or Resolved on a report in the log channel.
@@ -478,9 +280,15 @@ pub async fn on_report_status(
             "That report is no longer kept (past its retention).",
         ));
     };
+    // Copies sent by DM show the new status too.
+    let copies = report.clone();
+    let (db, rest) = (data.db.clone(), data.rest.clone());
+    tokio::spawn(async move {
+        crate::scheduler::reports::refresh_copies(&db, &rest, &copies).await;
+    });
     Ok(Reply::Update(
         View::embed(report_embed(&report))
-            .with_components(status_buttons(id, status))
+            .with_components(report_buttons(id, status))
             .with_content(format!(
                 "{} by <@{}>.",
                 if resolved { "Resolved" } else { "Acknowledged" },
@@ -555,18 +363,11 @@ pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<()
 }
 
 /// After a forget: the reports the member made under their name show
-/// "a member" in the log channel too.
+/// "a member" wherever they were posted.
 pub async fn unname_in_log(data: &Data, reports: Vec<Report>) {
     for mut r in reports {
-        let Some(message) = r.log_message else {
-            continue;
-        };
         r.reporter = None;
         r.named = false;
-        let edit = serenity::EditMessage::new()
-            .embed(report_embed(&r))
-            .components(status_buttons(r.id, r.status));
-        crate::scheduler::edit_in_log(&data.db, &data.rest, r.guild, message, edit, "a report")
-            .await;
+        crate::scheduler::reports::refresh(&data.db, &data.rest, &r).await;
     }
 }

@@ -1,0 +1,120 @@
+//! Reaching a server's facilitators or admins by direct message, for the
+//! bot's handlers and the scheduler's jobs alike: who they are is asked of
+//! Discord at send time (roles change without Haven being told).
+
+use poise::serenity_prelude as serenity;
+
+use crate::domain::{GuildId, RoleId, UserId};
+use crate::rest::Rest;
+use crate::store::{Db, StoreResult};
+
+/// What Haven needs to find and reach people: the database, paced REST
+/// and the gateway's cache (for the server's owner and role permissions).
+#[derive(Clone, Copy)]
+pub struct Reach<'a> {
+    pub db: &'a Db,
+    pub rest: &'a Rest,
+    pub cache: &'a serenity::Cache,
+}
+
+/// How far a member's standing reaches, as Discord says at this moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rank {
+    Member,
+    /// Has the facilitator role (or is an admin).
+    Facilitator,
+    /// The owner, or Manage Server or Administrator.
+    Admin,
+}
+
+/// A member's rank now; any doubt (they left, Discord cannot be asked)
+/// counts as a plain member.
+pub async fn rank_now(
+    reach: Reach<'_>,
+    guild: GuildId,
+    user: UserId,
+    facilitator_role: Option<RoleId>,
+) -> Rank {
+    let server = serenity::GuildId::new(guild.0);
+    let member = match reach
+        .rest
+        .http()
+        .get_member(server, serenity::UserId::new(user.0))
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::info!(guild = guild.0, error = %e, "cannot look a member up; counted as a member");
+            return Rank::Member;
+        }
+    };
+    let admin = reach.cache.guild(server).is_some_and(|g| {
+        let p = g.member_permissions(&member);
+        g.owner_id == member.user.id || p.manage_guild() || p.administrator()
+    });
+    if admin {
+        Rank::Admin
+    } else if facilitator_role.is_some_and(|RoleId(r)| member.roles.iter().any(|m| m.get() == r)) {
+        Rank::Facilitator
+    } else {
+        Rank::Member
+    }
+}
+
+/// The server's owner, as the cache knows it.
+pub fn owner(reach: Reach<'_>, guild: GuildId) -> Option<UserId> {
+    reach
+        .cache
+        .guild(serenity::GuildId::new(guild.0))
+        .map(|g| UserId(g.owner_id.get()))
+}
+
+/// Tells, by direct message, those who asked for notices and are at least
+/// `needed` right now, except those `leaving_out` (the one a report is
+/// about, those who have it already).
+/// Returns whom it reached, with the message each got.
+pub async fn tell(
+    reach: Reach<'_>,
+    guild: GuildId,
+    facilitator_role: Option<RoleId>,
+    needed: Rank,
+    leaving_out: &[UserId],
+    message: impl Fn() -> serenity::CreateMessage,
+) -> StoreResult<Vec<(UserId, serenity::Message)>> {
+    let mut told = Vec::new();
+    for person in reach.db.dm_notice_facilitators(guild).await? {
+        if leaving_out.contains(&person) {
+            continue;
+        }
+        if rank_now(reach, guild, person, facilitator_role).await < needed {
+            tracing::info!(
+                guild = guild.0,
+                "a member who asked for notices no longer has the standing for this one; skipped"
+            );
+            continue;
+        }
+        if let Some(sent) = dm(reach, person, message()).await {
+            told.push((person, sent));
+        }
+    }
+    Ok(told)
+}
+
+/// One direct message; a closed DM is logged and skipped.
+pub async fn dm(
+    reach: Reach<'_>,
+    person: UserId,
+    message: serenity::CreateMessage,
+) -> Option<serenity::Message> {
+    match reach
+        .rest
+        .dm(serenity::UserId::new(person.0), message)
+        .await
+    {
+        Ok(sent) => Some(sent),
+        Err(e) => {
+            tracing::info!(error = %e, "a direct message could not be sent; skipped");
+            None
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! Getting a member's report to the people who should see it, and keeping
+//! its copies true afterwards.
+//!
+//! A report is delivered by its job: the form's answer claims it at once,
+//! and the scheduler takes it after a failure or a restart, with retries, so
+//! a report is never lost between storing and posting and never delivered
+//! twice. A report about a facilitator goes to admins only, by DM; any
+//! other goes to the log channel, or by DM to the facilitators who asked
+//! for notices when there is none or Discord refuses it.
+
+use poise::serenity_prelude as serenity;
+
+use super::facilitators::{self, Rank, Reach};
+use crate::domain::moderation::REPORT_WINDOW_MINUTES;
+use crate::domain::settings::GuildSettings;
+use crate::domain::{ChannelId, RoleId, UserId};
+use crate::rest::RestError;
+use crate::store::{DRAFT_MINUTES, Db, Job, Report};
+use crate::views::{report_buttons, report_embed};
+
+/// The scheduler's delivery job: `Ok(true)` when there is nothing (left) to
+/// deliver, `Ok(false)` when it was delivered now, an error to retry.
+pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
+    let Some(id) = job.target else {
+        return Ok(true);
+    };
+    let Some(report) = reach
+        .db
+        .report(id as i64)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        // Past its retention already.
+        return Ok(true);
+    };
+    if report.delivered {
+        return Ok(true);
+    }
+    if deliver(reach, &report).await? {
+        Ok(false)
+    } else {
+        Err("nobody could be reached yet".to_owned())
+    }
+}
+
+/// The scheduler's tidying of reports: anonymous reporters unlinked once
+/// the rate window is past, drafts deleted once their hour is up.
+pub async fn tidy(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<(), String> {
+    db.unlink_anonymous_reporters(now - chrono::Duration::minutes(REPORT_WINDOW_MINUTES))
+        .await
+        .map_err(|e| e.to_string())?;
+    db.purge_report_drafts(now - chrono::Duration::minutes(DRAFT_MINUTES))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Delivers a stored report and marks it delivered once someone has it.
+/// Returns whether anyone has it (now or from an earlier try); an error
+/// when Discord failed in a way worth trying again.
+pub async fn deliver(reach: Reach<'_>, report: &Report) -> Result<bool, String> {
+    let settings = reach
+        .db
+        .guild_settings(report.guild)
+        .await
+        .map_err(|e| e.to_string())?;
+    let about_facilitator = match report.author {
+        Some(author) => {
+            facilitators::rank_now(reach, report.guild, author, settings.facilitator_role).await
+                >= Rank::Facilitator
+        }
+        None => false,
+    };
+    let delivered = if about_facilitator {
+        to_admins(reach, &settings, report).await?
+    } else {
+        to_facilitators(reach, &settings, report).await?
+    };
+    if delivered {
+        reach
+            .db
+            .set_report_delivered(report.id)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(delivered)
+}
+
+/// A report about a facilitator: never to the log channel (which they
+/// read), only to admins who asked for notices, or else the owner.
+async fn to_admins(
+    reach: Reach<'_>,
+    settings: &GuildSettings,
+    report: &Report,
+) -> Result<bool, String> {
+    let heading = "A member reported a message by a facilitator. It came only to the server's admins, \
+                   not to the log channel or other facilitators.";
+    let sent = by_dm(reach, settings, report, Rank::Admin, heading).await?;
+    if sent {
+        return Ok(true);
+    }
+    // Nobody asked: the owner is the one admin every server has.
+    let Some(owner) = facilitators::owner(reach, report.guild) else {
+        return Ok(false);
+    };
+    if Some(owner) == report.author {
+        return Ok(false);
+    }
+    let message = serenity::CreateMessage::new()
+        .content(heading)
+        .embed(report_embed(report));
+    Ok(match facilitators::dm(reach, owner, message).await {
+        Some(m) => {
+            keep_copy(reach.db, report, owner, &m).await;
+            true
+        }
+        None => false,
+    })
+}
+
+/// Any other report: the log channel, pinging the facilitator role when
+/// someone may need support; by DM where there is no log channel or it
+/// refuses, and when nobody could be pinged.
+async fn to_facilitators(
+    reach: Reach<'_>,
+    settings: &GuildSettings,
+    report: &Report,
+) -> Result<bool, String> {
+    let pages = report.kind.pages_facilitators();
+    let role = settings
+        .facilitator_role
+        .filter(|role| mentionable(reach, report, *role));
+    let mut failure = None;
+    if report.log_message.is_some() {
+        // Posted on an earlier try (only the mark was lost).
+        return Ok(true);
+    }
+    if let Some(log_channel) = settings.log_channel {
+        match post_to_log(reach, report, log_channel, role.filter(|_| pages)).await {
+            Ok(()) => {
+                // Nobody was pinged: someone who may need support is told to
+                // facilitators by DM too.
+                if pages && role.is_none() {
+                    let heading = format!(
+                        "A member reported that someone may need support; it is in the log channel. {}",
+                        if settings.facilitator_role.is_some() {
+                            "The facilitator role could not be mentioned, so nobody was pinged: an admin can make it mentionable (or run `/settings facilitator-role` for how)."
+                        } else {
+                            "This server has no facilitator role to ping; an admin can set one with `/settings facilitator-role`."
+                        }
+                    );
+                    by_dm(reach, settings, report, Rank::Facilitator, &heading).await?;
+                }
+                return Ok(true);
+            }
+            Err(e) => {
+                tracing::warn!(guild = report.guild.0, report = report.id, error = %e, "cannot post a report to the log channel; trying facilitators' DMs");
+                failure = Some(e);
+            }
+        }
+    }
+    let heading = format!(
+        "A member reported a message{}. It came to you by direct message because {}; \
+         set one with `/settings log-channel` to track reports with Acknowledge and Resolved.",
+        if pages {
+            ": someone may need support"
+        } else {
+            ""
+        },
+        if settings.log_channel.is_some() {
+            "I couldn't post in the log channel"
+        } else {
+            "this server has no log channel"
+        }
+    );
+    if by_dm(reach, settings, report, Rank::Facilitator, &heading).await? {
+        return Ok(true);
+    }
+    match failure {
+        Some(RestError::Transient(why)) => Err(why),
+        _ => Ok(false),
+    }
+}
+
+/// Whether Discord will ping `role` for Haven: a role nobody may mention
+/// is pinged only by those with Mention Everyone. What the cache does not
+/// know is taken as mentionable.
+fn mentionable(reach: Reach<'_>, report: &Report, role: RoleId) -> bool {
+    reach
+        .cache
+        .guild(serenity::GuildId::new(report.guild.0))
+        .and_then(|g| {
+            g.roles
+                .get(&serenity::RoleId::new(role.0))
+                .map(|r| r.mentionable)
+        })
+        .unwrap_or(true)
+}
+
+async fn post_to_log(
+    reach: Reach<'_>,
+    report: &Report,
+    channel: ChannelId,
+    ping: Option<RoleId>,
+) -> Result<(), RestError> {
+    let mut post = serenity::CreateMessage::new()
+        .embed(report_embed(report))
+        .components(report_buttons(report.id, report.status))
+        .allowed_mentions(serenity::CreateAllowedMentions::new())
+        // The same post however often delivery is tried.
+        .nonce(serenity::Nonce::String(super::stable_nonce(
+            "rl",
+            report.id.to_le_bytes(),
+            channel.0.to_le_bytes(),
+        )))
+        .enforce_nonce(true);
+    if let Some(role) = ping {
+        post = post
+            .content(format!("<@&{}> someone may need support.", role.0))
+            .allowed_mentions(
+                serenity::CreateAllowedMentions::new().roles(vec![serenity::RoleId::new(role.0)]),
+            );
+    }
+    let sent = reach
+        .rest
+        .send(serenity::ChannelId::new(channel.0), post)
+        .await?;
+    if let Err(e) = reach
+        .db
+        .set_report_log_message(report.id, channel, sent.id.get())
+        .await
+    {
+        tracing::warn!(report = report.id, error = %e, "cannot remember a report's log post");
+    }
+    Ok(())
+}
+
+/// Sends the report by DM to those who asked for notices and stand at
+/// least `needed`, except its author and anyone who has it already.
+/// Returns whether anyone has it.
+async fn by_dm(
+    reach: Reach<'_>,
+    settings: &GuildSettings,
+    report: &Report,
+    needed: Rank,
+    heading: &str,
+) -> Result<bool, String> {
+    let copies = reach
+        .db
+        .report_copies(report.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut leaving_out: Vec<UserId> = copies.iter().filter_map(|(_, _, r)| *r).collect();
+    leaving_out.extend(report.author);
+    let message = || {
+        serenity::CreateMessage::new()
+            .content(heading)
+            .embed(report_embed(report))
+    };
+    let told = facilitators::tell(
+        reach,
+        report.guild,
+        settings.facilitator_role,
+        needed,
+        &leaving_out,
+        message,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    for (person, sent) in &told {
+        keep_copy(reach.db, report, *person, sent).await;
+    }
+    Ok(!told.is_empty() || !copies.is_empty())
+}
+
+async fn keep_copy(db: &Db, report: &Report, person: UserId, sent: &serenity::Message) {
+    if let Err(e) = db
+        .add_report_copy(
+            report,
+            person,
+            ChannelId(sent.channel_id.get()),
+            sent.id.get(),
+        )
+        .await
+    {
+        tracing::warn!(report = report.id, error = %e, "cannot remember a report's DM copy");
+    }
+}
+
+/// Brings every post of a report up to date (its status, a reporter no
+/// longer named): the log channel's card with its buttons, and each DM copy.
+pub async fn refresh(db: &Db, rest: &crate::rest::Rest, report: &Report) {
+    if let Some(message) = report.log_message {
+        let edit = serenity::EditMessage::new()
+            .embed(report_embed(report))
+            .components(report_buttons(report.id, report.status));
+        super::edit_in_log(
+            db,
+            rest,
+            report.guild,
+            report.log_channel,
+            message,
+            edit,
+            "a report",
+        )
+        .await;
+    }
+    refresh_copies(db, rest, report).await;
+}
+
+/// Brings a report's DM copies up to date.
+pub async fn refresh_copies(db: &Db, rest: &crate::rest::Rest, report: &Report) {
+    let copies = match db.report_copies(report.id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(report = report.id, error = %e, "cannot read a report's DM copies");
+            return;
+        }
+    };
+    for (channel, message, _) in copies {
+        let edit = serenity::EditMessage::new().embed(report_embed(report));
+        super::edit_in_log(
+            db,
+            rest,
+            report.guild,
+            Some(channel),
+            message,
+            edit,
+            "a report's DM copy",
+        )
+        .await;
+    }
+}
