@@ -26,6 +26,10 @@ CREATE TABLE mod_report_copies (
 -- claimed by whoever delivers it first: the form's answer at once, or the
 -- scheduler after a failure or a restart, with its retries.
 CREATE UNIQUE INDEX one_report_delivery ON jobs (target_id) WHERE kind = 'report_delivery';
+-- Reports stored but not yet delivered before this version get their job.
+INSERT INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms)
+SELECT 'report_delivery', guild_id, id, created_ms / 1000, created_ms, created_ms
+FROM mod_reports WHERE delivered = 0;
 -- Tidying reports (an anonymous reporter unlinked once the rate window has
 -- passed, a draft gone once its hour is up) runs at five-minute instants,
 -- one job per instant.

@@ -120,6 +120,14 @@ pub fn classify(e: &serenity::Error) -> Failure {
     }
 }
 
+/// Discord's error code in a refusal, if it carried one.
+pub fn discord_code(e: &serenity::Error) -> Option<isize> {
+    match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => Some(r.error.code),
+        _ => None,
+    }
+}
+
 /// Discord's code and message for a refusal (0 and the error's text when
 /// the answer carried none).
 fn code_and_message(e: &serenity::Error) -> (isize, String) {

@@ -265,7 +265,15 @@ pub fn report_embed(r: &crate::store::Report) -> serenity::CreateEmbed {
         )
         .field(
             "Excerpt",
-            field(format!("> {}", r.excerpt.replace('\n', " "))),
+            // Quoted as text: a masked link in the reported message does
+            // not become a link here.
+            field(format!(
+                "> {}",
+                r.excerpt
+                    .replace('\n', " ")
+                    .replace('[', "\\[")
+                    .replace(']', "\\]")
+            )),
             false,
         )
         .field("Reported by", who, true)

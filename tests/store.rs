@@ -966,6 +966,77 @@ mod moderation {
     }
 
     #[tokio::test]
+    async fn a_report_waiting_from_an_earlier_version_gets_its_delivery_job() {
+        let dir = tempfile::tempdir().unwrap();
+        // The database as the version before delivery jobs left it.
+        let pool = sqlx::SqlitePool::connect(&format!("{}?mode=rwc", url(&dir)))
+            .await
+            .unwrap();
+        let mut earlier = sqlx::migrate!("./migrations");
+        earlier.migrations = std::borrow::Cow::Owned(
+            earlier
+                .migrations
+                .iter()
+                .filter(|m| m.version <= 10)
+                .cloned()
+                .collect(),
+        );
+        earlier.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO mod_reports (guild_id, reporter_id, named, kind, channel_id, message_id, excerpt, created_ms, delivered)
+             VALUES (1, 5, 0, 'needs_support', 3, 44, 'goodbye', $1, 0), (1, 5, 0, 'other', 3, 45, 'hi', $1, 1)",
+        )
+        .bind(t0().timestamp_millis())
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let due = db
+            .claim_due_jobs(t0() + Duration::minutes(1), 10)
+            .await
+            .unwrap();
+        let deliveries: Vec<_> = due
+            .iter()
+            .filter(|j| j.kind == JobKind::ReportDelivery)
+            .collect();
+        assert_eq!(deliveries.len(), 1, "only the undelivered one");
+        let report = db
+            .report(deliveries[0].target.unwrap() as i64)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(report.excerpt, "goodbye");
+        // Claimed when Haven stopped: pending again at the next start.
+        assert_eq!(db.reset_claimed_jobs().await.unwrap(), due.len() as u64);
+    }
+
+    #[tokio::test]
+    async fn forget_clears_what_a_facilitator_did_on_reports_and_cases() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&url(&dir)).await.unwrap();
+        let report = filed(&db, 1, report_form(1, false, ReportKind::Harmful, 3)).await;
+        db.set_report_status(GuildId(1), report.id, ReportStatus::Resolved, UserId(9))
+            .await
+            .unwrap();
+        db.add_case(GuildId(1), case(CaseKind::Warn, 5, t0()))
+            .await
+            .unwrap();
+        db.set_case_reason(GuildId(1), 1, "Corrected", UserId(9))
+            .await
+            .unwrap();
+        db.forget_member(UserId(9)).await.unwrap();
+        assert_eq!(
+            db.report(report.id).await.unwrap().unwrap().handled_by,
+            None
+        );
+        assert_eq!(
+            db.case(GuildId(1), 1).await.unwrap().unwrap().edited_by,
+            None
+        );
+    }
+
+    #[tokio::test]
     async fn a_refused_tempban_undoes_only_its_own_end() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&url(&dir)).await.unwrap();

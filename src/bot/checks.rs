@@ -103,7 +103,7 @@ pub async fn dm_facilitators(
         facilitator_role,
         Rank::Facilitator,
         &[],
-        message,
+        |_| message(),
     )
     .await?;
     Ok(!told.is_empty())

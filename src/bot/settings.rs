@@ -129,6 +129,7 @@ async fn log_channel(
         .db
         .set_log_channel(guild, channel_id, now)
         .await?;
+    retry_reports(ctx, guild).await;
     let warning = if everyone_can_read(ctx, channel.id) {
         "\n**Careful:** everyone in the server can read that channel, and these notices name members who asked for help. \
          Please make it private to facilitators (channel settings → Permissions: turn off View Channel for @everyone), \
@@ -142,6 +143,20 @@ async fn log_channel(
     )))
     .await?;
     Ok(())
+}
+
+/// Reports still waiting for someone to take them are tried again now.
+async fn retry_reports(ctx: Context<'_>, guild: crate::domain::GuildId) {
+    let data = ctx.data();
+    match data
+        .db
+        .retry_report_deliveries(guild, data.clock.now())
+        .await
+    {
+        Ok(0) => {}
+        Ok(_) => data.scheduler.poke(),
+        Err(e) => tracing::warn!(guild = guild.0, error = %e, "cannot retry waiting reports"),
+    }
 }
 
 /// Whether @everyone can view the channel, from the server's roles and the
@@ -303,6 +318,9 @@ async fn dm_notices(
     let guild = super::server(ctx)?;
     let user = crate::domain::UserId(ctx.author().id.get());
     ctx.data().db.set_dm_notices(guild, user, enabled).await?;
+    if enabled {
+        retry_reports(ctx, guild).await;
+    }
     let text = if enabled {
         "When a member asks for a facilitator to reach out, or reports a message, and the log channel can't take it (none is set, or I can't post there), I'll tell you by direct message. \
          Please keep your DMs open to this server."

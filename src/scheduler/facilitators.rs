@@ -27,14 +27,15 @@ pub enum Rank {
     Admin,
 }
 
-/// A member's rank now; any doubt (they left, Discord cannot be asked)
-/// counts as a plain member.
+/// A member's rank now. Someone no longer in the server is a plain member;
+/// an error means Haven cannot tell yet (Discord failed, or the server is
+/// not in the cache yet after a start), never a guess.
 pub async fn rank_now(
     reach: Reach<'_>,
     guild: GuildId,
     user: UserId,
     facilitator_role: Option<RoleId>,
-) -> Rank {
+) -> Result<Rank, String> {
     let server = serenity::GuildId::new(guild.0);
     let member = match reach
         .rest
@@ -43,23 +44,26 @@ pub async fn rank_now(
         .await
     {
         Ok(m) => m,
-        Err(e) => {
-            tracing::info!(guild = guild.0, error = %e, "cannot look a member up; counted as a member");
-            return Rank::Member;
-        }
+        Err(e) if crate::rest::discord_code(&e) == Some(UNKNOWN_MEMBER) => return Ok(Rank::Member),
+        Err(e) => return Err(format!("cannot look a member up: {e}")),
     };
-    let admin = reach.cache.guild(server).is_some_and(|g| {
+    let Some(admin) = reach.cache.guild(server).map(|g| {
         let p = g.member_permissions(&member);
         g.owner_id == member.user.id || p.manage_guild() || p.administrator()
-    });
-    if admin {
+    }) else {
+        return Err("the server is not known yet".to_owned());
+    };
+    Ok(if admin {
         Rank::Admin
     } else if facilitator_role.is_some_and(|RoleId(r)| member.roles.iter().any(|m| m.get() == r)) {
         Rank::Facilitator
     } else {
         Rank::Member
-    }
+    })
 }
+
+/// Discord's "Unknown Member".
+const UNKNOWN_MEMBER: isize = 10007;
 
 /// The server's owner, as the cache knows it.
 pub fn owner(reach: Reach<'_>, guild: GuildId) -> Option<UserId> {
@@ -79,21 +83,30 @@ pub async fn tell(
     facilitator_role: Option<RoleId>,
     needed: Rank,
     leaving_out: &[UserId],
-    message: impl Fn() -> serenity::CreateMessage,
+    message: impl Fn(UserId) -> serenity::CreateMessage,
 ) -> StoreResult<Vec<(UserId, serenity::Message)>> {
     let mut told = Vec::new();
     for person in reach.db.dm_notice_facilitators(guild).await? {
         if leaving_out.contains(&person) {
             continue;
         }
-        if rank_now(reach, guild, person, facilitator_role).await < needed {
-            tracing::info!(
-                guild = guild.0,
-                "a member who asked for notices no longer has the standing for this one; skipped"
-            );
-            continue;
+        // Any doubt counts as no: a notice never goes to someone who may
+        // not be entitled to it.
+        match rank_now(reach, guild, person, facilitator_role).await {
+            Ok(rank) if rank >= needed => {}
+            Ok(_) => {
+                tracing::info!(
+                    guild = guild.0,
+                    "a member who asked for notices no longer has the standing for this one; skipped"
+                );
+                continue;
+            }
+            Err(why) => {
+                tracing::info!(guild = guild.0, %why, "cannot check someone who asked for notices; skipped");
+                continue;
+            }
         }
-        if let Some(sent) = dm(reach, person, message()).await {
+        if let Some(sent) = dm(reach, person, message(person)).await {
             told.push((person, sent));
         }
     }

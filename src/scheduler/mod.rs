@@ -169,6 +169,14 @@ impl Scheduler {
         };
         let result = match outcome {
             Ok(skipped) => self.db.finish_job(job.id, skipped).await,
+            // A report is never given up: the reporter was told Haven keeps
+            // trying. It waits at most an hour between tries, until someone
+            // has it or its retention ends.
+            Err(reason) if job.kind == JobKind::ReportDelivery => {
+                let wait = Duration::seconds(30 * job.attempts.max(1)).min(Duration::hours(1));
+                tracing::warn!(job = job.id, report = ?job.target, %reason, "a report is not delivered yet; will retry");
+                self.db.release_job(job.id, self.clock.now() + wait).await
+            }
             Err(reason) if job.attempts >= MAX_JOB_ATTEMPTS => {
                 tracing::error!(job = job.id, meeting = ?job.meeting, %reason, "job failed too often; given up");
                 let finished = self.db.finish_job(job.id, true).await;
@@ -177,11 +185,6 @@ impl Scheduler {
                     JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
                         moderation::given_up(&self.db, &self.rest, &job).await
                     }
-                    JobKind::ReportDelivery => tracing::error!(
-                        guild = ?job.guild,
-                        report = ?job.target,
-                        "a report reached nobody after every try: the server has no log channel Haven can post in and no facilitator who takes notices by DM"
-                    ),
                     _ => {}
                 }
                 finished
@@ -245,6 +248,10 @@ impl Scheduler {
         // Report tidying has jobs of its own; this catches anything they
         // left (a job given up).
         reports::tidy(&self.db, self.clock.now()).await?;
+        self.db
+            .prune_report_jobs(self.clock.now() - Duration::days(1))
+            .await
+            .map_err(|e| e.to_string())?;
         if records > 0 {
             tracing::info!(records, "moderation records past their retention deleted");
         }

@@ -64,12 +64,15 @@ pub async fn deliver(reach: Reach<'_>, report: &Report) -> Result<bool, String> 
         .guild_settings(report.guild)
         .await
         .map_err(|e| e.to_string())?;
+    // A complaint about a facilitator goes to admins only. Worry for
+    // someone's safety goes to everyone who can help, whoever wrote it (a
+    // facilitator may need support too).
     let about_facilitator = match report.author {
-        Some(author) => {
-            facilitators::rank_now(reach, report.guild, author, settings.facilitator_role).await
+        Some(author) if !report.kind.pages_facilitators() => {
+            facilitators::rank_now(reach, report.guild, author, settings.facilitator_role).await?
                 >= Rank::Facilitator
         }
-        None => false,
+        _ => false,
     };
     let delivered = if about_facilitator {
         to_admins(reach, &settings, report).await?
@@ -82,6 +85,13 @@ pub async fn deliver(reach: Reach<'_>, report: &Report) -> Result<bool, String> 
             .set_report_delivered(report.id)
             .await
             .map_err(|e| e.to_string())?;
+        // The reporter asked to be forgotten while it was on its way: their
+        // name comes off what was just sent.
+        if let Ok(Some(now)) = reach.db.report(report.id).await
+            && (now.named, now.reporter) != (report.named, report.reporter)
+        {
+            refresh(reach.db, reach.rest, &now).await;
+        }
     }
     Ok(delivered)
 }
@@ -106,16 +116,15 @@ async fn to_admins(
     if Some(owner) == report.author {
         return Ok(false);
     }
-    let message = serenity::CreateMessage::new()
-        .content(heading)
-        .embed(report_embed(report));
-    Ok(match facilitators::dm(reach, owner, message).await {
-        Some(m) => {
-            keep_copy(reach.db, report, owner, &m).await;
-            true
-        }
-        None => false,
-    })
+    Ok(
+        match facilitators::dm(reach, owner, copy(report, heading, owner)).await {
+            Some(m) => {
+                keep_copy(reach.db, report, owner, &m).await;
+                true
+            }
+            None => false,
+        },
+    )
 }
 
 /// Any other report: the log channel, pinging the facilitator role when
@@ -126,7 +135,13 @@ async fn to_facilitators(
     settings: &GuildSettings,
     report: &Report,
 ) -> Result<bool, String> {
-    let pages = report.kind.pages_facilitators();
+    // One ping per message: later reports about it are cards without one.
+    let pages = report.kind.pages_facilitators()
+        && !reach
+            .db
+            .paged_before(report)
+            .await
+            .map_err(|e| e.to_string())?;
     let role = settings
         .facilitator_role
         .filter(|role| mentionable(reach, report, *role));
@@ -149,7 +164,11 @@ async fn to_facilitators(
                             "This server has no facilitator role to ping; an admin can set one with `/settings facilitator-role`."
                         }
                     );
-                    by_dm(reach, settings, report, Rank::Facilitator, &heading).await?;
+                    if let Err(why) =
+                        by_dm(reach, settings, report, Rank::Facilitator, &heading).await
+                    {
+                        tracing::warn!(report = report.id, %why, "cannot tell facilitators by DM that nobody was pinged");
+                    }
                 }
                 return Ok(true);
             }
@@ -186,13 +205,18 @@ async fn to_facilitators(
 /// is pinged only by those with Mention Everyone. What the cache does not
 /// know is taken as mentionable.
 fn mentionable(reach: Reach<'_>, report: &Report, role: RoleId) -> bool {
+    let me = reach.cache.current_user().id;
     reach
         .cache
         .guild(serenity::GuildId::new(report.guild.0))
         .and_then(|g| {
+            let everyone = g
+                .members
+                .get(&me)
+                .is_some_and(|m| g.member_permissions(m).mention_everyone());
             g.roles
                 .get(&serenity::RoleId::new(role.0))
-                .map(|r| r.mentionable)
+                .map(|r| r.mentionable || everyone)
         })
         .unwrap_or(true)
 }
@@ -225,14 +249,13 @@ async fn post_to_log(
         .rest
         .send(serenity::ChannelId::new(channel.0), post)
         .await?;
-    if let Err(e) = reach
+    // A post Haven cannot find again could never be updated or removed:
+    // tried again (the nonce keeps it one post).
+    reach
         .db
         .set_report_log_message(report.id, channel, sent.id.get())
         .await
-    {
-        tracing::warn!(report = report.id, error = %e, "cannot remember a report's log post");
-    }
-    Ok(())
+        .map_err(|e| RestError::Transient(format!("cannot remember a report's log post: {e}")))
 }
 
 /// Sends the report by DM to those who asked for notices and stand at
@@ -252,18 +275,13 @@ async fn by_dm(
         .map_err(|e| e.to_string())?;
     let mut leaving_out: Vec<UserId> = copies.iter().filter_map(|(_, _, r)| *r).collect();
     leaving_out.extend(report.author);
-    let message = || {
-        serenity::CreateMessage::new()
-            .content(heading)
-            .embed(report_embed(report))
-    };
     let told = facilitators::tell(
         reach,
         report.guild,
         settings.facilitator_role,
         needed,
         &leaving_out,
-        message,
+        |person| copy(report, heading, person),
     )
     .await
     .map_err(|e| e.to_string())?;
@@ -271,6 +289,20 @@ async fn by_dm(
         keep_copy(reach.db, report, *person, sent).await;
     }
     Ok(!told.is_empty() || !copies.is_empty())
+}
+
+/// A report's copy for one person, the same message however often it is
+/// tried (its nonce).
+fn copy(report: &Report, heading: &str, person: UserId) -> serenity::CreateMessage {
+    serenity::CreateMessage::new()
+        .content(heading)
+        .embed(report_embed(report))
+        .nonce(serenity::Nonce::String(super::stable_nonce(
+            "rd",
+            report.id.to_le_bytes(),
+            person.0.to_le_bytes(),
+        )))
+        .enforce_nonce(true)
 }
 
 async fn keep_copy(db: &Db, report: &Report, person: UserId, sent: &serenity::Message) {

@@ -152,6 +152,35 @@ impl Db {
         Ok(jobs)
     }
 
+    /// Report deliveries of `guild` still waiting are tried now (a log
+    /// channel or someone taking notices by DM has just been set).
+    pub async fn retry_report_deliveries(
+        &self,
+        guild: crate::domain::GuildId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "UPDATE jobs SET due_ms = $1 WHERE kind = 'report_delivery' AND state = 'pending' AND guild_id = $2 AND due_ms > $1",
+        )
+        .bind(now.timestamp_millis())
+        .bind(guild.as_db())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Finished report jobs older than `before` are deleted (nothing reads
+    /// them; other kinds' finished jobs are kept as their records).
+    pub async fn prune_report_jobs(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "DELETE FROM jobs WHERE kind IN ('report_delivery', 'report_tidy') AND state IN ('done', 'skipped') AND due_ms < $1",
+        )
+        .bind(before.timestamp_millis())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// Claims one pending job, whenever it is due (the work it names is
     /// being done now, by whoever calls). Returns whether it was claimed:
     /// false when another claimed it first or it is finished.

@@ -568,6 +568,33 @@ impl Db {
         Ok(())
     }
 
+    /// Whether the reporter's draft is there (a plain read, no lock).
+    pub async fn has_report_draft(&self, id: i64, reporter: UserId) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM mod_report_drafts WHERE id = $1 AND reporter_id = $2",
+        )
+        .bind(id)
+        .bind(reporter.as_db())
+        .fetch_one(&self.pool)
+        .await?
+            > 0)
+    }
+
+    /// Whether an earlier report about the same message has paged the
+    /// facilitators already (one ping per message).
+    pub async fn paged_before(&self, report: &Report) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM mod_reports WHERE guild_id = $1 AND message_id = $2 AND id < $3 AND kind = $4",
+        )
+        .bind(report.guild.as_db())
+        .bind(report.message as i64)
+        .bind(report.id)
+        .bind(ReportKind::NeedsSupport.as_str())
+        .fetch_one(&self.pool)
+        .await?
+            > 0)
+    }
+
     /// Takes (reads and deletes) the reporter's own draft: a form sent twice,
     /// or by someone else, finds nothing.
     pub async fn take_report_draft(

@@ -134,8 +134,14 @@ impl Db {
             // Copies of reports they received as a facilitator stay (so
             // retention can still delete them) without naming them.
             "UPDATE mod_report_copies SET recipient_id = NULL WHERE recipient_id = $1",
-            // A report form they opened and never sent.
-            "DELETE FROM mod_report_drafts WHERE reporter_id = $1 OR author_id = $1",
+            // A report form they opened and never sent (a form about their
+            // message stays: a member cannot cancel a report about them;
+            // it is gone within the hour anyway).
+            "DELETE FROM mod_report_drafts WHERE reporter_id = $1",
+            // What they did as a facilitator: who acknowledged a report, who
+            // corrected a case's reason (the case itself stays with the group).
+            "UPDATE mod_reports SET handled_by = NULL WHERE handled_by = $1",
+            "UPDATE mod_cases SET edited_by = NULL WHERE edited_by = $1",
         ] {
             deleted += sqlx::query(table)
                 .bind(user.as_db())

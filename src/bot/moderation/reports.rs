@@ -84,8 +84,14 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
         .await?;
     app.has_sent_initial_response
         .store(true, std::sync::atomic::Ordering::SeqCst);
-    data.db.add_report_draft(draft_id, &draft).await?;
-    data.scheduler.poke();
+    // The form is open: a failure here can only be logged (its answer
+    // will say the form expired, and how to start again).
+    match data.db.add_report_draft(draft_id, &draft).await {
+        Ok(()) => data.scheduler.poke(),
+        Err(e) => {
+            tracing::error!(guild = draft.guild.0, error = %e, "cannot keep a report form's draft")
+        }
+    }
     Ok(())
 }
 
@@ -121,6 +127,8 @@ pub async fn on_report_form(
     draft: i64,
 ) {
     let Some(guild) = press.guild_id.map(|g| crate::domain::GuildId(g.get())) else {
+        let outside = Err(Error::member("Reports work inside a server."));
+        super::super::router::answer_form(ctx, press, outside, "report form").await;
         return;
     };
     if let Err(e) = press.defer_ephemeral(ctx).await {
@@ -168,13 +176,14 @@ pub async fn on_report_form(
 
 /// Files the form's report. The menu writes its draft just after opening
 /// the form, so a form sent at once may arrive first: it waits a moment
-/// for it (the answer is deferred, so there is time).
+/// for it (the answer is deferred, so there is time), with plain reads
+/// that hold no lock.
 async fn file(data: &Data, form: &ReportForm) -> Result<Filing, crate::store::StoreError> {
     for _ in 0..10 {
-        match data.db.file_report(form).await? {
-            Filing::NoDraft => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-            filing => return Ok(filing),
+        if data.db.has_report_draft(form.draft, form.reporter).await? {
+            break;
         }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     data.db.file_report(form).await
 }
@@ -212,7 +221,7 @@ fn form_of(
 
 fn thanks(report: &Report) -> String {
     let mut text = format!(
-        "Thank you for telling us. The facilitators will get it as \"{}\"; nobody else can see this.",
+        "Thank you for telling us. It goes to the facilitators (or, if it is about one of them, only to the server's admins) as \"{}\"; nobody else can see this.",
         report.kind.label().to_lowercase()
     );
     if !report.named {
