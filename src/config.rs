@@ -40,7 +40,8 @@ impl fmt::Display for Token {
 pub struct Config {
     /// `DISCORD_TOKEN`: required to run against Discord, not in the sandbox.
     pub token: Option<Token>,
-    /// `DATABASE_URL`: the SQLite file, created and migrated on start.
+    /// `DATABASE_URL`: the SQLite file (created if missing) or a PostgreSQL
+    /// database, migrated on start.
     pub database_url: String,
     /// `DISCORD_API_BASE`: send REST and gateway traffic here instead of Discord.
     pub api_base: Option<String>,
@@ -170,10 +171,15 @@ impl Config {
         };
 
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !database_url.starts_with("sqlite:") {
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| database_url.starts_with(scheme))
+        {
             return Err(ConfigError::new(
                 "DATABASE_URL",
-                format!("must be a SQLite URL such as {DEFAULT_DATABASE_URL}"),
+                format!(
+                    "must be a SQLite URL such as {DEFAULT_DATABASE_URL} or a PostgreSQL one such as postgres://haven@localhost/haven"
+                ),
             ));
         }
 
@@ -356,6 +362,13 @@ mod tests {
     fn a_part_of_the_shards_needs_a_shared_database() {
         let e = parse(&[("HAVEN_SHARDS", "0-1/4")]).unwrap_err();
         assert_eq!(e.variable, "HAVEN_SHARDS");
+        // On PostgreSQL, shared by every process, a part is fine.
+        let c = parse(&[
+            ("HAVEN_SHARDS", "0-1/4"),
+            ("DATABASE_URL", "postgres://haven@localhost/haven"),
+        ])
+        .unwrap();
+        assert_eq!(c.rest_per_second, 25);
         // All shards in one process is fine on SQLite.
         let c = parse(&[("HAVEN_SHARDS", "0-3/4")]).unwrap();
         assert_eq!(c.rest_per_second, 50);
@@ -409,7 +422,7 @@ mod tests {
     fn malformed_values_name_their_variable() {
         for (var, value) in [
             ("DISCORD_TOKEN", "has spaces in it"),
-            ("DATABASE_URL", "postgres://localhost/haven"),
+            ("DATABASE_URL", "mysql://localhost/haven"),
             ("DISCORD_API_BASE", "not a url"),
             ("DISCORD_API_BASE", "ftp://127.0.0.1"),
             ("HAVEN_DEV_GUILD", "my-server"),

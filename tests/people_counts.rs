@@ -1,6 +1,7 @@
 //! Counting people on real SQLite files: once per period and facet, across
 //! restarts and concurrent members, and nothing left of who after a close.
 
+mod backend;
 mod common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -15,9 +16,7 @@ use haven::store::Db;
 const GUILD: GuildId = GuildId(1_300_000_000_000_000_001);
 const TZ: Tz = Tz::Europe__Berlin;
 
-fn url(dir: &tempfile::TempDir) -> String {
-    format!("sqlite://{}", dir.path().join("haven.db").display())
-}
+use backend::{sqlite_url, url};
 
 /// Tuesday 9 March 2027, 12:00 UTC.
 fn t0() -> DateTime<Utc> {
@@ -40,24 +39,12 @@ fn keys_at(at: DateTime<Utc>) -> Vec<String> {
         .collect()
 }
 
-async fn scalar(dir: &tempfile::TempDir, sql: &'static str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&url(dir)).await.unwrap();
-    let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    n
-}
-
-async fn blobs(dir: &tempfile::TempDir, sql: &'static str) -> Vec<Vec<u8>> {
-    let pool = sqlx::SqlitePool::connect(&url(dir)).await.unwrap();
-    let rows: Vec<Vec<u8>> = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
-    pool.close().await;
-    rows
-}
+use backend::{blobs, scalar};
 
 #[tokio::test]
 async fn one_member_checking_in_five_times_is_one_person() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     for i in 0..5 {
         let at = t0() + Duration::hours(i * 20);
         db.count_person(GUILD, TZ, at, &[Facet::Any, mood(1)], member(1))
@@ -92,7 +79,8 @@ async fn one_member_checking_in_five_times_is_one_person() {
 #[tokio::test]
 async fn a_restart_between_check_ins_counts_nobody_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let url = url(&dir).await;
+    let db = Db::open(&url).await.unwrap();
     for n in [1, 2] {
         db.count_person(GUILD, TZ, t0(), &[Facet::Any, mood(3)], member(n))
             .await
@@ -100,7 +88,7 @@ async fn a_restart_between_check_ins_counts_nobody_twice() {
     }
     db.close().await;
 
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url).await.unwrap();
     for n in [1, 2, 3] {
         db.count_person(
             GUILD,
@@ -122,7 +110,8 @@ async fn a_restart_between_check_ins_counts_nobody_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_members_at_once_are_each_counted_once() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let url = url(&dir).await;
+    let db = Db::open(&url).await.unwrap();
     let tasks: Vec<_> = (0..40u64)
         .map(|n| {
             let db = db.clone();
@@ -145,7 +134,7 @@ async fn many_members_at_once_are_each_counted_once() {
         assert_eq!(people[&key].moods, [40, 40, 0, 0, 0]);
     }
     assert_eq!(
-        scalar(&dir, "SELECT COUNT(*) FROM stats_periods").await,
+        scalar(&url, "SELECT COUNT(*) FROM stats_periods").await,
         4,
         "one salt per period, however many came at once"
     );
@@ -154,7 +143,8 @@ async fn many_members_at_once_are_each_counted_once() {
 #[tokio::test]
 async fn closing_a_period_deletes_its_salt_and_hashes_and_keeps_the_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let url = sqlite_url(&dir);
+    let db = Db::open(&url).await.unwrap();
     for n in 0..6 {
         db.count_person(GUILD, TZ, t0(), &[Facet::Any, mood(2)], member(n))
             .await
@@ -172,14 +162,14 @@ async fn closing_a_period_deletes_its_salt_and_hashes_and_keeps_the_counts() {
     // March and the first quarter end at the same instant: one job for both.
     assert_eq!(
         scalar(
-            &dir,
+            &url,
             "SELECT COUNT(*) FROM jobs WHERE kind = 'period_close' AND state = 'pending'"
         )
         .await,
         3
     );
-    let salts = blobs(&dir, "SELECT salt FROM stats_periods").await;
-    let hashes = blobs(&dir, "SELECT hash FROM stats_period_people").await;
+    let salts = blobs(&url, "SELECT salt FROM stats_periods").await;
+    let hashes = blobs(&url, "SELECT hash FROM stats_period_people").await;
     assert_eq!((salts.len(), hashes.len()), (4, 4 * 2 * 6));
 
     assert_eq!(
@@ -190,7 +180,7 @@ async fn closing_a_period_deletes_its_salt_and_hashes_and_keeps_the_counts() {
     );
     assert_eq!(db.close_periods(week_close).await.unwrap(), 1);
     assert_eq!(
-        scalar(&dir, "SELECT COUNT(*) FROM stats_period_people").await,
+        scalar(&url, "SELECT COUNT(*) FROM stats_period_people").await,
         3 * 2 * 6,
         "only the week's hashes are gone"
     );
@@ -227,12 +217,12 @@ async fn closing_a_period_deletes_its_salt_and_hashes_and_keeps_the_counts() {
     );
     assert_eq!(db.next_period_close().await.unwrap(), None);
     assert_eq!(
-        scalar(&dir, "SELECT COUNT(*) FROM stats_period_people").await,
+        scalar(&url, "SELECT COUNT(*) FROM stats_period_people").await,
         0
     );
     assert_eq!(
         scalar(
-            &dir,
+            &url,
             "SELECT COUNT(*) FROM stats_periods WHERE salt IS NOT NULL"
         )
         .await,
@@ -269,7 +259,7 @@ async fn closing_a_period_deletes_its_salt_and_hashes_and_keeps_the_counts() {
 #[tokio::test]
 async fn a_period_close_checkpoints_the_write_ahead_log() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&sqlite_url(&dir)).await.unwrap();
     db.count_person(GUILD, TZ, t0(), &[Facet::Any], member(1))
         .await
         .unwrap();
@@ -287,7 +277,8 @@ async fn forget_removes_the_members_hashes_in_every_server_at_once() {
     // Ten servers, four open periods each, seven facets: more hashes to
     // look for than one delete statement takes.
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let url = url(&dir).await;
+    let db = Db::open(&url).await.unwrap();
     for g in 1..=10 {
         for n in 0..2 {
             db.count_person(GuildId(g), TZ, t0(), &[Facet::Any, mood(4)], member(n))
@@ -297,7 +288,7 @@ async fn forget_removes_the_members_hashes_in_every_server_at_once() {
     }
     db.forget_member(member(0)).await.unwrap();
     assert_eq!(
-        scalar(&dir, "SELECT COUNT(*) FROM stats_period_people").await,
+        scalar(&url, "SELECT COUNT(*) FROM stats_period_people").await,
         10 * 4 * 2,
         "only the other member's hashes stay"
     );
@@ -310,7 +301,8 @@ async fn forget_removes_the_members_hashes_in_every_server_at_once() {
 #[tokio::test]
 async fn forget_removes_the_members_hashes_and_keeps_the_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let url = sqlite_url(&dir);
+    let db = Db::open(&url).await.unwrap();
     for n in 0..5 {
         db.count_person(GUILD, TZ, t0(), &[Facet::Any, mood(4)], member(n))
             .await
@@ -324,10 +316,10 @@ async fn forget_removes_the_members_hashes_and_keeps_the_counts() {
     // Nothing left that the salt could link to them: 4 periods x 2 facets
     // for each of the other four members only.
     assert_eq!(
-        scalar(&dir, "SELECT COUNT(*) FROM stats_period_people").await,
+        scalar(&url, "SELECT COUNT(*) FROM stats_period_people").await,
         4 * 2 * 4
     );
-    let pool = sqlx::SqlitePool::connect(&url(&dir)).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     let salts: Vec<(String, Vec<u8>)> =
         sqlx::query_as("SELECT period, salt FROM stats_periods WHERE salt IS NOT NULL")
             .fetch_all(&pool)

@@ -1,14 +1,14 @@
 //! Store tests on real SQLite files.
 
+mod backend;
+
 use chrono::{Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 use haven::domain::settings::{GuildSettings, MinGroupSize};
 use haven::domain::{ChannelId, GuildId, RoleId, UserId};
 use haven::store::Db;
 
-fn url(dir: &tempfile::TempDir) -> String {
-    format!("sqlite://{}", dir.path().join("haven.db").display())
-}
+use backend::{sqlite_url, url};
 
 fn t0() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 3, 9, 12, 0, 0).unwrap()
@@ -18,7 +18,7 @@ fn t0() -> chrono::DateTime<Utc> {
 async fn migrates_an_empty_file_and_reopens() {
     let dir = tempfile::tempdir().unwrap();
     assert!(!dir.path().join("haven.db").exists());
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&sqlite_url(&dir)).await.unwrap();
     db.set_min_group_size(GuildId(1), MinGroupSize::new(9).unwrap(), t0())
         .await
         .unwrap();
@@ -26,7 +26,7 @@ async fn migrates_an_empty_file_and_reopens() {
     assert!(dir.path().join("haven.db").exists());
 
     // Opening again applies nothing twice and keeps the data.
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&sqlite_url(&dir)).await.unwrap();
     assert_eq!(
         db.guild_settings(GuildId(1))
             .await
@@ -36,7 +36,7 @@ async fn migrates_an_empty_file_and_reopens() {
         9
     );
 
-    let pool = sqlx::SqlitePool::connect(&url(&dir)).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&sqlite_url(&dir)).await.unwrap();
     let tables: Vec<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .fetch_all(&pool)
@@ -91,7 +91,7 @@ async fn migrates_an_empty_file_and_reopens() {
 #[tokio::test]
 async fn a_server_that_changed_nothing_has_the_defaults() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let settings = db.guild_settings(GuildId(42)).await.unwrap();
     assert_eq!(settings, GuildSettings::default());
     assert_eq!(settings.min_group_size.get(), 5);
@@ -100,7 +100,7 @@ async fn a_server_that_changed_nothing_has_the_defaults() {
 #[tokio::test]
 async fn each_setting_changes_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let g = GuildId(1_300_000_000_000_000_001);
     db.set_facilitator_role(g, RoleId(1_600_000_000_000_000_001), t0())
         .await
@@ -138,19 +138,17 @@ async fn each_setting_changes_alone() {
 #[tokio::test]
 async fn the_database_refuses_an_out_of_range_group_size() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
-    drop(db);
-    let pool = sqlx::SqlitePool::connect(&url(&dir)).await.unwrap();
-    let result = sqlx::query("INSERT INTO guild_settings (guild_id, min_group_size, updated_at) VALUES (1, 2, '2027-01-01')")
-        .execute(&pool)
-        .await;
+    let url = url(&dir).await;
+    let db = Db::open(&url).await.unwrap();
+    db.close().await;
+    let result = backend::execute(&url, "INSERT INTO guild_settings (guild_id, min_group_size, updated_at) VALUES (1, 2, '2027-01-01T00:00:00Z')").await;
     assert!(result.is_err(), "the CHECK constraint holds");
 }
 
 #[tokio::test]
 async fn member_time_zones() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let alice = UserId(1_500_000_000_000_000_003);
     assert_eq!(db.member_timezone(alice).await.unwrap(), None);
     assert!(!db.clear_member_timezone(alice).await.unwrap());
@@ -179,19 +177,58 @@ async fn member_time_zones() {
 #[tokio::test]
 async fn a_zone_the_zone_database_no_longer_knows_reads_as_unset() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
-    let pool = sqlx::SqlitePool::connect(&url(&dir)).await.unwrap();
-    sqlx::query("INSERT INTO member_prefs (user_id, timezone, updated_at) VALUES (7, 'Atlantis/Capital', '2027-01-01T00:00:00Z')")
-        .execute(&pool)
+    let url = url(&dir).await;
+    let db = Db::open(&url).await.unwrap();
+    backend::execute(&url, "INSERT INTO member_prefs (user_id, timezone, updated_at) VALUES (7, 'Atlantis/Capital', '2027-01-01T00:00:00Z')")
         .await
         .unwrap();
     assert_eq!(db.member_timezone(UserId(7)).await.unwrap(), None);
 }
 
+/// Both databases hold the same tables with the same columns (PostgreSQL's
+/// schema is written by hand beside SQLite's migrations).
+#[tokio::test]
+async fn the_postgres_schema_matches_sqlites() {
+    if std::env::var("HAVEN_TEST_POSTGRES").map_or(true, |v| v.trim().is_empty()) {
+        return;
+    }
+    let lite_dir = tempfile::tempdir().unwrap();
+    Db::open(&sqlite_url(&lite_dir))
+        .await
+        .unwrap()
+        .close()
+        .await;
+    let pool = sqlx::SqlitePool::connect(&sqlite_url(&lite_dir))
+        .await
+        .unwrap();
+    let mut lite: Vec<(String, String)> = sqlx::query_as(
+        "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name != '_sqlx_migrations'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let pg_dir = tempfile::tempdir().unwrap();
+    let pg_url = url(&pg_dir).await;
+    Db::open(&pg_url).await.unwrap().close().await;
+    let pg = sqlx::PgPool::connect(&pg_url).await.unwrap();
+    let mut post: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns
+         WHERE table_schema = 'public' AND table_name != '_sqlx_migrations'",
+    )
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    lite.sort();
+    post.sort();
+    assert!(!lite.is_empty());
+    assert_eq!(lite, post);
+}
+
 #[tokio::test]
 async fn forget_deletes_only_that_member_and_empties_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let alice = UserId(1_500_000_000_000_000_003);
     let bob = UserId(1_500_000_000_000_000_004);
     db.set_member_timezone(alice, Tz::Europe__Berlin, t0())
@@ -242,7 +279,7 @@ fn new_meeting(title: &str) -> haven::store::NewMeeting {
 #[tokio::test]
 async fn replanning_never_deletes_a_job_being_sent_and_a_retry_keeps_its_time() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let m = db
         .create_meeting(&new_meeting("Circle"), t0())
         .await
@@ -267,7 +304,7 @@ async fn replanning_never_deletes_a_job_being_sent_and_a_retry_keeps_its_time() 
 #[tokio::test]
 async fn an_edit_writes_only_what_it_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let m = db
         .create_meeting(&new_meeting("Circle"), t0())
         .await
@@ -309,7 +346,7 @@ async fn an_edit_writes_only_what_it_changes() {
 #[tokio::test]
 async fn answers_are_deleted_once_their_occurrence_is_over() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let m = db
         .create_meeting(&new_meeting("Circle"), t0())
         .await
@@ -333,7 +370,7 @@ async fn answers_are_deleted_once_their_occurrence_is_over() {
 #[tokio::test]
 async fn a_prompt_posting_already_done_is_not_planned_again() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let channel = ChannelId(5);
     let day = chrono::NaiveDate::from_ymd_opt(2027, 3, 9).unwrap();
     let at = Utc.with_ymd_and_hms(2027, 3, 9, 12, 30, 0).unwrap();
@@ -362,7 +399,7 @@ async fn a_prompt_posting_already_done_is_not_planned_again() {
 #[tokio::test]
 async fn doing_the_same_thing_twice_keeps_one_of_it() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let alice = UserId(1_500_000_000_000_000_003);
     let m = db
         .create_meeting(&new_meeting("Circle"), t0())
@@ -404,7 +441,7 @@ async fn doing_the_same_thing_twice_keeps_one_of_it() {
 #[tokio::test]
 async fn meeting_search_ignores_case_and_takes_wildcards_as_typed() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let mut ids = Vec::new();
     for title in ["Tuesday Circle", "100% Honest Hour", "Evening_Check-in"] {
         ids.push(
@@ -453,7 +490,7 @@ async fn meeting_search_ignores_case_and_takes_wildcards_as_typed() {
 async fn approved_strategies_are_found_by_category_and_every_word() {
     use haven::domain::library::Category;
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     let g = GuildId(1);
     let mut shared = Vec::new();
     for (category, text) in [
@@ -512,7 +549,7 @@ async fn approved_strategies_are_found_by_category_and_every_word() {
 #[tokio::test]
 async fn no_period_asked_for_reads_no_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&url(&dir)).await.unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
     assert!(db.period_people(GuildId(1), &[]).await.unwrap().is_empty());
 }
 
@@ -537,7 +574,7 @@ mod moderation {
     #[tokio::test]
     async fn cases_are_numbered_per_server_and_never_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         let a = db
             .add_case(GuildId(1), case(CaseKind::Warn, 5, t0()))
             .await
@@ -585,7 +622,7 @@ mod moderation {
     #[tokio::test]
     async fn a_report_draft_is_taken_once_by_its_reporter_and_never_kept_long() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         let draft = haven::store::ReportDraft {
             guild: GuildId(1),
             reporter: UserId(5),
@@ -630,7 +667,7 @@ mod moderation {
     #[tokio::test]
     async fn a_shorter_retention_chosen_by_a_server_purges_sooner_and_only_there() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         for g in [GuildId(1), GuildId(2)] {
             db.add_case(g, case(CaseKind::Warn, 5, t0())).await.unwrap();
         }
@@ -671,7 +708,7 @@ mod moderation {
     #[tokio::test]
     async fn history_lists_newest_first_and_counts_recent_warnings() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         let g = GuildId(1);
         db.add_case(g, case(CaseKind::Warn, 5, t0() - Duration::days(120)))
             .await
@@ -706,7 +743,7 @@ mod moderation {
     #[tokio::test]
     async fn the_latest_case_is_found_by_member_or_by_channel() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         let g = GuildId(1);
         db.add_case(g, case(CaseKind::Ban, 5, t0())).await.unwrap();
         db.add_case(g, case(CaseKind::Ban, 6, t0())).await.unwrap();
@@ -764,7 +801,7 @@ mod moderation {
     #[tokio::test]
     async fn reports_lose_their_reporter_on_forget_and_are_rate_limited_by_count() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         let form = |draft, named| report_form(draft, named, ReportKind::NeedsSupport, 5);
         let id = filed(&db, 1, form(1, true)).await.id;
         filed(&db, 2, form(2, false)).await;
@@ -866,7 +903,7 @@ mod moderation {
     #[tokio::test]
     async fn a_report_is_filed_once_from_its_draft_with_a_delivery_job_and_within_the_limit() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         add_draft(&db, 1).await;
         let form = report_form(1, false, ReportKind::Harmful, 3);
         let Filing::Filed { report, job } = db.file_report(&form).await.unwrap() else {
@@ -901,7 +938,7 @@ mod moderation {
 
         // Forms sent at the same instant cannot pass the limit together.
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         for draft in 1..=10 {
             add_draft(&db, draft).await;
         }
@@ -929,7 +966,7 @@ mod moderation {
     #[tokio::test]
     async fn a_reports_dm_copies_are_kept_unlinked_on_forget_and_removed_with_it() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         let report = filed(&db, 1, report_form(1, true, ReportKind::Harmful, 3)).await;
         db.add_report_copy(&report, UserId(9), ChannelId(90), 900)
             .await
@@ -969,7 +1006,7 @@ mod moderation {
     async fn a_report_waiting_from_an_earlier_version_gets_its_delivery_job() {
         let dir = tempfile::tempdir().unwrap();
         // The database as the version before delivery jobs left it.
-        let pool = sqlx::SqlitePool::connect(&format!("{}?mode=rwc", url(&dir)))
+        let pool = sqlx::SqlitePool::connect(&format!("{}?mode=rwc", sqlite_url(&dir)))
             .await
             .unwrap();
         let mut earlier = sqlx::migrate!("./migrations");
@@ -991,7 +1028,7 @@ mod moderation {
         .await
         .unwrap();
         pool.close().await;
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&sqlite_url(&dir)).await.unwrap();
         let due = db
             .claim_due_jobs(t0() + Duration::minutes(1), 10)
             .await
@@ -1014,7 +1051,7 @@ mod moderation {
     #[tokio::test]
     async fn forget_clears_what_a_facilitator_did_on_reports_and_cases() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         let report = filed(&db, 1, report_form(1, false, ReportKind::Harmful, 3)).await;
         db.set_report_status(GuildId(1), report.id, ReportStatus::Resolved, UserId(9))
             .await
@@ -1039,7 +1076,7 @@ mod moderation {
     #[tokio::test]
     async fn a_refused_tempban_undoes_only_its_own_end() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         let (g, m) = (GuildId(1), UserId(5));
         let ours = t0() + Duration::hours(1);
         let theirs = t0() + Duration::days(3);
@@ -1060,7 +1097,7 @@ mod moderation {
     #[tokio::test]
     async fn a_lock_keeps_what_was_there_until_it_is_undone() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         let prior = Overwrite {
             allow: 1 << 6,
             deny: 1 << 15,
@@ -1089,7 +1126,7 @@ mod moderation {
         assert_eq!(saved.until, again.until);
         db.close().await;
 
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         assert_eq!(
             db.remove_lock(ChannelId(3)).await.unwrap().unwrap().before,
             lock.before
@@ -1100,7 +1137,7 @@ mod moderation {
     #[tokio::test]
     async fn timed_reverts_and_tempbans_are_jobs_that_survive_a_restart() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         let until = t0() + Duration::hours(2);
         db.save_slowmode_revert(GuildId(1), ChannelId(3), 5, until)
             .await
@@ -1117,7 +1154,7 @@ mod moderation {
             .unwrap();
         db.close().await;
 
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         assert_eq!(
             db.slowmode_revert(ChannelId(3)).await.unwrap(),
             Some((5, until))
@@ -1146,7 +1183,7 @@ mod moderation {
     #[tokio::test]
     async fn guidelines_are_kept_per_server() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&url(&dir)).await.unwrap();
+        let db = Db::open(&url(&dir).await).await.unwrap();
         assert_eq!(db.guidelines(GuildId(1)).await.unwrap(), None);
         db.set_guidelines(GuildId(1), "Be kind.", t0())
             .await

@@ -29,14 +29,16 @@ impl From<Row> for GuildSettings {
 impl Db {
     /// The server's settings; the defaults if it never changed any.
     pub async fn guild_settings(&self, guild: GuildId) -> StoreResult<GuildSettings> {
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT facilitator_role_id, timezone, log_channel_id, min_group_size
+        on_pool!(self, |pool| {
+            let row: Option<Row> = sqlx::query_as(
+                "SELECT facilitator_role_id, timezone, log_channel_id, min_group_size
              FROM guild_settings WHERE guild_id = $1",
-        )
-        .bind(guild.as_db())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(GuildSettings::from).unwrap_or_default())
+            )
+            .bind(guild.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(GuildSettings::from).unwrap_or_default())
+        })
     }
 
     /// Puts one setting back to its default.
@@ -46,26 +48,28 @@ impl Db {
         setting: Setting,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let query = match setting {
-            Setting::FacilitatorRole => {
-                "UPDATE guild_settings SET facilitator_role_id = NULL, updated_at = $1 WHERE guild_id = $2"
-            }
-            Setting::Timezone => {
-                "UPDATE guild_settings SET timezone = NULL, updated_at = $1 WHERE guild_id = $2"
-            }
-            Setting::LogChannel => {
-                "UPDATE guild_settings SET log_channel_id = NULL, updated_at = $1 WHERE guild_id = $2"
-            }
-            Setting::MinGroupSize => {
-                "UPDATE guild_settings SET min_group_size = 5, updated_at = $1 WHERE guild_id = $2"
-            }
-        };
-        sqlx::query(query)
-            .bind(now)
-            .bind(guild.as_db())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            let query = match setting {
+                Setting::FacilitatorRole => {
+                    "UPDATE guild_settings SET facilitator_role_id = NULL, updated_at = $1 WHERE guild_id = $2"
+                }
+                Setting::Timezone => {
+                    "UPDATE guild_settings SET timezone = NULL, updated_at = $1 WHERE guild_id = $2"
+                }
+                Setting::LogChannel => {
+                    "UPDATE guild_settings SET log_channel_id = NULL, updated_at = $1 WHERE guild_id = $2"
+                }
+                Setting::MinGroupSize => {
+                    "UPDATE guild_settings SET min_group_size = 5, updated_at = $1 WHERE guild_id = $2"
+                }
+            };
+            sqlx::query(query)
+                .bind(now)
+                .bind(guild.as_db())
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     pub async fn set_facilitator_role(
@@ -74,16 +78,18 @@ impl Db {
         role: RoleId,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO guild_settings (guild_id, facilitator_role_id, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (guild_id) DO UPDATE SET facilitator_role_id = $2, updated_at = $3",
         )
         .bind(guild.as_db())
         .bind(role.as_db())
         .bind(now)
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     pub async fn set_guild_timezone(
@@ -92,16 +98,18 @@ impl Db {
         zone: Tz,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES ($1, $2, $3)
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (guild_id) DO UPDATE SET timezone = $2, updated_at = $3",
-        )
-        .bind(guild.as_db())
-        .bind(zone.name())
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+            )
+            .bind(guild.as_db())
+            .bind(zone.name())
+            .bind(now)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 
     pub async fn set_log_channel(
@@ -110,16 +118,18 @@ impl Db {
         channel: ChannelId,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO guild_settings (guild_id, log_channel_id, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (guild_id) DO UPDATE SET log_channel_id = $2, updated_at = $3",
         )
         .bind(guild.as_db())
         .bind(channel.as_db())
         .bind(now)
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     pub async fn set_min_group_size(
@@ -128,16 +138,18 @@ impl Db {
         size: MinGroupSize,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO guild_settings (guild_id, min_group_size, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (guild_id) DO UPDATE SET min_group_size = $2, updated_at = $3",
         )
         .bind(guild.as_db())
         .bind(i64::from(size.get()))
         .bind(now)
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -149,17 +161,19 @@ impl Db {
         user: crate::domain::UserId,
         enabled: bool,
     ) -> StoreResult<()> {
-        let query = if enabled {
-            "INSERT INTO facilitator_dm_notices (guild_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-        } else {
-            "DELETE FROM facilitator_dm_notices WHERE guild_id = $1 AND user_id = $2"
-        };
-        sqlx::query(query)
-            .bind(guild.as_db())
-            .bind(user.as_db())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            let query = if enabled {
+                "INSERT INTO facilitator_dm_notices (guild_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            } else {
+                "DELETE FROM facilitator_dm_notices WHERE guild_id = $1 AND user_id = $2"
+            };
+            sqlx::query(query)
+                .bind(guild.as_db())
+                .bind(user.as_db())
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Facilitators of the server who get reach-out requests by DM.
@@ -167,15 +181,17 @@ impl Db {
         &self,
         guild: GuildId,
     ) -> StoreResult<Vec<crate::domain::UserId>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM facilitator_dm_notices WHERE guild_id = $1 ORDER BY user_id",
-        )
-        .bind(guild.as_db())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids
-            .into_iter()
-            .map(crate::domain::UserId::from_db)
-            .collect())
+        on_pool!(self, |pool| {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT user_id FROM facilitator_dm_notices WHERE guild_id = $1 ORDER BY user_id",
+            )
+            .bind(guild.as_db())
+            .fetch_all(pool)
+            .await?;
+            Ok(ids
+                .into_iter()
+                .map(crate::domain::UserId::from_db)
+                .collect())
+        })
     }
 }

@@ -69,23 +69,21 @@ impl Row {
     }
 }
 
-/// Plans `jobs` for a meeting; a job that exists in any state is kept as it is.
-async fn insert_jobs(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    meeting: MeetingId,
-    jobs: &[PlannedJob],
-) -> StoreResult<()> {
-    for job in jobs {
-        sqlx::query("INSERT INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms, planned_ms) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING")
-            .bind(job.kind.as_str())
-            .bind(meeting.0)
-            .bind(job.occurrence.timestamp())
-            .bind(job.offset.num_minutes())
-            .bind(job.due.timestamp_millis())
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+/// Plans `jobs` for a meeting in the transaction `tx` (either database); a
+/// job that exists in any state is kept as it is.
+macro_rules! insert_jobs {
+    ($tx:expr, $meeting:expr, $jobs:expr) => {
+        for job in $jobs {
+            sqlx::query("INSERT INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms, planned_ms) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING")
+                .bind(job.kind.as_str())
+                .bind($meeting.0)
+                .bind(job.occurrence.timestamp())
+                .bind(job.offset.num_minutes())
+                .bind(job.due.timestamp_millis())
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
 }
 
 /// A job's columns as [`Row`] reads them (a job planned before planned
@@ -98,58 +96,71 @@ impl Db {
     /// any state is not planned again. A job being worked on right now
     /// (claimed) is left alone: its worker reads the meeting afresh.
     pub async fn replace_jobs(&self, meeting: MeetingId, jobs: &[PlannedJob]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM jobs WHERE meeting_id = $1 AND state = 'pending'")
-            .bind(meeting.0)
-            .execute(&mut *tx)
-            .await?;
-        insert_jobs(&mut tx, meeting, jobs).await?;
-        tx.commit().await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM jobs WHERE meeting_id = $1 AND state = 'pending'")
+                .bind(meeting.0)
+                .execute(&mut *tx)
+                .await?;
+            insert_jobs!(tx, meeting, jobs);
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Adds jobs without touching existing ones.
     pub async fn add_jobs(&self, meeting: MeetingId, jobs: &[PlannedJob]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        insert_jobs(&mut tx, meeting, jobs).await?;
-        tx.commit().await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            insert_jobs!(tx, meeting, jobs);
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// When the earliest pending job is due.
     pub async fn next_job_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        let ms: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(due_ms) FROM jobs WHERE state = 'pending'")
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(ms.and_then(DateTime::from_timestamp_millis))
+        on_pool!(self, |pool| {
+            let ms: Option<i64> =
+                sqlx::query_scalar("SELECT MIN(due_ms) FROM jobs WHERE state = 'pending'")
+                    .fetch_one(pool)
+                    .await?;
+            Ok(ms.and_then(DateTime::from_timestamp_millis))
+        })
     }
 
     /// How many jobs are due at `now` and not finished (waiting or being
     /// worked): the operator's backlog figure.
     pub async fn jobs_due(&self, now: DateTime<Utc>) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'claimed') AND due_ms <= $1",
-        )
-        .bind(now.timestamp_millis())
-        .fetch_one(&self.pool)
-        .await?)
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'claimed') AND due_ms <= $1",
+            )
+            .bind(now.timestamp_millis())
+            .fetch_one(pool)
+            .await?)
+        })
     }
 
     /// Atomically claims up to `limit` pending jobs due at `now`, earliest first.
     pub async fn claim_due_jobs(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Job>> {
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        on_pool!(self, |pool| {
+            // Two processes never pick the same job (PostgreSQL skips rows
+            // another has locked; SQLite has one writer at a time).
+            let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1
-             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= $1 ORDER BY due_ms, id LIMIT $2)
-             RETURNING {JOB_COLUMNS}"
+             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= $1 ORDER BY due_ms, id LIMIT $2{})
+             RETURNING {JOB_COLUMNS}",
+            pool.skip_locked()
         )))
         .bind(now.timestamp_millis())
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        let mut jobs: Vec<Job> = rows.into_iter().filter_map(Row::into_job).collect();
-        jobs.sort_by_key(|j| (j.due, j.id));
-        Ok(jobs)
+            let mut jobs: Vec<Job> = rows.into_iter().filter_map(Row::into_job).collect();
+            jobs.sort_by_key(|j| (j.due, j.id));
+            Ok(jobs)
+        })
     }
 
     /// Report deliveries of `guild` still waiting are tried now (a log
@@ -159,71 +170,83 @@ impl Db {
         guild: crate::domain::GuildId,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        Ok(sqlx::query(
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
             "UPDATE jobs SET due_ms = $1 WHERE kind = 'report_delivery' AND state = 'pending' AND guild_id = $2 AND due_ms > $1",
         )
         .bind(now.timestamp_millis())
         .bind(guild.as_db())
-        .execute(&self.pool)
+        .execute(pool)
         .await?
         .rows_affected())
+        })
     }
 
     /// Finished report jobs older than `before` are deleted (nothing reads
     /// them; other kinds' finished jobs are kept as their records).
     pub async fn prune_report_jobs(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        Ok(sqlx::query(
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
             "DELETE FROM jobs WHERE kind IN ('report_delivery', 'report_tidy') AND state IN ('done', 'skipped') AND due_ms < $1",
         )
         .bind(before.timestamp_millis())
-        .execute(&self.pool)
+        .execute(pool)
         .await?
         .rows_affected())
+        })
     }
 
     /// Claims one pending job, whenever it is due (the work it names is
     /// being done now, by whoever calls). Returns whether it was claimed:
     /// false when another claimed it first or it is finished.
     pub async fn claim_job(&self, id: i64) -> StoreResult<bool> {
-        Ok(sqlx::query(
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1 WHERE id = $1 AND state = 'pending'",
         )
         .bind(id)
-        .execute(&self.pool)
+        .execute(pool)
         .await?
         .rows_affected()
             == 1)
+        })
     }
 
     pub async fn finish_job(&self, id: i64, skipped: bool) -> StoreResult<()> {
-        sqlx::query("UPDATE jobs SET state = $1 WHERE id = $2")
-            .bind(if skipped { "skipped" } else { "done" })
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE jobs SET state = $1 WHERE id = $2")
+                .bind(if skipped { "skipped" } else { "done" })
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Puts a claimed job back, to be tried again at `retry_at`.
     pub async fn release_job(&self, id: i64, retry_at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "UPDATE jobs SET state = 'pending', due_ms = $1 WHERE id = $2 AND state = 'claimed'",
         )
         .bind(retry_at.timestamp_millis())
         .bind(id)
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// After a restart: jobs claimed by a process that stopped are pending again.
     pub async fn reset_claimed_jobs(&self) -> StoreResult<u64> {
-        Ok(
-            sqlx::query("UPDATE jobs SET state = 'pending' WHERE state = 'claimed'")
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query("UPDATE jobs SET state = 'pending' WHERE state = 'claimed'")
+                    .execute(pool)
+                    .await?
+                    .rows_affected(),
+            )
+        })
     }
 
     /// The offsets (minutes) of the occurrence's reminders already sent or
@@ -233,35 +256,41 @@ impl Db {
         meeting: MeetingId,
         occurrence: DateTime<Utc>,
     ) -> StoreResult<Vec<i64>> {
-        Ok(sqlx::query_scalar(
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
             "SELECT offset_min FROM jobs WHERE meeting_id = $1 AND occurrence = $2 AND kind = 'reminder'
              AND state IN ('claimed', 'done', 'skipped')",
         )
         .bind(meeting.0)
         .bind(occurrence.timestamp())
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?)
+        })
     }
 
     /// Plans closing a round at `due`.
     pub async fn add_round_close_job(&self, round: i64, due: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("INSERT INTO jobs (kind, round_id, occurrence, due_ms, planned_ms) VALUES ('round_close', $1, $1, $2, $2) ON CONFLICT DO NOTHING")
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO jobs (kind, round_id, occurrence, due_ms, planned_ms) VALUES ('round_close', $1, $1, $2, $2) ON CONFLICT DO NOTHING")
             .bind(round)
             .bind(due.timestamp_millis())
-            .execute(&self.pool)
+            .execute(pool)
             .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Makes sure a housekeeping job is planned for `due` (one per day: the
     /// day number is its key).
     pub async fn ensure_purge_job(&self, due: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("INSERT INTO jobs (kind, occurrence, due_ms, planned_ms) VALUES ('purge', $1, $2, $2) ON CONFLICT DO NOTHING")
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO jobs (kind, occurrence, due_ms, planned_ms) VALUES ('purge', $1, $2, $2) ON CONFLICT DO NOTHING")
             .bind(due.timestamp() / 86_400)
             .bind(due.timestamp_millis())
-            .execute(&self.pool)
+            .execute(pool)
             .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Plans a moderation revert (`unban`, `slowmode_revert`, `lock_revert`)
@@ -273,47 +302,55 @@ impl Db {
         target: u64,
         due: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING")
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING")
             .bind(kind.as_str())
             .bind(guild.as_db())
             .bind(target as i64)
             .bind(due.timestamp())
             .bind(due.timestamp_millis())
-            .execute(&self.pool)
+            .execute(pool)
             .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Pending moderation reverts of one kind, earliest first (for tests).
     pub async fn pending_mod_jobs(&self, kind: JobKind) -> StoreResult<Vec<Job>> {
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {JOB_COLUMNS} FROM jobs
+        on_pool!(self, |pool| {
+            let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {JOB_COLUMNS} FROM jobs
              WHERE kind = $1 AND state = 'pending' ORDER BY due_ms, id"
-        )))
-        .bind(kind.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().filter_map(Row::into_job).collect())
+            )))
+            .bind(kind.as_str())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().filter_map(Row::into_job).collect())
+        })
     }
 
     /// How many jobs are being worked on right now.
     pub async fn claimed_job_count(&self) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'claimed'")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'claimed'")
+                    .fetch_one(pool)
+                    .await?,
+            )
+        })
     }
 
     /// Pending jobs of a meeting, earliest first (for tests and `/meeting info`).
     pub async fn pending_jobs(&self, meeting: MeetingId) -> StoreResult<Vec<Job>> {
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {JOB_COLUMNS} FROM jobs
+        on_pool!(self, |pool| {
+            let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {JOB_COLUMNS} FROM jobs
              WHERE meeting_id = $1 AND state = 'pending' ORDER BY due_ms, id"
-        )))
-        .bind(meeting.0)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().filter_map(Row::into_job).collect())
+            )))
+            .bind(meeting.0)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().filter_map(Row::into_job).collect())
+        })
     }
 }

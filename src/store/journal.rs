@@ -18,62 +18,70 @@ pub struct JournalEntry {
 impl Db {
     /// Starts keeping the member's check-ins. Returns false if already on.
     pub async fn journal_start(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<bool> {
-        let r = sqlx::query(
+        on_pool!(self, |pool| {
+            let r = sqlx::query(
             "INSERT INTO journal_members (user_id, started_at, retention_days) VALUES ($1, $2, $3)
              ON CONFLICT (user_id) DO UPDATE SET active = 1, started_at = $2 WHERE journal_members.active = 0",
         )
         .bind(user.as_db())
         .bind(now)
         .bind(DEFAULT_RETENTION_DAYS)
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(r.rows_affected() > 0)
+            Ok(r.rows_affected() > 0)
+        })
     }
 
     /// The member's retention in days, if their journal is on.
     pub async fn journal_retention(&self, user: UserId) -> StoreResult<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT retention_days FROM journal_members WHERE user_id = $1")
-                .bind(user.as_db())
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT retention_days FROM journal_members WHERE user_id = $1")
+                    .bind(user.as_db())
+                    .fetch_optional(pool)
+                    .await?,
+            )
+        })
     }
 
     /// Stops the journal; with `delete`, its entries go too (and are wiped
     /// from the files). Without, entries stay until their retention ends.
     /// Returns how many entries were deleted.
     pub async fn journal_stop(&self, user: UserId, delete: bool) -> StoreResult<u64> {
-        if delete {
-            let n = sqlx::query("DELETE FROM journal_entries WHERE user_id = $1")
-                .bind(user.as_db())
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-            sqlx::query("DELETE FROM journal_members WHERE user_id = $1")
-                .bind(user.as_db())
-                .execute(&self.pool)
-                .await?;
-            self.checkpoint().await?;
-            Ok(n)
-        } else {
-            // The entries keep their retention; no new ones are added.
-            sqlx::query("UPDATE journal_members SET active = 0 WHERE user_id = $1")
-                .bind(user.as_db())
-                .execute(&self.pool)
-                .await?;
-            Ok(0)
-        }
+        on_pool!(self, |pool| {
+            if delete {
+                let n = sqlx::query("DELETE FROM journal_entries WHERE user_id = $1")
+                    .bind(user.as_db())
+                    .execute(pool)
+                    .await?
+                    .rows_affected();
+                sqlx::query("DELETE FROM journal_members WHERE user_id = $1")
+                    .bind(user.as_db())
+                    .execute(pool)
+                    .await?;
+                self.checkpoint().await?;
+                Ok(n)
+            } else {
+                // The entries keep their retention; no new ones are added.
+                sqlx::query("UPDATE journal_members SET active = 0 WHERE user_id = $1")
+                    .bind(user.as_db())
+                    .execute(pool)
+                    .await?;
+                Ok(0)
+            }
+        })
     }
 
     /// Whether new check-ins go into the member's journal.
     pub async fn journal_active(&self, user: UserId) -> StoreResult<bool> {
-        let active: Option<bool> =
-            sqlx::query_scalar("SELECT active FROM journal_members WHERE user_id = $1")
-                .bind(user.as_db())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(active.unwrap_or(false))
+        on_pool!(self, |pool| {
+            let active: Option<bool> =
+                sqlx::query_scalar("SELECT active FROM journal_members WHERE user_id = $1")
+                    .bind(user.as_db())
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(active.unwrap_or(false))
+        })
     }
 
     pub async fn add_journal_entry(
@@ -83,16 +91,18 @@ impl Db {
         note: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO journal_entries (user_id, mood, note, created_ms) VALUES ($1, $2, $3, $4)",
         )
         .bind(user.as_db())
         .bind(i64::from(mood.value()))
         .bind(note)
         .bind(now.timestamp_millis())
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The member's entries, newest last, at most `limit`.
@@ -101,44 +111,48 @@ impl Db {
         user: UserId,
         limit: i64,
     ) -> StoreResult<Vec<JournalEntry>> {
-        let rows: Vec<(i64, Option<String>, i64)> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, Option<String>, i64)> = sqlx::query_as(
             "SELECT mood, note, created_ms FROM (SELECT id, mood, note, created_ms FROM journal_entries
              WHERE user_id = $1 ORDER BY created_ms DESC, id DESC LIMIT $2) AS recent ORDER BY created_ms, id",
         )
         .bind(user.as_db())
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(mood, note, ms)| {
-                Some(JournalEntry {
-                    mood: Mood::new(mood)?,
-                    note,
-                    at: DateTime::from_timestamp_millis(ms)?,
+            Ok(rows
+                .into_iter()
+                .filter_map(|(mood, note, ms)| {
+                    Some(JournalEntry {
+                        mood: Mood::new(mood)?,
+                        note,
+                        at: DateTime::from_timestamp_millis(ms)?,
+                    })
                 })
-            })
-            .collect())
+                .collect())
+        })
     }
 
     /// Deletes entries older than each member's retention; a stopped journal
     /// with nothing left is removed. Returns how many entries were deleted.
     pub async fn purge_journals(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        let n = sqlx::query(
-            "DELETE FROM journal_entries WHERE id IN (
+        on_pool!(self, |pool| {
+            let n = sqlx::query(
+                "DELETE FROM journal_entries WHERE id IN (
                 SELECT e.id FROM journal_entries e JOIN journal_members m ON m.user_id = e.user_id
                 WHERE e.created_ms < $1 - m.retention_days * 86400000)",
-        )
-        .bind(now.timestamp_millis())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        sqlx::query(
+            )
+            .bind(now.timestamp_millis())
+            .execute(pool)
+            .await?
+            .rows_affected();
+            sqlx::query(
             "DELETE FROM journal_members WHERE active = 0
              AND NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.user_id = journal_members.user_id)",
         )
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(n)
+            Ok(n)
+        })
     }
 }

@@ -28,8 +28,9 @@ struct Row {
     mention_role_id: Option<i64>,
     location: Option<String>,
     announcement_id: Option<i64>,
-    reminders_enabled: bool,
-    ended: bool,
+    // Flags are integers on both databases.
+    reminders_enabled: i64,
+    ended: i64,
 }
 
 macro_rules! select_meetings {
@@ -64,8 +65,8 @@ impl Row {
             mention_role: self.mention_role_id.map(RoleId::from_db),
             location: self.location,
             announcement: self.announcement_id.map(|id| id as u64),
-            reminders_enabled: self.reminders_enabled,
-            ended: self.ended,
+            reminders_enabled: self.reminders_enabled != 0,
+            ended: self.ended != 0,
         })
     }
 }
@@ -107,7 +108,8 @@ impl Db {
         new: &NewMeeting,
         now: DateTime<Utc>,
     ) -> StoreResult<Meeting> {
-        let id: i64 = sqlx::query_scalar(
+        on_pool!(self, |pool| {
+            let id: i64 = sqlx::query_scalar(
             "INSERT INTO meetings (guild_id, channel_id, title, zone, start_local, repeat, duration_min, reminders,
                                    mention_role_id, location, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -123,33 +125,36 @@ impl Db {
         .bind(new.mention_role.map(RoleId::as_db))
         .bind(new.location.as_deref())
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(pool)
         .await?;
-        Ok(Meeting {
-            id: MeetingId(id),
-            guild: new.guild,
-            channel: new.channel,
-            title: new.title.clone(),
-            schedule: new.schedule.clone(),
-            duration: new.duration,
-            reminders: new.reminders.clone(),
-            mention_role: new.mention_role,
-            location: new.location.clone(),
-            announcement: None,
-            reminders_enabled: true,
-            ended: false,
+            Ok(Meeting {
+                id: MeetingId(id),
+                guild: new.guild,
+                channel: new.channel,
+                title: new.title.clone(),
+                schedule: new.schedule.clone(),
+                duration: new.duration,
+                reminders: new.reminders.clone(),
+                mention_role: new.mention_role,
+                location: new.location.clone(),
+                announcement: None,
+                reminders_enabled: true,
+                ended: false,
+            })
         })
     }
 
     /// A meeting by id, if it exists (ended or not).
     pub async fn meeting(&self, id: MeetingId) -> StoreResult<Option<Meeting>> {
-        let row: Option<Row> = sqlx::query_as(select_meetings!("WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let skips = self.skips(id).await?;
-        Ok(row.into_meeting(skips))
+        on_pool!(self, |pool| {
+            let row: Option<Row> = sqlx::query_as(select_meetings!("WHERE id = $1"))
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?;
+            let Some(row) = row else { return Ok(None) };
+            let skips = self.skips(id).await?;
+            Ok(row.into_meeting(skips))
+        })
     }
 
     /// The server's meetings whose title contains `text` (any case), for
@@ -160,8 +165,9 @@ impl Db {
         text: &str,
         limit: i64,
     ) -> StoreResult<Vec<(MeetingId, String)>> {
-        let pattern = super::like_containing(text);
-        let rows: Vec<(i64, String)> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let pattern = super::like_containing(text);
+            let rows: Vec<(i64, String)> = sqlx::query_as(
             "SELECT id, title FROM meetings WHERE guild_id = $1 AND ended = 0
              AND (lower(title) LIKE lower($2) ESCAPE '\\' OR CAST(id AS TEXT) = $3) ORDER BY id DESC LIMIT $4",
         )
@@ -169,40 +175,45 @@ impl Db {
         .bind(pattern)
         .bind(text.trim().trim_start_matches('#'))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, title)| (MeetingId(id), title))
-            .collect())
+            Ok(rows
+                .into_iter()
+                .map(|(id, title)| (MeetingId(id), title))
+                .collect())
+        })
     }
 
     /// The server's meetings that have not ended, oldest first.
     pub async fn guild_meetings(&self, guild: GuildId) -> StoreResult<Vec<Meeting>> {
-        let rows: Vec<Row> = sqlx::query_as(select_meetings!(
-            "WHERE guild_id = $1 AND ended = 0 ORDER BY id"
-        ))
-        .bind(guild.as_db())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let skips = self.skips(MeetingId(row.id)).await?;
-            out.extend(row.into_meeting(skips));
-        }
-        Ok(out)
+        on_pool!(self, |pool| {
+            let rows: Vec<Row> = sqlx::query_as(select_meetings!(
+                "WHERE guild_id = $1 AND ended = 0 ORDER BY id"
+            ))
+            .bind(guild.as_db())
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                let skips = self.skips(MeetingId(row.id)).await?;
+                out.extend(row.into_meeting(skips));
+            }
+            Ok(out)
+        })
     }
 
     async fn skips(&self, id: MeetingId) -> StoreResult<BTreeSet<NaiveDate>> {
-        let dates: Vec<String> =
-            sqlx::query_scalar("SELECT local_date FROM meeting_skips WHERE meeting_id = $1")
-                .bind(id.0)
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(dates
-            .iter()
-            .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .collect())
+        on_pool!(self, |pool| {
+            let dates: Vec<String> =
+                sqlx::query_scalar("SELECT local_date FROM meeting_skips WHERE meeting_id = $1")
+                    .bind(id.0)
+                    .fetch_all(pool)
+                    .await?;
+            Ok(dates
+                .iter()
+                .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .collect())
+        })
     }
 
     /// Applies a facilitator's edit (only the fields it names) and returns
@@ -212,9 +223,10 @@ impl Db {
         id: MeetingId,
         edit: &MeetingEdit,
     ) -> StoreResult<Option<Meeting>> {
-        let moved = edit.channel.is_some();
-        sqlx::query(
-            "UPDATE meetings SET
+        on_pool!(self, |pool| {
+            let moved = edit.channel.is_some();
+            sqlx::query(
+                "UPDATE meetings SET
                 title = COALESCE($2, title),
                 zone = COALESCE($3, zone),
                 start_local = COALESCE($4, start_local),
@@ -227,69 +239,80 @@ impl Db {
                 reminders_enabled = CASE WHEN $13 THEN 1 ELSE reminders_enabled END,
                 announcement_id = CASE WHEN $13 THEN NULL ELSE announcement_id END
              WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(edit.title.as_deref())
-        .bind(edit.zone.map(|z| z.name()))
-        .bind(edit.start.map(|s| s.format(LOCAL_FORMAT).to_string()))
-        .bind(edit.repeat.map(Repeat::as_str))
-        .bind(edit.duration.map(|d| d.num_minutes()))
-        .bind(edit.reminders.as_ref().map(Offsets::to_text))
-        .bind(edit.mention_role.is_some())
-        .bind(edit.mention_role.flatten().map(RoleId::as_db))
-        .bind(edit.location.is_some())
-        .bind(edit.location.clone().flatten())
-        .bind(edit.channel.map(ChannelId::as_db))
-        .bind(moved)
-        .execute(&self.pool)
-        .await?;
-        self.meeting(id).await
+            )
+            .bind(id.0)
+            .bind(edit.title.as_deref())
+            .bind(edit.zone.map(|z| z.name()))
+            .bind(edit.start.map(|s| s.format(LOCAL_FORMAT).to_string()))
+            .bind(edit.repeat.map(Repeat::as_str))
+            .bind(edit.duration.map(|d| d.num_minutes()))
+            .bind(edit.reminders.as_ref().map(Offsets::to_text))
+            .bind(edit.mention_role.is_some())
+            .bind(edit.mention_role.flatten().map(RoleId::as_db))
+            .bind(edit.location.is_some())
+            .bind(edit.location.clone().flatten())
+            .bind(edit.channel.map(ChannelId::as_db))
+            .bind(moved)
+            .execute(pool)
+            .await?;
+            self.meeting(id).await
+        })
     }
 
     /// Remembers the announcement posted for the meeting.
     pub async fn set_announcement(&self, id: MeetingId, message: u64) -> StoreResult<()> {
-        sqlx::query("UPDATE meetings SET announcement_id = $1 WHERE id = $2")
-            .bind(message as i64)
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE meetings SET announcement_id = $1 WHERE id = $2")
+                .bind(message as i64)
+                .bind(id.0)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Pauses the meeting's reminders (its channel is gone or closed to Haven).
     pub async fn pause_reminders(&self, id: MeetingId) -> StoreResult<()> {
-        sqlx::query("UPDATE meetings SET reminders_enabled = 0 WHERE id = $1")
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE meetings SET reminders_enabled = 0 WHERE id = $1")
+                .bind(id.0)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Ends the series. Returns whether it was still going.
     pub async fn end_meeting(&self, id: MeetingId) -> StoreResult<bool> {
-        Ok(
-            sqlx::query("UPDATE meetings SET ended = 1 WHERE id = $1 AND ended = 0")
-                .bind(id.0)
-                .execute(&self.pool)
-                .await?
-                .rows_affected()
-                > 0,
-        )
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query("UPDATE meetings SET ended = 1 WHERE id = $1 AND ended = 0")
+                    .bind(id.0)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+                    > 0,
+            )
+        })
     }
 
     pub async fn skip_occurrence(&self, id: MeetingId, date: NaiveDate) -> StoreResult<()> {
-        sqlx::query("INSERT INTO meeting_skips (meeting_id, local_date) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO meeting_skips (meeting_id, local_date) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id.0)
             .bind(date.format("%Y-%m-%d").to_string())
-            .execute(&self.pool)
+            .execute(pool)
             .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// How many meetings are stored (for start-up logging and benchmarks).
     pub async fn meeting_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM meetings")
-            .fetch_one(&self.pool)
-            .await?)
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM meetings")
+                .fetch_one(pool)
+                .await?)
+        })
     }
 }

@@ -1,12 +1,33 @@
-//! SQLite through sqlx: one file per aggregate, each adding methods to [`Db`]
-//! and returning domain types. Times are always bound parameters, never
-//! `datetime('now')`.
+//! The database through sqlx, SQLite or PostgreSQL as `DATABASE_URL` says:
+//! one file per aggregate, each adding methods to [`Db`] and returning domain
+//! types. Times are always bound parameters, never `datetime('now')`.
 //!
-//! The SQL text keeps to what PostgreSQL runs as well: numbered `$N`
-//! placeholders (SQLite binds them by number too, so one may repeat),
-//! `ON CONFLICT` instead of `INSERT OR IGNORE`, upserts that name their
-//! table, no `json_each`. Only the connection set-up, the checkpoint and the
-//! `BEGIN IMMEDIATE` transactions are SQLite's own.
+//! One statement text serves both databases: numbered `$N` placeholders
+//! (SQLite binds them by number too, so one may repeat), `ON CONFLICT`
+//! instead of `INSERT OR IGNORE`, upserts that name their table, no
+//! `json_each`, integers (never booleans) for flags. Each method runs its body
+//! on the concrete pool ([`on_pool!`]), so both are checked by the compiler
+//! with their own types. What differs lives in [`Backend`]: how a
+//! transaction that must run alone begins, row locks, the checkpoint.
+
+/// Runs `$body` with `$pool` bound to the concrete pool of `$db`: the same
+/// code, compiled once per database.
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match &$db.pool {
+            $crate::store::Pool::Sqlite($pool) => {
+                #[allow(unused_imports)]
+                use $crate::store::Backend as _;
+                $body
+            }
+            $crate::store::Pool::Postgres($pool) => {
+                #[allow(unused_imports)]
+                use $crate::store::Backend as _;
+                $body
+            }
+        }
+    };
+}
 
 mod guild_settings;
 mod jobs;
@@ -37,6 +58,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono_tz::Tz;
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -56,13 +78,95 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The database. Cheap to clone: it is a handle to a connection pool.
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: Pool,
+}
+
+/// One of the two databases Haven runs on.
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// What differs between the databases, asked of the concrete pool inside
+/// [`on_pool!`].
+pub(crate) trait Backend {
+    type Database: sqlx::Database;
+
+    /// Begins a transaction that runs alone among those that ask for the
+    /// same `key`: SQLite's `BEGIN IMMEDIATE` (one writer at a time), a
+    /// transaction-scoped advisory lock on PostgreSQL.
+    async fn begin_alone(
+        &self,
+        key: i64,
+    ) -> StoreResult<sqlx::Transaction<'static, Self::Database>>;
+
+    /// What a `SELECT` that picks rows to claim adds so that two processes
+    /// never pick the same ones: nothing on SQLite (one writer at a time),
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL.
+    fn skip_locked(&self) -> &'static str;
+
+    /// What a `SELECT` adds to keep the rows it read from changing until the
+    /// transaction ends: nothing on SQLite, `FOR SHARE` on PostgreSQL.
+    fn for_share(&self) -> &'static str;
+}
+
+impl Backend for SqlitePool {
+    type Database = sqlx::Sqlite;
+    fn skip_locked(&self) -> &'static str {
+        ""
+    }
+
+    fn for_share(&self) -> &'static str {
+        ""
+    }
+
+    async fn begin_alone(
+        &self,
+        _key: i64,
+    ) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+impl Backend for PgPool {
+    type Database = sqlx::Postgres;
+    fn skip_locked(&self) -> &'static str {
+        " FOR UPDATE SKIP LOCKED"
+    }
+
+    fn for_share(&self) -> &'static str {
+        " FOR SHARE"
+    }
+
+    async fn begin_alone(
+        &self,
+        key: i64,
+    ) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+}
+
+/// The keys of transactions that run alone ([`Backend::begin_alone`]).
+pub(crate) mod alone {
+    /// Counting people into a period, and closing periods.
+    pub const PEOPLE: i64 = 0x4861_7665_6e01;
+    /// Filing a report under its reporter's limit.
+    pub const REPORTS: i64 = 0x4861_7665_6e02;
 }
 
 impl Db {
-    /// Opens (creating if missing) the SQLite database at `url` and applies
-    /// every migration.
+    /// Opens the database at `url` (`sqlite://…`, created if missing, or
+    /// `postgres://…`) and applies every migration of its kind.
     pub async fn open(url: &str) -> StoreResult<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Self::open_postgres(url).await;
+        }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -77,28 +181,54 @@ impl Db {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool: Pool::Sqlite(pool),
+        })
+    }
+
+    async fn open_postgres(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self {
+            pool: Pool::Postgres(pool),
+        })
+    }
+
+    /// Whether this is PostgreSQL (shared by several processes).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+            Ok(())
+        })
     }
 
     /// Waits for open connections to finish and closes them.
-    /// Whether the database answers (for `/healthz`).
-    pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
     pub async fn close(&self) {
-        self.pool.close().await;
+        on_pool!(self, |pool| pool.close().await)
     }
 
     /// Copies every page from the write-ahead log into the main file and
     /// truncates the log to zero bytes, so nothing deleted lingers there.
     /// Returns whether it completed (a busy database can hold it back; the
     /// next checkpoint then finishes the job).
+    /// On PostgreSQL there is nothing to do here: deleted rows are removed
+    /// by its own vacuum (see the README on its retention and backups).
     pub async fn checkpoint(&self) -> StoreResult<bool> {
+        let Pool::Sqlite(pool) = &self.pool else {
+            return Ok(true);
+        };
         for attempt in 0..10 {
             let (busy,): (i64,) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-                .fetch_one(&self.pool)
+                .fetch_one(pool)
                 .await?;
             if busy == 0 {
                 return Ok(true);

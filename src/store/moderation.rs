@@ -121,22 +121,21 @@ pub enum Filing {
 /// How long a report form's draft is kept, at most.
 pub const DRAFT_MINUTES: i64 = 60;
 
-/// Plans the tidying of reports at the first five-minute instant strictly
-/// after `at` (one job per instant): what was due at `at` is then past.
-async fn plan_tidy(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
-    let step = 300;
-    let instant = (at.timestamp().div_euclid(step) + 1) * step;
-    sqlx::query(
-        "INSERT INTO jobs (kind, occurrence, due_ms, planned_ms) VALUES ('report_tidy', $1, $2, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(instant)
-    .bind(instant * 1000)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// Plans the tidying of reports, in the transaction `tx` (either database),
+/// at the first five-minute instant strictly after `at` (one job per
+/// instant): what was due at `at` is then past.
+macro_rules! plan_tidy {
+    ($tx:expr, $at:expr) => {{
+        let step = 300;
+        let instant = ($at.timestamp().div_euclid(step) + 1) * step;
+        sqlx::query(
+            "INSERT INTO jobs (kind, occurrence, due_ms, planned_ms) VALUES ('report_tidy', $1, $2, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(instant)
+        .bind(instant * 1000)
+        .execute(&mut *$tx)
+        .await?;
+    }};
 }
 
 /// What a report menu saw of a message, until the form is sent.
@@ -206,7 +205,7 @@ struct ReportRow {
     id: i64,
     guild_id: i64,
     reporter_id: Option<i64>,
-    named: bool,
+    named: i64,
     kind: String,
     note: Option<String>,
     channel_id: i64,
@@ -217,7 +216,7 @@ struct ReportRow {
     handled_by: Option<i64>,
     log_message_id: Option<i64>,
     log_channel_id: Option<i64>,
-    delivered: bool,
+    delivered: i64,
     created_ms: i64,
 }
 
@@ -227,7 +226,7 @@ impl ReportRow {
             id: self.id,
             guild: GuildId::from_db(self.guild_id),
             reporter: self.reporter_id.map(UserId::from_db),
-            named: self.named,
+            named: self.named != 0,
             kind: ReportKind::parse(&self.kind)?,
             note: self.note,
             channel: ChannelId::from_db(self.channel_id),
@@ -238,7 +237,7 @@ impl ReportRow {
             handled_by: self.handled_by.map(UserId::from_db),
             log_message: self.log_message_id.map(|m| m as u64),
             log_channel: self.log_channel_id.map(ChannelId::from_db),
-            delivered: self.delivered,
+            delivered: self.delivered != 0,
             at: DateTime::from_timestamp_millis(self.created_ms)?,
         })
     }
@@ -251,15 +250,16 @@ impl Db {
 
     /// Records a case under the server's next number.
     pub async fn add_case(&self, guild: GuildId, case: NewCase) -> StoreResult<Case> {
-        let mut tx = self.pool.begin().await?;
-        let number: i64 = sqlx::query_scalar(
-            "INSERT INTO mod_case_numbers (guild_id, last) VALUES ($1, 1)
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let number: i64 = sqlx::query_scalar(
+                "INSERT INTO mod_case_numbers (guild_id, last) VALUES ($1, 1)
              ON CONFLICT (guild_id) DO UPDATE SET last = mod_case_numbers.last + 1 RETURNING last",
-        )
-        .bind(guild.as_db())
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
+            )
+            .bind(guild.as_db())
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
             "INSERT INTO mod_cases (guild_id, number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
@@ -274,21 +274,22 @@ impl Db {
         .bind(case.until.map(|u| u.timestamp_millis()))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(Case {
-            number,
-            kind: case.kind,
-            moderator: case.moderator,
-            target: case.target,
-            channel: case.channel,
-            reason: case.reason,
-            at: DateTime::from_timestamp_millis(case.at.timestamp_millis()).unwrap_or(case.at),
-            until: case
-                .until
-                .and_then(|u| DateTime::from_timestamp_millis(u.timestamp_millis())),
-            log_message: None,
-            log_channel: None,
-            edited_by: None,
+            tx.commit().await?;
+            Ok(Case {
+                number,
+                kind: case.kind,
+                moderator: case.moderator,
+                target: case.target,
+                channel: case.channel,
+                reason: case.reason,
+                at: DateTime::from_timestamp_millis(case.at.timestamp_millis()).unwrap_or(case.at),
+                until: case
+                    .until
+                    .and_then(|u| DateTime::from_timestamp_millis(u.timestamp_millis())),
+                log_message: None,
+                log_channel: None,
+                edited_by: None,
+            })
         })
     }
 
@@ -300,25 +301,29 @@ impl Db {
         channel: ChannelId,
         message: u64,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE mod_cases SET log_message_id = $1, log_channel_id = $2 WHERE guild_id = $3 AND number = $4")
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE mod_cases SET log_message_id = $1, log_channel_id = $2 WHERE guild_id = $3 AND number = $4")
             .bind(message as i64)
             .bind(channel.as_db())
             .bind(guild.as_db())
             .bind(number)
-            .execute(&self.pool)
+            .execute(pool)
             .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     pub async fn case(&self, guild: GuildId, number: i64) -> StoreResult<Option<Case>> {
-        let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = $1 AND number = $2"
-        )))
-        .bind(guild.as_db())
-        .bind(number)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(CaseRow::into_case))
+        on_pool!(self, |pool| {
+            let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = $1 AND number = $2"
+            )))
+            .bind(guild.as_db())
+            .bind(number)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(CaseRow::into_case))
+        })
     }
 
     /// The newest case of a kind about a member or a channel (the one that
@@ -330,18 +335,20 @@ impl Db {
         target: Option<UserId>,
         channel: Option<ChannelId>,
     ) -> StoreResult<Option<Case>> {
-        let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = $1 AND kind = $2
+        on_pool!(self, |pool| {
+            let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = $1 AND kind = $2
                AND ($3 IS NULL OR target_id = $3) AND ($4 IS NULL OR channel_id = $4)
              ORDER BY number DESC LIMIT 1"
-        )))
-        .bind(guild.as_db())
-        .bind(kind.as_str())
-        .bind(target.map(UserId::as_db))
-        .bind(channel.map(ChannelId::as_db))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(CaseRow::into_case))
+            )))
+            .bind(guild.as_db())
+            .bind(kind.as_str())
+            .bind(target.map(UserId::as_db))
+            .bind(channel.map(ChannelId::as_db))
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(CaseRow::into_case))
+        })
     }
 
     /// Corrects a case's reason (`by`: the facilitator who did); returns
@@ -353,16 +360,18 @@ impl Db {
         reason: &str,
         by: UserId,
     ) -> StoreResult<Option<Case>> {
-        let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        on_pool!(self, |pool| {
+            let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE mod_cases SET reason = $1, edited_by = $4 WHERE guild_id = $2 AND number = $3 RETURNING {CASE_COLUMNS}"
         )))
         .bind(reason)
         .bind(guild.as_db())
         .bind(number)
         .bind(by.as_db())
-        .fetch_optional(&self.pool)
+        .fetch_optional(pool)
         .await?;
-        Ok(row.and_then(CaseRow::into_case))
+            Ok(row.and_then(CaseRow::into_case))
+        })
     }
 
     /// The newest `limit` cases about a member, newest first.
@@ -372,16 +381,18 @@ impl Db {
         member: UserId,
         limit: i64,
     ) -> StoreResult<Vec<Case>> {
-        let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = $1 AND target_id = $2
+        on_pool!(self, |pool| {
+            let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = $1 AND target_id = $2
              ORDER BY created_ms DESC, number DESC LIMIT $3"
-        )))
-        .bind(guild.as_db())
-        .bind(member.as_db())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().filter_map(CaseRow::into_case).collect())
+            )))
+            .bind(guild.as_db())
+            .bind(member.as_db())
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().filter_map(CaseRow::into_case).collect())
+        })
     }
 
     /// How many cases there are about a member, and how many of them are
@@ -392,16 +403,18 @@ impl Db {
         member: UserId,
         since: DateTime<Utc>,
     ) -> StoreResult<(i64, i64)> {
-        let (all, warnings): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COUNT(CASE WHEN kind = 'warn' AND created_ms > $1 THEN 1 END)
+        on_pool!(self, |pool| {
+            let (all, warnings): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*), COUNT(CASE WHEN kind = 'warn' AND created_ms > $1 THEN 1 END)
              FROM mod_cases WHERE guild_id = $2 AND target_id = $3",
-        )
-        .bind(since.timestamp_millis())
-        .bind(guild.as_db())
-        .bind(member.as_db())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((all, warnings))
+            )
+            .bind(since.timestamp_millis())
+            .bind(guild.as_db())
+            .bind(member.as_db())
+            .fetch_one(pool)
+            .await?;
+            Ok((all, warnings))
+        })
     }
 
     // ------------------------------------------------------------- notes
@@ -414,7 +427,8 @@ impl Db {
         text: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<Note> {
-        let id: i64 = sqlx::query_scalar(
+        on_pool!(self, |pool| {
+            let id: i64 = sqlx::query_scalar(
             "INSERT INTO mod_notes (guild_id, author_id, target_id, text, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(guild.as_db())
@@ -422,14 +436,15 @@ impl Db {
         .bind(target.as_db())
         .bind(text)
         .bind(at.timestamp_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(pool)
         .await?;
-        Ok(Note {
-            id,
-            author,
-            target,
-            text: text.to_owned(),
-            at: DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at),
+            Ok(Note {
+                id,
+                author,
+                target,
+                text: text.to_owned(),
+                at: DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at),
+            })
         })
     }
 
@@ -440,27 +455,29 @@ impl Db {
         member: UserId,
         limit: i64,
     ) -> StoreResult<Vec<Note>> {
-        let rows: Vec<(i64, i64, i64, String, i64)> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, i64, i64, String, i64)> = sqlx::query_as(
             "SELECT id, author_id, target_id, text, created_ms FROM mod_notes WHERE guild_id = $1 AND target_id = $2
              ORDER BY created_ms DESC, id DESC LIMIT $3",
         )
         .bind(guild.as_db())
         .bind(member.as_db())
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(id, author, target, text, ms)| {
-                Some(Note {
-                    id,
-                    author: UserId::from_db(author),
-                    target: UserId::from_db(target),
-                    text,
-                    at: DateTime::from_timestamp_millis(ms)?,
+            Ok(rows
+                .into_iter()
+                .filter_map(|(id, author, target, text, ms)| {
+                    Some(Note {
+                        id,
+                        author: UserId::from_db(author),
+                        target: UserId::from_db(target),
+                        text,
+                        at: DateTime::from_timestamp_millis(ms)?,
+                    })
                 })
-            })
-            .collect())
+                .collect())
+        })
     }
 
     // ----------------------------------------------------------- reports
@@ -474,48 +491,49 @@ impl Db {
     /// claims it at once; the scheduler takes it after a failure or a
     /// restart). An anonymous report plans its reporter's unlinking.
     pub async fn file_report(&self, form: &ReportForm) -> StoreResult<Filing> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let made: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM mod_reports WHERE reporter_id = $1 AND created_ms > $2",
-        )
-        .bind(form.reporter.as_db())
-        .bind(form.window_start.timestamp_millis())
-        .fetch_one(&mut *tx)
-        .await?;
-        if made >= form.limit {
-            return Ok(Filing::TooMany);
-        }
-        let draft: Option<(i64, i64, i64, i64, String)> = sqlx::query_as(
-            "DELETE FROM mod_report_drafts WHERE id = $1 AND reporter_id = $2 AND guild_id = $3
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_alone(super::alone::REPORTS).await?;
+            let made: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM mod_reports WHERE reporter_id = $1 AND created_ms > $2",
+            )
+            .bind(form.reporter.as_db())
+            .bind(form.window_start.timestamp_millis())
+            .fetch_one(&mut *tx)
+            .await?;
+            if made >= form.limit {
+                return Ok(Filing::TooMany);
+            }
+            let draft: Option<(i64, i64, i64, i64, String)> = sqlx::query_as(
+                "DELETE FROM mod_report_drafts WHERE id = $1 AND reporter_id = $2 AND guild_id = $3
              RETURNING channel_id, message_id, author_id, created_ms, excerpt",
-        )
-        .bind(form.draft)
-        .bind(form.reporter.as_db())
-        .bind(form.guild.as_db())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((channel, message, author, _, excerpt)) = draft else {
-            return Ok(Filing::NoDraft);
-        };
-        let new = NewReport {
-            guild: form.guild,
-            reporter: form.reporter,
-            named: form.named,
-            kind: form.kind,
-            note: form.note.clone(),
-            channel: ChannelId::from_db(channel),
-            message: message as u64,
-            author: Some(UserId::from_db(author)),
-            excerpt,
-            at: form.at,
-        };
-        let id: i64 = sqlx::query_scalar(
+            )
+            .bind(form.draft)
+            .bind(form.reporter.as_db())
+            .bind(form.guild.as_db())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((channel, message, author, _, excerpt)) = draft else {
+                return Ok(Filing::NoDraft);
+            };
+            let new = NewReport {
+                guild: form.guild,
+                reporter: form.reporter,
+                named: form.named,
+                kind: form.kind,
+                note: form.note.clone(),
+                channel: ChannelId::from_db(channel),
+                message: message as u64,
+                author: Some(UserId::from_db(author)),
+                excerpt,
+                at: form.at,
+            };
+            let id: i64 = sqlx::query_scalar(
             "INSERT INTO mod_reports (guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, created_ms, delivered)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0) RETURNING id",
         )
         .bind(new.guild.as_db())
         .bind(new.reporter.as_db())
-        .bind(new.named)
+        .bind(i64::from(new.named))
         .bind(new.kind.as_str())
         .bind(&new.note)
         .bind(new.channel.as_db())
@@ -525,31 +543,33 @@ impl Db {
         .bind(new.at.timestamp_millis())
         .fetch_one(&mut *tx)
         .await?;
-        let job: i64 = sqlx::query_scalar(
-            "INSERT INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms)
+            let job: i64 = sqlx::query_scalar(
+                "INSERT INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms)
              VALUES ('report_delivery', $1, $2, $3, $4, $4) RETURNING id",
-        )
-        .bind(new.guild.as_db())
-        .bind(id)
-        .bind(new.at.timestamp())
-        .bind(form.retry_at.timestamp_millis())
-        .fetch_one(&mut *tx)
-        .await?;
-        if !new.named {
-            plan_tidy(&mut tx, new.at + Duration::minutes(REPORT_WINDOW_MINUTES)).await?;
-        }
-        tx.commit().await?;
-        let mut report = new.unsaved();
-        report.id = id;
-        Ok(Filing::Filed { report, job })
+            )
+            .bind(new.guild.as_db())
+            .bind(id)
+            .bind(new.at.timestamp())
+            .bind(form.retry_at.timestamp_millis())
+            .fetch_one(&mut *tx)
+            .await?;
+            if !new.named {
+                plan_tidy!(tx, new.at + Duration::minutes(REPORT_WINDOW_MINUTES));
+            }
+            tx.commit().await?;
+            let mut report = new.unsaved();
+            report.id = id;
+            Ok(Filing::Filed { report, job })
+        })
     }
 
     /// Keeps what the report menu saw until the form comes back (`id`: the
     /// menu's interaction, which the form names), and plans its deletion
     /// once its hour is up.
     pub async fn add_report_draft(&self, id: i64, draft: &ReportDraft) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
             "INSERT INTO mod_report_drafts (id, guild_id, reporter_id, channel_id, message_id, author_id, excerpt, created_ms)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -563,36 +583,41 @@ impl Db {
         .bind(draft.at.timestamp_millis())
         .execute(&mut *tx)
         .await?;
-        plan_tidy(&mut tx, draft.at + Duration::minutes(DRAFT_MINUTES)).await?;
-        tx.commit().await?;
-        Ok(())
+            plan_tidy!(tx, draft.at + Duration::minutes(DRAFT_MINUTES));
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Whether the reporter's draft is there (a plain read, no lock).
     pub async fn has_report_draft(&self, id: i64, reporter: UserId) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM mod_report_drafts WHERE id = $1 AND reporter_id = $2",
-        )
-        .bind(id)
-        .bind(reporter.as_db())
-        .fetch_one(&self.pool)
-        .await?
-            > 0)
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM mod_report_drafts WHERE id = $1 AND reporter_id = $2",
+            )
+            .bind(id)
+            .bind(reporter.as_db())
+            .fetch_one(pool)
+            .await?
+                > 0)
+        })
     }
 
     /// Whether an earlier report about the same message has paged the
     /// facilitators already (one ping per message).
     pub async fn paged_before(&self, report: &Report) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar::<_, i64>(
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM mod_reports WHERE guild_id = $1 AND message_id = $2 AND id < $3 AND kind = $4",
         )
         .bind(report.guild.as_db())
         .bind(report.message as i64)
         .bind(report.id)
         .bind(ReportKind::NeedsSupport.as_str())
-        .fetch_one(&self.pool)
+        .fetch_one(pool)
         .await?
             > 0)
+        })
     }
 
     /// Takes (reads and deletes) the reporter's own draft: a form sent twice,
@@ -602,45 +627,51 @@ impl Db {
         id: i64,
         reporter: UserId,
     ) -> StoreResult<Option<ReportDraft>> {
-        let row: Option<(i64, i64, i64, i64, i64, String, i64)> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let row: Option<(i64, i64, i64, i64, i64, String, i64)> = sqlx::query_as(
             "DELETE FROM mod_report_drafts WHERE id = $1 AND reporter_id = $2
              RETURNING guild_id, reporter_id, channel_id, message_id, author_id, excerpt, created_ms",
         )
         .bind(id)
         .bind(reporter.as_db())
-        .fetch_optional(&self.pool)
+        .fetch_optional(pool)
         .await?;
-        Ok(row.and_then(|(g, r, c, m, a, excerpt, at)| {
-            Some(ReportDraft {
-                guild: GuildId::from_db(g),
-                reporter: UserId::from_db(r),
-                channel: ChannelId::from_db(c),
-                message: m as u64,
-                author: UserId::from_db(a),
-                excerpt,
-                at: DateTime::from_timestamp_millis(at)?,
-            })
-        }))
+            Ok(row.and_then(|(g, r, c, m, a, excerpt, at)| {
+                Some(ReportDraft {
+                    guild: GuildId::from_db(g),
+                    reporter: UserId::from_db(r),
+                    channel: ChannelId::from_db(c),
+                    message: m as u64,
+                    author: UserId::from_db(a),
+                    excerpt,
+                    at: DateTime::from_timestamp_millis(at)?,
+                })
+            }))
+        })
     }
 
     /// Drafts whose form never came back, older than `before`, deleted.
     pub async fn purge_report_drafts(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        Ok(
-            sqlx::query("DELETE FROM mod_report_drafts WHERE created_ms < $1")
-                .bind(before.timestamp_millis())
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query("DELETE FROM mod_report_drafts WHERE created_ms < $1")
+                    .bind(before.timestamp_millis())
+                    .execute(pool)
+                    .await?
+                    .rows_affected(),
+            )
+        })
     }
 
     /// The report reached someone: it is not delivered again.
     pub async fn set_report_delivered(&self, id: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE mod_reports SET delivered = 1 WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE mod_reports SET delivered = 1 WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     /// How many reports the member made since `since` (the rate limit).
@@ -649,40 +680,46 @@ impl Db {
         reporter: UserId,
         since: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM mod_reports WHERE reporter_id = $1 AND created_ms > $2",
-        )
-        .bind(reporter.as_db())
-        .bind(since.timestamp_millis())
-        .fetch_one(&self.pool)
-        .await?)
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM mod_reports WHERE reporter_id = $1 AND created_ms > $2",
+            )
+            .bind(reporter.as_db())
+            .bind(since.timestamp_millis())
+            .fetch_one(pool)
+            .await?)
+        })
     }
 
     /// Reports the member made under their name that were posted to a log
     /// channel or sent by DM (so a forget can take their name off those
     /// posts too).
     pub async fn named_reports_by(&self, reporter: UserId) -> StoreResult<Vec<Report>> {
-        let rows: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        on_pool!(self, |pool| {
+            let rows: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {REPORT_COLUMNS} FROM mod_reports r WHERE reporter_id = $1 AND named = 1
                AND (log_message_id IS NOT NULL OR EXISTS (SELECT 1 FROM mod_report_copies c WHERE c.report_id = r.id))"
         )))
         .bind(reporter.as_db())
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(ReportRow::into_report)
-            .collect())
+            Ok(rows
+                .into_iter()
+                .filter_map(ReportRow::into_report)
+                .collect())
+        })
     }
 
     pub async fn report(&self, id: i64) -> StoreResult<Option<Report>> {
-        let row: Option<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(ReportRow::into_report))
+        on_pool!(self, |pool| {
+            let row: Option<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(ReportRow::into_report))
+        })
     }
 
     pub async fn set_report_log_message(
@@ -691,15 +728,17 @@ impl Db {
         channel: ChannelId,
         message: u64,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE mod_reports SET log_message_id = $1, log_channel_id = $2 WHERE id = $3",
-        )
-        .bind(message as i64)
-        .bind(channel.as_db())
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE mod_reports SET log_message_id = $1, log_channel_id = $2 WHERE id = $3",
+            )
+            .bind(message as i64)
+            .bind(channel.as_db())
+            .bind(id)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 
     /// A copy of a report sent by DM to `recipient`.
@@ -710,7 +749,8 @@ impl Db {
         channel: ChannelId,
         message: u64,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO mod_report_copies (report_id, guild_id, channel_id, message_id, recipient_id)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
@@ -719,9 +759,10 @@ impl Db {
         .bind(channel.as_db())
         .bind(message as i64)
         .bind(recipient.as_db())
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The DM copies of a report: (channel, message, recipient while known).
@@ -729,16 +770,18 @@ impl Db {
         &self,
         report: i64,
     ) -> StoreResult<Vec<(ChannelId, u64, Option<UserId>)>> {
-        let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
             "SELECT channel_id, message_id, recipient_id FROM mod_report_copies WHERE report_id = $1 ORDER BY message_id",
         )
         .bind(report)
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(c, m, r)| (ChannelId::from_db(c), m as u64, r.map(UserId::from_db)))
-            .collect())
+            Ok(rows
+                .into_iter()
+                .map(|(c, m, r)| (ChannelId::from_db(c), m as u64, r.map(UserId::from_db)))
+                .collect())
+        })
     }
 
     /// Marks a report acknowledged or resolved by a facilitator.
@@ -751,16 +794,18 @@ impl Db {
         status: ReportStatus,
         by: UserId,
     ) -> StoreResult<Option<Report>> {
-        let row: Option<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        on_pool!(self, |pool| {
+            let row: Option<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE mod_reports SET status = $1, handled_by = $2 WHERE id = $3 AND guild_id = $4 RETURNING {REPORT_COLUMNS}"
         )))
         .bind(status.as_str())
         .bind(by.as_db())
         .bind(id)
         .bind(guild.as_db())
-        .fetch_optional(&self.pool)
+        .fetch_optional(pool)
         .await?;
-        Ok(row.and_then(ReportRow::into_report))
+            Ok(row.and_then(ReportRow::into_report))
+        })
     }
 
     // ------------------------------------------------- locks and slowmode
@@ -768,13 +813,14 @@ impl Db {
     /// Keeps what a lock changed. A channel locked again keeps its first
     /// "before" (the state to return to), only its end moves.
     pub async fn save_lock(&self, lock: &SavedLock, at: DateTime<Utc>) -> StoreResult<SavedLock> {
-        let before: Vec<SavedOverwrite> = lock
-            .before
-            .iter()
-            .map(|&(role, before)| SavedOverwrite { role, before })
-            .collect();
-        let json = serde_json::to_string(&before).unwrap_or_else(|_| "[]".into());
-        sqlx::query(
+        on_pool!(self, |pool| {
+            let before: Vec<SavedOverwrite> = lock
+                .before
+                .iter()
+                .map(|&(role, before)| SavedOverwrite { role, before })
+                .collect();
+            let json = serde_json::to_string(&before).unwrap_or_else(|_| "[]".into());
+            sqlx::query(
             "INSERT INTO mod_locks (channel_id, guild_id, before, created_ms, until_ms) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (channel_id) DO UPDATE SET until_ms = excluded.until_ms",
         )
@@ -783,34 +829,39 @@ impl Db {
         .bind(json)
         .bind(at.timestamp_millis())
         .bind(lock.until.map(|u| u.timestamp_millis()))
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(self
-            .lock(lock.channel)
-            .await?
-            .unwrap_or_else(|| lock.clone()))
+            Ok(self
+                .lock(lock.channel)
+                .await?
+                .unwrap_or_else(|| lock.clone()))
+        })
     }
 
     /// The channel's lock, if it is locked through Haven.
     pub async fn lock(&self, channel: ChannelId) -> StoreResult<Option<SavedLock>> {
-        let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
-            "SELECT guild_id, before, until_ms FROM mod_locks WHERE channel_id = $1",
-        )
-        .bind(channel.as_db())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(guild, before, until)| saved_lock(guild, channel, &before, until)))
+        on_pool!(self, |pool| {
+            let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+                "SELECT guild_id, before, until_ms FROM mod_locks WHERE channel_id = $1",
+            )
+            .bind(channel.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|(guild, before, until)| saved_lock(guild, channel, &before, until)))
+        })
     }
 
     /// Forgets a channel's lock once it has been undone; returns what it was.
     pub async fn remove_lock(&self, channel: ChannelId) -> StoreResult<Option<SavedLock>> {
-        let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
-            "DELETE FROM mod_locks WHERE channel_id = $1 RETURNING guild_id, before, until_ms",
-        )
-        .bind(channel.as_db())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(guild, before, until)| saved_lock(guild, channel, &before, until)))
+        on_pool!(self, |pool| {
+            let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+                "DELETE FROM mod_locks WHERE channel_id = $1 RETURNING guild_id, before, until_ms",
+            )
+            .bind(channel.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|(guild, before, until)| saved_lock(guild, channel, &before, until)))
+        })
     }
 
     /// Keeps the slowmode a timed one returns to. A channel slowed again
@@ -822,7 +873,8 @@ impl Db {
         before_seconds: u32,
         until: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO mod_slowmodes (channel_id, guild_id, before_seconds, until_ms) VALUES ($1, $2, $3, $4)
              ON CONFLICT (channel_id) DO UPDATE SET until_ms = excluded.until_ms",
         )
@@ -830,9 +882,10 @@ impl Db {
         .bind(guild.as_db())
         .bind(i64::from(before_seconds))
         .bind(until.timestamp_millis())
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The pending revert of a channel's slowmode: (setting to return to, when).
@@ -840,25 +893,29 @@ impl Db {
         &self,
         channel: ChannelId,
     ) -> StoreResult<Option<(u32, DateTime<Utc>)>> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT before_seconds, until_ms FROM mod_slowmodes WHERE channel_id = $1",
-        )
-        .bind(channel.as_db())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(|(s, ms)| {
-            Some((u32::try_from(s).ok()?, DateTime::from_timestamp_millis(ms)?))
-        }))
+        on_pool!(self, |pool| {
+            let row: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT before_seconds, until_ms FROM mod_slowmodes WHERE channel_id = $1",
+            )
+            .bind(channel.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(|(s, ms)| {
+                Some((u32::try_from(s).ok()?, DateTime::from_timestamp_millis(ms)?))
+            }))
+        })
     }
 
     /// Forgets a channel's pending slowmode revert (done, or replaced by a
     /// slowmode set without `for`).
     pub async fn remove_slowmode_revert(&self, channel: ChannelId) -> StoreResult<()> {
-        sqlx::query("DELETE FROM mod_slowmodes WHERE channel_id = $1")
-            .bind(channel.as_db())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM mod_slowmodes WHERE channel_id = $1")
+                .bind(channel.as_db())
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     // ---------------------------------------------------------- tempbans
@@ -869,16 +926,18 @@ impl Db {
         member: UserId,
         until: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO mod_tempbans (guild_id, user_id, until_ms) VALUES ($1, $2, $3)
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO mod_tempbans (guild_id, user_id, until_ms) VALUES ($1, $2, $3)
              ON CONFLICT (guild_id, user_id) DO UPDATE SET until_ms = excluded.until_ms",
-        )
-        .bind(guild.as_db())
-        .bind(member.as_db())
-        .bind(until.timestamp_millis())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+            )
+            .bind(guild.as_db())
+            .bind(member.as_db())
+            .bind(until.timestamp_millis())
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 
     /// Puts a temporary ban's end back to `before` (none: no temporary
@@ -891,23 +950,25 @@ impl Db {
         written: DateTime<Utc>,
         before: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
-        let statement = match before {
-            Some(_) => {
-                "UPDATE mod_tempbans SET until_ms = $4 WHERE guild_id = $1 AND user_id = $2 AND until_ms = $3"
+        on_pool!(self, |pool| {
+            let statement = match before {
+                Some(_) => {
+                    "UPDATE mod_tempbans SET until_ms = $4 WHERE guild_id = $1 AND user_id = $2 AND until_ms = $3"
+                }
+                None => {
+                    "DELETE FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2 AND until_ms = $3"
+                }
+            };
+            let mut query = sqlx::query(statement)
+                .bind(guild.as_db())
+                .bind(member.as_db())
+                .bind(written.timestamp_millis());
+            if let Some(before) = before {
+                query = query.bind(before.timestamp_millis());
             }
-            None => {
-                "DELETE FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2 AND until_ms = $3"
-            }
-        };
-        let mut query = sqlx::query(statement)
-            .bind(guild.as_db())
-            .bind(member.as_db())
-            .bind(written.timestamp_millis());
-        if let Some(before) = before {
-            query = query.bind(before.timestamp_millis());
-        }
-        query.execute(&self.pool).await?;
-        Ok(())
+            query.execute(pool).await?;
+            Ok(())
+        })
     }
 
     /// When a member's temporary ban ends, if they have one.
@@ -916,35 +977,41 @@ impl Db {
         guild: GuildId,
         member: UserId,
     ) -> StoreResult<Option<DateTime<Utc>>> {
-        let ms: Option<i64> = sqlx::query_scalar(
-            "SELECT until_ms FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2",
-        )
-        .bind(guild.as_db())
-        .bind(member.as_db())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(ms.and_then(DateTime::from_timestamp_millis))
+        on_pool!(self, |pool| {
+            let ms: Option<i64> = sqlx::query_scalar(
+                "SELECT until_ms FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2",
+            )
+            .bind(guild.as_db())
+            .bind(member.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(ms.and_then(DateTime::from_timestamp_millis))
+        })
     }
 
     /// Forgets a temporary ban (lifted, or unbanned by hand, or made permanent).
     pub async fn remove_tempban(&self, guild: GuildId, member: UserId) -> StoreResult<()> {
-        sqlx::query("DELETE FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2")
-            .bind(guild.as_db())
-            .bind(member.as_db())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2")
+                .bind(guild.as_db())
+                .bind(member.as_db())
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     // -------------------------------------------------------- guidelines
 
     pub async fn guidelines(&self, guild: GuildId) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT text FROM guidelines WHERE guild_id = $1")
-                .bind(guild.as_db())
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT text FROM guidelines WHERE guild_id = $1")
+                    .bind(guild.as_db())
+                    .fetch_optional(pool)
+                    .await?,
+            )
+        })
     }
 
     pub async fn set_guidelines(
@@ -953,42 +1020,49 @@ impl Db {
         text: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO guidelines (guild_id, text, updated_ms) VALUES ($1, $2, $3)
              ON CONFLICT (guild_id) DO UPDATE SET text = excluded.text, updated_ms = excluded.updated_ms",
         )
         .bind(guild.as_db())
         .bind(text)
         .bind(at.timestamp_millis())
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     // ---------------------------------------------------- retention, privacy
 
     /// How long the server keeps moderation records, in days.
     pub async fn mod_retention_days(&self, guild: GuildId) -> StoreResult<i64> {
-        let days: Option<i64> =
-            sqlx::query_scalar("SELECT mod_retention_days FROM guild_settings WHERE guild_id = $1")
-                .bind(guild.as_db())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(days.unwrap_or(DEFAULT_RETENTION_DAYS))
+        on_pool!(self, |pool| {
+            let days: Option<i64> = sqlx::query_scalar(
+                "SELECT mod_retention_days FROM guild_settings WHERE guild_id = $1",
+            )
+            .bind(guild.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(days.unwrap_or(DEFAULT_RETENTION_DAYS))
+        })
     }
 
     /// Forgets who made the reports they chose not to be named on, once
     /// those are older than `before` (the rate limit's window): after that
     /// nothing links an anonymous report to its reporter. Returns how many.
     pub async fn unlink_anonymous_reporters(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        Ok(sqlx::query(
-            "UPDATE mod_reports SET reporter_id = NULL
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
+                "UPDATE mod_reports SET reporter_id = NULL
              WHERE named = 0 AND reporter_id IS NOT NULL AND created_ms < $1",
-        )
-        .bind(before.timestamp_millis())
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
+            )
+            .bind(before.timestamp_millis())
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
     }
 
     /// Sets how long the server keeps moderation records, in days.
@@ -998,16 +1072,18 @@ impl Db {
         days: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO guild_settings (guild_id, mod_retention_days, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (guild_id) DO UPDATE SET mod_retention_days = $2, updated_at = $3",
         )
         .bind(guild.as_db())
         .bind(days)
         .bind(now)
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Deletes cases, notes and reports older than their server's retention.
@@ -1015,55 +1091,57 @@ impl Db {
     /// Their posts in the log channel are queued for deletion from Discord
     /// in the same transaction ([`Self::log_posts_to_remove`]).
     pub async fn purge_moderation(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        let now_ms = now.timestamp_millis();
-        let default_ms = Duration::days(DEFAULT_RETENTION_DAYS).num_milliseconds();
-        let expired = |table: &str| {
-            format!(
+        on_pool!(self, |pool| {
+            let now_ms = now.timestamp_millis();
+            let default_ms = Duration::days(DEFAULT_RETENTION_DAYS).num_milliseconds();
+            let expired = |table: &str| {
+                format!(
                 "{table}.created_ms < $1 - COALESCE(
                     (SELECT s.mod_retention_days * 86400000 FROM guild_settings s WHERE s.guild_id = {table}.guild_id), $2)"
             )
-        };
-        let mut tx = self.pool.begin().await?;
-        for table in ["mod_cases", "mod_reports"] {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO mod_log_cleanup (guild_id, message_id, channel_id)
+            };
+            let mut tx = pool.begin().await?;
+            for table in ["mod_cases", "mod_reports"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO mod_log_cleanup (guild_id, message_id, channel_id)
                  SELECT guild_id, log_message_id, log_channel_id FROM {table}
                  WHERE log_message_id IS NOT NULL AND {}
                  ON CONFLICT DO NOTHING",
-                expired(table)
+                    expired(table)
+                )))
+                .bind(now_ms)
+                .bind(default_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
+            // Copies sent by DM go the same way (the rows go with their report).
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO mod_log_cleanup (guild_id, message_id, channel_id)
+             SELECT c.guild_id, c.message_id, c.channel_id
+             FROM mod_report_copies c JOIN mod_reports ON mod_reports.id = c.report_id
+             WHERE {}
+             ON CONFLICT DO NOTHING",
+                expired("mod_reports")
             )))
             .bind(now_ms)
             .bind(default_ms)
             .execute(&mut *tx)
             .await?;
-        }
-        // Copies sent by DM go the same way (the rows go with their report).
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO mod_log_cleanup (guild_id, message_id, channel_id)
-             SELECT c.guild_id, c.message_id, c.channel_id
-             FROM mod_report_copies c JOIN mod_reports ON mod_reports.id = c.report_id
-             WHERE {}
-             ON CONFLICT DO NOTHING",
-            expired("mod_reports")
-        )))
-        .bind(now_ms)
-        .bind(default_ms)
-        .execute(&mut *tx)
-        .await?;
-        let mut deleted = 0;
-        for table in ["mod_cases", "mod_notes", "mod_reports"] {
-            deleted += sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE {}",
-                expired(table)
-            )))
-            .bind(now_ms)
-            .bind(default_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        }
-        tx.commit().await?;
-        Ok(deleted)
+            let mut deleted = 0;
+            for table in ["mod_cases", "mod_notes", "mod_reports"] {
+                deleted += sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE {}",
+                    expired(table)
+                )))
+                .bind(now_ms)
+                .bind(default_ms)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            tx.commit().await?;
+            Ok(deleted)
+        })
     }
 
     /// Log-channel posts of records past their retention, oldest queued
@@ -1074,32 +1152,37 @@ impl Db {
         &self,
         limit: i64,
     ) -> StoreResult<Vec<(GuildId, Option<ChannelId>, u64)>> {
-        let rows: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(
             "SELECT guild_id, channel_id, message_id FROM mod_log_cleanup ORDER BY guild_id, message_id LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(g, c, m)| (GuildId::from_db(g), c.map(ChannelId::from_db), m as u64))
-            .collect())
+            Ok(rows
+                .into_iter()
+                .map(|(g, c, m)| (GuildId::from_db(g), c.map(ChannelId::from_db), m as u64))
+                .collect())
+        })
     }
 
     /// A queued log-channel post is gone (deleted, or nowhere to delete it).
     pub async fn log_post_removed(&self, guild: GuildId, message: u64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM mod_log_cleanup WHERE guild_id = $1 AND message_id = $2")
-            .bind(guild.as_db())
-            .bind(message as i64)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM mod_log_cleanup WHERE guild_id = $1 AND message_id = $2")
+                .bind(guild.as_db())
+                .bind(message as i64)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Moderation records tied to a member, per server: counted, never shown
     /// (what facilitators wrote stays with them), with their retention.
     pub async fn moderation_records(&self, member: UserId) -> StoreResult<Vec<StoredModeration>> {
-        let rows: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
             "SELECT g.guild_id,
                     (SELECT COUNT(*) FROM mod_cases c WHERE c.guild_id = g.guild_id AND c.target_id = $1),
                     (SELECT COUNT(*) FROM mod_notes n WHERE n.guild_id = g.guild_id AND n.target_id = $1),
@@ -1113,23 +1196,24 @@ impl Db {
              ORDER BY g.guild_id",
         )
         .bind(member.as_db())
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(guild, cases_about, notes_about, reports_made, reports_about, days)| {
-                    StoredModeration {
-                        guild: GuildId::from_db(guild),
-                        cases_about,
-                        notes_about,
-                        reports_made,
-                        reports_about,
-                        retention_days: days.unwrap_or(DEFAULT_RETENTION_DAYS),
-                    }
-                },
-            )
-            .collect())
+            Ok(rows
+                .into_iter()
+                .map(
+                    |(guild, cases_about, notes_about, reports_made, reports_about, days)| {
+                        StoredModeration {
+                            guild: GuildId::from_db(guild),
+                            cases_about,
+                            notes_about,
+                            reports_made,
+                            reports_about,
+                            retention_days: days.unwrap_or(DEFAULT_RETENTION_DAYS),
+                        }
+                    },
+                )
+                .collect())
+        })
     }
 }
 

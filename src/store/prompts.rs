@@ -46,7 +46,7 @@ struct ScheduleRow {
     time_local: String,
     days: String,
     category: Option<String>,
-    paused: bool,
+    paused: i64,
     last_date: Option<String>,
 }
 
@@ -61,7 +61,7 @@ impl ScheduleRow {
                 days: Days::parse(&self.days)?,
             },
             category: self.category.as_deref().and_then(Category::parse),
-            paused: self.paused,
+            paused: self.paused != 0,
             last_date: self
                 .last_date
                 .as_deref()
@@ -80,53 +80,59 @@ impl Db {
         text: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<ServerPrompt> {
-        let id: i64 = sqlx::query_scalar(
+        on_pool!(self, |pool| {
+            let id: i64 = sqlx::query_scalar(
             "INSERT INTO server_prompts (guild_id, category, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(guild.as_db())
         .bind(category.as_str())
         .bind(text)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(pool)
         .await?;
-        Ok(ServerPrompt {
-            id,
-            category,
-            text: text.to_owned(),
+            Ok(ServerPrompt {
+                id,
+                category,
+                text: text.to_owned(),
+            })
         })
     }
 
     /// Removes one of the server's own prompts; returns whether it existed.
     pub async fn remove_server_prompt(&self, guild: GuildId, id: i64) -> StoreResult<bool> {
-        Ok(
-            sqlx::query("DELETE FROM server_prompts WHERE guild_id = $1 AND id = $2")
-                .bind(guild.as_db())
-                .bind(id)
-                .execute(&self.pool)
-                .await?
-                .rows_affected()
-                > 0,
-        )
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query("DELETE FROM server_prompts WHERE guild_id = $1 AND id = $2")
+                    .bind(guild.as_db())
+                    .bind(id)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+                    > 0,
+            )
+        })
     }
 
     /// The server's own prompts, oldest first.
     pub async fn server_prompts(&self, guild: GuildId) -> StoreResult<Vec<ServerPrompt>> {
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT id, category, text FROM server_prompts WHERE guild_id = $1 ORDER BY id",
-        )
-        .bind(guild.as_db())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(id, category, text)| {
-                Some(ServerPrompt {
-                    id,
-                    category: Category::parse(&category)?,
-                    text,
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT id, category, text FROM server_prompts WHERE guild_id = $1 ORDER BY id",
+            )
+            .bind(guild.as_db())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(id, category, text)| {
+                    Some(ServerPrompt {
+                        id,
+                        category: Category::parse(&category)?,
+                        text,
+                    })
                 })
-            })
-            .collect())
+                .collect())
+        })
     }
 
     /// Hides or shows a built-in prompt in the server's rotation.
@@ -136,26 +142,30 @@ impl Db {
         prompt: &str,
         hidden: bool,
     ) -> StoreResult<()> {
-        let query = if hidden {
-            "INSERT INTO hidden_prompts (guild_id, prompt_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-        } else {
-            "DELETE FROM hidden_prompts WHERE guild_id = $1 AND prompt_id = $2"
-        };
-        sqlx::query(query)
-            .bind(guild.as_db())
-            .bind(prompt)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            let query = if hidden {
+                "INSERT INTO hidden_prompts (guild_id, prompt_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            } else {
+                "DELETE FROM hidden_prompts WHERE guild_id = $1 AND prompt_id = $2"
+            };
+            sqlx::query(query)
+                .bind(guild.as_db())
+                .bind(prompt)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     pub async fn hidden_prompts(&self, guild: GuildId) -> StoreResult<BTreeSet<String>> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT prompt_id FROM hidden_prompts WHERE guild_id = $1")
-                .bind(guild.as_db())
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(ids.into_iter().collect())
+        on_pool!(self, |pool| {
+            let ids: Vec<String> =
+                sqlx::query_scalar("SELECT prompt_id FROM hidden_prompts WHERE guild_id = $1")
+                    .bind(guild.as_db())
+                    .fetch_all(pool)
+                    .await?;
+            Ok(ids.into_iter().collect())
+        })
     }
 
     /// Sets (or replaces) the channel's prompt schedule.
@@ -164,8 +174,9 @@ impl Db {
         schedule: &PromptSchedule,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
             "INSERT INTO prompt_schedules (channel_id, guild_id, zone, time_local, days, category, paused, last_date, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, 0, NULL, $7)
              ON CONFLICT (channel_id) DO UPDATE SET guild_id = $2, zone = $3, time_local = $4, days = $5,
@@ -180,75 +191,86 @@ impl Db {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM jobs WHERE kind = 'prompt' AND schedule_channel_id = $1 AND state = 'pending'")
+            sqlx::query("DELETE FROM jobs WHERE kind = 'prompt' AND schedule_channel_id = $1 AND state = 'pending'")
             .bind(schedule.channel.as_db())
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Removes the channel's schedule and its pending posting; returns
     /// whether there was one.
     pub async fn remove_prompt_schedule(&self, channel: ChannelId) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        let removed = sqlx::query("DELETE FROM prompt_schedules WHERE channel_id = $1")
-            .bind(channel.as_db())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            > 0;
-        sqlx::query("DELETE FROM jobs WHERE kind = 'prompt' AND schedule_channel_id = $1 AND state = 'pending'")
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let removed = sqlx::query("DELETE FROM prompt_schedules WHERE channel_id = $1")
+                .bind(channel.as_db())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
+            sqlx::query("DELETE FROM jobs WHERE kind = 'prompt' AND schedule_channel_id = $1 AND state = 'pending'")
             .bind(channel.as_db())
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(removed)
+            tx.commit().await?;
+            Ok(removed)
+        })
     }
 
     pub async fn prompt_schedule(&self, channel: ChannelId) -> StoreResult<Option<PromptSchedule>> {
-        let row: Option<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SCHEDULE_COLUMNS} WHERE channel_id = $1"
-        )))
-        .bind(channel.as_db())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(ScheduleRow::into_schedule))
+        on_pool!(self, |pool| {
+            let row: Option<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SCHEDULE_COLUMNS} WHERE channel_id = $1"
+            )))
+            .bind(channel.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(ScheduleRow::into_schedule))
+        })
     }
 
     /// The server's prompt schedules.
     pub async fn prompt_schedules(&self, guild: GuildId) -> StoreResult<Vec<PromptSchedule>> {
-        let rows: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SCHEDULE_COLUMNS} WHERE guild_id = $1 ORDER BY channel_id"
-        )))
-        .bind(guild.as_db())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(ScheduleRow::into_schedule)
-            .collect())
+        on_pool!(self, |pool| {
+            let rows: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SCHEDULE_COLUMNS} WHERE guild_id = $1 ORDER BY channel_id"
+            )))
+            .bind(guild.as_db())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(ScheduleRow::into_schedule)
+                .collect())
+        })
     }
 
     /// Records the local date just posted (never moving backwards).
     pub async fn mark_prompt_posted(&self, channel: ChannelId, date: NaiveDate) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "UPDATE prompt_schedules SET last_date = $1 WHERE channel_id = $2 AND (last_date IS NULL OR last_date < $1)",
         )
         .bind(date.format("%Y-%m-%d").to_string())
         .bind(channel.as_db())
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Pauses a schedule (its channel is gone or closed to Haven).
     pub async fn pause_prompt_schedule(&self, channel: ChannelId) -> StoreResult<()> {
-        sqlx::query("UPDATE prompt_schedules SET paused = 1 WHERE channel_id = $1")
-            .bind(channel.as_db())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE prompt_schedules SET paused = 1 WHERE channel_id = $1")
+                .bind(channel.as_db())
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Plans a schedule's posting for the local `date` at `at`. A posting
@@ -261,7 +283,8 @@ impl Db {
         date: NaiveDate,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let state: Option<String> = sqlx::query_scalar(
+        on_pool!(self, |pool| {
+            let state: Option<String> = sqlx::query_scalar(
             "INSERT INTO jobs (kind, schedule_channel_id, occurrence, due_ms, planned_ms) VALUES ('prompt', $1, $2, $3, $3)
              ON CONFLICT (schedule_channel_id, occurrence) WHERE kind = 'prompt'
              DO UPDATE SET state = 'pending', due_ms = excluded.due_ms, planned_ms = excluded.planned_ms, attempts = 0
@@ -271,40 +294,45 @@ impl Db {
         .bind(channel.as_db())
         .bind(posting_key(date))
         .bind(at.timestamp_millis())
-        .fetch_optional(&self.pool)
+        .fetch_optional(pool)
         .await?;
-        Ok(state.as_deref() == Some("pending"))
+            Ok(state.as_deref() == Some("pending"))
+        })
     }
 
     /// The schedules that are not paused (to make sure each has its next
     /// posting planned after a restart).
     pub async fn active_prompt_schedules(&self) -> StoreResult<Vec<PromptSchedule>> {
-        let rows: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SCHEDULE_COLUMNS} WHERE paused = 0"
-        )))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(ScheduleRow::into_schedule)
-            .collect())
+        on_pool!(self, |pool| {
+            let rows: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SCHEDULE_COLUMNS} WHERE paused = 0"
+            )))
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(ScheduleRow::into_schedule)
+                .collect())
+        })
     }
 
     /// A pool's rotation as stored.
-    pub async fn rotation(&self, guild: GuildId, pool: &str) -> StoreResult<Rotation> {
-        let row: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT used, last FROM prompt_rotations WHERE guild_id = $1 AND pool = $2",
-        )
-        .bind(guild.as_db())
-        .bind(pool)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            Some((used, last)) => Rotation {
-                used: serde_json::from_str(&used).unwrap_or_default(),
-                last,
-            },
-            None => Rotation::default(),
+    pub async fn rotation(&self, guild: GuildId, prompts: &str) -> StoreResult<Rotation> {
+        on_pool!(self, |pool| {
+            let row: Option<(String, Option<String>)> = sqlx::query_as(
+                "SELECT used, last FROM prompt_rotations WHERE guild_id = $1 AND pool = $2",
+            )
+            .bind(guild.as_db())
+            .bind(prompts)
+            .fetch_optional(pool)
+            .await?;
+            Ok(match row {
+                Some((used, last)) => Rotation {
+                    used: serde_json::from_str(&used).unwrap_or_default(),
+                    last,
+                },
+                None => Rotation::default(),
+            })
         })
     }
 
@@ -312,21 +340,23 @@ impl Db {
     pub async fn save_rotation(
         &self,
         guild: GuildId,
-        pool: &str,
+        prompts: &str,
         rotation: &Rotation,
     ) -> StoreResult<()> {
-        let used = serde_json::to_string(&rotation.used).unwrap_or_else(|_| "[]".into());
-        sqlx::query(
-            "INSERT INTO prompt_rotations (guild_id, pool, used, last) VALUES ($1, $2, $3, $4)
+        on_pool!(self, |pool| {
+            let used = serde_json::to_string(&rotation.used).unwrap_or_else(|_| "[]".into());
+            sqlx::query(
+                "INSERT INTO prompt_rotations (guild_id, pool, used, last) VALUES ($1, $2, $3, $4)
              ON CONFLICT (guild_id, pool) DO UPDATE SET used = $3, last = $4",
-        )
-        .bind(guild.as_db())
-        .bind(pool)
-        .bind(used)
-        .bind(rotation.last.as_deref())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+            )
+            .bind(guild.as_db())
+            .bind(prompts)
+            .bind(used)
+            .bind(rotation.last.as_deref())
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 }
 

@@ -51,7 +51,7 @@ struct Row {
     question: String,
     salt: Option<Vec<u8>>,
     closes_ms: i64,
-    closed: bool,
+    closed: i64,
 }
 
 impl From<Row> for Round {
@@ -64,7 +64,7 @@ impl From<Row> for Round {
             question: r.question,
             salt: r.salt,
             closes: DateTime::from_timestamp_millis(r.closes_ms).unwrap_or_default(),
-            closed: r.closed,
+            closed: r.closed != 0,
         }
     }
 }
@@ -80,7 +80,8 @@ impl Db {
         now: DateTime<Utc>,
         closes: DateTime<Utc>,
     ) -> StoreResult<Option<i64>> {
-        let result = sqlx::query_scalar(
+        on_pool!(self, |pool| {
+            let result = sqlx::query_scalar(
             "INSERT INTO rounds (guild_id, channel_id, question, salt, opened_at, closes_ms) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT DO NOTHING RETURNING id",
         )
@@ -90,93 +91,109 @@ impl Db {
         .bind(salt)
         .bind(now)
         .bind(closes.timestamp_millis())
-        .fetch_optional(&self.pool)
+        .fetch_optional(pool)
         .await?;
-        if let Some(id) = result {
-            self.add_round_close_job(id, closes).await?;
-        }
-        Ok(result)
+            if let Some(id) = result {
+                self.add_round_close_job(id, closes).await?;
+            }
+            Ok(result)
+        })
     }
 
     pub async fn set_round_message(&self, round: i64, message: u64) -> StoreResult<()> {
-        sqlx::query("UPDATE rounds SET message_id = $1 WHERE id = $2")
-            .bind(message as i64)
-            .bind(round)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE rounds SET message_id = $1 WHERE id = $2")
+                .bind(message as i64)
+                .bind(round)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     pub async fn round(&self, id: i64) -> StoreResult<Option<Round>> {
-        let row: Option<Row> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let row: Option<Row> = sqlx::query_as(
             "SELECT id, guild_id, channel_id, message_id, question, salt, closes_ms, closed FROM rounds WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(pool)
         .await?;
-        Ok(row.map(Round::from))
+            Ok(row.map(Round::from))
+        })
     }
 
     /// The open round in a channel, if any.
     pub async fn open_round_in(&self, channel: ChannelId) -> StoreResult<Option<Round>> {
-        let row: Option<Row> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let row: Option<Row> = sqlx::query_as(
             "SELECT id, guild_id, channel_id, message_id, question, salt, closes_ms, closed FROM rounds
              WHERE channel_id = $1 AND closed = 0",
         )
         .bind(channel.as_db())
-        .fetch_optional(&self.pool)
+        .fetch_optional(pool)
         .await?;
-        Ok(row.map(Round::from))
+            Ok(row.map(Round::from))
+        })
     }
 
     /// Records (or changes) an answer: 0 = pass, 1..=5 = mood. `voter` is the
     /// keyed hash of the member under the round's salt.
     /// Returns whether it was recorded: `false` once the round has closed.
     pub async fn answer_round(&self, round: i64, voter: &[u8], answer: u8) -> StoreResult<bool> {
-        Ok(sqlx::query(
-            "INSERT INTO round_answers (round_id, voter, answer)
-             SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM rounds WHERE id = $1 AND closed = 0)
+        on_pool!(self, |pool| {
+            // The round's row is held (PostgreSQL) while the answer is written,
+            // so a close running at the same moment either comes first (and no
+            // answer is written) or deletes this answer with the rest.
+            Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO round_answers (round_id, voter, answer)
+             SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM rounds WHERE id = $1 AND closed = 0{})
              ON CONFLICT (round_id, voter) DO UPDATE SET answer = $3",
-        )
-        .bind(round)
-        .bind(voter)
-        .bind(i64::from(answer))
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            > 0)
+                pool.for_share()
+            )))
+            .bind(round)
+            .bind(voter)
+            .bind(i64::from(answer))
+            .execute(pool)
+            .await?
+            .rows_affected()
+                > 0)
+        })
     }
 
     pub async fn round_tally(&self, round: i64) -> StoreResult<Tally> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT answer, COUNT(*) FROM round_answers WHERE round_id = $1 GROUP BY answer",
-        )
-        .bind(round)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(Tally::from_counts(rows))
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT answer, COUNT(*) FROM round_answers WHERE round_id = $1 GROUP BY answer",
+            )
+            .bind(round)
+            .fetch_all(pool)
+            .await?;
+            Ok(Tally::from_counts(rows))
+        })
     }
 
     /// Closes a round: its answers become counts in the statistics, and the
     /// salt and the answers are deleted. Returns the final tally, or `None`
     /// when the round was already closed.
     pub async fn close_round(&self, round: i64, day: NaiveDate) -> StoreResult<Option<Tally>> {
-        let mut tx = self.pool.begin().await?;
-        let guild: Option<i64> = sqlx::query_scalar("UPDATE rounds SET closed = 1, salt = NULL WHERE id = $1 AND closed = 0 RETURNING guild_id")
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let guild: Option<i64> = sqlx::query_scalar("UPDATE rounds SET closed = 1, salt = NULL WHERE id = $1 AND closed = 0 RETURNING guild_id")
             .bind(round)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(guild) = guild else {
-            return Ok(None);
-        };
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT answer, COUNT(*) FROM round_answers WHERE round_id = $1 GROUP BY answer",
-        )
-        .bind(round)
-        .fetch_all(&mut *tx)
-        .await?;
-        let tally = Tally::from_counts(rows);
-        sqlx::query(
+            let Some(guild) = guild else {
+                return Ok(None);
+            };
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT answer, COUNT(*) FROM round_answers WHERE round_id = $1 GROUP BY answer",
+            )
+            .bind(round)
+            .fetch_all(&mut *tx)
+            .await?;
+            let tally = Tally::from_counts(rows);
+            sqlx::query(
             "INSERT INTO stats_rounds (round_id, guild_id, day, answered, passed, mood_1, mood_2, mood_3, mood_4, mood_5)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
@@ -192,15 +209,16 @@ impl Db {
         .bind(tally.moods[4] as i64)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM round_answers WHERE round_id = $1")
-            .bind(round)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM jobs WHERE round_id = $1 AND state = 'pending'")
-            .bind(round)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Some(tally))
+            sqlx::query("DELETE FROM round_answers WHERE round_id = $1")
+                .bind(round)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM jobs WHERE round_id = $1 AND state = 'pending'")
+                .bind(round)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(tally))
+        })
     }
 }

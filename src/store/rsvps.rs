@@ -16,7 +16,8 @@ impl Db {
         answer: RsvpAnswer,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO rsvps (meeting_id, occurrence, user_id, answer, updated_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (meeting_id, occurrence, user_id) DO UPDATE SET answer = $4, updated_at = $5",
         )
@@ -25,9 +26,10 @@ impl Db {
         .bind(user.as_db())
         .bind(answer.as_str())
         .bind(now)
-        .execute(&self.pool)
+        .execute(pool)
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     pub async fn rsvp_counts(
@@ -35,24 +37,26 @@ impl Db {
         meeting: MeetingId,
         occurrence: DateTime<Utc>,
     ) -> StoreResult<RsvpCounts> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT answer, COUNT(*) FROM rsvps WHERE meeting_id = $1 AND occurrence = $2 GROUP BY answer",
         )
         .bind(meeting.0)
         .bind(occurrence.timestamp())
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        let mut counts = RsvpCounts::default();
-        for (answer, n) in rows {
-            let n = u32::try_from(n).unwrap_or(u32::MAX);
-            match RsvpAnswer::parse(&answer) {
-                Some(RsvpAnswer::Going) => counts.going = n,
-                Some(RsvpAnswer::Maybe) => counts.maybe = n,
-                Some(RsvpAnswer::No) => counts.no = n,
-                None => {}
+            let mut counts = RsvpCounts::default();
+            for (answer, n) in rows {
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                match RsvpAnswer::parse(&answer) {
+                    Some(RsvpAnswer::Going) => counts.going = n,
+                    Some(RsvpAnswer::Maybe) => counts.maybe = n,
+                    Some(RsvpAnswer::No) => counts.no = n,
+                    None => {}
+                }
             }
-        }
-        Ok(counts)
+            Ok(counts)
+        })
     }
 
     /// Moves the answers given for one occurrence to another (the meeting's
@@ -63,31 +67,33 @@ impl Db {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        if from == to {
-            return Ok(0);
-        }
-        let mut tx = self.pool.begin().await?;
-        // Answers already given for the new time win over the moved ones.
-        sqlx::query(
-            "DELETE FROM rsvps WHERE meeting_id = $1 AND occurrence = $2
+        on_pool!(self, |pool| {
+            if from == to {
+                return Ok(0);
+            }
+            let mut tx = pool.begin().await?;
+            // Answers already given for the new time win over the moved ones.
+            sqlx::query(
+                "DELETE FROM rsvps WHERE meeting_id = $1 AND occurrence = $2
              AND user_id IN (SELECT user_id FROM rsvps WHERE meeting_id = $1 AND occurrence = $3)",
-        )
-        .bind(meeting.0)
-        .bind(from.timestamp())
-        .bind(to.timestamp())
-        .execute(&mut *tx)
-        .await?;
-        let moved = sqlx::query(
-            "UPDATE rsvps SET occurrence = $1 WHERE meeting_id = $2 AND occurrence = $3",
-        )
-        .bind(to.timestamp())
-        .bind(meeting.0)
-        .bind(from.timestamp())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        Ok(moved)
+            )
+            .bind(meeting.0)
+            .bind(from.timestamp())
+            .bind(to.timestamp())
+            .execute(&mut *tx)
+            .await?;
+            let moved = sqlx::query(
+                "UPDATE rsvps SET occurrence = $1 WHERE meeting_id = $2 AND occurrence = $3",
+            )
+            .bind(to.timestamp())
+            .bind(meeting.0)
+            .bind(from.timestamp())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(moved)
+        })
     }
 
     /// Deletes the answers to the meeting's occurrences that started at or
@@ -99,28 +105,32 @@ impl Db {
         meeting: MeetingId,
         through: DateTime<Utc>,
     ) -> StoreResult<Vec<(DateTime<Utc>, UserId)>> {
-        let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
-            "DELETE FROM rsvps WHERE meeting_id = $1 AND occurrence <= $2
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+                "DELETE FROM rsvps WHERE meeting_id = $1 AND occurrence <= $2
              RETURNING occurrence, CASE WHEN answer = 'going' THEN user_id END",
-        )
-        .bind(meeting.0)
-        .bind(through.timestamp())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(o, u)| Some((DateTime::from_timestamp(o, 0)?, UserId::from_db(u?))))
-            .collect())
+            )
+            .bind(meeting.0)
+            .bind(through.timestamp())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(o, u)| Some((DateTime::from_timestamp(o, 0)?, UserId::from_db(u?))))
+                .collect())
+        })
     }
 
     /// Deletes every answer to an occurrence that started before `before`,
     /// in any meeting (housekeeping for series that ended or were cancelled).
     pub async fn purge_past_rsvps(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        Ok(sqlx::query("DELETE FROM rsvps WHERE occurrence < $1")
-            .bind(before.timestamp())
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        on_pool!(self, |pool| {
+            Ok(sqlx::query("DELETE FROM rsvps WHERE occurrence < $1")
+                .bind(before.timestamp())
+                .execute(pool)
+                .await?
+                .rows_affected())
+        })
     }
 
     /// Turns reminders by direct message on or off for a member.
@@ -130,27 +140,31 @@ impl Db {
         user: UserId,
         enabled: bool,
     ) -> StoreResult<bool> {
-        let query = if enabled {
-            "INSERT INTO meeting_dms (meeting_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-        } else {
-            "DELETE FROM meeting_dms WHERE meeting_id = $1 AND user_id = $2"
-        };
-        Ok(sqlx::query(query)
-            .bind(meeting.0)
-            .bind(user.as_db())
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            > 0)
+        on_pool!(self, |pool| {
+            let query = if enabled {
+                "INSERT INTO meeting_dms (meeting_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            } else {
+                "DELETE FROM meeting_dms WHERE meeting_id = $1 AND user_id = $2"
+            };
+            Ok(sqlx::query(query)
+                .bind(meeting.0)
+                .bind(user.as_db())
+                .execute(pool)
+                .await?
+                .rows_affected()
+                > 0)
+        })
     }
 
     pub async fn meeting_dm_subscribers(&self, meeting: MeetingId) -> StoreResult<Vec<UserId>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM meeting_dms WHERE meeting_id = $1 ORDER BY user_id",
-        )
-        .bind(meeting.0)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids.into_iter().map(UserId::from_db).collect())
+        on_pool!(self, |pool| {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT user_id FROM meeting_dms WHERE meeting_id = $1 ORDER BY user_id",
+            )
+            .bind(meeting.0)
+            .fetch_all(pool)
+            .await?;
+            Ok(ids.into_iter().map(UserId::from_db).collect())
+        })
     }
 }

@@ -46,28 +46,30 @@ impl Db {
         guild: GuildId,
         keys: &[String],
     ) -> StoreResult<HashMap<String, PeopleCounts>> {
-        if keys.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let sql = format!(
-            "SELECT period, facet, people FROM stats_people WHERE guild_id = $1 AND period IN {}",
-            params(2, 1, keys.len())
-        );
-        let rows: Vec<(String, String, i64)> = keys
-            .iter()
-            .fold(
-                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(guild.as_db()),
-                |query, key| query.bind(key.as_str()),
-            )
-            .fetch_all(&self.pool)
-            .await?;
-        let mut out: HashMap<String, PeopleCounts> = HashMap::new();
-        for (period, facet, people) in rows {
-            if let Some(facet) = Facet::parse(&facet) {
-                out.entry(period).or_default().set(facet, count(people));
+        on_pool!(self, |pool| {
+            if keys.is_empty() {
+                return Ok(HashMap::new());
             }
-        }
-        Ok(out)
+            let sql = format!(
+                "SELECT period, facet, people FROM stats_people WHERE guild_id = $1 AND period IN {}",
+                params(2, 1, keys.len())
+            );
+            let rows: Vec<(String, String, i64)> = keys
+                .iter()
+                .fold(
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(guild.as_db()),
+                    |query, key| query.bind(key.as_str()),
+                )
+                .fetch_all(pool)
+                .await?;
+            let mut out: HashMap<String, PeopleCounts> = HashMap::new();
+            for (period, facet, people) in rows {
+                if let Some(facet) = Facet::parse(&facet) {
+                    out.entry(period).or_default().set(facet, count(people));
+                }
+            }
+            Ok(out)
+        })
     }
 
     /// Rounds closed from `first` to `last` (local dates).
@@ -77,41 +79,45 @@ impl Db {
         first: NaiveDate,
         last: NaiveDate,
     ) -> StoreResult<Vec<RoundStats>> {
-        let rows: Vec<RoundRow> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let rows: Vec<RoundRow> = sqlx::query_as(
             "SELECT day, answered, passed, mood_1, mood_2, mood_3, mood_4, mood_5 FROM stats_rounds
              WHERE guild_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, round_id",
         )
         .bind(guild.as_db())
         .bind(first.format(DAY).to_string())
         .bind(last.format(DAY).to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                Some(RoundStats {
-                    day: NaiveDate::parse_from_str(&r.day, DAY).ok()?,
-                    answered: count(r.answered),
-                    passed: count(r.passed),
-                    moods: [r.mood_1, r.mood_2, r.mood_3, r.mood_4, r.mood_5].map(count),
+            Ok(rows
+                .into_iter()
+                .filter_map(|r| {
+                    Some(RoundStats {
+                        day: NaiveDate::parse_from_str(&r.day, DAY).ok()?,
+                        answered: count(r.answered),
+                        passed: count(r.passed),
+                        moods: [r.mood_1, r.mood_2, r.mood_3, r.mood_4, r.mood_5].map(count),
+                    })
                 })
-            })
-            .collect())
+                .collect())
+        })
     }
 
     /// Occurrences of the server's meetings held in `period` (rolled over).
     pub async fn meetings_held(&self, guild: GuildId, period: &Period, tz: Tz) -> StoreResult<u64> {
-        let from = closes_at(&previous(period), tz);
-        let to = closes_at(period, tz);
-        let (held,): (i64,) = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let from = closes_at(&previous(period), tz);
+            let to = closes_at(period, tz);
+            let (held,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM jobs j JOIN meetings m ON m.id = j.meeting_id
              WHERE m.guild_id = $1 AND j.kind = 'rollover' AND j.state = 'done' AND j.occurrence >= $2 AND j.occurrence < $3",
         )
         .bind(guild.as_db())
         .bind(from.timestamp())
         .bind(to.timestamp())
-        .fetch_one(&self.pool)
+        .fetch_one(pool)
         .await?;
-        Ok(count(held))
+            Ok(count(held))
+        })
     }
 }

@@ -92,7 +92,8 @@ impl Db {
         credit: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<Shared> {
-        let id: i64 = sqlx::query_scalar(
+        on_pool!(self, |pool| {
+            let id: i64 = sqlx::query_scalar(
             "INSERT INTO shared_strategies (guild_id, category, text, author_id, credit, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -102,37 +103,42 @@ impl Db {
         .bind(author.as_db())
         .bind(credit)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(pool)
         .await?;
-        Ok(Shared {
-            id,
-            guild,
-            category,
-            text: text.to_owned(),
-            credit: credit.map(str::to_owned),
-            status: Status::Waiting,
-            created: now,
+            Ok(Shared {
+                id,
+                guild,
+                category,
+                text: text.to_owned(),
+                credit: credit.map(str::to_owned),
+                status: Status::Waiting,
+                created: now,
+            })
         })
     }
 
     /// How many strategies the member has waiting in this server.
     pub async fn waiting_from(&self, guild: GuildId, author: UserId) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM shared_strategies WHERE guild_id = $1 AND author_id = $2 AND status = 'waiting'",
         )
         .bind(guild.as_db())
         .bind(author.as_db())
-        .fetch_one(&self.pool)
+        .fetch_one(pool)
         .await?)
+        })
     }
 
     pub async fn shared_strategy(&self, id: i64) -> StoreResult<Option<Shared>> {
-        let row: Option<Row> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} WHERE id = $1")))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.and_then(Row::into_shared))
+        on_pool!(self, |pool| {
+            let row: Option<Row> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(row.and_then(Row::into_shared))
+        })
     }
 
     /// The server's strategies with this status, oldest first.
@@ -141,14 +147,16 @@ impl Db {
         guild: GuildId,
         status: Status,
     ) -> StoreResult<Vec<Shared>> {
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{COLUMNS} WHERE guild_id = $1 AND status = $2 ORDER BY id"
-        )))
-        .bind(guild.as_db())
-        .bind(status.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().filter_map(Row::into_shared).collect())
+        on_pool!(self, |pool| {
+            let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{COLUMNS} WHERE guild_id = $1 AND status = $2 ORDER BY id"
+            )))
+            .bind(guild.as_db())
+            .bind(status.as_str())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().filter_map(Row::into_shared).collect())
+        })
     }
 
     /// Approves or rejects a waiting strategy. Returns it as decided, or
@@ -160,97 +168,111 @@ impl Db {
         approve: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Shared>> {
-        let row: Option<Row> = sqlx::query_as(
-            "UPDATE shared_strategies SET status = $1, decided_at = $2
+        on_pool!(self, |pool| {
+            let row: Option<Row> = sqlx::query_as(
+                "UPDATE shared_strategies SET status = $1, decided_at = $2
              WHERE id = $3 AND guild_id = $4 AND status = 'waiting'
              RETURNING id, guild_id, category, text, credit, status, created_at",
-        )
-        .bind(if approve { "approved" } else { "rejected" })
-        .bind(now)
-        .bind(id)
-        .bind(guild.as_db())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(Row::into_shared))
+            )
+            .bind(if approve { "approved" } else { "rejected" })
+            .bind(now)
+            .bind(id)
+            .bind(guild.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(Row::into_shared))
+        })
     }
 
     /// Remembers the log-channel message a waiting strategy was posted as.
     pub async fn set_strategy_log_message(&self, id: i64, message: u64) -> StoreResult<()> {
-        sqlx::query("UPDATE shared_strategies SET log_message = $1 WHERE id = $2")
-            .bind(message as i64)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE shared_strategies SET log_message = $1 WHERE id = $2")
+                .bind(message as i64)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     pub async fn strategy_log_message(&self, id: i64) -> StoreResult<Option<u64>> {
-        let m: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT log_message FROM shared_strategies WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(m.flatten().map(|m| m as u64))
+        on_pool!(self, |pool| {
+            let m: Option<Option<i64>> =
+                sqlx::query_scalar("SELECT log_message FROM shared_strategies WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(m.flatten().map(|m| m as u64))
+        })
     }
 
     /// The decisions on the member's strategies they have not heard of yet,
     /// marked as heard. A rejected one is deleted once its author knows.
     pub async fn take_decisions(&self, author: UserId) -> StoreResult<Vec<Shared>> {
-        let mut tx = self.pool.begin().await?;
-        let rows: Vec<Row> = sqlx::query_as(
-            "UPDATE shared_strategies SET told = 1
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let rows: Vec<Row> = sqlx::query_as(
+                "UPDATE shared_strategies SET told = 1
              WHERE author_id = $1 AND status != 'waiting' AND told = 0
              RETURNING id, guild_id, category, text, credit, status, created_at",
-        )
-        .bind(author.as_db())
-        .fetch_all(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM shared_strategies WHERE author_id = $1 AND status = 'rejected' AND told = 1")
+            )
+            .bind(author.as_db())
+            .fetch_all(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM shared_strategies WHERE author_id = $1 AND status = 'rejected' AND told = 1")
             .bind(author.as_db())
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        let mut out: Vec<Shared> = rows.into_iter().filter_map(Row::into_shared).collect();
-        out.sort_by_key(|s| s.id);
-        Ok(out)
+            tx.commit().await?;
+            let mut out: Vec<Shared> = rows.into_iter().filter_map(Row::into_shared).collect();
+            out.sort_by_key(|s| s.id);
+            Ok(out)
+        })
     }
 
     /// The log-channel cards of the member's shared strategies: (server,
     /// message).
     pub async fn strategy_cards_by(&self, author: UserId) -> StoreResult<Vec<(GuildId, u64)>> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT guild_id, log_message FROM shared_strategies WHERE author_id = $1 AND log_message IS NOT NULL",
         )
         .bind(author.as_db())
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(g, m)| (GuildId::from_db(g), m as u64))
-            .collect())
+            Ok(rows
+                .into_iter()
+                .map(|(g, m)| (GuildId::from_db(g), m as u64))
+                .collect())
+        })
     }
 
     /// Deletes rejected strategies decided before `before` whose authors
     /// never opened `/toolkit` to hear of it: kept no longer than needed.
     pub async fn purge_old_rejections(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        Ok(sqlx::query(
-            "DELETE FROM shared_strategies WHERE status = 'rejected' AND decided_at < $1",
-        )
-        .bind(before)
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
+                "DELETE FROM shared_strategies WHERE status = 'rejected' AND decided_at < $1",
+            )
+            .bind(before)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
     }
 
     /// Every strategy the member shared (for `/privacy show`).
     pub async fn strategies_by(&self, author: UserId) -> StoreResult<Vec<Shared>> {
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{COLUMNS} WHERE author_id = $1 ORDER BY id"
-        )))
-        .bind(author.as_db())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().filter_map(Row::into_shared).collect())
+        on_pool!(self, |pool| {
+            let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{COLUMNS} WHERE author_id = $1 ORDER BY id"
+            )))
+            .bind(author.as_db())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().filter_map(Row::into_shared).collect())
+        })
     }
 
     /// How many approved strategies of the server are in `category` (if
@@ -263,37 +285,39 @@ impl Db {
         words: &[String],
         index: u64,
     ) -> StoreResult<(u64, Option<Shared>)> {
-        // Only numbered placeholders are added to the text: one LIKE per
-        // word ($3 on), then the offset.
-        let likes: String = (3..3 + words.len())
-            .map(|n| format!(" AND lower(text) LIKE ${n} ESCAPE '\\'"))
-            .collect();
-        let filter = format!(
-            " WHERE guild_id = $1 AND status = 'approved' AND ($2 IS NULL OR category = $2){likes}"
-        );
-        let offset = 3 + words.len();
-        let patterns: Vec<String> = words.iter().map(|w| super::like_containing(w)).collect();
-        let category = category.map(Category::as_str);
-        let count_sql = format!("SELECT COUNT(*) FROM shared_strategies{filter}");
-        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql))
-            .bind(guild.as_db())
-            .bind(category);
-        for p in &patterns {
-            count = count.bind(p.clone());
-        }
-        let total = count.fetch_one(&self.pool).await?.max(0) as u64;
-        if index >= total {
-            return Ok((total, None));
-        }
-        let row_sql = format!("{COLUMNS}{filter} ORDER BY id DESC LIMIT 1 OFFSET ${offset}");
-        let mut row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(row_sql))
-            .bind(guild.as_db())
-            .bind(category);
-        for p in &patterns {
-            row = row.bind(p.clone());
-        }
-        let row = row.bind(index as i64).fetch_optional(&self.pool).await?;
-        Ok((total, row.and_then(Row::into_shared)))
+        on_pool!(self, |pool| {
+            // Only numbered placeholders are added to the text: one LIKE per
+            // word ($3 on), then the offset.
+            let likes: String = (3..3 + words.len())
+                .map(|n| format!(" AND lower(text) LIKE ${n} ESCAPE '\\'"))
+                .collect();
+            let filter = format!(
+                " WHERE guild_id = $1 AND status = 'approved' AND ($2 IS NULL OR category = $2){likes}"
+            );
+            let offset = 3 + words.len();
+            let patterns: Vec<String> = words.iter().map(|w| super::like_containing(w)).collect();
+            let category = category.map(Category::as_str);
+            let count_sql = format!("SELECT COUNT(*) FROM shared_strategies{filter}");
+            let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql))
+                .bind(guild.as_db())
+                .bind(category);
+            for p in &patterns {
+                count = count.bind(p.clone());
+            }
+            let total = count.fetch_one(pool).await?.max(0) as u64;
+            if index >= total {
+                return Ok((total, None));
+            }
+            let row_sql = format!("{COLUMNS}{filter} ORDER BY id DESC LIMIT 1 OFFSET ${offset}");
+            let mut row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(row_sql))
+                .bind(guild.as_db())
+                .bind(category);
+            for p in &patterns {
+                row = row.bind(p.clone());
+            }
+            let row = row.bind(index as i64).fetch_optional(pool).await?;
+            Ok((total, row.and_then(Row::into_shared)))
+        })
     }
 
     /// Saves a strategy to the member's toolkit; returns whether it was new.
@@ -303,37 +327,43 @@ impl Db {
         strategy: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        Ok(sqlx::query(
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
             "INSERT INTO toolkit (user_id, strategy_id, saved_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(user.as_db())
         .bind(strategy)
         .bind(now)
-        .execute(&self.pool)
+        .execute(pool)
         .await?
         .rows_affected()
             > 0)
+        })
     }
 
     pub async fn remove_from_toolkit(&self, user: UserId, strategy: &str) -> StoreResult<bool> {
-        Ok(
-            sqlx::query("DELETE FROM toolkit WHERE user_id = $1 AND strategy_id = $2")
-                .bind(user.as_db())
-                .bind(strategy)
-                .execute(&self.pool)
-                .await?
-                .rows_affected()
-                > 0,
-        )
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query("DELETE FROM toolkit WHERE user_id = $1 AND strategy_id = $2")
+                    .bind(user.as_db())
+                    .bind(strategy)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+                    > 0,
+            )
+        })
     }
 
     /// The member's saved strategies (their keys), in the order saved.
     pub async fn toolkit(&self, user: UserId) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT strategy_id FROM toolkit WHERE user_id = $1 ORDER BY saved_at, strategy_id",
-        )
-        .bind(user.as_db())
-        .fetch_all(&self.pool)
-        .await?)
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT strategy_id FROM toolkit WHERE user_id = $1 ORDER BY saved_at, strategy_id",
+            )
+            .bind(user.as_db())
+            .fetch_all(pool)
+            .await?)
+        })
     }
 }
