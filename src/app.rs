@@ -32,8 +32,9 @@ pub async fn run(
     let token = config.require_token()?.clone();
     let db = Db::open(&config.database_url)
         .await
-        .with_context(|| format!("opening the database at {}", config.database_url))?;
-    tracing::info!(database = %config.database_url, "database ready");
+        .with_context(|| format!("opening the database at {}", config.database_shown()))?
+        .with_lease(config.job_lease);
+    tracing::info!(database = %config.database_shown(), "database ready");
 
     let (fatal_tx, mut fatal_rx) = mpsc::unbounded_channel::<anyhow::Error>();
     let dev_guild = config.dev_guild;

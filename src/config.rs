@@ -52,6 +52,10 @@ pub struct Config {
     /// `HAVEN_REMINDER_GRACE`: a reminder missed (downtime) by less than this
     /// is still sent; an older one is skipped. Default 15 minutes.
     pub reminder_grace: chrono::Duration,
+    /// `HAVEN_JOB_LEASE`: how long this process's claim on a job holds
+    /// unless renewed; another process takes the jobs of one that died once
+    /// it has passed. Default 30 seconds.
+    pub job_lease: chrono::Duration,
     /// `HAVEN_SHARDS`: the shards this process runs, like `0-3/8`; unset,
     /// one process runs as many shards as Discord recommends.
     pub shards: Option<ShardRange>,
@@ -64,6 +68,28 @@ pub struct Config {
 
 /// Discord's global limit on REST requests per second, per bot.
 pub const DISCORD_GLOBAL_PER_SECOND: u32 = 50;
+
+impl Config {
+    /// The database URL as logs may show it: without a password.
+    pub fn database_shown(&self) -> String {
+        shown_without_password(&self.database_url)
+    }
+}
+
+/// `url` with the password of its user part (if any) replaced by `***`.
+fn shown_without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
 
 /// Shards `first..=last` of `total`, as `HAVEN_SHARDS` gives them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,6 +243,20 @@ impl Config {
                 })?,
         };
 
+        let job_lease = match get("HAVEN_JOB_LEASE") {
+            None => crate::store::DEFAULT_LEASE,
+            Some(raw) => humantime::parse_duration(raw.trim())
+                .ok()
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .filter(|d| *d >= chrono::Duration::seconds(1) && *d <= chrono::Duration::hours(1))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "HAVEN_JOB_LEASE",
+                        "must be a span from 1s to 1h, such as 30s",
+                    )
+                })?,
+        };
+
         let shards = match get("HAVEN_SHARDS") {
             None => None,
             Some(raw) => Some(ShardRange::parse(&raw).ok_or_else(|| {
@@ -265,6 +305,7 @@ impl Config {
             dev_guild,
             log_filter,
             reminder_grace,
+            job_lease,
             shards,
             http_addr,
             rest_per_second,
@@ -281,6 +322,7 @@ impl Config {
             dev_guild: None,
             log_filter: "warn".to_owned(),
             reminder_grace: crate::scheduler::DEFAULT_GRACE,
+            job_lease: crate::store::DEFAULT_LEASE,
             shards: None,
             http_addr: None,
             rest_per_second: DISCORD_GLOBAL_PER_SECOND,
@@ -359,6 +401,22 @@ mod tests {
     }
 
     #[test]
+    fn a_database_password_never_reaches_the_logs() {
+        assert_eq!(
+            shown_without_password("postgres://haven:s3cret@db:5432/haven"),
+            "postgres://haven:***@db:5432/haven"
+        );
+        assert_eq!(
+            shown_without_password("sqlite://haven.db"),
+            "sqlite://haven.db"
+        );
+        assert_eq!(
+            shown_without_password("postgres://db/haven"),
+            "postgres://db/haven"
+        );
+    }
+
+    #[test]
     fn a_part_of_the_shards_needs_a_shared_database() {
         let e = parse(&[("HAVEN_SHARDS", "0-1/4")]).unwrap_err();
         assert_eq!(e.variable, "HAVEN_SHARDS");
@@ -430,6 +488,8 @@ mod tests {
             ("HAVEN_DEV_GUILD", "-5"),
             ("HAVEN_REMINDER_GRACE", "soon"),
             ("HAVEN_REMINDER_GRACE", "3d"),
+            ("HAVEN_JOB_LEASE", "0s"),
+            ("HAVEN_JOB_LEASE", "2h"),
         ] {
             let err = parse(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{value}");

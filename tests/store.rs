@@ -919,8 +919,8 @@ mod moderation {
             "a form sent twice finds its draft gone"
         );
         // Its delivery is a job, claimed by one taker only.
-        assert!(db.claim_job(job).await.unwrap());
-        assert!(!db.claim_job(job).await.unwrap());
+        assert!(db.claim_job(job, t0()).await.unwrap());
+        assert!(!db.claim_job(job, t0()).await.unwrap());
         db.release_job(job, t0() + Duration::seconds(30))
             .await
             .unwrap();
@@ -1200,5 +1200,101 @@ mod moderation {
             Some("Be kind.\nWhat is shared here stays here.")
         );
         assert_eq!(db.guidelines(GuildId(2)).await.unwrap(), None);
+    }
+}
+
+mod leases {
+    use super::*;
+    use haven::domain::jobs::JobKind;
+
+    /// `n` jobs due at `t0()`, each lifting a different ban.
+    async fn jobs(db: &Db, n: u64) {
+        for target in 0..n {
+            db.add_mod_job(JobKind::Unban, GuildId(1), target, t0())
+                .await
+                .unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claim_is_another_processs_only_once_its_lease_has_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = url(&dir).await;
+        let a = Db::open(&url)
+            .await
+            .unwrap()
+            .with_lease(Duration::seconds(30));
+        let b = Db::open(&url)
+            .await
+            .unwrap()
+            .with_lease(Duration::seconds(30));
+        jobs(&a, 3).await;
+        assert_eq!(a.claim_due_jobs(t0(), 10).await.unwrap().len(), 3);
+        // Held by a: b finds nothing to do, and knows when a's claim ends.
+        assert!(b.claim_due_jobs(t0(), 10).await.unwrap().is_empty());
+        assert_eq!(
+            b.next_job_due().await.unwrap(),
+            Some(t0() + Duration::seconds(30))
+        );
+        assert_eq!(
+            a.next_job_due().await.unwrap(),
+            None,
+            "its own claims wake nobody"
+        );
+        // a renews while it works; b still waits.
+        a.renew_claims(t0() + Duration::seconds(20)).await.unwrap();
+        assert!(
+            b.claim_due_jobs(t0() + Duration::seconds(31), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // a dies: once its claim has ended, b takes every job over.
+        let taken = b
+            .claim_due_jobs(t0() + Duration::seconds(51), 10)
+            .await
+            .unwrap();
+        assert_eq!(taken.len(), 3);
+        assert!(taken.iter().all(|j| j.attempts == 2));
+        // b stops gracefully: its claims are pending again at once.
+        assert_eq!(b.release_own_claims().await.unwrap(), 3);
+        assert_eq!(
+            a.claim_due_jobs(t0() + Duration::seconds(52), 10)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn processes_claiming_at_once_never_take_the_same_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = url(&dir).await;
+        let first = Db::open(&url).await.unwrap();
+        jobs(&first, 400).await;
+        let mut takers = Vec::new();
+        for _ in 0..4 {
+            let db = Db::open(&url).await.unwrap();
+            takers.push(tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let batch = db.claim_due_jobs(t0(), 7).await.unwrap();
+                    if batch.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(batch.into_iter().map(|j| j.id));
+                }
+            }));
+        }
+        let mut all: Vec<i64> = Vec::new();
+        for taker in takers {
+            all.extend(taker.await.unwrap());
+        }
+        let claimed = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), claimed, "no job claimed twice");
+        assert_eq!(claimed, 400, "every job claimed");
     }
 }

@@ -42,6 +42,15 @@ const BATCH: i64 = 2000;
 /// After this many rounds of failure a job is given up and logged.
 const MAX_JOB_ATTEMPTS: i64 = 10;
 
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Wakes the engine when jobs change.
 #[derive(Clone, Default)]
 pub struct SchedulerHandle {
@@ -86,8 +95,14 @@ impl Scheduler {
             tracing::error!(error = %e, "cannot plan housekeeping");
         }
         let mut jumps = self.clock.jumps();
+        // Other processes' new jobs wake this one (PostgreSQL).
+        let _listening = self.listen_for_other_processes().await;
         loop {
             if *shutdown.borrow() {
+                // What this process still held goes back at once.
+                if let Err(e) = self.db.release_own_claims().await {
+                    tracing::warn!(error = %e, "cannot release this process's claims; they end with their lease");
+                }
                 return;
             }
             let now = self.clock.now();
@@ -100,7 +115,7 @@ impl Scheduler {
                 }
             };
             if !jobs.is_empty() {
-                self.work(jobs, now).await;
+                self.work_renewing(jobs, now).await;
                 continue;
             }
             let next = match self.db.next_job_due().await {
@@ -121,6 +136,54 @@ impl Scheduler {
                 () = self.handle.wake.notified() => {}
                 _ = jumps.changed() => {}
                 _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// Listens for jobs added or moved by other processes (PostgreSQL only),
+    /// waking the engine; stops when the returned guard is dropped.
+    async fn listen_for_other_processes(&self) -> Option<AbortOnDrop> {
+        let mut listener = match self.db.job_changes().await {
+            Ok(Some(listener)) => listener,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for other processes' jobs; they are seen when this one wakes");
+                return None;
+            }
+        };
+        let handle = self.handle.clone();
+        Some(AbortOnDrop(tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(_) => handle.poke(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the job notifications; reconnecting");
+                        tokio::time::sleep(StdDuration::from_secs(1)).await;
+                        // Whatever was missed meanwhile is looked at now.
+                        handle.poke();
+                    }
+                }
+            }
+        })))
+    }
+
+    /// Works a batch while renewing this process's claims, so that a batch
+    /// that takes longer than a lease is not taken over while it runs.
+    async fn work_renewing(&self, jobs: Vec<Job>, now: DateTime<Utc>) {
+        let every = (self.db.lease() / 3)
+            .to_std()
+            .unwrap_or(StdDuration::from_secs(10))
+            .max(StdDuration::from_millis(100));
+        let work = self.work(jobs, now);
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                () = &mut work => return,
+                () = tokio::time::sleep(every) => {
+                    if let Err(e) = self.db.renew_claims(self.clock.now()).await {
+                        tracing::warn!(error = %e, "cannot renew this process's claims");
+                    }
+                }
             }
         }
     }

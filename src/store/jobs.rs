@@ -121,10 +121,18 @@ impl Db {
     /// When the earliest pending job is due.
     pub async fn next_job_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         on_pool!(self, |pool| {
-            let ms: Option<i64> =
-                sqlx::query_scalar("SELECT MIN(due_ms) FROM jobs WHERE state = 'pending'")
-                    .fetch_one(pool)
-                    .await?;
+            // A claim of another process that ends unrenewed is due too: its
+            // jobs are taken over then.
+            let ms: Option<i64> = sqlx::query_scalar(
+                "SELECT MIN(t) FROM (
+                     SELECT MIN(due_ms) AS t FROM jobs WHERE state = 'pending'
+                     UNION ALL
+                     SELECT MIN(claimed_until_ms) AS t FROM jobs WHERE state = 'claimed' AND claimed_by <> $1
+                 ) AS next",
+            )
+            .bind(&*self.owner)
+            .fetch_one(pool)
+            .await?;
             Ok(ms.and_then(DateTime::from_timestamp_millis))
         })
     }
@@ -142,19 +150,30 @@ impl Db {
         })
     }
 
-    /// Atomically claims up to `limit` pending jobs due at `now`, earliest first.
+    /// Atomically claims up to `limit` pending jobs due at `now`, earliest
+    /// first, for this process's lease. Claims that ended unrenewed (their
+    /// process died) are pending again first, so they are taken over; the
+    /// work they name carries nonces, so a takeover never shows twice.
     pub async fn claim_due_jobs(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Job>> {
         on_pool!(self, |pool| {
+            sqlx::query(
+            "UPDATE jobs SET state = 'pending' WHERE state = 'claimed' AND claimed_until_ms < $1",
+        )
+        .bind(now.timestamp_millis())
+        .execute(pool)
+        .await?;
             // Two processes never pick the same job (PostgreSQL skips rows
             // another has locked; SQLite has one writer at a time).
             let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE jobs SET state = 'claimed', attempts = attempts + 1
+            "UPDATE jobs SET state = 'claimed', attempts = attempts + 1, claimed_by = $3, claimed_until_ms = $4
              WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= $1 ORDER BY due_ms, id LIMIT $2{})
              RETURNING {JOB_COLUMNS}",
             pool.skip_locked()
         )))
         .bind(now.timestamp_millis())
         .bind(limit)
+        .bind(&*self.owner)
+        .bind((now + self.lease).timestamp_millis())
         .fetch_all(pool)
         .await?;
             let mut jobs: Vec<Job> = rows.into_iter().filter_map(Row::into_job).collect();
@@ -199,12 +218,15 @@ impl Db {
     /// Claims one pending job, whenever it is due (the work it names is
     /// being done now, by whoever calls). Returns whether it was claimed:
     /// false when another claimed it first or it is finished.
-    pub async fn claim_job(&self, id: i64) -> StoreResult<bool> {
+    pub async fn claim_job(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
         on_pool!(self, |pool| {
             Ok(sqlx::query(
-            "UPDATE jobs SET state = 'claimed', attempts = attempts + 1 WHERE id = $1 AND state = 'pending'",
+            "UPDATE jobs SET state = 'claimed', attempts = attempts + 1, claimed_by = $2, claimed_until_ms = $3
+             WHERE id = $1 AND state = 'pending'",
         )
         .bind(id)
+        .bind(&*self.owner)
+        .bind((now + self.lease).timestamp_millis())
         .execute(pool)
         .await?
         .rows_affected()
@@ -237,15 +259,53 @@ impl Db {
         })
     }
 
-    /// After a restart: jobs claimed by a process that stopped are pending again.
+    /// After a restart: jobs claimed by a process that stopped are pending
+    /// again. On SQLite this process is the only one, so that is every
+    /// claim; on PostgreSQL other processes' claims stay theirs (those of a
+    /// process that died end with their lease), and only claims from before
+    /// leases were kept are put back.
     pub async fn reset_claimed_jobs(&self) -> StoreResult<u64> {
+        let only_old = match self.pool {
+            super::Pool::Sqlite(_) => "",
+            super::Pool::Postgres(_) => " AND claimed_by IS NULL",
+        };
         on_pool!(self, |pool| {
-            Ok(
-                sqlx::query("UPDATE jobs SET state = 'pending' WHERE state = 'claimed'")
-                    .execute(pool)
-                    .await?
-                    .rows_affected(),
+            Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE jobs SET state = 'pending' WHERE state = 'claimed'{only_old}"
+            )))
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
+    /// Keeps this process's claims for another lease from `now` (while it
+    /// works on a long batch).
+    pub async fn renew_claims(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
+                "UPDATE jobs SET claimed_until_ms = $1 WHERE state = 'claimed' AND claimed_by = $2",
             )
+            .bind((now + self.lease).timestamp_millis())
+            .bind(&*self.owner)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
+    /// On a graceful stop: this process's claims are pending again, for
+    /// another process (or the next start) to take at once.
+    pub async fn release_own_claims(&self) -> StoreResult<u64> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
+                // due_ms is named so that other processes are told (PostgreSQL).
+                "UPDATE jobs SET state = 'pending', due_ms = due_ms WHERE state = 'claimed' AND claimed_by = $1",
+            )
+            .bind(&*self.owner)
+            .execute(pool)
+            .await?
+            .rows_affected())
         })
     }
 

@@ -79,7 +79,15 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: Pool,
+    /// This process, as its claims on jobs name it.
+    owner: std::sync::Arc<str>,
+    /// How long a claim on a job holds without being renewed: the jobs of a
+    /// process that died are taken over once it has passed.
+    lease: chrono::Duration,
 }
+
+/// How long a claim holds unless [`Db::with_lease`] says otherwise.
+pub const DEFAULT_LEASE: chrono::Duration = chrono::Duration::seconds(30);
 
 /// One of the two databases Haven runs on.
 #[derive(Clone, Debug)]
@@ -181,9 +189,7 @@ impl Db {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self {
-            pool: Pool::Sqlite(pool),
-        })
+        Ok(Self::on(Pool::Sqlite(pool)))
     }
 
     async fn open_postgres(url: &str) -> StoreResult<Self> {
@@ -193,9 +199,39 @@ impl Db {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self {
-            pool: Pool::Postgres(pool),
-        })
+        Ok(Self::on(Pool::Postgres(pool)))
+    }
+
+    fn on(pool: Pool) -> Self {
+        let owner = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
+        Self {
+            pool,
+            owner: owner.into(),
+            lease: DEFAULT_LEASE,
+        }
+    }
+
+    /// The same database, with claims on jobs that hold for `lease`.
+    pub fn with_lease(mut self, lease: chrono::Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// How long this process's claims hold unless renewed.
+    pub fn lease(&self) -> chrono::Duration {
+        self.lease
+    }
+
+    /// On PostgreSQL, a connection that hears when any process adds or moves
+    /// a job (the `haven_jobs` channel); none on SQLite, where this process
+    /// is the only one.
+    pub async fn job_changes(&self) -> StoreResult<Option<sqlx::postgres::PgListener>> {
+        let Pool::Postgres(pool) = &self.pool else {
+            return Ok(None);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen("haven_jobs").await?;
+        Ok(Some(listener))
     }
 
     /// Whether this is PostgreSQL (shared by several processes).

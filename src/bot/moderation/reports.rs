@@ -238,7 +238,7 @@ fn thanks(report: &Report) -> String {
 /// Delivers a just-filed report by claiming its job (the scheduler takes
 /// it instead if this fails or Haven stops). Returns whether anyone has it.
 async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job: i64) -> bool {
-    match data.db.claim_job(job).await {
+    match data.db.claim_job(job, data.clock.now()).await {
         Ok(true) => {}
         // The scheduler has it already.
         Ok(false) => return true,
