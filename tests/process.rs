@@ -407,3 +407,229 @@ async fn haven_register_registers_the_commands_and_exits() {
         "registering needs no gateway session"
     );
 }
+
+mod backend;
+
+/// Titles of the reminders the fake Discord shows, by how often each shows.
+fn shown(sim: &Sim, prefix: &str) -> std::collections::HashMap<String, usize> {
+    let mut seen = std::collections::HashMap::new();
+    for m in sim.all_messages() {
+        if let Some(rest) = m.content.strip_prefix(&format!("**{prefix}"))
+            && let Some(n) = rest.split("**").next()
+        {
+            *seen.entry(n.to_owned()).or_insert(0) += 1;
+        }
+    }
+    seen
+}
+
+/// A world with 200 more text channels, so that 1,000 reminders are not
+/// held back by Discord's per-channel limit alone.
+fn roomy_world() -> World {
+    let mut world = World::sandbox();
+    for n in 1..=200u64 {
+        world.channels.push(haven::sim::SimChannel {
+            id: 1_400_000_000_000_100_000 + n,
+            name: format!("room-{n}"),
+            kind: 0,
+            position: 10 + n as u16,
+            guild_id: Some(haven::sim::world::GUILD_ID),
+            ..world.channels[0].clone()
+        });
+    }
+    world
+}
+
+/// Plans `count` one-off meetings whose reminders fall due from `from`,
+/// spread over `over`, one per room in turn.
+async fn reminders_due(
+    db: &haven::store::Db,
+    prefix: &str,
+    count: u64,
+    from: chrono::DateTime<chrono::Utc>,
+    over: chrono::Duration,
+) {
+    use chrono::DurationRound;
+    use haven::domain::recurrence::{Repeat, Schedule};
+    let now = chrono::Utc::now();
+    for i in 0..count {
+        // Whole seconds, as a meeting's start is kept.
+        let due = from.duration_trunc(chrono::TimeDelta::seconds(1)).unwrap()
+            + chrono::Duration::seconds(over.num_seconds() * i as i64 / count as i64);
+        let new = haven::store::NewMeeting {
+            guild: haven::domain::GuildId(haven::sim::world::GUILD_ID),
+            channel: haven::domain::ChannelId(1_400_000_000_000_100_001 + i % 200),
+            title: format!("{prefix}{i}"),
+            schedule: Schedule {
+                zone: chrono_tz::Tz::UTC,
+                start: (due + chrono::Duration::minutes(1)).naive_utc(),
+                repeat: Repeat::None,
+                skips: Default::default(),
+            },
+            duration: chrono::Duration::minutes(30),
+            reminders: haven::domain::reminders::Offsets::parse("1m").unwrap(),
+            mention_role: None,
+            location: None,
+        };
+        let meeting = db.create_meeting(&new, now).await.unwrap();
+        haven::scheduler::meetings::plan(db, &meeting, now)
+            .await
+            .unwrap();
+    }
+}
+
+/// Two Haven processes on two shards of one PostgreSQL database: each shard
+/// is identified once, 1,000 reminders due within 10 s are shown exactly
+/// once, one process killed with SIGKILL while it holds jobs has them taken
+/// over by the other within the lease plus 5 s, and a rolling restart loses
+/// and doubles nothing. Runs when `HAVEN_TEST_POSTGRES` names a server
+/// (`.ci/run` starts one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigkill() {
+    if std::env::var("HAVEN_TEST_POSTGRES").map_or(true, |v| v.trim().is_empty()) {
+        eprintln!("HAVEN_TEST_POSTGRES is not set: the two-process test runs in .ci/run");
+        return;
+    }
+    const LEASE_S: i64 = 3;
+    let sim = Sim::start(roomy_world()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = backend::url(&dir).await;
+    let db = haven::store::Db::open(&url).await.unwrap();
+    let base = chrono::Utc::now() + chrono::Duration::seconds(8);
+    reminders_due(&db, "Burst", 1000, base, chrono::Duration::seconds(10)).await;
+    let pg = sqlx::PgPool::connect(&url).await.unwrap();
+    let start = |shard: &str| {
+        let mut child = haven(&dir)
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("DISCORD_API_BASE", sim.base_url())
+            .env("DATABASE_URL", &url)
+            .env("HAVEN_SHARDS", shard)
+            .env("HAVEN_JOB_LEASE", format!("{LEASE_S}s"))
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap();
+        let logs = drain_stderr(&mut child);
+        (child, logs)
+    };
+    let (mut first, _first_logs) = start("0/2");
+    let (second, second_logs) = start("1/2");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sim.connected_shards().len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut identified = sim.identified_shards();
+    identified.sort_unstable();
+    assert_eq!(
+        identified,
+        vec![[0, 2], [1, 2]],
+        "each shard identified once"
+    );
+
+    // Once the first process holds claimed jobs, it dies without warning.
+    let owner = format!("{}-%", first.id());
+    let claimed_by_first = |pg: &sqlx::PgPool| {
+        let pg = pg.clone();
+        let owner = owner.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM jobs WHERE state = 'claimed' AND claimed_by LIKE $1",
+            )
+            .bind(owner)
+            .fetch_all(&pg)
+            .await
+            .unwrap()
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while claimed_by_first(&pg).await.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the first process never claimed a job"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let killed = Instant::now();
+    let orphans = claimed_by_first(&pg).await;
+    assert!(!orphans.is_empty(), "it died holding jobs");
+    // The other takes them over once the lease has ended.
+    loop {
+        let left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE id = ANY($1) AND state = 'claimed' AND claimed_by LIKE $2",
+        )
+        .bind(&orphans)
+        .bind(&owner)
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(LEASE_S as u64 + 5),
+            "{left} of {} jobs not taken over within the lease plus 5 s",
+            orphans.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let takeover = killed.elapsed();
+    assert!(
+        takeover >= Duration::from_secs(LEASE_S as u64 - 1),
+        "not before the lease ended: {takeover:?}"
+    );
+
+    // Every reminder is shown, each exactly once.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while shown(&sim, "Burst").len() < 1000 {
+        if Instant::now() > deadline {
+            let states: Vec<(String, String, i64)> =
+                sqlx::query_as("SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state")
+                    .fetch_all(&pg)
+                    .await
+                    .unwrap();
+            let sample: Vec<String> = sim
+                .all_messages()
+                .iter()
+                .rev()
+                .take(3)
+                .map(|m| m.content.clone())
+                .collect();
+            panic!(
+                "only {} of 1000 reminders shown; jobs {states:?}; last messages {sample:?}",
+                shown(&sim, "Burst").len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let burst = shown(&sim, "Burst");
+    assert!(burst.values().all(|n| *n == 1), "a reminder shown twice");
+
+    // A rolling restart while reminders fall due: a new first process, then
+    // the second stopped gracefully and started again.
+    let from = chrono::Utc::now() + chrono::Duration::seconds(3);
+    reminders_due(&db, "Rolling", 100, from, chrono::Duration::seconds(8)).await;
+    let (new_first, new_first_logs) = start("0/2");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (status, logs) = terminate(second, second_logs).await;
+    assert_eq!(status, Some(0), "{logs}");
+    let (new_second, new_second_logs) = start("1/2");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while shown(&sim, "Rolling").len() < 100 {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of 100 reminders shown across the restart",
+            shown(&sim, "Rolling").len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        shown(&sim, "Rolling").values().all(|n| *n == 1),
+        "a reminder shown twice"
+    );
+    for (child, logs) in [(new_first, new_first_logs), (new_second, new_second_logs)] {
+        let (status, logs) = terminate(child, logs).await;
+        assert_eq!(status, Some(0), "{logs}");
+    }
+    eprintln!("takeover after SIGKILL: {takeover:?} (lease {LEASE_S} s)");
+}

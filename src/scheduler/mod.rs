@@ -39,6 +39,10 @@ pub const DEFAULT_GRACE: Duration = Duration::minutes(15);
 const CONCURRENCY: usize = 64;
 /// How many due jobs are claimed per round.
 const BATCH: i64 = 2000;
+/// How many per round when other processes share the jobs (PostgreSQL):
+/// smaller, so that the work spreads and what a process that died held is
+/// taken over soon after its lease, not after a long batch.
+const SHARED_BATCH: i64 = 50;
 /// After this many rounds of failure a job is given up and logged.
 const MAX_JOB_ATTEMPTS: i64 = 10;
 
@@ -95,6 +99,11 @@ impl Scheduler {
             tracing::error!(error = %e, "cannot plan housekeeping");
         }
         let mut jumps = self.clock.jumps();
+        let batch = if self.db.is_postgres() {
+            SHARED_BATCH
+        } else {
+            BATCH
+        };
         // Other processes' new jobs wake this one (PostgreSQL).
         let _listening = self.listen_for_other_processes().await;
         loop {
@@ -106,7 +115,7 @@ impl Scheduler {
                 return;
             }
             let now = self.clock.now();
-            let jobs = match self.db.claim_due_jobs(now, BATCH).await {
+            let jobs = match self.db.claim_due_jobs(now, batch).await {
                 Ok(jobs) => jobs,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot claim jobs; retrying shortly");
