@@ -11,12 +11,7 @@ use haven::sim::SimMessage;
 use serde_json::json;
 
 async fn table_count(h: &Harness, sql: &'static str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", h.db_path.display()))
-        .await
-        .unwrap();
-    let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    n
+    common::backend::scalar(&h.db_url, sql).await
 }
 
 const MEMBERS: [&str; 6] = ["alice", "bob", "casey", "dana", "eli", "farah"];
@@ -555,7 +550,7 @@ async fn crisis_lines_by_country_with_the_directory_always() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statistics_tables_hold_no_member_and_forget_leaves_no_trace() {
-    let mut h = Harness::start().await;
+    let mut h = Harness::start_on_sqlite().await;
     h.say(
         "admin",
         "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC channel:#meetings",

@@ -381,7 +381,7 @@ async fn privacy_show_and_export_list_everything() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn privacy_forget_leaves_no_trace_in_any_table_or_file() {
-    let mut h = Harness::start().await;
+    let mut h = Harness::start_on_sqlite().await;
     let alice = h.member("alice").id;
     let bob = h.member("bob").id;
     h.say("alice", "/timezone set zone:Europe/Berlin").await;

@@ -499,18 +499,13 @@ async fn a_crash_after_sending_but_before_recording_shows_the_reminder_once() {
 
     // As if the process died after Discord accepted the message but before
     // the job was marked done: the job is still claimed.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", h.db_path.display()))
-        .await
-        .unwrap();
-    let changed = sqlx::query(
+    let changed = common::backend::execute(
+        &h.db_url,
         "UPDATE jobs SET state = 'claimed' WHERE kind = 'reminder' AND offset_min = 60",
     )
-    .execute(&pool)
     .await
-    .unwrap()
-    .rows_affected();
+    .unwrap();
     assert_eq!(changed, 1);
-    pool.close().await;
 
     h.restart_after_stop().await;
     h.advance(Duration::minutes(1)).await;

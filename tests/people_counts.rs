@@ -1,7 +1,6 @@
 //! Counting people on real SQLite files: once per period and facet, across
 //! restarts and concurrent members, and nothing left of who after a close.
 
-mod backend;
 mod common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -16,7 +15,7 @@ use haven::store::Db;
 const GUILD: GuildId = GuildId(1_300_000_000_000_000_001);
 const TZ: Tz = Tz::Europe__Berlin;
 
-use backend::{sqlite_url, url};
+use common::backend::{sqlite_url, url};
 
 /// Tuesday 9 March 2027, 12:00 UTC.
 fn t0() -> DateTime<Utc> {
@@ -39,7 +38,7 @@ fn keys_at(at: DateTime<Utc>) -> Vec<String> {
         .collect()
 }
 
-use backend::{blobs, scalar};
+use common::backend::{blobs, scalar};
 
 #[tokio::test]
 async fn one_member_checking_in_five_times_is_one_person() {

@@ -75,12 +75,12 @@ impl Db {
     /// Whether new check-ins go into the member's journal.
     pub async fn journal_active(&self, user: UserId) -> StoreResult<bool> {
         on_pool!(self, |pool| {
-            let active: Option<bool> =
+            let active: Option<i64> =
                 sqlx::query_scalar("SELECT active FROM journal_members WHERE user_id = $1")
                     .bind(user.as_db())
                     .fetch_optional(pool)
                     .await?;
-            Ok(active.unwrap_or(false))
+            Ok(active.is_some_and(|a| a != 0))
         })
     }
 

@@ -29,7 +29,7 @@ impl Db {
         .bind(user.as_db())
         .fetch_all(pool)
         .await?;
-            let journal = match sqlx::query_as::<_, (bool, i64)>(
+            let journal = match sqlx::query_as::<_, (i64, i64)>(
                 "SELECT active, retention_days FROM journal_members WHERE user_id = $1",
             )
             .bind(user.as_db())
@@ -45,7 +45,7 @@ impl Db {
                 .fetch_all(pool)
                 .await?;
                     Some(StoredJournal {
-                        active,
+                        active: active != 0,
                         retention_days,
                         entries: entries
                             .into_iter()

@@ -1,6 +1,9 @@
 //! A running Haven against the fake Discord, for end-to-end tests.
 #![allow(dead_code)]
 
+#[path = "../backend/mod.rs"]
+pub mod backend;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +20,9 @@ pub struct Harness {
     pub sim: Sim,
     pub clock: Arc<VirtualClock>,
     pub db_path: PathBuf,
+    /// The database Haven runs on: SQLite at `db_path`, or PostgreSQL when
+    /// `HAVEN_TEST_POSTGRES` names a server (see `backend`).
+    pub db_url: String,
     pub dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     bot: Option<JoinHandle<anyhow::Result<()>>>,
@@ -29,12 +35,8 @@ pub fn init_logs() {
         .try_init();
 }
 
-pub fn config_for(sim: &Sim, db_path: &std::path::Path) -> Config {
-    Config::against(
-        sim.base_url(),
-        format!("sqlite://{}", db_path.display()),
-        "test.token",
-    )
+pub fn config_for(sim: &Sim, db_url: &str) -> Config {
+    Config::against(sim.base_url(), db_url.to_owned(), "test.token")
 }
 
 /// A UTC wall-clock instant as Unix seconds.
@@ -53,8 +55,21 @@ impl Harness {
 
     /// Haven running against a fresh fake Discord holding `world`.
     pub async fn start_with(world: World) -> Self {
-        init_logs();
         let dir = tempfile::tempdir().expect("temp dir");
+        let db_url = backend::url(&dir).await;
+        Self::start_on(world, dir, db_url).await
+    }
+
+    /// Haven on SQLite whatever the suite runs on: for tests about the
+    /// database file itself (what is left on disk).
+    pub async fn start_on_sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_url = backend::sqlite_url(&dir);
+        Self::start_on(World::sandbox(), dir, db_url).await
+    }
+
+    async fn start_on(world: World, dir: tempfile::TempDir, db_url: String) -> Self {
+        init_logs();
         let db_path = dir.path().join("haven.db");
         let sim = Sim::start(world).await.expect("sim starts");
         let clock = VirtualClock::starting_at(Utc.with_ymd_and_hms(2027, 3, 9, 12, 0, 0).unwrap());
@@ -65,6 +80,7 @@ impl Harness {
             sim,
             clock,
             db_path,
+            db_url,
             dir,
             stop: None,
             bot: None,
@@ -77,7 +93,7 @@ impl Harness {
         let identified_before = self.sim.identify_count();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let clock: Arc<dyn Clock> = self.clock.clone();
-        let config = config_for(&self.sim, &self.db_path);
+        let config = config_for(&self.sim, &self.db_url);
         self.bot = Some(tokio::spawn(haven::app::run(config, clock, async {
             let _ = stop_rx.await;
         })));
@@ -185,11 +201,9 @@ impl Harness {
             .count()
     }
 
-    /// A second handle on the same database file, for looking inside.
+    /// A second handle on the same database, for looking inside.
     pub async fn db(&self) -> Db {
-        Db::open(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .expect("db opens")
+        Db::open(&self.db_url).await.expect("db opens")
     }
 
     /// Moves the virtual clock forward, letting every job due on the way run.
