@@ -5,6 +5,12 @@
 //! sets a ceiling: the time to deliver all against it, and the 429s Haven
 //! caused; idle queries; a million meetings. Run with
 //! `cargo bench --bench reminders`.
+//!
+//! With `-- --postgres` (and `HAVEN_TEST_POSTGRES` naming a server, as for
+//! the tests), the same run adds two Haven processes (the built binary, on
+//! shards 0/2 and 1/2) sharing one PostgreSQL database: their reminder
+//! lateness, the time until one process takes over the jobs of the other
+//! killed with SIGKILL, and the statements they run while idle.
 
 mod common;
 
@@ -110,19 +116,7 @@ async fn main() {
     )
     .expect("a subscriber");
 
-    let mut world = World::sandbox();
-    world.channels = (1..=CHANNELS)
-        .map(|n| SimChannel {
-            id: 1_400_000_000_000_000_000 + n,
-            name: format!("room-{n}"),
-            kind: 0,
-            position: n as u16,
-            guild_id: Some(haven::sim::world::GUILD_ID),
-            recipient: None,
-            overwrites: Vec::new(),
-        })
-        .collect();
-    let sim = Sim::start(world).await.unwrap();
+    let sim = Sim::start(world_with_rooms()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let db = Db::open(&url).await.unwrap();
@@ -323,5 +317,214 @@ async fn main() {
         QUERIES.load(Ordering::Relaxed),
         ""
     );
+    println!("{:-<78}", "");
+
+    if std::env::args().any(|a| a == "--postgres") {
+        postgres().await;
+    }
+}
+
+/// The sandbox with 200 text channels.
+fn world_with_rooms() -> World {
+    let mut world = World::sandbox();
+    world.channels = (1..=CHANNELS)
+        .map(|n| SimChannel {
+            id: 1_400_000_000_000_000_000 + n,
+            name: format!("room-{n}"),
+            kind: 0,
+            position: n as u16,
+            guild_id: Some(haven::sim::world::GUILD_ID),
+            recipient: None,
+            overwrites: Vec::new(),
+        })
+        .collect();
+    world
+}
+
+/// A Haven process (the built binary) on `shards` of the database at `url`.
+fn spawn_haven(sim: &Sim, url: &str, shards: &str, lease_s: u64) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_haven"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DISCORD_TOKEN", "MTAwMDAwMDAwMDAwMDAwMDAx.bench.token")
+        .env("DISCORD_API_BASE", sim.base_url())
+        .env("DATABASE_URL", url)
+        .env("HAVEN_SHARDS", shards)
+        .env("HAVEN_JOB_LEASE", format!("{lease_s}s"))
+        .env("RUST_LOG", "error")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the haven binary starts")
+}
+
+/// A fresh database on the server `HAVEN_TEST_POSTGRES` names.
+async fn fresh_postgres() -> Option<String> {
+    use sqlx::Connection as _;
+    let admin = std::env::var("HAVEN_TEST_POSTGRES").ok()?;
+    let mut conn = sqlx::PgConnection::connect(admin.trim()).await.ok()?;
+    let name = format!("haven_bench_{:08x}", rand::random::<u32>());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .ok()?;
+    let (server, _) = admin.trim().rsplit_once('/')?;
+    Some(format!("{server}/{name}"))
+}
+
+async fn postgres() {
+    const LEASE_S: u64 = 3;
+    let Some(url) = fresh_postgres().await else {
+        println!(
+            "--postgres: set HAVEN_TEST_POSTGRES to a PostgreSQL admin URL (postgres://postgres@127.0.0.1:5432/postgres)"
+        );
+        std::process::exit(2);
+    };
+    let sim = Sim::start(world_with_rooms()).await.unwrap();
+    let db = Db::open(&url).await.unwrap();
+    let pg = sqlx::PgPool::connect(&url).await.unwrap();
+
+    // 1. 800 reminders spread over 20 s across 200 channels, two processes.
+    let base = Utc::now() + Duration::seconds(15);
+    schedule(&db, "P", SPREAD, CHANNELS, |i| {
+        base + Duration::milliseconds(25 * i as i64)
+    })
+    .await;
+    let mut first = spawn_haven(&sim, &url, "0/2", LEASE_S);
+    let mut second = spawn_haven(&sim, &url, "1/2", LEASE_S);
+    let (ref_instant, ref_utc) = (Instant::now(), Utc::now());
+    let to_instant = |t: DateTime<Utc>| ref_instant + (t - ref_utc).to_std().unwrap_or_default();
+    let deadline = Instant::now() + StdDuration::from_secs(90);
+    while arrivals(&sim, "P").len() < SPREAD && Instant::now() < deadline {
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+    }
+    let got = arrivals(&sim, "P");
+    let duplicates: usize = got.values().map(|v| v.len() - 1).sum();
+    let mut lateness: Vec<f64> = got
+        .iter()
+        .map(|(i, at)| {
+            let due = to_instant(base + Duration::milliseconds(25 * *i as i64));
+            at[0].saturating_duration_since(due).as_secs_f64() * 1000.0
+        })
+        .collect();
+    lateness.sort_by(f64::total_cmp);
+
+    // 2. Idle: nothing due for an hour; which of Haven's connections run a
+    //    statement in 10 s (PostgreSQL's own record of each connection's
+    //    last change). The benchmark's own pools are closed meanwhile, and
+    //    only client connections count (not autovacuum).
+    db.close().await;
+    pg.close().await;
+    tokio::time::sleep(StdDuration::from_secs(2)).await;
+    let mut watch = {
+        use sqlx::Connection as _;
+        sqlx::PgConnection::connect(&url).await.unwrap()
+    };
+    let window: DateTime<Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
+        .fetch_one(&mut watch)
+        .await
+        .unwrap();
+    tokio::time::sleep(StdDuration::from_secs(10)).await;
+    let idle_busy: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND backend_type = 'client backend' AND state_change > $1",
+    )
+    .bind(window)
+    .fetch_one(&mut watch)
+    .await
+    .unwrap();
+    let db = Db::open(&url).await.unwrap();
+    let pg = sqlx::PgPool::connect(&url).await.unwrap();
+
+    // 3. Takeover: 300 reminders due over 5 s; the first process is killed
+    //    with SIGKILL while it holds some.
+    let burst_at = Utc::now() + Duration::seconds(3);
+    schedule(&db, "K", 300, CHANNELS, |i| {
+        burst_at + Duration::milliseconds(5000 * i as i64 / 300)
+    })
+    .await;
+    let owner = format!("{}-%", first.id());
+    let held = |pg: sqlx::PgPool, owner: String| async move {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM jobs WHERE state = 'claimed' AND claimed_by LIKE $1",
+        )
+        .bind(owner)
+        .fetch_one(&pg)
+        .await
+        .unwrap()
+    };
+    let deadline = Instant::now() + StdDuration::from_secs(30);
+    while held(pg.clone(), owner.clone()).await == 0 && Instant::now() < deadline {
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    let _ = first.kill();
+    let _ = first.wait();
+    let killed = Instant::now();
+    let orphans = held(pg.clone(), owner.clone()).await;
+    let deadline = killed + StdDuration::from_secs(60);
+    while held(pg.clone(), owner.clone()).await > 0 && Instant::now() < deadline {
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    let takeover = killed.elapsed();
+    let deadline = Instant::now() + StdDuration::from_secs(60);
+    while arrivals(&sim, "K").len() < 300 && Instant::now() < deadline {
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    let k = arrivals(&sim, "K");
+    let k_duplicates: usize = k.values().map(|v| v.len() - 1).sum();
+    let _ = second.kill();
+    let _ = second.wait();
+
+    println!();
+    println!("haven reminders on PostgreSQL: two processes (shards 0/2 and 1/2), one database");
+    println!("{:-<78}", "");
+    println!("{:<48} {:>12} {:>15}", "figure", "value", "target");
+    println!("{:-<78}", "");
+    println!(
+        "{:<48} {:>12} {:>15}",
+        "800 over 20 s / 200 channels: delivered",
+        lateness.len(),
+        "800"
+    );
+    if !lateness.is_empty() {
+        println!(
+            "{:<48} {:>9.1} ms {:>15}",
+            "  lateness p50",
+            pct(&lateness, 0.50),
+            ""
+        );
+        println!(
+            "{:<48} {:>9.1} ms {:>15}",
+            "  lateness p99",
+            pct(&lateness, 0.99),
+            "< 50 ms"
+        );
+        println!(
+            "{:<48} {:>9.1} ms {:>15}",
+            "  lateness max",
+            lateness[lateness.len() - 1],
+            ""
+        );
+    }
+    println!("{:<48} {:>12} {:>15}", "  duplicates", duplicates, "0");
+    println!(
+        "{:<48} {:>12} {:>15}",
+        "connections with a statement while idle 10 s", idle_busy, "0"
+    );
+    println!(
+        "{:<48} {:>9.1} s {:>16}",
+        format!("takeover after SIGKILL ({orphans} jobs held)"),
+        takeover.as_secs_f64(),
+        format!("< {} s", LEASE_S + 5)
+    );
+    println!(
+        "{:<48} {:>12} {:>15}",
+        "  300 due around it: shown",
+        k.len(),
+        "300"
+    );
+    println!("{:<48} {:>12} {:>15}", "  duplicates", k_duplicates, "0");
     println!("{:-<78}", "");
 }

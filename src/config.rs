@@ -248,11 +248,15 @@ impl Config {
             Some(raw) => humantime::parse_duration(raw.trim())
                 .ok()
                 .and_then(|d| chrono::Duration::from_std(d).ok())
-                .filter(|d| *d >= chrono::Duration::seconds(1) && *d <= chrono::Duration::hours(1))
+                .filter(|d| {
+                    *d >= chrono::Duration::seconds(1) && *d <= chrono::Duration::minutes(2)
+                })
+                // Discord keeps a nonce for a few minutes: a takeover after a
+                // longer lease could show a message twice.
                 .ok_or_else(|| {
                     ConfigError::new(
                         "HAVEN_JOB_LEASE",
-                        "must be a span from 1s to 1h, such as 30s",
+                        "must be a span from 1s to 2m, such as 30s",
                     )
                 })?,
         };

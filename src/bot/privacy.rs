@@ -118,7 +118,14 @@ pub async fn confirm_forget(
         .await;
     }
     tracing::info!(records = deleted, clean, "a member's data was forgotten");
-    Ok(Reply::Replace(if clean {
+    Ok(Reply::Replace(if data.db.is_postgres() {
+        // PostgreSQL deletes the rows; its own storage keeps old versions
+        // for a while, and its logs and backups for as long as they are kept.
+        "Done. Everything Haven stored about you has been deleted from its database. One honest caveat: this Haven runs on a \
+         database server that keeps deleted records in its own files, logs and backups until they are cleaned up or expire; \
+         the people who run it can tell you for how long. Check-ins you shared in channels are messages in Discord; you can delete those there."
+            .to_owned()
+    } else if clean {
         "Done. Everything Haven stored about you has been deleted, and nothing of it is left in Haven's files. \
          Check-ins you shared in channels are messages in Discord; you can delete those there."
             .to_owned()

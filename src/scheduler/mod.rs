@@ -163,7 +163,9 @@ impl Scheduler {
         let handle = self.handle.clone();
         Some(AbortOnDrop(tokio::spawn(async move {
             loop {
-                match listener.recv().await {
+                // A lost connection is `None` (the next call reconnects):
+                // whatever was sent meanwhile is looked at then.
+                match listener.try_recv().await {
                     Ok(_) => handle.poke(),
                     Err(e) => {
                         tracing::warn!(error = %e, "lost the job notifications; reconnecting");
@@ -464,15 +466,18 @@ impl Scheduler {
 /// offset is still one of its reminders, and it falls when planned. Jobs
 /// planned from an older copy of the meeting fail this and are skipped.
 fn still_planned(meeting: &crate::domain::meeting::Meeting, job: &Job) -> bool {
+    // Compared in whole seconds, as a meeting's start is stored: a job
+    // planned from a start with a fraction of a second (read back without
+    // it) is still the same reminder.
     let Some(o) = meeting
         .schedule
         .next_after(job.occurrence - Duration::seconds(1))
-        .filter(|o| o.start == job.occurrence)
+        .filter(|o| o.start.timestamp() == job.occurrence.timestamp())
     else {
         return false;
     };
     meeting.reminders.as_slice().contains(&job.offset)
-        && meeting.reminder_due(&o, job.offset) == job.planned
+        && meeting.reminder_due(&o, job.offset).timestamp() == job.planned.timestamp()
 }
 
 /// The nonce of a reminder by DM to one member: at most 25 characters, the

@@ -234,25 +234,32 @@ impl Db {
         })
     }
 
+    /// Marks a job this process worked on done (or skipped). A job whose
+    /// claim another process has taken over since is left to that process.
     pub async fn finish_job(&self, id: i64, skipped: bool) -> StoreResult<()> {
         on_pool!(self, |pool| {
-            sqlx::query("UPDATE jobs SET state = $1 WHERE id = $2")
-                .bind(if skipped { "skipped" } else { "done" })
-                .bind(id)
-                .execute(pool)
-                .await?;
+            sqlx::query(
+                "UPDATE jobs SET state = $1 WHERE id = $2 AND (claimed_by = $3 OR claimed_by IS NULL)",
+            )
+            .bind(if skipped { "skipped" } else { "done" })
+            .bind(id)
+            .bind(&*self.owner)
+            .execute(pool)
+            .await?;
             Ok(())
         })
     }
 
-    /// Puts a claimed job back, to be tried again at `retry_at`.
+    /// Puts a job this process claimed back, to be tried again at
+    /// `retry_at` (never one another process has taken over).
     pub async fn release_job(&self, id: i64, retry_at: DateTime<Utc>) -> StoreResult<()> {
         on_pool!(self, |pool| {
             sqlx::query(
-            "UPDATE jobs SET state = 'pending', due_ms = $1 WHERE id = $2 AND state = 'claimed'",
+            "UPDATE jobs SET state = 'pending', due_ms = $1 WHERE id = $2 AND state = 'claimed' AND claimed_by = $3",
         )
         .bind(retry_at.timestamp_millis())
         .bind(id)
+        .bind(&*self.owner)
         .execute(pool)
         .await?;
             Ok(())
@@ -299,8 +306,7 @@ impl Db {
     pub async fn release_own_claims(&self) -> StoreResult<u64> {
         on_pool!(self, |pool| {
             Ok(sqlx::query(
-                // due_ms is named so that other processes are told (PostgreSQL).
-                "UPDATE jobs SET state = 'pending', due_ms = due_ms WHERE state = 'claimed' AND claimed_by = $1",
+                "UPDATE jobs SET state = 'pending' WHERE state = 'claimed' AND claimed_by = $1",
             )
             .bind(&*self.owner)
             .execute(pool)

@@ -117,7 +117,9 @@ impl Db {
     /// records were deleted, and whether the checkpoint completed.
     pub async fn forget_member(&self, user: UserId) -> StoreResult<(u64, bool)> {
         on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            // Alone with counting: a count in another process cannot add a
+            // hash of this member after their hashes were deleted.
+            let mut tx = pool.begin_alone(super::alone::PEOPLE).await?;
             let mut deleted = 0;
             for table in [
                 "DELETE FROM member_prefs WHERE user_id = $1",
