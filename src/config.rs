@@ -76,19 +76,35 @@ impl Config {
     }
 }
 
-/// `url` with the password of its user part (if any) replaced by `***`.
+/// `url` with any password (in its user part, or a `password=` parameter)
+/// replaced by `***`.
 fn shown_without_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
+    let (main, query) = match rest.split_once('?') {
+        Some((main, query)) => (main, Some(query)),
+        None => (rest, None),
+    };
+    // The last `@` ends the user part, whatever the password holds.
+    let main = match main.rsplit_once('@') {
         Some((user, host)) => {
             let user = user.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}{path}")
+            format!("{user}:***@{host}")
         }
-        None => url.to_owned(),
-    }
+        None => main.to_owned(),
+    };
+    let Some(query) = query else {
+        return format!("{scheme}://{main}");
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{scheme}://{main}?{}", query.join("&"))
 }
 
 /// Shards `first..=last` of `total`, as `HAVEN_SHARDS` gives them.
@@ -417,6 +433,14 @@ mod tests {
         assert_eq!(
             shown_without_password("postgres://db/haven"),
             "postgres://db/haven"
+        );
+        assert_eq!(
+            shown_without_password("postgres://haven:a/b@c@db/haven?sslmode=require"),
+            "postgres://haven:***@db/haven?sslmode=require"
+        );
+        assert_eq!(
+            shown_without_password("postgres://db/haven?user=haven&password=s3cret"),
+            "postgres://db/haven?user=haven&password=***"
         );
     }
 

@@ -164,7 +164,8 @@ impl Backend for PgPool {
 pub(crate) mod alone {
     /// Counting people into a period, and closing periods.
     pub const PEOPLE: i64 = 0x4861_7665_6e01;
-    /// Filing a report under its reporter's limit.
+    /// Filing a report under its reporter's limit (combined with the
+    /// reporter, so only their own filings wait for each other).
     pub const REPORTS: i64 = 0x4861_7665_6e02;
 }
 

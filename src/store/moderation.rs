@@ -492,7 +492,10 @@ impl Db {
     /// restart). An anonymous report plans its reporter's unlinking.
     pub async fn file_report(&self, form: &ReportForm) -> StoreResult<Filing> {
         on_pool!(self, |pool| {
-            let mut tx = pool.begin_alone(super::alone::REPORTS).await?;
+            // Alone with other filings by the same reporter (their limit).
+            let mut tx = pool
+                .begin_alone(super::alone::REPORTS ^ form.reporter.as_db())
+                .await?;
             let made: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM mod_reports WHERE reporter_id = $1 AND created_ms > $2",
             )
