@@ -1244,6 +1244,21 @@ async fn guidelines_are_set_in_a_form_and_shown_to_anyone() {
     );
     let saved = h.sim.reply(&submitted).await.unwrap();
     assert!(saved.text().contains("Saved"), "{}", saved.text());
+    // Over 4,000 characters (a form Discord itself would stop): refused,
+    // and the saved text stays.
+    let token = h
+        .sim
+        .command(&admin, h.general(), "/guidelines set")
+        .unwrap();
+    let modal = h.sim.modal(&token).await.expect("a form");
+    let id = modal["custom_id"].as_str().unwrap().to_owned();
+    let long = "a".repeat(4_001);
+    let submitted = h
+        .sim
+        .submit_modal(&admin, h.general(), &id, &[("text", long.as_str())]);
+    let refused = h.sim.reply(&submitted).await.unwrap();
+    assert_ephemeral(&refused);
+    assert!(refused.text().contains("4,000"), "{}", refused.text());
     let reply = h.say("alice", "/guidelines show").await;
     assert!(reply.text().contains("What is shared here stays here."));
     let denied = h.say("facilitator", "/guidelines set").await;

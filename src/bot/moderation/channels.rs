@@ -333,10 +333,7 @@ pub async fn purge(
         String::new()
     };
     let deleted = selection.delete.len();
-    let reason = match reason {
-        Some(r) if !r.trim().is_empty() => r,
-        _ => format!("Purge of {deleted} message(s)"),
-    };
+    let reason = rules::reason(reason.as_deref());
     match deleted {
         0 => {
             return Err(Error::member(format!(
