@@ -12,6 +12,8 @@
 //! lateness, the time until one process takes over the jobs of the other
 //! killed with SIGKILL, and the statements they run while idle.
 
+#[path = "../tests/backend/mod.rs"]
+mod backend;
 mod common;
 
 use common::{boot, pct};
@@ -359,28 +361,17 @@ fn spawn_haven(sim: &Sim, url: &str, shards: &str, lease_s: u64) -> std::process
         .expect("the haven binary starts")
 }
 
-/// A fresh database on the server `HAVEN_TEST_POSTGRES` names.
-async fn fresh_postgres() -> Option<String> {
-    use sqlx::Connection as _;
-    let admin = std::env::var("HAVEN_TEST_POSTGRES").ok()?;
-    let mut conn = sqlx::PgConnection::connect(admin.trim()).await.ok()?;
-    let name = format!("haven_bench_{:08x}", rand::random::<u32>());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .ok()?;
-    let (server, _) = admin.trim().rsplit_once('/')?;
-    Some(format!("{server}/{name}"))
-}
-
 async fn postgres() {
     const LEASE_S: u64 = 3;
-    let Some(url) = fresh_postgres().await else {
+    if std::env::var("HAVEN_TEST_POSTGRES").map_or(true, |v| v.trim().is_empty()) {
         println!(
             "--postgres: set HAVEN_TEST_POSTGRES to a PostgreSQL admin URL (postgres://postgres@127.0.0.1:5432/postgres)"
         );
         std::process::exit(2);
-    };
+    }
+    // A database of its own on that server, as the tests make.
+    let dir = tempfile::tempdir().unwrap();
+    let url = backend::url(&dir).await;
     let sim = Sim::start(world_with_rooms()).await.unwrap();
     let db = Db::open(&url).await.unwrap();
     let pg = sqlx::PgPool::connect(&url).await.unwrap();

@@ -210,11 +210,22 @@ async fn meeting_reminded_at(
     title: &str,
     due: chrono::DateTime<chrono::Utc>,
 ) {
+    meeting_in(db, title, 1_400_000_000_000_000_001, due).await;
+}
+
+/// Plans a one-off meeting in `channel` whose single reminder (one minute
+/// before) falls due at `due`.
+async fn meeting_in(
+    db: &haven::store::Db,
+    title: &str,
+    channel: u64,
+    due: chrono::DateTime<chrono::Utc>,
+) {
     use haven::domain::recurrence::{Repeat, Schedule};
     let now = chrono::Utc::now();
     let new = haven::store::NewMeeting {
         guild: haven::domain::GuildId(haven::sim::world::GUILD_ID),
-        channel: haven::domain::ChannelId(1_400_000_000_000_000_001),
+        channel: haven::domain::ChannelId(channel),
         title: title.to_owned(),
         schedule: Schedule {
             zone: chrono_tz::Tz::UTC,
@@ -449,32 +460,15 @@ async fn reminders_due(
     from: chrono::DateTime<chrono::Utc>,
     over: chrono::Duration,
 ) {
-    use chrono::DurationRound;
-    use haven::domain::recurrence::{Repeat, Schedule};
-    let now = chrono::Utc::now();
     for i in 0..count {
-        // Whole seconds, as a meeting's start is kept.
-        let due = from.duration_trunc(chrono::TimeDelta::seconds(1)).unwrap()
-            + chrono::Duration::seconds(over.num_seconds() * i as i64 / count as i64);
-        let new = haven::store::NewMeeting {
-            guild: haven::domain::GuildId(haven::sim::world::GUILD_ID),
-            channel: haven::domain::ChannelId(1_400_000_000_000_100_001 + i % 200),
-            title: format!("{prefix}{i}"),
-            schedule: Schedule {
-                zone: chrono_tz::Tz::UTC,
-                start: (due + chrono::Duration::minutes(1)).naive_utc(),
-                repeat: Repeat::None,
-                skips: Default::default(),
-            },
-            duration: chrono::Duration::minutes(30),
-            reminders: haven::domain::reminders::Offsets::parse("1m").unwrap(),
-            mention_role: None,
-            location: None,
-        };
-        let meeting = db.create_meeting(&new, now).await.unwrap();
-        haven::scheduler::meetings::plan(db, &meeting, now)
-            .await
-            .unwrap();
+        let due = from + chrono::Duration::seconds(over.num_seconds() * i as i64 / count as i64);
+        meeting_in(
+            db,
+            &format!("{prefix}{i}"),
+            1_400_000_000_000_100_001 + i % 200,
+            due,
+        )
+        .await;
     }
 }
 

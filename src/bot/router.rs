@@ -167,6 +167,15 @@ pub async fn on_modal(ctx: &serenity::Context, data: &Data, press: &serenity::Mo
     .await;
 }
 
+/// What a form's answer says: the text, a member's mistake as it is, or
+/// for an internal failure (logged, naming `what`) the short apology.
+pub fn form_text(outcome: Result<String, Error>, what: &str) -> String {
+    match outcome {
+        Ok(text) | Err(Error::Member(text)) => text,
+        Err(Error::Internal(e)) => super::error::log_internal(&e, what),
+    }
+}
+
 /// Answers a form privately: the text, a member's mistake as it is, or an
 /// internal failure logged (naming `what`) with the short apology.
 pub async fn answer_form(
@@ -175,10 +184,7 @@ pub async fn answer_form(
     outcome: Result<String, Error>,
     what: &str,
 ) {
-    let text = match outcome {
-        Ok(text) | Err(Error::Member(text)) => text,
-        Err(Error::Internal(e)) => super::error::log_internal(&e, what),
-    };
+    let text = form_text(outcome, what);
     let reply = serenity::CreateInteractionResponse::Message(
         serenity::CreateInteractionResponseMessage::new()
             .content(text)

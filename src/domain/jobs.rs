@@ -28,7 +28,24 @@ pub enum JobKind {
     ReportTidy,
 }
 
+/// After this many failed tries a job is given up (those that may be).
+pub const MAX_ATTEMPTS: i64 = 10;
+
 impl JobKind {
+    /// After failed try number `attempts`: how long to wait before the
+    /// next, or `None` to give the job up (logged, and handed to whoever
+    /// can act by hand).
+    pub fn retry_after(self, attempts: i64) -> Option<chrono::Duration> {
+        let wait = chrono::Duration::seconds(30 * attempts.max(1));
+        match self {
+            // The reporter was told Haven keeps trying: a report is never
+            // given up, and waits at most an hour between tries.
+            Self::ReportDelivery => Some(wait.min(chrono::Duration::hours(1))),
+            _ if attempts >= MAX_ATTEMPTS => None,
+            _ => Some(wait),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Reminder => "reminder",
@@ -60,5 +77,24 @@ impl JobKind {
             "report_tidy" => Some(Self::ReportTidy),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_is_never_given_up_and_other_jobs_are_after_ten_tries() {
+        for attempts in [1, 10, 11, 1_000] {
+            let wait = JobKind::ReportDelivery.retry_after(attempts).unwrap();
+            assert!(wait <= chrono::Duration::hours(1), "{attempts}: {wait}");
+        }
+        assert_eq!(
+            JobKind::Reminder.retry_after(2),
+            Some(chrono::Duration::seconds(60))
+        );
+        assert!(JobKind::Unban.retry_after(MAX_ATTEMPTS - 1).is_some());
+        assert_eq!(JobKind::Unban.retry_after(MAX_ATTEMPTS), None);
     }
 }

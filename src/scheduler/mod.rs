@@ -43,8 +43,6 @@ const BATCH: i64 = 2000;
 /// smaller, so that the work spreads and what a process that died held is
 /// taken over soon after its lease, not after a long batch.
 const SHARED_BATCH: i64 = 50;
-/// After this many rounds of failure a job is given up and logged.
-const MAX_JOB_ATTEMPTS: i64 = 10;
 
 /// Aborts a background task when dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -243,31 +241,26 @@ impl Scheduler {
         };
         let result = match outcome {
             Ok(skipped) => self.db.finish_job(job.id, skipped).await,
-            // A report is never given up: the reporter was told Haven keeps
-            // trying. It waits at most an hour between tries, until someone
-            // has it or its retention ends.
-            Err(reason) if job.kind == JobKind::ReportDelivery => {
-                let wait = Duration::seconds(30 * job.attempts.max(1)).min(Duration::hours(1));
-                tracing::warn!(job = job.id, report = ?job.target, %reason, "a report is not delivered yet; will retry");
-                self.db.release_job(job.id, self.clock.now() + wait).await
-            }
-            Err(reason) if job.attempts >= MAX_JOB_ATTEMPTS => {
-                tracing::error!(job = job.id, meeting = ?job.meeting, %reason, "job failed too often; given up");
-                let finished = self.db.finish_job(job.id, true).await;
-                match job.kind {
-                    JobKind::Prompt => prompts::given_up(&self.db, &job, self.clock.now()).await,
-                    JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
-                        moderation::given_up(&self.db, &self.rest, &job).await
-                    }
-                    _ => {}
+            Err(reason) => match job.kind.retry_after(job.attempts) {
+                Some(wait) => {
+                    tracing::warn!(job = job.id, meeting = ?job.meeting, target = ?job.target, %reason, "job failed; will retry");
+                    self.db.release_job(job.id, self.clock.now() + wait).await
                 }
-                finished
-            }
-            Err(reason) => {
-                let retry = self.clock.now() + Duration::seconds(30 * job.attempts.max(1));
-                tracing::warn!(job = job.id, meeting = ?job.meeting, %reason, "job failed; will retry");
-                self.db.release_job(job.id, retry).await
-            }
+                None => {
+                    tracing::error!(job = job.id, meeting = ?job.meeting, %reason, "job failed too often; given up");
+                    let finished = self.db.finish_job(job.id, true).await;
+                    match job.kind {
+                        JobKind::Prompt => {
+                            prompts::given_up(&self.db, &job, self.clock.now()).await
+                        }
+                        JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
+                            moderation::given_up(&self.db, &self.rest, &job).await
+                        }
+                        _ => {}
+                    }
+                    finished
+                }
+            },
         };
         if let Err(e) = result {
             tracing::error!(job = job.id, error = %e, "cannot record a job's outcome");
@@ -466,18 +459,15 @@ impl Scheduler {
 /// offset is still one of its reminders, and it falls when planned. Jobs
 /// planned from an older copy of the meeting fail this and are skipped.
 fn still_planned(meeting: &crate::domain::meeting::Meeting, job: &Job) -> bool {
-    // Compared in whole seconds, as a meeting's start is stored: a job
-    // planned from a start with a fraction of a second (read back without
-    // it) is still the same reminder.
     let Some(o) = meeting
         .schedule
         .next_after(job.occurrence - Duration::seconds(1))
-        .filter(|o| o.start.timestamp() == job.occurrence.timestamp())
+        .filter(|o| o.start == job.occurrence)
     else {
         return false;
     };
     meeting.reminders.as_slice().contains(&job.offset)
-        && meeting.reminder_due(&o, job.offset).timestamp() == job.planned.timestamp()
+        && meeting.reminder_due(&o, job.offset) == job.planned
 }
 
 /// The nonce of a reminder by DM to one member: at most 25 characters, the

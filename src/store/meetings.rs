@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use chrono_tz::Tz;
 
 use super::{Db, StoreResult};
@@ -132,7 +132,16 @@ impl Db {
                 guild: new.guild,
                 channel: new.channel,
                 title: new.title.clone(),
-                schedule: new.schedule.clone(),
+                // As stored (whole seconds), so that what is planned from it
+                // now matches what is read back later.
+                schedule: crate::domain::recurrence::Schedule {
+                    start: new
+                        .schedule
+                        .start
+                        .with_nanosecond(0)
+                        .unwrap_or(new.schedule.start),
+                    ..new.schedule.clone()
+                },
                 duration: new.duration,
                 reminders: new.reminders.clone(),
                 mention_role: new.mention_role,

@@ -147,10 +147,7 @@ pub async fn on_report_form(
             None,
         ),
     };
-    let text = match text {
-        Ok(text) | Err(Error::Member(text)) => text,
-        Err(Error::Internal(e)) => super::super::error::log_internal(&e, "report form"),
-    };
+    let text = super::super::router::form_text(text, "report form");
     if let Err(e) = press
         .edit_response(ctx, serenity::EditInteractionResponse::new().content(text))
         .await
