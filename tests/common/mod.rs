@@ -297,7 +297,13 @@ pub fn files_with(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
     let mut hits = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        let bytes = std::fs::read(&path).unwrap();
+        // SQLite removes its -wal and -shm files as connections close: one
+        // gone between listing and reading holds nothing.
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => panic!("cannot read {}: {e}", path.display()),
+        };
         if bytes.windows(needle.len()).any(|w| w == needle) {
             hits.push(path.display().to_string());
         }
