@@ -34,6 +34,14 @@ pub async fn run(
         .await
         .with_context(|| format!("opening the database at {}", config.database_shown()))?
         .with_lease(config.job_lease);
+    let db = match config.shards {
+        Some(r) => db.with_shards(crate::store::Shards {
+            first: r.first,
+            last: r.last,
+            total: r.total,
+        }),
+        None => db,
+    };
     tracing::info!(database = %config.database_shown(), "database ready");
 
     let (fatal_tx, mut fatal_rx) = mpsc::unbounded_channel::<anyhow::Error>();

@@ -6,6 +6,7 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use haven::sim::world::{GUILD_ID, SISTER_GUILD_ID};
 use haven::sim::{Fault, FaultKind, Sim, World};
 
 const TOKEN: &str = "MTAwMDAwMDAwMDAwMDAwMDAx.sEcReT.do-not-log-me";
@@ -210,21 +211,21 @@ async fn meeting_reminded_at(
     title: &str,
     due: chrono::DateTime<chrono::Utc>,
 ) {
-    meeting_in(db, title, 1_400_000_000_000_000_001, due).await;
+    meeting_in(db, title, (GUILD_ID, 1_400_000_000_000_000_001), due).await;
 }
 
-/// Plans a one-off meeting in `channel` whose single reminder (one minute
-/// before) falls due at `due`.
+/// Plans a one-off meeting in `(server, channel)` whose single reminder
+/// (one minute before) falls due at `due`.
 async fn meeting_in(
     db: &haven::store::Db,
     title: &str,
-    channel: u64,
+    (guild, channel): (u64, u64),
     due: chrono::DateTime<chrono::Utc>,
 ) {
     use haven::domain::recurrence::{Repeat, Schedule};
     let now = chrono::Utc::now();
     let new = haven::store::NewMeeting {
-        guild: haven::domain::GuildId(haven::sim::world::GUILD_ID),
+        guild: haven::domain::GuildId(guild),
         channel: haven::domain::ChannelId(channel),
         title: title.to_owned(),
         schedule: Schedule {
@@ -325,7 +326,8 @@ fn free_port() -> std::net::SocketAddr {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_range_of_shards_identifies_each_once_and_the_operator_sees_health_and_metrics() {
-    let sim = Sim::start(World::sandbox()).await.unwrap();
+    let world = World::sandbox().with_sister_guild(SISTER_GUILD_ID, "Sister");
+    let sim = Sim::start(world).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ops = free_port();
     let mut child = haven(&dir)
@@ -350,20 +352,20 @@ async fn a_range_of_shards_identifies_each_once_and_the_operator_sees_health_and
         sim.identified_shards()
     );
 
-    // The server's events reach the shard that owns it, which answers.
+    // Each server's events reach the shard that owns it, which answers:
+    // the first server is on shard 0, its sister on shard 1.
     let alice = sim.member("alice");
-    let token = sim
-        .command(
-            &alice,
-            sim.channel_id("general"),
-            "/timezone set zone:Europe/Berlin",
-        )
-        .unwrap();
-    let Some(reply) = sim.reply(&token).await else {
-        let _ = child.kill();
-        panic!("not answered; logs:\n{}", logs.join().unwrap());
-    };
-    assert!(reply.text().contains("Europe/Berlin"));
+    for (guild, zone) in [(GUILD_ID, "Europe/Berlin"), (SISTER_GUILD_ID, "Asia/Tokyo")] {
+        let general = sim.world().channel_in(guild, "general").unwrap().id;
+        let token = sim
+            .command(&alice, general, &format!("/timezone set zone:{zone}"))
+            .unwrap();
+        let Some(reply) = sim.reply(&token).await else {
+            let _ = child.kill();
+            panic!("not answered in {guild}; logs:\n{}", logs.join().unwrap());
+        };
+        assert!(reply.text().contains(zone), "{}", reply.text());
+    }
 
     let health = http_get(ops, "/healthz").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
@@ -371,7 +373,7 @@ async fn a_range_of_shards_identifies_each_once_and_the_operator_sees_health_and
     let metrics = http_get(ops, "/metrics").await;
     assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
     for figure in [
-        "haven_interactions_served_total{kind=\"Command\"} 1",
+        "haven_interactions_served_total{kind=\"Command\"} 2",
         "haven_jobs_due ",
         "haven_discord_rate_limited_total 0",
         "haven_reminder_lateness_seconds_count 0",
@@ -434,27 +436,44 @@ fn shown(sim: &Sim, prefix: &str) -> std::collections::HashMap<String, usize> {
     seen
 }
 
-/// A world with 200 more text channels, so that 1,000 reminders are not
-/// held back by Discord's per-channel limit alone.
+/// Two servers, one on each shard of two, with 100 more text channels each,
+/// so that 1,000 reminders are not held back by Discord's per-channel limit
+/// alone.
 fn roomy_world() -> World {
     let mut world = World::sandbox();
-    for n in 1..=200u64 {
+    for n in 1..=100u64 {
         world.channels.push(haven::sim::SimChannel {
             id: 1_400_000_000_000_100_000 + n,
             name: format!("room-{n}"),
             kind: 0,
             position: 10 + n as u16,
-            guild_id: Some(haven::sim::world::GUILD_ID),
+            guild_id: Some(GUILD_ID),
             ..world.channels[0].clone()
         });
     }
-    world
+    world.with_sister_guild(SISTER_GUILD_ID, "Sister")
+}
+
+/// Every `(server, channel)` of the rooms, the two servers' in turn.
+fn rooms(world: &World) -> Vec<(u64, u64)> {
+    let of = |guild| {
+        world
+            .channels
+            .iter()
+            .filter(move |c| c.guild_id == Some(guild) && c.name.starts_with("room-"))
+            .map(move |c| (guild, c.id))
+    };
+    of(GUILD_ID)
+        .zip(of(SISTER_GUILD_ID))
+        .flat_map(|(a, b)| [a, b])
+        .collect()
 }
 
 /// Plans `count` one-off meetings whose reminders fall due from `from`,
 /// spread over `over`, one per room in turn.
 async fn reminders_due(
     db: &haven::store::Db,
+    rooms: &[(u64, u64)],
     prefix: &str,
     count: u64,
     from: chrono::DateTime<chrono::Utc>,
@@ -465,18 +484,20 @@ async fn reminders_due(
         meeting_in(
             db,
             &format!("{prefix}{i}"),
-            1_400_000_000_000_100_001 + i % 200,
+            rooms[i as usize % rooms.len()],
             due,
         )
         .await;
     }
 }
 
-/// Two Haven processes on two shards of one PostgreSQL database: each shard
-/// is identified once, 1,000 reminders due within 10 s are shown exactly
-/// once, one process killed with SIGKILL while it holds jobs has them taken
-/// over by the other within the lease plus 5 s, and a rolling restart loses
-/// and doubles nothing. Runs when `HAVEN_TEST_POSTGRES` names a server
+/// Two Haven processes on two shards of one PostgreSQL database, with a
+/// server on each shard: each shard is identified once, by the process that
+/// runs it; a command in each server is answered by the process of its
+/// shard; 1,000 reminders due within 10 s are shown exactly once (the fake
+/// Discord counts nonces); one process killed with SIGKILL while it holds
+/// jobs has them taken over by the other within the lease plus 5 s; and a
+/// rolling restart loses and doubles nothing. Runs when `HAVEN_TEST_POSTGRES` names a server
 /// (`.ci/run` starts one).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigkill() {
@@ -486,16 +507,20 @@ async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigki
     }
     const LEASE_S: i64 = 3;
     let sim = Sim::start(roomy_world()).await.unwrap();
+    let rooms = rooms(sim.world());
     let dir = tempfile::tempdir().unwrap();
     let url = backend::url(&dir).await;
     let db = haven::store::Db::open(&url).await.unwrap();
-    let base = chrono::Utc::now() + chrono::Duration::seconds(8);
-    reminders_due(&db, "Burst", 1000, base, chrono::Duration::seconds(10)).await;
     let pg = sqlx::PgPool::connect(&url).await.unwrap();
+    // Each process reaches the fake Discord under the name of its shard
+    // range, so what it does can be told apart.
     let start = |shard: &str| {
         let mut child = haven(&dir)
             .env("DISCORD_TOKEN", TOKEN)
-            .env("DISCORD_API_BASE", sim.base_url())
+            .env(
+                "DISCORD_API_BASE",
+                sim.base_url_as(&shard.replace('/', "of")),
+            )
             .env("DATABASE_URL", &url)
             .env("HAVEN_SHARDS", shard)
             .env("HAVEN_JOB_LEASE", format!("{LEASE_S}s"))
@@ -511,13 +536,30 @@ async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigki
     while sim.connected_shards().len() < 2 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let mut identified = sim.identified_shards();
+    let mut identified = sim.identified_shards_by();
     identified.sort_unstable();
     assert_eq!(
         identified,
-        vec![[0, 2], [1, 2]],
-        "each shard identified once"
+        vec![([0, 2], Some("0of2".into())), ([1, 2], Some("1of2".into()))],
+        "each shard identified once, by the process that runs it"
     );
+    // A command in each server is answered by the process of its shard.
+    assert!(sim.wait_registered(Duration::from_secs(30)).await.is_some());
+    let alice = sim.member("alice");
+    for (guild, process) in [(GUILD_ID, "0of2"), (SISTER_GUILD_ID, "1of2")] {
+        let general = sim.world().channel_in(guild, "general").unwrap().id;
+        let token = sim.command(&alice, general, "/help").unwrap();
+        assert!(
+            sim.reply(&token).await.is_some(),
+            "/help answered in {guild}"
+        );
+        assert_eq!(sim.answered_by(&token).as_deref(), Some(process));
+    }
+
+    // 1,000 reminders due within 10 s, planned while both run.
+    let base = chrono::Utc::now() + chrono::Duration::seconds(8);
+    let over = chrono::Duration::seconds(10);
+    reminders_due(&db, &rooms, "Burst", 1000, base, over).await;
 
     // Once the first process holds claimed jobs, it dies without warning.
     let owner = format!("{}-%", first.id());
@@ -600,6 +642,39 @@ async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigki
     }
     let burst = shown(&sim, "Burst");
     assert!(burst.values().all(|n| *n == 1), "a reminder shown twice");
+    // Every post carried a nonce; one was posted again only where the dead
+    // process may have sent it before it died, and Discord showed it once.
+    let posts = sim.nonce_posts();
+    let nonced = sim
+        .all_messages()
+        .iter()
+        .filter(|m| m.content.starts_with("**Burst"))
+        .filter(|m| m.nonce.as_ref().is_some_and(|n| posts.contains_key(n)))
+        .count();
+    assert_eq!(nonced, 1000, "every reminder was posted with a nonce");
+    // Only a job claimed more than once (taken over, or retried) may have
+    // been posted again.
+    let resent = posts.values().filter(|n| **n > 1).count();
+    let retaken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE attempts > 1")
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+    assert!(
+        resent as i64 <= retaken,
+        "{resent} posts sent again, more than the {retaken} jobs claimed more than once"
+    );
+    let by_process = |p: &str| {
+        sim.rest_log()
+            .iter()
+            .filter(|c| c.method == "POST" && c.path.ends_with("/messages"))
+            .filter(|c| c.caller.as_deref() == Some(p))
+            .count()
+    };
+    eprintln!(
+        "posts by shard 0's process {}, by shard 1's {}; {resent} sent again after the takeover",
+        by_process("0of2"),
+        by_process("1of2")
+    );
     let undelivered: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE id = ANY($1) AND state <> 'done'")
             .bind(&orphans)
@@ -614,7 +689,15 @@ async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigki
     // A rolling restart while reminders fall due: a new first process, then
     // the second stopped gracefully and started again.
     let from = chrono::Utc::now() + chrono::Duration::seconds(3);
-    reminders_due(&db, "Rolling", 100, from, chrono::Duration::seconds(8)).await;
+    reminders_due(
+        &db,
+        &rooms,
+        "Rolling",
+        100,
+        from,
+        chrono::Duration::seconds(8),
+    )
+    .await;
     let (new_first, new_first_logs) = start("0/2");
     tokio::time::sleep(Duration::from_secs(5)).await;
     let (status, logs) = terminate(second, second_logs).await;
@@ -633,6 +716,45 @@ async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigki
         shown(&sim, "Rolling").values().all(|n| *n == 1),
         "a reminder shown twice"
     );
+    // Under a light load, each process sends its own servers' reminders:
+    // the jobs of a server go to the process that runs its shard.
+    let calm_from = Instant::now();
+    let from = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let over = chrono::Duration::seconds(8);
+    reminders_due(&db, &rooms, "Calm", 40, from, over).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while shown(&sim, "Calm").len() < 40 {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of 40 reminders shown",
+            shown(&sim, "Calm").len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let in_sister: std::collections::HashSet<String> = rooms
+        .iter()
+        .filter(|(g, _)| *g == SISTER_GUILD_ID)
+        .map(|(_, c)| format!("/channels/{c}/messages"))
+        .collect();
+    let calm_posts: Vec<_> = sim
+        .rest_log()
+        .into_iter()
+        .filter(|c| c.at >= calm_from && c.method == "POST" && c.path.ends_with("/messages"))
+        .collect();
+    assert!(calm_posts.len() >= 40, "{calm_posts:?}");
+    for call in &calm_posts {
+        let expected = if in_sister.contains(&call.path) {
+            "1of2"
+        } else {
+            "0of2"
+        };
+        assert_eq!(
+            call.caller.as_deref(),
+            Some(expected),
+            "{} was sent by the other shard's process",
+            call.path
+        );
+    }
     for (child, logs) in [(new_first, new_first_logs), (new_second, new_second_logs)] {
         let (status, logs) = terminate(child, logs).await;
         assert_eq!(status, Some(0), "{logs}");

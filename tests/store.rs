@@ -486,6 +486,80 @@ async fn meeting_search_ignores_case_and_takes_wildcards_as_typed() {
     );
 }
 
+/// A rotation moves only from the state it is in: a failed post gives its
+/// prompt back only if nothing was drawn since.
+#[tokio::test]
+async fn a_rotation_moves_only_from_what_was_read() {
+    use haven::domain::rotation::Rotation;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&url(&dir).await).await.unwrap();
+    let g = GuildId(1);
+    let step = |from: &Rotation, key: &str| {
+        let mut to = from.clone();
+        to.used.insert(key.to_owned());
+        to.last = Some(key.to_owned());
+        to
+    };
+    let empty = db.rotation(g, "all").await.unwrap();
+    assert_eq!(empty, Rotation::default());
+    let first = step(&empty, "a");
+    assert!(db.swap_rotation(g, "all", &empty, &first).await.unwrap());
+    assert!(
+        !db.swap_rotation(g, "all", &empty, &step(&empty, "a"))
+            .await
+            .unwrap(),
+        "the second post read the rotation before the first moved it"
+    );
+    assert_eq!(db.rotation(g, "all").await.unwrap(), first);
+    let second = step(&first, "b");
+    assert!(db.swap_rotation(g, "all", &first, &second).await.unwrap());
+    // A failed post gives its prompt back only if nothing moved since.
+    assert!(!db.swap_rotation(g, "all", &first, &empty).await.unwrap());
+    assert!(db.swap_rotation(g, "all", &second, &first).await.unwrap());
+    assert_eq!(db.rotation(g, "all").await.unwrap(), first);
+    assert_eq!(
+        db.rotation(g, "sleep").await.unwrap(),
+        Rotation::default(),
+        "each pool has its own"
+    );
+}
+
+/// Posts taking prompts from one server's rotation at the same moment
+/// each take a different one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn posts_at_the_same_moment_take_different_prompts() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = url(&dir).await;
+    let eligible: Vec<String> = (0..12).map(|i| format!("p{i}")).collect();
+    let mut posts = Vec::new();
+    for _ in 0..12 {
+        let db = Db::open(&url).await.unwrap();
+        let eligible = eligible.clone();
+        posts.push(tokio::spawn(async move {
+            let (pick, _, _) = db
+                .take_from_rotation(GuildId(1), "all", &eligible)
+                .await
+                .unwrap()
+                .unwrap();
+            pick
+        }));
+    }
+    let mut picks = Vec::new();
+    for post in posts {
+        picks.push(post.await.unwrap());
+    }
+    picks.sort();
+    picks.dedup();
+    assert_eq!(picks.len(), 12, "no prompt taken twice");
+    let db = Db::open(&url).await.unwrap();
+    assert_eq!(db.rotation(GuildId(1), "all").await.unwrap().used.len(), 12);
+    assert_eq!(
+        db.take_from_rotation(GuildId(1), "all", &[]).await.unwrap(),
+        None,
+        "an empty pool has nothing to take"
+    );
+}
+
 #[tokio::test]
 async fn approved_strategies_are_found_by_category_and_every_word() {
     use haven::domain::library::Category;
@@ -1265,6 +1339,69 @@ mod leases {
                 .len(),
             3
         );
+    }
+
+    /// A process running some of the shards works the jobs of their
+    /// servers (and those of no server) when due, and another process's
+    /// only once they are overdue by a lease; it wakes for those then.
+    #[tokio::test]
+    async fn a_process_works_its_own_shards_jobs_and_others_only_once_overdue() {
+        use haven::store::Shards;
+        let dir = tempfile::tempdir().unwrap();
+        let url = url(&dir).await;
+        let lease = Duration::seconds(30);
+        let open = |first| {
+            let url = url.clone();
+            async move {
+                Db::open(&url)
+                    .await
+                    .unwrap()
+                    .with_lease(lease)
+                    .with_shards(Shards {
+                        first,
+                        last: first,
+                        total: 2,
+                    })
+            }
+        };
+        let (zero, one) = (open(0).await, open(1).await);
+        // Guild 1 is on shard 0 of 2, guild 1 << 22 on shard 1.
+        let (on_zero, on_one) = (GuildId(1), GuildId(1 << 22));
+        let mut meeting = new_meeting("Circle");
+        meeting.guild = on_one;
+        let m = zero.create_meeting(&meeting, t0()).await.unwrap();
+        let plan = m.plan(t0());
+        zero.replace_jobs(m.id, &plan.jobs).await.unwrap();
+        let reminder = plan.jobs.iter().map(|j| j.due).min().unwrap();
+        zero.add_mod_job(JobKind::Unban, on_zero, 7, reminder)
+            .await
+            .unwrap();
+        zero.ensure_purge_job(reminder).await.unwrap();
+
+        // Shard 0's process takes the unban and the server-less purge, not
+        // the reminder of shard 1's server, and wakes for it a lease late.
+        let mine = zero.claim_due_jobs(reminder, 10).await.unwrap();
+        let mut kinds: Vec<JobKind> = mine.iter().map(|j| j.kind).collect();
+        kinds.sort_by_key(|k| k.as_str());
+        assert_eq!(kinds, vec![JobKind::Purge, JobKind::Unban]);
+        assert_eq!(
+            zero.next_job_due().await.unwrap(),
+            Some(reminder + lease),
+            "another shard's job is due here once overdue by a lease"
+        );
+        assert_eq!(one.next_job_due().await.unwrap(), Some(reminder));
+        assert!(
+            zero.claim_due_jobs(reminder + lease - Duration::seconds(1), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Shard 1's process is gone: once overdue by a lease, shard 0's
+        // process sends it.
+        let taken = zero.claim_due_jobs(reminder + lease, 10).await.unwrap();
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].kind, JobKind::Reminder);
+        assert_eq!(taken[0].meeting, Some(m.id));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -55,26 +55,6 @@ pub async fn pool(
     Ok(out)
 }
 
-/// Draws the next prompt of the server's rotation for `category` (or all),
-/// with the rotation as it will be once that prompt is posted (saved only
-/// then, so a post that fails uses nothing up).
-pub async fn draw(
-    db: &Db,
-    guild: GuildId,
-    category: Option<Category>,
-) -> Result<Option<(Entry, Rotation)>, StoreError> {
-    let pool = pool(db, guild, category).await?;
-    let keys: Vec<String> = pool.iter().map(|e| e.key.clone()).collect();
-    let mut rotation = db.rotation(guild, Category::key_or_all(category)).await?;
-    let Some(key) = rotation.next(&keys, &mut rand::rng()) else {
-        return Ok(None);
-    };
-    Ok(pool
-        .into_iter()
-        .find(|e| e.key == key)
-        .map(|entry| (entry, rotation)))
-}
-
 /// Why a prompt was not posted.
 #[derive(Debug)]
 pub enum PostError {
@@ -98,6 +78,29 @@ pub struct Posted {
     pub thread: Option<serenity::ChannelId>,
 }
 
+/// Takes the next prompt of the server's rotation for `category` (or all)
+/// and marks it used at once, so that two posts at the same moment take
+/// different prompts. Returns it with the rotation before and after.
+async fn take(
+    db: &Db,
+    guild: GuildId,
+    category: Option<Category>,
+) -> Result<(Entry, Rotation, Rotation), PostError> {
+    let pool = pool(db, guild, category).await?;
+    let keys: Vec<String> = pool.iter().map(|e| e.key.clone()).collect();
+    let Some((key, before, after)) = db
+        .take_from_rotation(guild, Category::key_or_all(category), &keys)
+        .await?
+    else {
+        return Err(PostError::NoPrompts);
+    };
+    let entry = pool
+        .into_iter()
+        .find(|e| e.key == key)
+        .ok_or(PostError::NoPrompts)?;
+    Ok((entry, before, after))
+}
+
 /// Posts the next prompt in `channel`, and opens a thread for answers where
 /// the channel allows it (where it doesn't, the prompt stands alone).
 pub async fn post(
@@ -108,9 +111,7 @@ pub async fn post(
     category: Option<Category>,
     nonce: Option<String>,
 ) -> Result<Posted, PostError> {
-    let Some((entry, rotation)) = draw(db, guild, category).await? else {
-        return Err(PostError::NoPrompts);
-    };
+    let (entry, before, after) = take(db, guild, category).await?;
     let mut message = serenity::CreateMessage::new()
         .embed(views::prompt(&entry.text, entry.category))
         .allowed_mentions(serenity::CreateAllowedMentions::new());
@@ -124,10 +125,19 @@ pub async fn post(
     let posted = match nonce_given {
         true => rest.send_while(channel_id, message, &|| true).await,
         false => rest.send(channel_id, message).await,
-    }
-    .map_err(PostError::Rest)?;
-    db.save_rotation(guild, Category::key_or_all(category), &rotation)
-        .await?;
+    };
+    let posted = match posted {
+        Ok(posted) => posted,
+        Err(e) => {
+            // A post that failed uses nothing up: the prompt goes back,
+            // unless another post has moved the rotation on since.
+            let key = Category::key_or_all(category);
+            if let Err(undo) = db.swap_rotation(guild, key, &after, &before).await {
+                tracing::warn!(guild = guild.0, error = %undo, "could not give an unposted prompt back to the rotation");
+            }
+            return Err(PostError::Rest(e));
+        }
+    };
     let name = crate::domain::text::truncate(&entry.text, 90);
     let thread = match rest.thread_from(channel_id, posted.id, &name).await {
         Ok(t) => Some(t.id),

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::State as AxumState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::extract::{Path, State as AxumState};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -15,18 +15,37 @@ pub(super) async fn upgrade(
     ws: WebSocketUpgrade,
     AxumState(inner): AxumState<Arc<Inner>>,
 ) -> Response {
-    ws.on_upgrade(move |socket| session(socket, inner))
+    ws.on_upgrade(move |socket| session(socket, inner, None))
 }
 
-async fn session(socket: WebSocket, inner: Arc<Inner>) {
+/// A connection of the client that reaches the fake Discord at `/as/{caller}`.
+pub(super) async fn upgrade_as(
+    ws: WebSocketUpgrade,
+    Path(caller): Path<String>,
+    AxumState(inner): AxumState<Arc<Inner>>,
+) -> Response {
+    if !super::caller_name_ok(&caller) {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
+    ws.on_upgrade(move |socket| session(socket, inner, Some(caller)))
+}
+
+async fn session(socket: WebSocket, inner: Arc<Inner>, caller: Option<String>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let id = inner.update(|s| {
         s.next_connection += 1;
         let id = s.next_connection;
-        s.connections.insert(id, Connection { tx, shard: None });
+        s.connections.insert(
+            id,
+            Connection {
+                tx,
+                shard: None,
+                caller: caller.clone(),
+            },
+        );
         id
     });
-    connection(socket, &inner, id, rx).await;
+    connection(socket, &inner, id, caller.as_deref(), rx).await;
     // Events for its shard wait for the next connection of that shard.
     inner.update(|s| {
         s.connections.remove(&id);
@@ -51,6 +70,7 @@ async fn connection(
     mut socket: WebSocket,
     inner: &Inner,
     id: u64,
+    caller: Option<&str>,
     mut rx: mpsc::UnboundedReceiver<GatewayCmd>,
 ) {
     let mut seq: u64 = 0;
@@ -85,16 +105,22 @@ async fn connection(
                             break;
                         };
                         shard = asked;
-                        let resume = format!("ws://{}/ws", inner.addr);
-                        let owns_guild = shard_for(Some(inner.world.guild.id), shard[1]) == shard[0];
+                        let resume = super::gateway_url(inner, caller);
+                        let owned: Vec<_> = inner
+                            .world
+                            .guilds()
+                            .filter(|g| shard_for(Some(g.id), shard[1]) == shard[0])
+                            .collect();
                         seq += 1;
-                        let ready = json!({"op": 0, "s": seq, "t": "READY", "d": payloads::ready(&inner.world, &resume, shard, owns_guild)});
+                        let ready = json!({"op": 0, "s": seq, "t": "READY", "d": payloads::ready(&inner.world, &resume, shard, &owned)});
                         if send(&mut socket, ready).await.is_err() { break }
-                        if owns_guild {
+                        let mut sent = true;
+                        for g in owned {
                             seq += 1;
-                            let guild = json!({"op": 0, "s": seq, "t": "GUILD_CREATE", "d": payloads::guild_create(&inner.world)});
-                            if send(&mut socket, guild).await.is_err() { break }
+                            let guild = json!({"op": 0, "s": seq, "t": "GUILD_CREATE", "d": payloads::guild_create(&inner.world, g)});
+                            if send(&mut socket, guild).await.is_err() { sent = false; break }
                         }
+                        if !sent { break }
                         if !flush_pending(&mut socket, inner, id, shard, &mut seq, true).await { break }
                     }
                     Some(6) => {
@@ -140,7 +166,8 @@ async fn flush_pending(
         }
         if identify {
             s.identify_count += 1;
-            s.identifies.push(shard);
+            let caller = s.connections.get(&id).and_then(|c| c.caller.clone());
+            s.identifies.push((shard, caller));
         }
         let (mine, others) = std::mem::take(&mut s.pending)
             .into_iter()

@@ -77,6 +77,8 @@ pub struct SimThread {
 pub struct RestCall {
     pub method: String,
     pub path: String,
+    /// Who called, for a client given [`Sim::base_url_as`].
+    pub caller: Option<String>,
     pub status: u16,
     pub at: Instant,
 }
@@ -106,6 +108,8 @@ struct InteractionLog {
     deferred_ephemeral: bool,
     /// That message's revision when the button was pressed.
     source_revision: u32,
+    /// The caller that acknowledged it (see [`Sim::base_url_as`]).
+    answered_by: Option<String>,
 }
 
 impl InteractionLog {
@@ -125,6 +129,7 @@ impl InteractionLog {
             deferred_update: false,
             deferred_ephemeral: false,
             source_revision: 0,
+            answered_by: None,
         }
     }
 }
@@ -184,8 +189,12 @@ struct State {
     connections: HashMap<u64, Connection>,
     next_connection: u64,
     identify_count: u32,
-    /// Every IDENTIFY's `shard: [id, total]`, in order.
-    identifies: Vec<[u32; 2]>,
+    /// Every IDENTIFY's `shard: [id, total]`, in order, with the caller
+    /// whose connection sent it.
+    identifies: Vec<([u32; 2], Option<String>)>,
+    /// How many times each message nonce was posted, those Discord answered
+    /// with the first message included.
+    nonce_posts: HashMap<String, u32>,
     pending: Vec<(&'static str, Value)>,
 }
 
@@ -194,6 +203,26 @@ struct State {
 struct Connection {
     tx: mpsc::UnboundedSender<GatewayCmd>,
     shard: Option<[u32; 2]>,
+    /// Who connected, when the client reached the fake Discord at
+    /// `/as/{caller}` (one process among several).
+    caller: Option<String>,
+}
+
+/// Whether `name` can name a caller in a path as it is: ASCII letters,
+/// digits, `-` and `_`.
+fn caller_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// The gateway's address as the client at `/as/{caller}` is given it.
+fn gateway_url(inner: &Inner, caller: Option<&str>) -> String {
+    match caller {
+        Some(c) => format!("ws://{}/as/{c}/ws", inner.addr),
+        None => format!("ws://{}/ws", inner.addr),
+    }
 }
 
 /// The shard Discord sends a guild's events to: `(guild_id >> 22) % total`.
@@ -366,6 +395,7 @@ impl Sim {
         });
         let app = axum::Router::new()
             .route("/ws", axum::routing::get(gateway::upgrade))
+            .route("/as/{caller}/ws", axum::routing::get(gateway::upgrade_as))
             .fallback(rest::handle)
             .with_state(inner.clone());
         // Small frames go out at once, as Discord's edge sends them: without
@@ -388,6 +418,21 @@ impl Sim {
     /// The value for `DISCORD_API_BASE`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.inner.addr)
+    }
+
+    /// A value for `DISCORD_API_BASE` that names its client: the REST
+    /// calls, gateway connections and answers of a process given it are
+    /// told apart from those of other processes by `caller`.
+    ///
+    /// # Panics
+    /// When `caller` is not a plain name (ASCII letters, digits, `-`, `_`):
+    /// a mistake in the test itself.
+    pub fn base_url_as(&self, caller: &str) -> String {
+        assert!(
+            caller_name_ok(caller),
+            "not a plain caller name: {caller:?}"
+        );
+        format!("http://{}/as/{caller}", self.inner.addr)
     }
 
     pub fn world(&self) -> &World {
@@ -442,7 +487,35 @@ impl Sim {
 
     /// Every IDENTIFY's shard, `[id, total]`, in order.
     pub fn identified_shards(&self) -> Vec<[u32; 2]> {
+        self.inner
+            .state()
+            .identifies
+            .iter()
+            .map(|(s, _)| *s)
+            .collect()
+    }
+
+    /// Every IDENTIFY's shard with the caller that sent it (see
+    /// [`Sim::base_url_as`]), in order.
+    pub fn identified_shards_by(&self) -> Vec<([u32; 2], Option<String>)> {
         self.inner.state().identifies.clone()
+    }
+
+    /// The caller that answered the interaction `token` (its first
+    /// callback), when the bot reached the fake Discord through
+    /// [`Sim::base_url_as`].
+    pub fn answered_by(&self, token: &str) -> Option<String> {
+        self.inner
+            .state()
+            .interactions
+            .get(token)
+            .and_then(|l| l.answered_by.clone())
+    }
+
+    /// How many times each message nonce was posted, a post Discord
+    /// answered with the message already made for it (a re-send) included.
+    pub fn nonce_posts(&self) -> HashMap<String, u32> {
+        self.inner.state().nonce_posts.clone()
     }
 
     /// The shards identified on connections open now.

@@ -121,16 +121,19 @@ pub(super) fn route(
 ) -> Option<Response> {
     let num = |s: &str| s.parse::<u64>().ok();
     let world = &inner.world;
-    let guild_ok = |g: &str| num(g) == Some(world.guild.id);
+    let guild_ok = |g: &str| num(g).is_some_and(|g| world.has_guild(g));
     let response = match (method.as_str(), segments) {
         ("GET", ["guilds", g, "roles"]) if guild_ok(g) => inner.update(|s| {
+            let guild = world
+                .guilds()
+                .find(|x| Some(x.id) == num(g))
+                .unwrap_or(&world.guild);
             ok(json!(
-                world
-                    .guild
+                guild
                     .roles
                     .iter()
                     .map(|r| payloads::role(
-                        world.guild.id,
+                        guild.id,
                         r.id,
                         &r.name,
                         s.role_permissions(r.id, r.permissions),

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::world::{SimChannel, SimMember, World};
+use super::world::{SimChannel, SimGuild, SimMember, World};
 
 pub(super) const TIMESTAMP: &str = "2024-01-01T00:00:00.000000+00:00";
 
@@ -19,12 +19,11 @@ pub fn user(id: u64, name: &str, bot: bool) -> Value {
 }
 
 /// READY for one shard: it lists the guilds that shard owns.
-pub fn ready(world: &World, resume_url: &str, shard: [u32; 2], owns_guild: bool) -> Value {
-    let guilds: Vec<Value> = if owns_guild {
-        vec![json!({"id": world.guild.id.to_string(), "unavailable": true})]
-    } else {
-        Vec::new()
-    };
+pub fn ready(world: &World, resume_url: &str, shard: [u32; 2], owned: &[&SimGuild]) -> Value {
+    let guilds: Vec<Value> = owned
+        .iter()
+        .map(|g| json!({"id": g.id.to_string(), "unavailable": true}))
+        .collect();
     json!({
         "v": 10,
         "user": user(world.bot_id, &world.bot_name, true),
@@ -107,8 +106,7 @@ pub fn member(world: &World, member: &SimMember) -> Value {
     })
 }
 
-pub fn guild_create(world: &World) -> Value {
-    let g = &world.guild;
+pub fn guild_create(world: &World, g: &SimGuild) -> Value {
     let mut members: Vec<Value> = world.members.iter().map(|m| member(world, m)).collect();
     members.push(json!({
         "user": user(world.bot_id, &world.bot_name, true),
@@ -149,7 +147,7 @@ pub fn guild_create(world: &World) -> Value {
         "member_count": members.len(),
         "voice_states": [],
         "members": members,
-        "channels": world.channels.iter().filter(|c| c.guild_id.is_some()).map(channel).collect::<Vec<_>>(),
+        "channels": world.channels.iter().filter(|c| c.guild_id == Some(g.id)).map(channel).collect::<Vec<_>>(),
         "threads": [],
         "presences": [],
         "stage_instances": [],
@@ -294,8 +292,9 @@ mod tests {
     #[test]
     fn ready_and_guild_create_deserialize() {
         let w = world();
-        serde_json::from_value::<s::Ready>(ready(&w, "ws://127.0.0.1:1", [0, 1], true)).unwrap();
-        let guild: s::Guild = serde_json::from_value(guild_create(&w)).unwrap();
+        serde_json::from_value::<s::Ready>(ready(&w, "ws://127.0.0.1:1", [0, 1], &[&w.guild]))
+            .unwrap();
+        let guild: s::Guild = serde_json::from_value(guild_create(&w, &w.guild)).unwrap();
         assert_eq!(
             guild.channels.len(),
             w.channels.iter().filter(|c| c.guild_id.is_some()).count()

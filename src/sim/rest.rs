@@ -26,7 +26,17 @@ pub(super) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let path = uri.path().to_owned();
+    // A client given `base_url_as` calls `/as/{caller}/api/v10/...`.
+    let (caller, path) = match uri.path().strip_prefix("/as/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((caller, path)) => (Some(caller.to_owned()), format!("/{path}")),
+            None => (Some(rest.to_owned()), "/".to_owned()),
+        },
+        None => (None, uri.path().to_owned()),
+    };
+    if caller.as_deref().is_some_and(|c| !super::caller_name_ok(c)) {
+        return error(StatusCode::NOT_FOUND, 0, "404: Not Found");
+    }
     let short = path.strip_prefix("/api/v10").unwrap_or(&path).to_owned();
 
     let fault = take_fault(&inner, &method, &short);
@@ -40,7 +50,14 @@ pub(super) async fn handle(
                 Err(limited) => *limited,
                 Ok(bucket) => {
                     let mut response = match read_payload(&headers, body).await {
-                        Ok(payload) => route(&inner, &method, &short, uri.query(), payload),
+                        Ok(payload) => route(
+                            &inner,
+                            &method,
+                            &short,
+                            uri.query(),
+                            caller.as_deref(),
+                            payload,
+                        ),
                         Err(()) => error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
                     };
                     if let Some(bucket) = bucket {
@@ -77,6 +94,7 @@ pub(super) async fn handle(
         s.rest_log.push(RestCall {
             method: method.to_string(),
             path: short,
+            caller,
             status: response.status().as_u16(),
             at: Instant::now(),
         })
@@ -266,6 +284,7 @@ fn route(
     method: &Method,
     path: &str,
     query: Option<&str>,
+    caller: Option<&str>,
     payload: MessagePayload,
 ) -> Response {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -278,9 +297,9 @@ fn route(
     let num = |s: &str| s.parse::<u64>().ok();
 
     match (method.as_str(), segments.as_slice()) {
-        ("GET", ["gateway"]) => ok(json!({"url": format!("ws://{}/ws", inner.addr)})),
+        ("GET", ["gateway"]) => ok(json!({"url": super::gateway_url(inner, caller)})),
         ("GET", ["gateway", "bot"]) => ok(json!({
-            "url": format!("ws://{}/ws", inner.addr),
+            "url": super::gateway_url(inner, caller),
             "shards": 1,
             "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
         })),
@@ -306,7 +325,7 @@ fn route(
             ok(json!(inner.state().commands_guild))
         }
         ("POST", ["interactions", id, token, "callback"]) => {
-            callback(inner, num(id), token, payload)
+            callback(inner, num(id), token, caller, payload)
         }
         ("GET", ["webhooks", _app, token, "messages", "@original"]) => {
             let s = inner.state();
@@ -478,7 +497,13 @@ pub(super) fn new_message(
     message
 }
 
-fn callback(inner: &Inner, id: Option<u64>, token: &str, payload: MessagePayload) -> Response {
+fn callback(
+    inner: &Inner,
+    id: Option<u64>,
+    token: &str,
+    caller: Option<&str>,
+    payload: MessagePayload,
+) -> Response {
     let author = inner.world.bot_id;
     inner.update(|s| {
         let known = id
@@ -513,6 +538,7 @@ fn callback(inner: &Inner, id: Option<u64>, token: &str, payload: MessagePayload
         };
         let mut log = log;
         log.acknowledged = true;
+        log.answered_by = caller.map(str::to_owned);
         log.callback_types.push(kind);
         match kind {
             4 => {
@@ -668,6 +694,9 @@ fn create_message(
         // used in the last few minutes returns that first message (wherever
         // it was posted) instead of posting again.
         let nonce = payload.nonce().filter(|_| payload.enforce_nonce());
+        if let Some(n) = &nonce {
+            *s.nonce_posts.entry(n.clone()).or_insert(0) += 1;
+        }
         let now = Instant::now();
         if s.nonces.len() >= 4096 && s.nonces.len().is_power_of_two() {
             s.nonces
@@ -706,7 +735,7 @@ fn start_thread(
     else {
         return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
     };
-    let guild = inner.world.guild.id;
+    let guild = parent.guild_id.unwrap_or(inner.world.guild.id);
     let denied = parent
         .overwrites
         .iter()

@@ -1,5 +1,6 @@
-//! Who and what exists in the fake Discord: one server with its roles,
-//! channels and members, and the bot.
+//! Who and what exists in the fake Discord: a server with its roles,
+//! channels and members (and, for tests of several shards, sister servers
+//! with the same people), and the bot.
 
 /// Administrator: every permission, overwrites ignored.
 pub const ADMINISTRATOR: u64 = 1 << 3;
@@ -92,6 +93,8 @@ pub struct World {
     pub guild: SimGuild,
     pub channels: Vec<SimChannel>,
     pub members: Vec<SimMember>,
+    /// More servers Haven is in (see [`World::with_sister_guild`]).
+    pub more_guilds: Vec<SimGuild>,
     /// The server's owner (a member).
     pub owner_id: u64,
     /// The bot's own roles in the server.
@@ -100,6 +103,9 @@ pub struct World {
 
 pub const APP_ID: u64 = 1_000_000_000_000_000_001;
 pub const GUILD_ID: u64 = 1_300_000_000_000_000_001;
+/// A second server for tests of several shards: on shard 1 of 2, where the
+/// first is on shard 0 (see [`World::with_sister_guild`]).
+pub const SISTER_GUILD_ID: u64 = GUILD_ID + (1 << 22);
 pub const FACILITATOR_ROLE: u64 = 1_600_000_000_000_000_001;
 pub const ADMIN_ROLE: u64 = 1_600_000_000_000_000_002;
 pub const MEMBER_ROLE: u64 = 1_600_000_000_000_000_003;
@@ -205,9 +211,80 @@ impl World {
                 member(7, "eli", &[MEMBER_ROLE]),
                 member(8, "farah", &[MEMBER_ROLE]),
             ],
+            more_guilds: Vec::new(),
             owner_id: 1_500_000_000_000_000_001,
             bot_roles: vec![HAVEN_ROLE],
         }
+    }
+
+    /// The same world with one more server, `id`, named `name`: the same
+    /// people with the same roles and a copy of each of the first server's
+    /// channels (ids offset by `id`'s low bits, names kept). Discord gives
+    /// every role an id of its own; a sister shares the first server's role
+    /// ids but for @everyone's, which Haven never mistakes for one another
+    /// because it always asks by server and role. What moderation changes
+    /// (roles, timeouts, bans) is kept per member, for both servers at
+    /// once: tests moderate in the first. Which shard a server belongs to
+    /// follows from its id: `(id >> 22) % shards`.
+    pub fn with_sister_guild(mut self, id: u64, name: &str) -> Self {
+        let first = self.guild.id;
+        let offset = (self.more_guilds.len() as u64 + 1) * 1_000_000;
+        let roles = self
+            .guild
+            .roles
+            .iter()
+            .map(|r| SimRole {
+                id: if r.id == first { id } else { r.id },
+                ..r.clone()
+            })
+            .collect();
+        let copies: Vec<SimChannel> = self
+            .channels
+            .iter()
+            .filter(|c| c.guild_id == Some(first))
+            .map(|c| SimChannel {
+                id: c.id + offset,
+                guild_id: Some(id),
+                overwrites: c
+                    .overwrites
+                    .iter()
+                    .map(|o| SimOverwrite {
+                        id: if o.kind == 0 && o.id == first {
+                            id
+                        } else {
+                            o.id
+                        },
+                        ..o.clone()
+                    })
+                    .collect(),
+                ..c.clone()
+            })
+            .collect();
+        self.channels.extend(copies);
+        self.more_guilds.push(SimGuild {
+            id,
+            name: name.to_owned(),
+            roles,
+        });
+        self
+    }
+
+    /// Every server Haven is in, the first one first.
+    pub fn guilds(&self) -> impl Iterator<Item = &SimGuild> {
+        std::iter::once(&self.guild).chain(&self.more_guilds)
+    }
+
+    /// Whether Haven is in the server `id`.
+    pub fn has_guild(&self, id: u64) -> bool {
+        self.guilds().any(|g| g.id == id)
+    }
+
+    /// A channel's id by server and name.
+    pub fn channel_in(&self, guild: u64, name: &str) -> Option<&SimChannel> {
+        let name = name.trim_start_matches('#');
+        self.channels
+            .iter()
+            .find(|c| c.guild_id == Some(guild) && c.name.eq_ignore_ascii_case(name))
     }
 
     /// The member's permission bits in the server, as Discord computes them
@@ -234,11 +311,13 @@ impl World {
         if channel.guild_id.is_none() {
             return base;
         }
+        // @everyone's id is its server's.
+        let everyone = channel.guild_id.unwrap_or(self.guild.id);
         let mut bits = base;
         for o in channel
             .overwrites
             .iter()
-            .filter(|o| o.kind == 0 && o.id == self.guild.id)
+            .filter(|o| o.kind == 0 && o.id == everyone)
         {
             bits = (bits & !o.deny) | o.allow;
         }
@@ -246,7 +325,7 @@ impl World {
         for o in channel
             .overwrites
             .iter()
-            .filter(|o| o.kind == 0 && o.id != self.guild.id && member.roles.contains(&o.id))
+            .filter(|o| o.kind == 0 && o.id != everyone && member.roles.contains(&o.id))
         {
             allow |= o.allow;
             deny |= o.deny;

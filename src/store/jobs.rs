@@ -19,7 +19,7 @@ pub struct Job {
     pub round: Option<i64>,
     /// The channel whose prompt schedule a posting is for.
     pub schedule_channel: Option<crate::domain::ChannelId>,
-    /// The server a moderation revert is in.
+    /// The server the job is for (none for housekeeping across servers).
     pub guild: Option<crate::domain::GuildId>,
     /// The channel or member a moderation revert is about.
     pub target: Option<u64>,
@@ -74,7 +74,8 @@ impl Row {
 macro_rules! insert_jobs {
     ($tx:expr, $meeting:expr, $jobs:expr) => {
         for job in $jobs {
-            sqlx::query("INSERT INTO jobs (kind, meeting_id, occurrence, offset_min, due_ms, planned_ms) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING")
+            sqlx::query("INSERT INTO jobs (kind, meeting_id, guild_id, occurrence, offset_min, due_ms, planned_ms)
+                         VALUES ($1, $2, (SELECT guild_id FROM meetings WHERE id = $2), $3, $4, $5, $5) ON CONFLICT DO NOTHING")
                 .bind(job.kind.as_str())
                 .bind($meeting.0)
                 .bind(job.occurrence.timestamp())
@@ -123,14 +124,19 @@ impl Db {
         on_pool!(self, |pool| {
             // A claim of another process that ends unrenewed is due too: its
             // jobs are taken over then.
-            let ms: Option<i64> = sqlx::query_scalar(
+            // Another process's jobs are due here once overdue by a lease.
+            let ms: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT MIN(t) FROM (
-                     SELECT MIN(due_ms) AS t FROM jobs WHERE state = 'pending'
+                     SELECT MIN(due_ms) AS t FROM jobs WHERE state = 'pending' AND {mine}
+                     UNION ALL
+                     SELECT MIN(due_ms) + $2 AS t FROM jobs WHERE state = 'pending'
                      UNION ALL
                      SELECT MIN(claimed_until_ms) AS t FROM jobs WHERE state = 'claimed' AND claimed_by <> $1
                  ) AS next",
-            )
+                mine = self.own_jobs()
+            )))
             .bind(&*self.owner)
+            .bind(self.lease.num_milliseconds())
             .fetch_one(pool)
             .await?;
             Ok(ms.and_then(DateTime::from_timestamp_millis))
@@ -163,17 +169,22 @@ impl Db {
         .execute(pool)
         .await?;
             // Two processes never pick the same job (PostgreSQL skips rows
-            // another has locked; SQLite has one writer at a time).
+            // another has locked; SQLite has one writer at a time). Another
+            // process's jobs are taken once overdue by a lease: it died, or
+            // it has more to send than its share of Discord's rate allows.
             let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1, claimed_by = $3, claimed_until_ms = $4
-             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= $1 ORDER BY due_ms, id LIMIT $2{})
+             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= $1 AND ({mine} OR due_ms <= $5)
+                          ORDER BY due_ms, id LIMIT $2{skip})
              RETURNING {JOB_COLUMNS}",
-            pool.skip_locked()
+            mine = self.own_jobs(),
+            skip = pool.skip_locked()
         )))
         .bind(now.timestamp_millis())
         .bind(limit)
         .bind(&*self.owner)
         .bind((now + self.lease).timestamp_millis())
+        .bind((now - self.lease).timestamp_millis())
         .fetch_all(pool)
         .await?;
             let mut jobs: Vec<Job> = rows.into_iter().filter_map(Row::into_job).collect();
@@ -337,7 +348,8 @@ impl Db {
     /// Plans closing a round at `due`.
     pub async fn add_round_close_job(&self, round: i64, due: DateTime<Utc>) -> StoreResult<()> {
         on_pool!(self, |pool| {
-            sqlx::query("INSERT INTO jobs (kind, round_id, occurrence, due_ms, planned_ms) VALUES ('round_close', $1, $1, $2, $2) ON CONFLICT DO NOTHING")
+            sqlx::query("INSERT INTO jobs (kind, round_id, guild_id, occurrence, due_ms, planned_ms)
+                         VALUES ('round_close', $1, (SELECT guild_id FROM rounds WHERE id = $1), $1, $2, $2) ON CONFLICT DO NOTHING")
             .bind(round)
             .bind(due.timestamp_millis())
             .execute(pool)

@@ -84,6 +84,18 @@ pub struct Db {
     /// How long a claim on a job holds without being renewed: the jobs of a
     /// process that died are taken over once it has passed.
     lease: chrono::Duration,
+    /// The shards this process runs, when it runs some of them: it works
+    /// the jobs of their servers, and another's only once overdue.
+    shards: Option<Shards>,
+}
+
+/// Some of a bot's shards: `first` to `last` of `total`. A server belongs
+/// to shard `(guild_id >> 22) % total`, as Discord routes its events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shards {
+    pub first: u32,
+    pub last: u32,
+    pub total: u32,
 }
 
 /// How long a claim holds unless [`Db::with_lease`] says otherwise.
@@ -107,6 +119,17 @@ pub(crate) trait Backend {
     async fn begin_alone(
         &self,
         key: i64,
+    ) -> StoreResult<sqlx::Transaction<'static, Self::Database>>;
+
+    /// Begins a transaction that runs alone among those that ask for the
+    /// same `part` of `whole`, beside those on other parts, and never beside
+    /// one that asked [`Backend::begin_alone`] for `whole` itself: SQLite's
+    /// `BEGIN IMMEDIATE`; on PostgreSQL a shared advisory lock on `whole`
+    /// and an exclusive one on the part.
+    async fn begin_alone_in(
+        &self,
+        whole: i64,
+        part: i64,
     ) -> StoreResult<sqlx::Transaction<'static, Self::Database>>;
 
     /// What a `SELECT` that picks rows to claim adds so that two processes
@@ -135,6 +158,14 @@ impl Backend for SqlitePool {
     ) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.begin_with("BEGIN IMMEDIATE").await?)
     }
+
+    async fn begin_alone_in(
+        &self,
+        _whole: i64,
+        _part: i64,
+    ) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.begin_with("BEGIN IMMEDIATE").await?)
+    }
 }
 
 impl Backend for PgPool {
@@ -158,15 +189,35 @@ impl Backend for PgPool {
             .await?;
         Ok(tx)
     }
+
+    async fn begin_alone_in(
+        &self,
+        whole: i64,
+        part: i64,
+    ) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        // The shared lock first, always: a transaction waiting for the whole
+        // holds no part, so no two wait for each other.
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock_shared($1), pg_advisory_xact_lock($2)")
+            .bind(whole)
+            .bind(whole ^ part.rotate_left(17))
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
 }
 
 /// The keys of transactions that run alone ([`Backend::begin_alone`]).
 pub(crate) mod alone {
-    /// Counting people into a period, and closing periods.
+    /// Counting people into a server's periods (alone per server), and
+    /// closing periods or forgetting a member (alone among all).
     pub const PEOPLE: i64 = 0x4861_7665_6e01;
     /// Filing a report under its reporter's limit (combined with the
     /// reporter, so only their own filings wait for each other).
     pub const REPORTS: i64 = 0x4861_7665_6e02;
+    /// Taking the next prompt of a server's rotations (combined with the
+    /// server).
+    pub const ROTATIONS: i64 = 0x4861_7665_6e03;
 }
 
 impl Db {
@@ -209,6 +260,34 @@ impl Db {
             pool,
             owner: owner.into(),
             lease: DEFAULT_LEASE,
+            shards: None,
+        }
+    }
+
+    /// The same database, for a process that runs only `shards`: it
+    /// claims the jobs of their servers (and those of no server) when due,
+    /// and the other processes' once they are overdue by a lease.
+    /// A range that is not one (`first > last`, or past `total`) counts as
+    /// all of them.
+    pub fn with_shards(mut self, shards: Shards) -> Self {
+        let Shards { first, last, total } = shards;
+        let part = first <= last && last < total && (first > 0 || last < total - 1);
+        self.shards = part.then_some(shards);
+        self
+    }
+
+    /// The SQL condition on `jobs` for the jobs this process works when
+    /// due: all of them, unless it runs some of the shards; then those of
+    /// its shards' servers, those of no server, and those some process
+    /// claimed before and gave back (a graceful stop, a claim that ended
+    /// unrenewed, a retry), which any process may finish. Built only from
+    /// integers this process was configured with.
+    pub(crate) fn own_jobs(&self) -> String {
+        match self.shards {
+            None => "1 = 1".to_owned(),
+            Some(Shards { first, last, total }) => format!(
+                "(guild_id IS NULL OR claimed_by IS NOT NULL OR (guild_id / 4194304) % {total} BETWEEN {first} AND {last})"
+            ),
         }
     }
 

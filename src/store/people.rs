@@ -93,7 +93,9 @@ impl Db {
                 }
             }
 
-            let mut tx = pool.begin_alone(super::alone::PEOPLE).await?;
+            let mut tx = pool
+                .begin_alone_in(super::alone::PEOPLE, guild.as_db())
+                .await?;
             let known = salts().fetch_all(&mut *tx).await?;
 
             let mut open: Vec<(&Period, [u8; 32])> = Vec::with_capacity(periods.len());

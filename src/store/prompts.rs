@@ -285,9 +285,11 @@ impl Db {
     ) -> StoreResult<bool> {
         on_pool!(self, |pool| {
             let state: Option<String> = sqlx::query_scalar(
-            "INSERT INTO jobs (kind, schedule_channel_id, occurrence, due_ms, planned_ms) VALUES ('prompt', $1, $2, $3, $3)
+            "INSERT INTO jobs (kind, schedule_channel_id, guild_id, occurrence, due_ms, planned_ms)
+             VALUES ('prompt', $1, (SELECT guild_id FROM prompt_schedules WHERE channel_id = $1), $2, $3, $3)
              ON CONFLICT (schedule_channel_id, occurrence) WHERE kind = 'prompt'
-             DO UPDATE SET state = 'pending', due_ms = excluded.due_ms, planned_ms = excluded.planned_ms, attempts = 0
+             DO UPDATE SET state = 'pending', due_ms = excluded.due_ms, planned_ms = excluded.planned_ms, attempts = 0,
+                guild_id = excluded.guild_id
                 WHERE jobs.state IN ('skipped', 'pending')
              RETURNING state",
         )
@@ -326,38 +328,113 @@ impl Db {
             .bind(prompts)
             .fetch_optional(pool)
             .await?;
-            Ok(match row {
-                Some((used, last)) => Rotation {
-                    used: serde_json::from_str(&used).unwrap_or_default(),
-                    last,
-                },
-                None => Rotation::default(),
-            })
+            Ok(rotation_of(row))
         })
     }
 
-    /// Saves a pool's rotation after a prompt drawn from it was posted.
-    pub async fn save_rotation(
+    /// Takes the next prompt of a pool's rotation among `eligible` (the
+    /// pool's keys as it is now) and marks it used, alone among posts
+    /// drawing from the server's rotations: two posts at once (schedules in
+    /// two channels due together, `/prompt now`, two processes) never take
+    /// the same prompt. Returns it with the rotation before and after
+    /// (to give it back if the post fails), or `None` for an empty pool.
+    pub async fn take_from_rotation(
         &self,
         guild: GuildId,
         prompts: &str,
-        rotation: &Rotation,
-    ) -> StoreResult<()> {
+        eligible: &[String],
+    ) -> StoreResult<Option<(String, Rotation, Rotation)>> {
         on_pool!(self, |pool| {
-            let used = serde_json::to_string(&rotation.used).unwrap_or_else(|_| "[]".into());
-            sqlx::query(
-                "INSERT INTO prompt_rotations (guild_id, pool, used, last) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (guild_id, pool) DO UPDATE SET used = $3, last = $4",
+            let mut tx = pool
+                .begin_alone(super::alone::ROTATIONS ^ guild.as_db())
+                .await?;
+            let row: Option<(String, Option<String>)> = sqlx::query_as(
+                "SELECT used, last FROM prompt_rotations WHERE guild_id = $1 AND pool = $2",
             )
             .bind(guild.as_db())
             .bind(prompts)
-            .bind(used)
-            .bind(rotation.last.as_deref())
-            .execute(pool)
+            .fetch_optional(&mut *tx)
             .await?;
-            Ok(())
+            let before = rotation_of(row);
+            let mut after = before.clone();
+            let Some(pick) = after.next(eligible, &mut rand::rng()) else {
+                return Ok(None);
+            };
+            sqlx::query(
+                "INSERT INTO prompt_rotations (guild_id, pool, used, last) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (guild_id, pool) DO UPDATE SET used = excluded.used, last = excluded.last",
+            )
+            .bind(guild.as_db())
+            .bind(prompts)
+            .bind(used_json(&after))
+            .bind(after.last.as_deref())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some((pick, before, after)))
         })
     }
+
+    /// Moves a pool's rotation from `from` back to `to`, only if it is
+    /// still `from` (nothing was drawn since): a post that failed gives its
+    /// prompt back. Returns whether it moved.
+    pub async fn swap_rotation(
+        &self,
+        guild: GuildId,
+        prompts: &str,
+        from: &Rotation,
+        to: &Rotation,
+    ) -> StoreResult<bool> {
+        let json = used_json;
+        on_pool!(self, |pool| {
+            if *from == Rotation::default() {
+                let inserted = sqlx::query(
+                    "INSERT INTO prompt_rotations (guild_id, pool, used, last) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (guild_id, pool) DO NOTHING",
+                )
+                .bind(guild.as_db())
+                .bind(prompts)
+                .bind(json(to))
+                .bind(to.last.as_deref())
+                .execute(pool)
+                .await?
+                .rows_affected();
+                if inserted == 1 {
+                    return Ok(true);
+                }
+            }
+            Ok(sqlx::query(
+                "UPDATE prompt_rotations SET used = $3, last = $4
+                 WHERE guild_id = $1 AND pool = $2 AND used = $5 AND last IS NOT DISTINCT FROM $6",
+            )
+            .bind(guild.as_db())
+            .bind(prompts)
+            .bind(json(to))
+            .bind(to.last.as_deref())
+            .bind(json(from))
+            .bind(from.last.as_deref())
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1)
+        })
+    }
+}
+
+/// A rotation from its stored row (none yet, or unreadable: a fresh one).
+fn rotation_of(row: Option<(String, Option<String>)>) -> Rotation {
+    match row {
+        Some((used, last)) => Rotation {
+            used: serde_json::from_str(&used).unwrap_or_default(),
+            last,
+        },
+        None => Rotation::default(),
+    }
+}
+
+/// How a rotation's used prompts are stored: a JSON array, sorted.
+fn used_json(rotation: &Rotation) -> String {
+    serde_json::to_string(&rotation.used).unwrap_or_else(|_| "[]".into())
 }
 
 /// A posting's key among a schedule's jobs: its local date as days since
