@@ -223,6 +223,30 @@ async fn the_postgres_schema_matches_sqlites() {
     post.sort();
     assert!(!lite.is_empty());
     assert_eq!(lite, post);
+
+    // The same indexes by name, with the same uniqueness (those a table's
+    // own UNIQUE or PRIMARY KEY makes are named by each database).
+    let mut lite: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT m.tbl_name, m.name, il.\"unique\" FROM sqlite_master m, pragma_index_list(m.tbl_name) il
+         WHERE m.type = 'index' AND m.name NOT LIKE 'sqlite_autoindex%' AND il.name = m.name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut post: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT t.relname::text, i.relname::text, CASE WHEN x.indisunique THEN 1 ELSE 0 END::bigint
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE n.nspname = 'public' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+           AND t.relname != '_sqlx_migrations'",
+    )
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    lite.sort();
+    post.sort();
+    assert!(!lite.is_empty());
+    assert_eq!(lite, post);
 }
 
 #[tokio::test]

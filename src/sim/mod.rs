@@ -451,7 +451,8 @@ impl Sim {
             .clone()
     }
 
-    /// A channel's id by name.
+    /// A channel's id by name, in the first server (a sister server's
+    /// channels: `world().channel_in`).
     ///
     /// # Panics
     /// When there is no such channel: a mistake in the test itself.
