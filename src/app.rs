@@ -90,6 +90,7 @@ pub async fn run(
     let http = http_for(&config, &token);
     let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
         .framework(framework)
+        .event_handler(bot::RateLimitWaits)
         .await
         .context("building the Discord client")?;
     let shard_manager = client.shard_manager.clone();

@@ -49,6 +49,7 @@ pub struct Metrics {
     lateness: Histogram,
     jobs_due: Gauge,
     rate_limited: Counter,
+    rate_limit_waits: Counter,
 }
 
 /// Seconds after their due instant that reminders went out: 10 ms to ~82 s.
@@ -88,6 +89,12 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "429 answers received from Discord",
         rate_limited.clone(),
     );
+    let rate_limit_waits = Counter::default();
+    registry.register(
+        "discord_rate_limit_waits",
+        "Waits of serenity's rate limiter talking to Discord directly: a bucket used up, or a 429 it answered itself",
+        rate_limit_waits.clone(),
+    );
     Metrics {
         registry,
         served,
@@ -95,6 +102,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         lateness,
         jobs_due,
         rate_limited,
+        rate_limit_waits,
     }
 });
 
@@ -114,9 +122,14 @@ pub fn reminder_late_by(lateness: chrono::Duration) {
     METRICS.lateness.observe(seconds);
 }
 
-/// Counts one 429 answer from Discord.
+/// Counts one 429 answer from Discord that reached Haven's own pacer.
 pub fn rate_limited() {
     METRICS.rate_limited.inc();
+}
+
+/// Counts one wait of serenity's rate limiter.
+pub fn rate_limit_wait() {
+    METRICS.rate_limit_waits.inc();
 }
 
 /// The backlog read at scrape time, then everything as Prometheus text.
@@ -142,6 +155,7 @@ mod tests {
         for _ in 0..3 {
             rate_limited();
         }
+        rate_limit_wait();
         let text = encode(7);
         for name in [
             "haven_interactions_served_total{kind=\"Command\"}",
@@ -150,6 +164,7 @@ mod tests {
             "haven_reminder_lateness_seconds_bucket",
             "haven_jobs_due 7",
             "haven_discord_rate_limited_total 3",
+            "haven_discord_rate_limit_waits_total 1",
         ] {
             assert!(text.contains(name), "{name} missing from:\n{text}");
         }

@@ -254,6 +254,19 @@ impl InFlight {
     }
 }
 
+/// Counts the waits of serenity's own rate limiter, which answers Discord's
+/// 429s itself when Haven talks to Discord directly: a wait before a request
+/// whose bucket is used up, or after a 429. (Behind `DISCORD_API_BASE` that
+/// limiter is off, and Haven's pacer counts the 429s it receives.)
+pub struct RateLimitWaits;
+
+#[serenity::async_trait]
+impl serenity::EventHandler for RateLimitWaits {
+    async fn ratelimit(&self, _info: serenity::RatelimitInfo) {
+        crate::metrics::rate_limit_wait();
+    }
+}
+
 /// Wraps a serenity framework (poise's) so that each event it handles counts
 /// as in flight until its handler, error handling included, has finished.
 pub struct Tracked<F> {

@@ -402,6 +402,7 @@ impl Scheduler {
                          Its reminders are paused; `/meeting edit id:{} channel:` with a channel I can post in resumes them.",
                         meeting.title, meeting.id.0, meeting.id.0
                     ),
+                    job,
                 )
                 .await;
                 return Ok(true);
@@ -486,8 +487,16 @@ pub(crate) fn stable_nonce(prefix: &str, a: [u8; 8], b: [u8; 8]) -> String {
     format!("{prefix}{}", &blake3::hash(&key).to_hex()[..20])
 }
 
-/// Tells the server's log channel, if it has one.
-pub async fn notify_log(db: &Db, rest: &Rest, guild: crate::domain::GuildId, text: &str) {
+/// Tells the server's log channel, if it has one, on behalf of `job`: the
+/// post's nonce comes from the job and the text, so a job taken over after
+/// its process died shows the same notice once.
+pub async fn notify_log(
+    db: &Db,
+    rest: &Rest,
+    guild: crate::domain::GuildId,
+    text: &str,
+    job: &Job,
+) {
     let settings = match db.guild_settings(guild).await {
         Ok(s) => s,
         Err(e) => {
@@ -499,11 +508,20 @@ pub async fn notify_log(db: &Db, rest: &Rest, guild: crate::domain::GuildId, tex
         tracing::info!(guild = guild.0, "no log channel for a facilitator notice");
         return;
     };
+    let text_hash = blake3::hash(text.as_bytes());
+    let mut of_text = [0u8; 8];
+    of_text.copy_from_slice(&text_hash.as_bytes()[..8]);
     let message = serenity::CreateMessage::new()
         .content(text)
-        .allowed_mentions(serenity::CreateAllowedMentions::new());
+        .allowed_mentions(serenity::CreateAllowedMentions::new())
+        .nonce(serenity::Nonce::String(stable_nonce(
+            "hn",
+            job.id.to_le_bytes(),
+            of_text,
+        )))
+        .enforce_nonce(true);
     if let Err(e) = rest
-        .send(serenity::ChannelId::new(channel.0), message)
+        .send_while(serenity::ChannelId::new(channel.0), message, &|| true)
         .await
     {
         tracing::warn!(guild = guild.0, error = %e, "cannot post to the log channel");

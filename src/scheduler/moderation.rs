@@ -82,8 +82,8 @@ pub async fn run(db: &Db, rest: &Rest, job: &Job) -> Result<bool, String> {
                 }
                 Err(e) if e.is_refusal() => {
                     tracing::warn!(channel = channel.0, error = %e, "a timed slowmode could not be reverted");
-                    super::notify_log(db, rest, guild, &could_not(job.kind, target, Some(before)))
-                        .await;
+                    let text = could_not(job.kind, target, Some(before));
+                    super::notify_log(db, rest, guild, &text, job).await;
                 }
                 Err(e) => return Err(e.to_string()),
             }
@@ -173,7 +173,7 @@ pub async fn given_up(db: &Db, rest: &Rest, job: &Job) {
             .map(|(before, _)| before),
         _ => None,
     };
-    super::notify_log(db, rest, guild, &could_not(job.kind, target, before)).await;
+    super::notify_log(db, rest, guild, &could_not(job.kind, target, before), job).await;
 }
 
 /// A timed action undone by itself is a case too, in the name of the
@@ -200,6 +200,14 @@ async fn time_up(
         CaseKind::Lock => CaseKind::Unlock,
         other => other,
     };
+    // A job taken over after its process died may have recorded it already.
+    let recorded = db.latest_case(guild, kind, target, channel).await;
+    if recorded.as_ref().is_ok_and(|c| {
+        c.as_ref()
+            .is_some_and(|c| c.at == job.occurrence && c.number > original.number)
+    }) {
+        return;
+    }
     let what = match of {
         CaseKind::Slowmode => "the slowmode went back to what it was",
         CaseKind::Lock => "the channel is unlocked, its permissions as they were",
@@ -214,23 +222,38 @@ async fn time_up(
         at: job.occurrence,
         until: None,
     };
-    if let Err(e) = record_case(db, rest, guild, case).await {
+    let nonce = super::stable_nonce("hc", job.id.to_le_bytes(), [0; 8]);
+    if let Err(e) = record_case(db, rest, guild, case, Some(nonce)).await {
         tracing::warn!(guild = guild.0, error = %e, "cannot record a timed action's end");
     }
 }
 
-/// Records a case and posts it to the log channel (if the server has one).
-pub async fn record_case(db: &Db, rest: &Rest, guild: GuildId, case: NewCase) -> StoreResult<Case> {
+/// Records a case and posts it to the log channel (if the server has one),
+/// with `nonce` when a job posts it (the same for every run of the job).
+pub async fn record_case(
+    db: &Db,
+    rest: &Rest,
+    guild: GuildId,
+    case: NewCase,
+    nonce: Option<String>,
+) -> StoreResult<Case> {
     let mut case = db.add_case(guild, case).await?;
     let settings = db.guild_settings(guild).await?;
     if let Some(channel) = settings.log_channel {
         let message = serenity::CreateMessage::new()
             .embed(crate::views::case_embed(&case))
             .allowed_mentions(serenity::CreateAllowedMentions::new());
-        match rest
-            .send(serenity::ChannelId::new(channel.0), message)
-            .await
-        {
+        let channel_id = serenity::ChannelId::new(channel.0);
+        let posted = match nonce {
+            Some(nonce) => {
+                let message = message
+                    .nonce(serenity::Nonce::String(nonce))
+                    .enforce_nonce(true);
+                rest.send_while(channel_id, message, &|| true).await
+            }
+            None => rest.send(channel_id, message).await,
+        };
+        match posted {
             Ok(m) => {
                 db.set_case_log_message(guild, case.number, channel, m.id.get())
                     .await?;

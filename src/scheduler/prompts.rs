@@ -269,6 +269,7 @@ pub async fn run(
                     "I had no prompt to post in <#{}> today: every prompt of its category is hidden. `/prompt list` shows them.",
                     channel.0
                 ),
+                job,
             )
             .await;
             replan(true).await
@@ -286,6 +287,7 @@ pub async fn run(
                      Its schedule is paused; `/prompt schedule` in a channel I can post in starts it again.",
                     channel.0
                 ),
+                job,
             )
             .await;
             Ok(true)

@@ -10,7 +10,7 @@ use crate::store::NewCase;
 
 /// Records a case and posts it to the log channel (if the server has one).
 pub async fn record(data: &Data, guild: GuildId, case: NewCase) -> Result<Case, Error> {
-    Ok(crate::scheduler::moderation::record_case(&data.db, &data.rest, guild, case).await?)
+    Ok(crate::scheduler::moderation::record_case(&data.db, &data.rest, guild, case, None).await?)
 }
 
 /// Edits a case's embed in the log channel after its reason changed.
