@@ -379,6 +379,36 @@ async fn privacy_show_and_export_list_everything() {
     assert_eq!(json["exported_at"], "2027-03-09T12:00:00Z");
 }
 
+/// On either database, no row of any table holds the forgotten member's
+/// id afterwards, in any form (what the files test above checks byte by
+/// byte on SQLite; PostgreSQL's own dead row versions are for the README).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_forget_leaves_no_row_holding_the_member_in_any_table() {
+    let mut h = Harness::start().await;
+    let alice = h.member("alice").id;
+    let bob = h.member("bob").id;
+    h.say("alice", "/timezone set zone:Europe/Berlin").await;
+    h.say("bob", "/timezone set zone:Asia/Tokyo").await;
+    assert!(
+        !common::backend::columns_holding(&h.db_url, alice)
+            .await
+            .is_empty(),
+        "the scan can see an id when it is there"
+    );
+    let ask = h.say("alice", "/privacy forget").await;
+    let done = h.click("alice", &ask, "Delete my data").await;
+    assert!(done.text().contains("deleted"), "{}", done.text());
+    let left = common::backend::columns_holding(&h.db_url, alice).await;
+    assert!(left.is_empty(), "alice is still in {left:?}");
+    assert!(
+        !common::backend::columns_holding(&h.db_url, bob)
+            .await
+            .is_empty(),
+        "bob's data stays"
+    );
+    h.stop().await.expect("clean stop");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn privacy_forget_leaves_no_trace_in_any_table_or_file() {
     let mut h = Harness::start_on_sqlite().await;

@@ -142,7 +142,7 @@ async fn many_members_at_once_are_each_counted_once() {
 #[tokio::test]
 async fn closing_a_period_deletes_its_salt_and_hashes_and_keeps_the_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(&dir);
+    let url = url(&dir).await;
     let db = Db::open(&url).await.unwrap();
     for n in 0..6 {
         db.count_person(GUILD, TZ, t0(), &[Facet::Any, mood(2)], member(n))
@@ -233,8 +233,12 @@ async fn closing_a_period_deletes_its_salt_and_hashes_and_keeps_the_counts() {
     assert_eq!(people[&month.key].moods[1], 6);
     db.close().await;
 
-    // The close checkpointed the write-ahead log, and no salt, no hash and
-    // no member id is left anywhere in the files.
+    // On SQLite the close checkpointed the write-ahead log, and no salt,
+    // no hash and no member id is left anywhere in the files. (PostgreSQL
+    // keeps dead row versions until vacuum: see the README.)
+    if url.starts_with("postgres") {
+        return;
+    }
     let wal = dir.path().join("haven.db-wal");
     assert_eq!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0), 0);
     for salt in &salts {
@@ -300,7 +304,7 @@ async fn forget_removes_the_members_hashes_in_every_server_at_once() {
 #[tokio::test]
 async fn forget_removes_the_members_hashes_and_keeps_the_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(&dir);
+    let url = url(&dir).await;
     let db = Db::open(&url).await.unwrap();
     for n in 0..5 {
         db.count_person(GUILD, TZ, t0(), &[Facet::Any, mood(4)], member(n))
@@ -318,27 +322,21 @@ async fn forget_removes_the_members_hashes_and_keeps_the_counts() {
         scalar(&url, "SELECT COUNT(*) FROM stats_period_people").await,
         4 * 2 * 4
     );
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let salts: Vec<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT period, salt FROM stats_periods WHERE salt IS NOT NULL")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let salts = blobs(
+        &url,
+        "SELECT salt FROM stats_periods WHERE salt IS NOT NULL",
+    )
+    .await;
     assert_eq!(salts.len(), 4);
-    for (period, salt) in salts {
+    let hashes = blobs(&url, "SELECT hash FROM stats_period_people").await;
+    for salt in salts {
         let salt: [u8; 32] = salt.try_into().unwrap();
         for facet in Facet::ALL {
             let hash = haven::domain::stats::person_hash(&salt, facet, member(0));
-            let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM stats_period_people WHERE period = ? AND hash = ?",
-            )
-            .bind(&period)
-            .bind(hash.as_slice())
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-            assert_eq!(n, 0, "{period} {facet:?}");
+            assert!(
+                !hashes.iter().any(|h| h.as_slice() == hash.as_slice()),
+                "{facet:?}"
+            );
         }
     }
-    pool.close().await;
 }

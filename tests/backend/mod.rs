@@ -107,3 +107,53 @@ pub async fn blobs(url: &str, sql: &str) -> Vec<Vec<u8>> {
             .unwrap()
     }
 }
+
+/// Every `table.column` of the test's database holding `id`: as a number or
+/// in text (its decimal digits), or in bytes (its eight bytes either way
+/// round). The scan of a forget on either database.
+pub async fn columns_holding(url: &str, id: u64) -> Vec<String> {
+    let columns: Vec<(String, String, String)> = if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_as(
+            "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_schema = 'public' AND table_name != '_sqlx_migrations'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query_as(
+            "SELECT m.name, p.name, lower(p.type) FROM sqlite_master m, pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name != '_sqlx_migrations'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+    };
+    let hex = |bytes: [u8; 8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let (le, be) = (hex(id.to_le_bytes()), hex(id.to_be_bytes()));
+    let postgres = url.starts_with("postgres");
+    let mut found = Vec::new();
+    for (table, column, kind) in columns {
+        let bytes = kind.contains("blob") || kind.contains("bytea");
+        let test = match (bytes, postgres) {
+            (true, true) => format!(
+                "position(decode('{le}', 'hex') in \"{column}\") > 0 OR position(decode('{be}', 'hex') in \"{column}\") > 0"
+            ),
+            (true, false) => {
+                format!("instr(\"{column}\", X'{le}') > 0 OR instr(\"{column}\", X'{be}') > 0")
+            }
+            (false, _) => format!("CAST(\"{column}\" AS TEXT) LIKE '%{id}%'"),
+        };
+        let n = scalar(
+            url,
+            &format!("SELECT COUNT(*) FROM \"{table}\" WHERE {test}"),
+        )
+        .await;
+        if n > 0 {
+            found.push(format!("{table}.{column}"));
+        }
+    }
+    found
+}
