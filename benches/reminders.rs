@@ -586,6 +586,9 @@ async fn postgres() {
         takeover.as_secs_f64(),
         format!("< {} s", LEASE_S + 5)
     );
+    if orphans == 0 {
+        println!("  (it held no job when killed: no takeover was measured)");
+    }
     println!(
         "{:<48} {:>12} {:>15}",
         "  300 due around it: shown",

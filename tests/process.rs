@@ -569,6 +569,17 @@ async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigki
     );
     // A command in each server is answered by the process of its shard.
     assert!(sim.wait_registered(Duration::from_secs(30)).await.is_some());
+    // Only the process that runs shard 0 registered the commands.
+    let registrations: Vec<Option<String>> = sim
+        .rest_log()
+        .into_iter()
+        .filter(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+        .map(|c| c.caller)
+        .collect();
+    assert!(
+        !registrations.is_empty() && registrations.iter().all(|c| c.as_deref() == Some("0of2")),
+        "{registrations:?}"
+    );
     let alice = sim.member("alice");
     for (guild, process) in [(GUILD_ID, "0of2"), (SISTER_GUILD_ID, "1of2")] {
         let general = sim.world().channel_in(guild, "general").unwrap().id;
