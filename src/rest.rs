@@ -349,8 +349,10 @@ impl Rest {
         Err(RestError::Transient(last))
     }
 
-    /// Posts a message in a channel. It carries a nonce of its own, so a
-    /// retry after a lost answer never posts it twice.
+    /// Posts a message in a channel. It carries a nonce of its own (in place
+    /// of any it had), so a retry after a lost answer never posts it twice.
+    /// A post whose nonce must outlive this call (a job's, the same after a
+    /// takeover) goes through [`Rest::send_while`].
     pub async fn send(
         &self,
         channel: serenity::ChannelId,

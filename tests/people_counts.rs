@@ -1,5 +1,6 @@
-//! Counting people on real SQLite files: once per period and facet, across
-//! restarts and concurrent members, and nothing left of who after a close.
+//! Counting people on a real database (SQLite files, or PostgreSQL when
+//! `HAVEN_TEST_POSTGRES` is set): once per period and facet, across restarts
+//! and concurrent members, and nothing left of who after a close.
 
 mod common;
 

@@ -569,17 +569,28 @@ async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigki
     );
     // A command in each server is answered by the process of its shard.
     assert!(sim.wait_registered(Duration::from_secs(30)).await.is_some());
-    // Only the process that runs shard 0 registered the commands.
-    let registrations: Vec<Option<String>> = sim
-        .rest_log()
-        .into_iter()
-        .filter(|c| c.method == "PUT" && c.path.ends_with("/commands"))
-        .map(|c| c.caller)
-        .collect();
-    assert!(
-        !registrations.is_empty() && registrations.iter().all(|c| c.as_deref() == Some("0of2")),
-        "{registrations:?}"
-    );
+    // Only the process that runs shard 0 registers the commands (checked
+    // again at the end, after the restarts).
+    let registrations = |sim: &Sim| -> Vec<Option<String>> {
+        sim.rest_log()
+            .into_iter()
+            .filter(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+            .map(|c| c.caller)
+            .collect()
+    };
+    // The fake Discord logs a call just after answering it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while registrations(&sim).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let registered_by_shard_0_only = |sim: &Sim| {
+        let registrations = registrations(sim);
+        assert!(
+            !registrations.is_empty() && registrations.iter().all(|c| c.as_deref() == Some("0of2")),
+            "{registrations:?}"
+        );
+    };
+    registered_by_shard_0_only(&sim);
     let alice = sim.member("alice");
     for (guild, process) in [(GUILD_ID, "0of2"), (SISTER_GUILD_ID, "1of2")] {
         let general = sim.world().channel_in(guild, "general").unwrap().id;
@@ -746,11 +757,18 @@ async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigki
         .filter(|(g, _)| *g == SISTER_GUILD_ID)
         .map(|(_, c)| format!("/channels/{c}/messages"))
         .collect();
-    let calm_posts: Vec<_> = sim
-        .rest_log()
-        .into_iter()
-        .filter(|c| c.at >= calm_from && c.method == "POST" && c.path.ends_with("/messages"))
-        .collect();
+    let calm_posts = || -> Vec<_> {
+        sim.rest_log()
+            .into_iter()
+            .filter(|c| c.at >= calm_from && c.method == "POST" && c.path.ends_with("/messages"))
+            .collect()
+    };
+    // The fake Discord logs a call just after answering it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while calm_posts().len() < 40 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let calm_posts = calm_posts();
     assert!(calm_posts.len() >= 40, "{calm_posts:?}");
     for call in &calm_posts {
         let expected = if in_sister.contains(&call.path) {
@@ -769,5 +787,6 @@ async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigki
         let (status, logs) = terminate(child, logs).await;
         assert_eq!(status, Some(0), "{logs}");
     }
+    registered_by_shard_0_only(&sim);
     eprintln!("takeover after SIGKILL: {takeover:?} (lease {LEASE_S} s)");
 }

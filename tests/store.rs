@@ -1278,6 +1278,45 @@ mod moderation {
         );
     }
 
+    /// A case a job records is recorded once however often the job runs
+    /// (taken over after its process died, or two runs at once): the
+    /// first record, its log post included, is what every later run gets.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_records_its_case_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = url(&dir).await;
+        let db = Db::open(&url).await.unwrap();
+        let first = db
+            .add_job_case(GuildId(1), case(CaseKind::Unban, 5, t0()), 77)
+            .await
+            .unwrap();
+        db.set_case_log_message(GuildId(1), first.number, ChannelId(9), 1234)
+            .await
+            .unwrap();
+        let again = db
+            .add_job_case(GuildId(1), case(CaseKind::Unban, 5, t0()), 77)
+            .await
+            .unwrap();
+        assert_eq!(again.number, first.number);
+        assert_eq!(again.log_message, Some(1234), "its post is known");
+        // Two runs of another job at once: one case.
+        let (a, b) = tokio::join!(
+            db.add_job_case(GuildId(1), case(CaseKind::Unlock, 6, t0()), 78),
+            db.add_job_case(GuildId(1), case(CaseKind::Unlock, 6, t0()), 78)
+        );
+        assert_eq!(a.unwrap().number, b.unwrap().number);
+        let other = db
+            .add_case(GuildId(1), case(CaseKind::Warn, 5, t0()))
+            .await
+            .unwrap();
+        assert_eq!(
+            backend::scalar(&url, "SELECT COUNT(*) FROM mod_cases").await,
+            3,
+            "one case per job, and the member's own"
+        );
+        assert!(other.number > first.number);
+    }
+
     #[tokio::test]
     async fn guidelines_are_kept_per_server() {
         let dir = tempfile::tempdir().unwrap();

@@ -200,14 +200,6 @@ async fn time_up(
         CaseKind::Lock => CaseKind::Unlock,
         other => other,
     };
-    // A job taken over after its process died may have recorded it already.
-    let recorded = db.latest_case(guild, kind, target, channel).await;
-    if recorded.as_ref().is_ok_and(|c| {
-        c.as_ref()
-            .is_some_and(|c| c.at == job.occurrence && c.number > original.number)
-    }) {
-        return;
-    }
     let what = match of {
         CaseKind::Slowmode => "the slowmode went back to what it was",
         CaseKind::Lock => "the channel is unlocked, its permissions as they were",
@@ -222,22 +214,30 @@ async fn time_up(
         at: job.occurrence,
         until: None,
     };
-    let nonce = super::stable_nonce("hc", job.id.to_le_bytes(), [0; 8]);
-    if let Err(e) = record_case(db, rest, guild, case, Some(nonce)).await {
+    if let Err(e) = record_case(db, rest, guild, case, Some(job)).await {
         tracing::warn!(guild = guild.0, error = %e, "cannot record a timed action's end");
     }
 }
 
-/// Records a case and posts it to the log channel (if the server has one),
-/// with `nonce` when a job posts it (the same for every run of the job).
+/// Records a case and posts it to the log channel (if the server has one).
+/// A case a job records is recorded and posted once however often the job
+/// runs (taken over after its process died): its post's nonce comes from
+/// the job, and a case already posted is not posted again.
 pub async fn record_case(
     db: &Db,
     rest: &Rest,
     guild: GuildId,
     case: NewCase,
-    nonce: Option<String>,
+    job: Option<&Job>,
 ) -> StoreResult<Case> {
-    let mut case = db.add_case(guild, case).await?;
+    let mut case = match job {
+        Some(job) => db.add_job_case(guild, case, job.id).await?,
+        None => db.add_case(guild, case).await?,
+    };
+    if case.log_message.is_some() {
+        return Ok(case);
+    }
+    let nonce = job.map(|j| super::stable_nonce("hc", j.id.to_le_bytes(), [0; 8]));
     let settings = db.guild_settings(guild).await?;
     if let Some(channel) = settings.log_channel {
         let message = serenity::CreateMessage::new()

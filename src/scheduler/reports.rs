@@ -245,9 +245,10 @@ async fn post_to_log(
                 serenity::CreateAllowedMentions::new().roles(vec![serenity::RoleId::new(role.0)]),
             );
     }
+    // `send` would give it a nonce of its own: this one must stay.
     let sent = reach
         .rest
-        .send(serenity::ChannelId::new(channel.0), post)
+        .send_while(serenity::ChannelId::new(channel.0), post, &|| true)
         .await?;
     // A post Haven cannot find again could never be updated or removed:
     // tried again (the nonce keeps it one post).

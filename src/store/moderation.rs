@@ -293,6 +293,65 @@ impl Db {
         })
     }
 
+    /// Records the case job `job` makes, once: when that job already
+    /// recorded it (it was taken over after its process died, or runs a
+    /// second time), returns that case as it is, its log post included.
+    pub async fn add_job_case(&self, guild: GuildId, case: NewCase, job: i64) -> StoreResult<Case> {
+        on_pool!(self, |pool| {
+            let recorded = || {
+                sqlx::query_as::<_, CaseRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {CASE_COLUMNS} FROM mod_cases WHERE guild_id = $1 AND job_id = $2"
+                )))
+                .bind(guild.as_db())
+                .bind(job)
+            };
+            if let Some(case) = recorded()
+                .fetch_optional(pool)
+                .await?
+                .and_then(CaseRow::into_case)
+            {
+                return Ok(case);
+            }
+            let mut tx = pool.begin().await?;
+            let number: i64 = sqlx::query_scalar(
+                "INSERT INTO mod_case_numbers (guild_id, last) VALUES ($1, 1)
+                 ON CONFLICT (guild_id) DO UPDATE SET last = mod_case_numbers.last + 1 RETURNING last",
+            )
+            .bind(guild.as_db())
+            .fetch_one(&mut *tx)
+            .await?;
+            let added = sqlx::query(
+                "INSERT INTO mod_cases (guild_id, number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms, job_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (guild_id, job_id) WHERE job_id IS NOT NULL DO NOTHING",
+            )
+            .bind(guild.as_db())
+            .bind(number)
+            .bind(case.kind.as_str())
+            .bind(case.moderator.as_db())
+            .bind(case.target.map(UserId::as_db))
+            .bind(case.channel.map(ChannelId::as_db))
+            .bind(&case.reason)
+            .bind(case.at.timestamp_millis())
+            .bind(case.until.map(|u| u.timestamp_millis()))
+            .bind(job)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if added == 0 {
+                // Another run recorded it meanwhile: its number stays unused.
+                tx.rollback().await?;
+            } else {
+                tx.commit().await?;
+            }
+            recorded()
+                .fetch_optional(pool)
+                .await?
+                .and_then(CaseRow::into_case)
+                .ok_or(sqlx::Error::RowNotFound.into())
+        })
+    }
+
     /// Remembers the log channel's embed for a case (to edit it later).
     pub async fn set_case_log_message(
         &self,
