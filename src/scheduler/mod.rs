@@ -176,25 +176,9 @@ impl Scheduler {
         })))
     }
 
-    /// Works a batch while renewing this process's claims, so that a batch
-    /// that takes longer than a lease is not taken over while it runs.
+    /// Works a batch while renewing this process's claims.
     async fn work_renewing(&self, jobs: Vec<Job>, now: DateTime<Utc>) {
-        let every = (self.db.lease() / 3)
-            .to_std()
-            .unwrap_or(StdDuration::from_secs(10))
-            .max(StdDuration::from_millis(100));
-        let work = self.work(jobs, now);
-        tokio::pin!(work);
-        loop {
-            tokio::select! {
-                () = &mut work => return,
-                () = tokio::time::sleep(every) => {
-                    if let Err(e) = self.db.renew_claims(self.clock.now()).await {
-                        tracing::warn!(error = %e, "cannot renew this process's claims");
-                    }
-                }
-            }
-        }
+        renewing(&self.db, &self.clock, self.work(jobs, now)).await;
     }
 
     /// Works a batch: each meeting's jobs in due order, meetings side by side.
@@ -469,6 +453,27 @@ fn still_planned(meeting: &crate::domain::meeting::Meeting, job: &Job) -> bool {
     };
     meeting.reminders.as_slice().contains(&job.offset)
         && meeting.reminder_due(&o, job.offset) == job.planned
+}
+
+/// Runs `work` (on jobs this process claimed) while renewing its claims
+/// every third of a lease, so that work taking longer than a lease is not
+/// taken over while it runs.
+pub async fn renewing<T>(db: &Db, clock: &SharedClock, work: impl Future<Output = T>) -> T {
+    let every = (db.lease() / 3)
+        .to_std()
+        .unwrap_or(StdDuration::from_secs(10))
+        .max(StdDuration::from_millis(100));
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            () = tokio::time::sleep(every) => {
+                if let Err(e) = db.renew_claims(clock.now()).await {
+                    tracing::warn!(error = %e, "cannot renew this process's claims");
+                }
+            }
+        }
+    }
 }
 
 /// The nonce of a reminder by DM to one member: at most 25 characters, the

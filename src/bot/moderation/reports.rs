@@ -244,7 +244,12 @@ async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job:
             return true;
         }
     }
-    let delivered = crate::scheduler::reports::deliver(data.reach(ctx), report).await;
+    let delivered = crate::scheduler::renewing(
+        &data.db,
+        &data.clock,
+        crate::scheduler::reports::deliver(data.reach(ctx), report),
+    )
+    .await;
     let outcome = match &delivered {
         Ok(true) => data.db.finish_job(job, false).await,
         _ => {
