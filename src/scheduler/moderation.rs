@@ -42,10 +42,13 @@ pub async fn run(db: &Db, rest: &Rest, job: &Job) -> Result<bool, String> {
                 Err(e) if e.code() == Some(codes::UNKNOWN_BAN) => {}
                 Err(e) => return Err(e.to_string()),
             }
+            // The case first: a takeover after a crash in between finds the
+            // ban still saved, lifts it again (Discord says it is gone) and
+            // gets the case already recorded.
+            time_up(db, rest, guild, CaseKind::Ban, Some(user), None, job).await;
             db.remove_tempban(guild, user)
                 .await
                 .map_err(|e| e.to_string())?;
-            time_up(db, rest, guild, CaseKind::Ban, Some(user), None, job).await;
             Ok(false)
         }
         JobKind::SlowmodeRevert => {
