@@ -351,14 +351,28 @@ impl Rest {
 
     /// Posts a message in a channel. It carries a nonce of its own (in place
     /// of any it had), so a retry after a lost answer never posts it twice.
-    /// A post whose nonce must outlive this call (a job's, the same after a
-    /// takeover) goes through [`Rest::send_while`].
+    /// A post whose nonce must outlive this call goes through
+    /// [`Rest::send_nonced`].
     pub async fn send(
         &self,
         channel: serenity::ChannelId,
         message: serenity::CreateMessage,
     ) -> Result<serenity::Message, RestError> {
         let nonce = format!("hx{:020x}", rand::random::<u64>());
+        let message = message
+            .nonce(serenity::Nonce::String(nonce))
+            .enforce_nonce(true);
+        self.send_while(channel, message, &|| true).await
+    }
+
+    /// Posts a message with the caller's `nonce`: one that must outlive this
+    /// call (a job's, the same after a takeover).
+    pub async fn send_nonced(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::CreateMessage,
+        nonce: String,
+    ) -> Result<serenity::Message, RestError> {
         let message = message
             .nonce(serenity::Nonce::String(nonce))
             .enforce_nonce(true);

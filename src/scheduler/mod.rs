@@ -479,17 +479,17 @@ pub async fn renewing<T>(db: &Db, clock: &SharedClock, work: impl Future<Output 
 /// The nonce of a reminder by DM to one member: at most 25 characters, the
 /// same for every retry of that job to that member.
 pub fn dm_nonce(job: i64, user: crate::domain::UserId) -> String {
-    stable_nonce("hd", job.to_le_bytes(), user.0.to_le_bytes())
+    stable_nonce("hd", job.to_le_bytes(), &user.0.to_le_bytes())
 }
 
 /// A nonce Discord accepts (at most 25 characters) that is the same
 /// wherever and however often it is made from the same two values: a
 /// prefix naming what it is for and 20 hex digits of their hash.
-pub(crate) fn stable_nonce(prefix: &str, a: [u8; 8], b: [u8; 8]) -> String {
-    let mut key = [0u8; 16];
-    key[..8].copy_from_slice(&a);
-    key[8..].copy_from_slice(&b);
-    format!("{prefix}{}", &blake3::hash(&key).to_hex()[..20])
+pub(crate) fn stable_nonce(prefix: &str, a: [u8; 8], b: &[u8]) -> String {
+    let mut key = blake3::Hasher::new();
+    key.update(&a);
+    key.update(b);
+    format!("{prefix}{}", &key.finalize().to_hex()[..20])
 }
 
 /// Tells the server's log channel, if it has one, on behalf of `job`: the
@@ -513,20 +513,12 @@ pub async fn notify_log(
         tracing::info!(guild = guild.0, "no log channel for a facilitator notice");
         return;
     };
-    let text_hash = blake3::hash(text.as_bytes());
-    let mut of_text = [0u8; 8];
-    of_text.copy_from_slice(&text_hash.as_bytes()[..8]);
     let message = serenity::CreateMessage::new()
         .content(text)
-        .allowed_mentions(serenity::CreateAllowedMentions::new())
-        .nonce(serenity::Nonce::String(stable_nonce(
-            "hn",
-            job.id.to_le_bytes(),
-            of_text,
-        )))
-        .enforce_nonce(true);
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    let nonce = stable_nonce("hn", job.id.to_le_bytes(), text.as_bytes());
     if let Err(e) = rest
-        .send_while(serenity::ChannelId::new(channel.0), message, &|| true)
+        .send_nonced(serenity::ChannelId::new(channel.0), message, nonce)
         .await
     {
         tracing::warn!(guild = guild.0, error = %e, "cannot post to the log channel");

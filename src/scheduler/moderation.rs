@@ -240,7 +240,7 @@ pub async fn record_case(
     if case.log_message.is_some() {
         return Ok(case);
     }
-    let nonce = job.map(|j| super::stable_nonce("hc", j.id.to_le_bytes(), [0; 8]));
+    let nonce = job.map(|j| super::stable_nonce("hc", j.id.to_le_bytes(), &[]));
     let settings = db.guild_settings(guild).await?;
     if let Some(channel) = settings.log_channel {
         let message = serenity::CreateMessage::new()
@@ -248,12 +248,7 @@ pub async fn record_case(
             .allowed_mentions(serenity::CreateAllowedMentions::new());
         let channel_id = serenity::ChannelId::new(channel.0);
         let posted = match nonce {
-            Some(nonce) => {
-                let message = message
-                    .nonce(serenity::Nonce::String(nonce))
-                    .enforce_nonce(true);
-                rest.send_while(channel_id, message, &|| true).await
-            }
+            Some(nonce) => rest.send_nonced(channel_id, message, nonce).await,
             None => rest.send(channel_id, message).await,
         };
         match posted {

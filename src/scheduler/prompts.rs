@@ -112,19 +112,13 @@ pub async fn post(
     nonce: Option<String>,
 ) -> Result<Posted, PostError> {
     let (entry, before, after) = take(db, guild, category).await?;
-    let mut message = serenity::CreateMessage::new()
+    let message = serenity::CreateMessage::new()
         .embed(views::prompt(&entry.text, entry.category))
         .allowed_mentions(serenity::CreateAllowedMentions::new());
-    let nonce_given = nonce.is_some();
-    if let Some(nonce) = nonce {
-        message = message
-            .nonce(serenity::Nonce::String(nonce))
-            .enforce_nonce(true);
-    }
     let channel_id = serenity::ChannelId::new(channel.0);
-    let posted = match nonce_given {
-        true => rest.send_while(channel_id, message, &|| true).await,
-        false => rest.send(channel_id, message).await,
+    let posted = match nonce {
+        Some(nonce) => rest.send_nonced(channel_id, message, nonce).await,
+        None => rest.send(channel_id, message).await,
     };
     let posted = match posted {
         Ok(posted) => posted,
@@ -183,7 +177,7 @@ pub async fn plan(
 /// The nonce of one day's posting in one channel: the same for every retry
 /// and every process, at most 25 characters.
 pub fn posting_nonce(channel: ChannelId, day: i64) -> String {
-    super::stable_nonce("hp", channel.0.to_le_bytes(), day.to_le_bytes())
+    super::stable_nonce("hp", channel.0.to_le_bytes(), &day.to_le_bytes())
 }
 
 /// The scheduler's entry: a scheduled posting is due. Returns whether it

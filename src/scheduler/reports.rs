@@ -230,14 +230,7 @@ async fn post_to_log(
     let mut post = serenity::CreateMessage::new()
         .embed(report_embed(report))
         .components(report_buttons(report.id, report.status))
-        .allowed_mentions(serenity::CreateAllowedMentions::new())
-        // The same post however often delivery is tried.
-        .nonce(serenity::Nonce::String(super::stable_nonce(
-            "rl",
-            report.id.to_le_bytes(),
-            channel.0.to_le_bytes(),
-        )))
-        .enforce_nonce(true);
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
     if let Some(role) = ping {
         post = post
             .content(format!("<@&{}> someone may need support.", role.0))
@@ -245,10 +238,11 @@ async fn post_to_log(
                 serenity::CreateAllowedMentions::new().roles(vec![serenity::RoleId::new(role.0)]),
             );
     }
-    // `send` would give it a nonce of its own: this one must stay.
+    // The same post however often delivery is tried.
+    let nonce = super::stable_nonce("rl", report.id.to_le_bytes(), &channel.0.to_le_bytes());
     let sent = reach
         .rest
-        .send_while(serenity::ChannelId::new(channel.0), post, &|| true)
+        .send_nonced(serenity::ChannelId::new(channel.0), post, nonce)
         .await?;
     // A post Haven cannot find again could never be updated or removed:
     // tried again (the nonce keeps it one post).
@@ -301,7 +295,7 @@ fn copy(report: &Report, heading: &str, person: UserId) -> serenity::CreateMessa
         .nonce(serenity::Nonce::String(super::stable_nonce(
             "rd",
             report.id.to_le_bytes(),
-            person.0.to_le_bytes(),
+            &person.0.to_le_bytes(),
         )))
         .enforce_nonce(true)
 }

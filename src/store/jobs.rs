@@ -123,13 +123,14 @@ impl Db {
     pub async fn next_job_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         on_pool!(self, |pool| {
             // A claim of another process that ends unrenewed is due too: its
-            // jobs are taken over then.
-            // Another process's jobs are due here once overdue by a lease.
+            // jobs are taken over then. Another process's jobs are due here
+            // once overdue by a lease (none are another's when this process
+            // runs every shard: that branch is then constantly empty).
             let ms: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT MIN(t) FROM (
                      SELECT MIN(due_ms) AS t FROM jobs WHERE state = 'pending' AND {mine}
                      UNION ALL
-                     SELECT MIN(due_ms) + $2 AS t FROM jobs WHERE state = 'pending'
+                     SELECT MIN(due_ms) + $2 AS t FROM jobs WHERE state = 'pending' AND NOT {mine}
                      UNION ALL
                      SELECT MIN(claimed_until_ms) AS t FROM jobs WHERE state = 'claimed' AND claimed_by <> $1
                  ) AS next",

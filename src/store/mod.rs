@@ -84,10 +84,13 @@ pub struct Db {
     /// How long a claim on a job holds without being renewed: the jobs of a
     /// process that died are taken over once it has passed.
     lease: chrono::Duration,
-    /// The shards this process runs, when it runs some of them: it works
-    /// the jobs of their servers, and another's only once overdue.
-    shards: Option<Shards>,
+    /// The SQL condition on `jobs` for those this process works when due
+    /// (see [`Db::own_jobs`]): all, unless it runs some of the shards.
+    own_jobs: std::sync::Arc<str>,
 }
+
+/// [`Db::own_jobs`] of a process that runs every shard.
+const ALL_JOBS: &str = "1 = 1";
 
 /// Some of a bot's shards: `first` to `last` of `total`. A server belongs
 /// to shard `(guild_id >> 22) % total`, as Discord routes its events.
@@ -260,7 +263,7 @@ impl Db {
             pool,
             owner: owner.into(),
             lease: DEFAULT_LEASE,
-            shards: None,
+            own_jobs: ALL_JOBS.into(),
         }
     }
 
@@ -272,7 +275,13 @@ impl Db {
     pub fn with_shards(mut self, shards: Shards) -> Self {
         let Shards { first, last, total } = shards;
         let part = first <= last && last < total && (first > 0 || last < total - 1);
-        self.shards = part.then_some(shards);
+        self.own_jobs = match part {
+            false => ALL_JOBS.into(),
+            true => format!(
+                "(guild_id IS NULL OR claimed_by IS NOT NULL OR (guild_id / 4194304) % {total} BETWEEN {first} AND {last})"
+            )
+            .into(),
+        };
         self
     }
 
@@ -282,13 +291,8 @@ impl Db {
     /// claimed before and gave back (a graceful stop, a claim that ended
     /// unrenewed, a retry), which any process may finish. Built only from
     /// integers this process was configured with.
-    pub(crate) fn own_jobs(&self) -> String {
-        match self.shards {
-            None => "1 = 1".to_owned(),
-            Some(Shards { first, last, total }) => format!(
-                "(guild_id IS NULL OR claimed_by IS NOT NULL OR (guild_id / 4194304) % {total} BETWEEN {first} AND {last})"
-            ),
-        }
+    pub(crate) fn own_jobs(&self) -> &str {
+        &self.own_jobs
     }
 
     /// The same database, with claims on jobs that hold for `lease`.

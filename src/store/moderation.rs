@@ -198,6 +198,40 @@ impl CaseRow {
     }
 }
 
+/// Records `$case` in `$guild` inside the transaction `$tx` under the next
+/// case number, naming the job that records it (if any): evaluates to the
+/// number and whether it was added (a job's case already recorded is not).
+macro_rules! insert_case {
+    ($tx:expr, $guild:expr, $case:expr, $job:expr) => {{
+        let number: i64 = sqlx::query_scalar(
+            "INSERT INTO mod_case_numbers (guild_id, last) VALUES ($1, 1)
+             ON CONFLICT (guild_id) DO UPDATE SET last = mod_case_numbers.last + 1 RETURNING last",
+        )
+        .bind($guild.as_db())
+        .fetch_one(&mut *$tx)
+        .await?;
+        let added = sqlx::query(
+            "INSERT INTO mod_cases (guild_id, number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms, job_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (guild_id, job_id) WHERE job_id IS NOT NULL DO NOTHING",
+        )
+        .bind($guild.as_db())
+        .bind(number)
+        .bind($case.kind.as_str())
+        .bind($case.moderator.as_db())
+        .bind($case.target.map(UserId::as_db))
+        .bind($case.channel.map(ChannelId::as_db))
+        .bind(&$case.reason)
+        .bind($case.at.timestamp_millis())
+        .bind($case.until.map(|u| u.timestamp_millis()))
+        .bind($job)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        (number, added == 1)
+    }};
+}
+
 const CASE_COLUMNS: &str = "number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms, log_message_id, log_channel_id, edited_by";
 
 #[derive(sqlx::FromRow)]
@@ -252,28 +286,7 @@ impl Db {
     pub async fn add_case(&self, guild: GuildId, case: NewCase) -> StoreResult<Case> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let number: i64 = sqlx::query_scalar(
-                "INSERT INTO mod_case_numbers (guild_id, last) VALUES ($1, 1)
-             ON CONFLICT (guild_id) DO UPDATE SET last = mod_case_numbers.last + 1 RETURNING last",
-            )
-            .bind(guild.as_db())
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query(
-            "INSERT INTO mod_cases (guild_id, number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(guild.as_db())
-        .bind(number)
-        .bind(case.kind.as_str())
-        .bind(case.moderator.as_db())
-        .bind(case.target.map(UserId::as_db))
-        .bind(case.channel.map(ChannelId::as_db))
-        .bind(&case.reason)
-        .bind(case.at.timestamp_millis())
-        .bind(case.until.map(|u| u.timestamp_millis()))
-        .execute(&mut *tx)
-        .await?;
+            let (number, _) = insert_case!(tx, guild, case, None::<i64>);
             tx.commit().await?;
             Ok(Case {
                 number,
@@ -313,32 +326,8 @@ impl Db {
                 return Ok(case);
             }
             let mut tx = pool.begin().await?;
-            let number: i64 = sqlx::query_scalar(
-                "INSERT INTO mod_case_numbers (guild_id, last) VALUES ($1, 1)
-                 ON CONFLICT (guild_id) DO UPDATE SET last = mod_case_numbers.last + 1 RETURNING last",
-            )
-            .bind(guild.as_db())
-            .fetch_one(&mut *tx)
-            .await?;
-            let added = sqlx::query(
-                "INSERT INTO mod_cases (guild_id, number, kind, moderator_id, target_id, channel_id, reason, created_ms, until_ms, job_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                 ON CONFLICT (guild_id, job_id) WHERE job_id IS NOT NULL DO NOTHING",
-            )
-            .bind(guild.as_db())
-            .bind(number)
-            .bind(case.kind.as_str())
-            .bind(case.moderator.as_db())
-            .bind(case.target.map(UserId::as_db))
-            .bind(case.channel.map(ChannelId::as_db))
-            .bind(&case.reason)
-            .bind(case.at.timestamp_millis())
-            .bind(case.until.map(|u| u.timestamp_millis()))
-            .bind(job)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if added == 0 {
+            let (_, added) = insert_case!(tx, guild, case, Some(job));
+            if !added {
                 // Another run recorded it meanwhile: its number stays unused.
                 tx.rollback().await?;
             } else {
