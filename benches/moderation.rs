@@ -117,16 +117,19 @@ async fn main() {
         flows.push(tokio::spawn(async move {
             let t = Instant::now();
             let token = sim.message_command(&member, "Report to facilitators", &target);
-            let modal = sim.modal(&token).await.expect("the form");
+            // The list of kinds, then the form for the one chosen.
+            let list = sim.reply(&token).await.expect("the list of kinds");
+            let select = list.components[0]["components"][0]["custom_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let choice = sim.choose(&member, &list, &select, &["harmful"]);
+            let modal = sim.modal(&choice).await.expect("the form");
             let shown = t.elapsed().as_secs_f64();
             let id = modal["custom_id"].as_str().unwrap_or_default().to_owned();
             let t = Instant::now();
-            let submit = sim.submit_modal(
-                &member,
-                general,
-                &id,
-                &[("what", "harmful"), ("note", "bench"), ("share", "no")],
-            );
+            let submit =
+                sim.submit_modal(&member, general, &id, &[("note", "bench"), ("share", "no")]);
             while !sim.acknowledged(&submit) && t.elapsed() < StdDuration::from_secs(10) {
                 tokio::time::sleep(StdDuration::from_millis(5)).await;
             }

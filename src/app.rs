@@ -88,7 +88,7 @@ pub async fn run(
         in_flight: in_flight.clone(),
     };
     let http = http_for(&config, &token);
-    let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
         .framework(framework)
         .event_handler(bot::RateLimitWaits)
         .await
@@ -257,4 +257,12 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {}
         () = term => {}
     }
+}
+
+/// What Haven asks Discord to tell it: its servers and channels (`GUILDS`,
+/// which also brings `CHANNEL_UPDATE`) and bans and unbans made by anyone
+/// (`GUILD_MODERATION`), so its timers give way to humans. Neither is
+/// privileged.
+pub fn intents() -> serenity::GatewayIntents {
+    serenity::GatewayIntents::GUILDS | serenity::GatewayIntents::GUILD_MODERATION
 }

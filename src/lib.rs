@@ -2,7 +2,7 @@
 //! Haven: a gentle Discord bot for the facilitators of support groups.
 //!
 //! Layers, dependencies pointing down only: [`bot`] (poise handlers) →
-//! [`scheduler`] → [`store`] (SQLite) → [`domain`] (pure logic). [`sim`] is a
+//! [`scheduler`] → [`store`] (SQLite or PostgreSQL) → [`domain`] (pure logic). [`sim`] is a
 //! fake Discord for tests, benchmarks and the sandbox.
 
 pub mod app;

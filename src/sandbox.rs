@@ -13,6 +13,7 @@ use tokio::io::AsyncBufReadExt;
 use crate::clock::{Clock, VirtualClock};
 use crate::config::Config;
 use crate::domain::{ChannelId, GuildId, RoleId};
+use crate::sim::world::{ADMINISTRATOR, MANAGE_GUILD, SEND_MESSAGES, VIEW_CHANNEL};
 use crate::sim::{Sim, SimMember, SimMessage, World};
 use crate::store::Db;
 
@@ -46,7 +47,23 @@ pub struct SandboxOptions {
     pub start: Option<DateTime<Utc>>,
 }
 
-const HELP: &str = "\
+/// The `discord …` lines, for `help` and for a `discord` line the sandbox
+/// cannot read.
+macro_rules! discord_help {
+    () => {
+        "  Acting by hand in Discord's own UI, as the owner or an admin (Haven hears of it only as Discord tells it):
+  discord ban @bob [reason]       ban in Discord; discord unban @bob lifts it
+  discord timeout @bob 10m        Discord's timeout (at most 28 days)
+  discord slowmode <seconds> [#channel]   0 turns it off (at most 21600)
+  discord deny-view [#channel]    hide the channel from @everyone
+  discord allow-send [#channel]   lift @everyone's Send Messages deny there
+  discord delete <message id>     delete a message (`post` shows its id; `discord delete last`: the latest here)
+"
+    };
+}
+
+const HELP: &str = concat!(
+    "\
 Type a slash command as you would in Discord, for example:
   /help
   /timezone set zone:Europe/Berlin
@@ -58,7 +75,8 @@ Sandbox commands:
   in <#channel>      move to another channel: #general, #facilitators, #meetings, #announcements
   complete <command> show the autocomplete choices for the last option, e.g. complete /timezone set zone:berl
   click <label>      press the button with this label on the latest message that has it
-  post <text>        post a message as the current member (to try /mod purge)
+  choose <option>    pick an option (by its words) in the latest list you can see
+  post <text>        post a message as the current member (to try /mod purge); shows its id
   menu <name>        use a message's Apps menu on the latest message in this channel:
                      menu Report to facilitators, menu Needs a content warning
   form <field=value> answer the form Haven opened, e.g. form what=support share=no
@@ -67,11 +85,14 @@ Sandbox commands:
   audit              moderation calls Haven made, with their audit-log reasons
   Moderation: as facilitator, try /mod warn member:@alice reason:\"Please be gentle\", /mod timeout member:@bob duration:10m,
   /mod lock for:10m, then: messages #facilitators (the log channel, after /settings log-channel as admin)
-  advance <span>     move the virtual clock forward, e.g. advance 2h, advance 1d 30m
+",
+    discord_help!(),
+    "  advance <span>     move the virtual clock forward, e.g. advance 2h, advance 1d 30m
   messages [#chan]   show what everyone sees in a channel
   time               show the virtual clock
   help               this text
-  quit               leave";
+  quit               leave"
+);
 
 /// Runs the sandbox on standard input and output until `quit` or end of input.
 pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<()> {
@@ -85,6 +106,10 @@ pub async fn run(options: SandboxOptions, interactive: bool) -> anyhow::Result<(
             .unwrap_or(now)
     });
     let clock = VirtualClock::starting_at(start);
+    // Discord's time rules (the 28-day timeout, the 14-day bulk delete)
+    // follow the virtual clock, as the bot's do.
+    let sim_clock = clock.clone();
+    sim.use_clock(Arc::new(move || sim_clock.now()));
 
     let _tmp;
     let path = match options.database {
@@ -292,6 +317,7 @@ impl Session {
             },
             "complete" => self.complete(rest).await,
             "click" => self.click(rest).await,
+            "choose" => self.choose(rest).await,
             "advance" => self.advance(rest).await,
             "messages" => {
                 let channel = if rest.is_empty() {
@@ -357,13 +383,256 @@ impl Session {
                 let m = self
                     .sim
                     .post_as(&self.member, self.channel, rest, chrono::Duration::zero());
-                self.say(&format!("{} posted: {}", self.member.name, m.content));
+                self.say(&format!(
+                    "{} posted: {}  (message {})",
+                    self.member.name, m.content, m.id
+                ));
             }
             "menu" => self.menu(rest).await,
             "form" => self.answer_form(rest).await,
+            "discord" => self.discord(rest).await,
             "help" => self.say(HELP),
             _ => self.say("I don't know that. Type `help` for what you can do."),
         }
+    }
+
+    /// `discord …`: the current member acts by hand in Discord's own UI, as
+    /// only the owner or an admin may; Haven hears of it only as Discord
+    /// tells it, and what it does about it is shown.
+    async fn discord(&mut self, line: &str) {
+        let (verb, args) = line
+            .split_once(' ')
+            .map(|(v, a)| (v, a.trim()))
+            .unwrap_or((line, ""));
+        let known = [
+            "ban",
+            "unban",
+            "timeout",
+            "slowmode",
+            "deny-view",
+            "allow-send",
+            "delete",
+        ];
+        if !known.contains(&verb) {
+            self.say(concat!("What should happen in Discord?\n", discord_help!()).trim_end());
+            return;
+        }
+        if !self.may_act_in_discord() {
+            self.say(&format!(
+                "Discord would refuse: {} is neither the server's owner nor has Administrator or Manage Server.",
+                self.member.name
+            ));
+            return;
+        }
+        let outcome = match verb {
+            "ban" => self.discord_ban(args),
+            "unban" => self.discord_unban(args),
+            "timeout" => self.discord_timeout(args),
+            "slowmode" => self.discord_slowmode(args),
+            "deny-view" => self.discord_deny_view(args),
+            "allow-send" => self.discord_allow_send(args),
+            _ => self.discord_delete(args),
+        };
+        match outcome {
+            Ok(done) => {
+                self.say(&format!("{} in Discord: {done}", self.member.name));
+                // What Haven does once Discord tells it.
+                self.sim
+                    .settle(Duration::from_millis(150), Duration::from_millis(1500))
+                    .await;
+                self.show_new_posts(None);
+            }
+            Err(refused) => self.say(&refused),
+        }
+    }
+
+    /// Whether Discord lets the current member ban, time out and change
+    /// channels by hand: the owner, or Administrator or Manage Server.
+    fn may_act_in_discord(&self) -> bool {
+        let world = self.sim.world();
+        self.member.id == world.owner_id
+            || world.permissions_of(&self.member) & (ADMINISTRATOR | MANAGE_GUILD) != 0
+    }
+
+    /// The member named `name` (`@bob` or `bob`), other than the current one.
+    fn discord_target(&self, name: &str) -> Result<SimMember, String> {
+        let name = name.trim_start_matches('@');
+        if name.is_empty() {
+            return Err("Name a member, such as @bob.".to_owned());
+        }
+        let Some(member) = self.sim.world().member(name).cloned() else {
+            return Err(format!(
+                "There is no member called {name:?}. Members: {}.",
+                self.member_names()
+            ));
+        };
+        if member.id == self.member.id {
+            return Err("Discord does not let you do that to yourself.".to_owned());
+        }
+        Ok(member)
+    }
+
+    /// The channel `arg` names (`#general`), or the current one.
+    fn discord_channel(&self, arg: &str) -> Result<(u64, String), String> {
+        if arg.is_empty() {
+            return Ok((self.channel, self.channel_name(self.channel)));
+        }
+        match self.sim.world().channel(arg) {
+            Some(c) => Ok((c.id, c.name.clone())),
+            None => Err(
+                "There is no such channel. Channels: #general, #facilitators, #meetings, #announcements."
+                    .to_owned(),
+            ),
+        }
+    }
+
+    fn discord_ban(&self, args: &str) -> Result<String, String> {
+        let (name, reason) = args.split_once(' ').unwrap_or((args, ""));
+        let member = self.discord_target(name)?;
+        if member.id == self.sim.world().owner_id {
+            return Err("Discord would refuse: nobody can ban the server's owner.".to_owned());
+        }
+        let reason = reason.trim().trim_matches('"');
+        let reason = (!reason.is_empty()).then_some(reason);
+        if !self.sim.ban_by_hand(member.id, reason) {
+            return Err(format!("{} is already banned.", member.name));
+        }
+        Ok(match reason {
+            Some(r) => format!("banned {} (reason: {r}).", member.name),
+            None => format!("banned {}.", member.name),
+        })
+    }
+
+    fn discord_unban(&self, args: &str) -> Result<String, String> {
+        let member = self.discord_target(args)?;
+        if !self.sim.unban_by_hand(member.id) {
+            return Err(format!("{} is not banned.", member.name));
+        }
+        Ok(format!("lifted {}'s ban.", member.name))
+    }
+
+    fn discord_timeout(&self, args: &str) -> Result<String, String> {
+        let usage = || "Say who and for how long, such as `discord timeout @bob 10m`.".to_owned();
+        let (name, span) = args.split_once(' ').ok_or_else(usage)?;
+        let member = self.discord_target(name)?;
+        let by = humantime::parse_duration(span.trim())
+            .ok()
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .filter(|d| *d > chrono::Duration::zero())
+            .ok_or_else(usage)?;
+        if by > chrono::Duration::days(28) {
+            return Err("Discord would refuse: a timeout lasts at most 28 days.".to_owned());
+        }
+        if self.sim.is_gone(&member) {
+            return Err(format!("{} is no longer in the server.", member.name));
+        }
+        let world = self.sim.world();
+        if member.id == world.owner_id || world.permissions_of(&member) & ADMINISTRATOR != 0 {
+            return Err(
+                "Discord would refuse: the owner and administrators cannot be timed out."
+                    .to_owned(),
+            );
+        }
+        let until = self.clock.now() + by;
+        self.sim.time_out_by_hand(&member, until);
+        Ok(format!(
+            "timed {} out until {}.",
+            member.name,
+            until.format("%Y-%m-%d %H:%M UTC")
+        ))
+    }
+
+    fn discord_slowmode(&self, args: &str) -> Result<String, String> {
+        let (seconds, channel) = args.split_once(' ').unwrap_or((args, ""));
+        let Ok(seconds) = seconds.parse::<u32>() else {
+            return Err(
+                "Say how many seconds, such as `discord slowmode 30 #general` (0 turns it off)."
+                    .to_owned(),
+            );
+        };
+        let (id, name) = self.discord_channel(channel.trim())?;
+        if !self.sim.set_slowmode_by_hand(id, seconds) {
+            return Err(
+                "Discord would refuse: slowmode is at most 21600 seconds (6 hours).".to_owned(),
+            );
+        }
+        Ok(match seconds {
+            0 => format!("turned slowmode off in #{name}."),
+            s => format!("set slowmode in #{name} to {s} seconds."),
+        })
+    }
+
+    /// @everyone's overwrite in a channel: (allow, deny), zero when it has none.
+    fn everyone_overwrite(&self, channel: u64) -> (u64, u64) {
+        let everyone = self.sim.world().guild.id;
+        self.sim
+            .overwrites_of(channel)
+            .into_iter()
+            .find(|o| o.kind == 0 && o.id == everyone)
+            .map_or((0, 0), |o| (o.allow, o.deny))
+    }
+
+    fn discord_deny_view(&self, args: &str) -> Result<String, String> {
+        let (id, name) = self.discord_channel(args)?;
+        let (allow, deny) = self.everyone_overwrite(id);
+        if deny & VIEW_CHANNEL != 0 {
+            return Err(format!(
+                "@everyone already cannot view #{name}; nothing to change."
+            ));
+        }
+        let everyone = self.sim.world().guild.id;
+        self.sim
+            .set_overwrite_by_hand(id, everyone, 0, allow & !VIEW_CHANNEL, deny | VIEW_CHANNEL);
+        Ok(format!("denied View Channel to @everyone in #{name}."))
+    }
+
+    fn discord_allow_send(&self, args: &str) -> Result<String, String> {
+        let (id, name) = self.discord_channel(args)?;
+        let (allow, deny) = self.everyone_overwrite(id);
+        if deny & SEND_MESSAGES == 0 {
+            return Err(format!(
+                "@everyone's Send Messages is not denied in #{name}; nothing to change."
+            ));
+        }
+        let everyone = self.sim.world().guild.id;
+        self.sim
+            .set_overwrite_by_hand(id, everyone, 0, allow, deny & !SEND_MESSAGES);
+        Ok(format!(
+            "cleared @everyone's Send Messages deny in #{name}."
+        ))
+    }
+
+    fn discord_delete(&self, args: &str) -> Result<String, String> {
+        let id = match args {
+            "last" => self
+                .sim
+                .channel_messages(self.channel)
+                .last()
+                .map(|m| m.id)
+                .ok_or_else(|| "There is no message here.".to_owned())?,
+            _ => args.parse::<u64>().map_err(|_| {
+                "Give the message's id (`post` shows it), or `last` for the latest here.".to_owned()
+            })?,
+        };
+        // Only a server's messages are there to delete, not an answer only
+        // its reader saw, nor Haven's direct messages.
+        let in_server = |m: &SimMessage| {
+            !m.ephemeral
+                && self
+                    .sim
+                    .world()
+                    .channels
+                    .iter()
+                    .any(|c| c.id == m.channel_id && c.guild_id.is_some())
+        };
+        if !self.sim.message(id).is_some_and(|m| in_server(&m))
+            || !self.sim.delete_message_by_hand(id)
+        {
+            return Err(format!(
+                "There is no message {id} in the server (or it is already deleted)."
+            ));
+        }
+        Ok(format!("deleted message {id}."))
     }
 
     fn member_names(&self) -> String {
@@ -585,6 +854,60 @@ impl Session {
                 self.show_reply(&token).await;
             }
             None => self.say(&format!("There is no [{label}] button you can see.")),
+        }
+    }
+
+    /// Picks an option in the latest select menu the member can see, by its
+    /// label or value (the start of either is enough); with no words, lists
+    /// the options.
+    async fn choose(&mut self, words: &str) {
+        let me = self.member.id;
+        let menus = |m: &SimMessage| -> Vec<serde_json::Value> {
+            m.components
+                .iter()
+                .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+                .filter(|c| c["type"].as_u64() == Some(3))
+                .collect()
+        };
+        let target = self.sim.all_messages().into_iter().rev().find(|m| {
+            !m.deleted && !menus(m).is_empty() && (!m.ephemeral || self.sim_owner(m) == Some(me))
+        });
+        let Some(message) = target else {
+            self.say("There is no list to choose from that you can see.");
+            return;
+        };
+        let menu = menus(&message).remove(0);
+        let options: Vec<(String, String)> = menu["options"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| {
+                (
+                    o["label"].as_str().unwrap_or_default().to_owned(),
+                    o["value"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let wanted = words.trim().to_lowercase();
+        let picked = options.iter().find(|(label, value)| {
+            !wanted.is_empty()
+                && (label.to_lowercase().starts_with(&wanted)
+                    || value.to_lowercase().starts_with(&wanted))
+        });
+        match picked {
+            Some((_, value)) => {
+                let id = menu["custom_id"].as_str().unwrap_or_default().to_owned();
+                let token = self.sim.choose(&self.member, &message, &id, &[value]);
+                self.show_reply(&token).await;
+            }
+            None => self.say(&format!(
+                "Choose one of: {}.",
+                options
+                    .iter()
+                    .map(|(label, _)| label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::domain::library::Category;
 use crate::domain::meeting::{Meeting, RsvpAnswer, RsvpCounts};
 use crate::domain::recurrence::Occurrence;
 use crate::domain::reminders::span_words;
+use crate::domain::text::{inert, inert_within};
 
 /// Haven's soft teal.
 pub const COLOUR: u32 = 0x5BA8A0;
@@ -42,7 +43,7 @@ pub fn announcement(
     let location = m
         .location
         .as_deref()
-        .map(|l| format!("\n**Where:** {l}"))
+        .map(|l| format!("\n**Where:** {}", location_text(l)))
         .unwrap_or_default();
     embed = embed
         .description(format!(
@@ -83,11 +84,11 @@ pub fn reminder_text(m: &Meeting, occurrence: DateTime<Utc>) -> String {
     let location = m
         .location
         .as_deref()
-        .map(|l| format!(" Where: {l}"))
+        .map(|l| format!(" Where: {}", location_text(l)))
         .unwrap_or_default();
     format!(
         "{mention}**{}** starts {} ({}).{location}",
-        m.title,
+        inert(&m.title),
         relative(occurrence),
         full(occurrence)
     )
@@ -98,7 +99,7 @@ pub fn dm_reminder(m: &Meeting, occurrence: DateTime<Utc>) -> serenity::CreateMe
     let location = m
         .location
         .as_deref()
-        .map(|l| format!("\nWhere: {l}"))
+        .map(|l| format!("\nWhere: {}", location_text(l)))
         .unwrap_or_default();
     let stop = serenity::CreateButton::new(CustomId::DmStop { meeting: m.id.0 }.encode())
         .label("Stop these reminders")
@@ -106,12 +107,22 @@ pub fn dm_reminder(m: &Meeting, occurrence: DateTime<Utc>) -> serenity::CreateMe
     serenity::CreateMessage::new()
         .content(format!(
             "Reminder: **{}** starts {} ({}).{location}",
-            m.title,
+            inert(&m.title),
             relative(occurrence),
             full(occurrence)
         ))
         .allowed_mentions(serenity::CreateAllowedMentions::new())
         .components(vec![serenity::CreateActionRow::Buttons(vec![stop])])
+}
+
+/// A meeting's place as shown: a voice channel as its mention (rebuilt from
+/// its id), anything else (a link) [`inert`], so a location cannot carry a
+/// masked link or a mention beside the URL.
+pub fn location_text(l: &str) -> String {
+    match crate::domain::meeting::location_channel(l) {
+        Some(channel) => format!("<#{channel}>"),
+        None => inert(l),
+    }
 }
 
 /// Exactly the mention role may ping, and nobody else.
@@ -142,7 +153,8 @@ pub fn round_open(
     use crate::domain::mood::Mood;
     let embed = embed("Check-in round")
         .description(format!(
-            "**{question}**\n\nPress the button that fits. Only you see your answer, and you can change it until the round closes {}.",
+            "**{}**\n\nPress the button that fits. Only you see your answer, and you can change it until the round closes {}.",
+            inert(question),
             relative(closes)
         ))
         .field("Answered so far", answered.to_string(), false)
@@ -175,7 +187,8 @@ pub fn round_closed(question: &str, tally: &crate::store::Tally, k: u32) -> sere
     use crate::domain::mood::Mood;
     let with_mood = tally.answered - tally.passed;
     let mut embed = embed("Check-in round: closed").description(format!(
-        "**{question}**\n\nThank you to everyone who checked in. {} answered.",
+        "**{}**\n\nThank you to everyone who checked in. {} answered.",
+        inert(question),
         tally.answered
     ));
     let (total, buckets) = histogram(&tally.moods, with_mood, k);
@@ -198,10 +211,11 @@ pub fn round_closed(question: &str, tally: &crate::store::Tally, k: u32) -> sere
     ))
 }
 
-/// A discussion prompt as posted in a channel.
+/// A discussion prompt as posted in a channel (a group's own prompt is
+/// written by a facilitator: shown [`inert`]).
 pub fn prompt(text: &str, category: Category) -> serenity::CreateEmbed {
     embed(&format!("Discussion prompt · {category}"))
-        .description(text)
+        .description(inert(text))
         .footer(serenity::CreateEmbedFooter::new(
             "Answer in the thread if you'd like; sharing is always optional. \
              If you're struggling right now, /crisis lists people you can talk to.",
@@ -221,6 +235,11 @@ pub fn field(text: impl AsRef<str>) -> String {
     crate::domain::text::truncate(text.as_ref(), FIELD_MAX)
 }
 
+/// Text a member wrote, [`inert`] and cut to fit an embed field.
+pub fn member_field(text: impl AsRef<str>) -> String {
+    inert_within(text.as_ref(), FIELD_MAX)
+}
+
 /// The log channel's embed for a case.
 pub fn case_embed(case: &crate::domain::moderation::Case) -> serenity::CreateEmbed {
     let mut embed = embed(&format!("Case #{} · {}", case.number, case.kind.label())).field(
@@ -234,7 +253,27 @@ pub fn case_embed(case: &crate::domain::moderation::Case) -> serenity::CreateEmb
     if let Some(channel) = case.channel {
         embed = embed.field("Channel", format!("<#{}>", channel.0), true);
     }
-    embed = embed.field("Reason", field(&case.reason), false);
+    if case.amendments.is_empty() {
+        embed = embed.field("Reason", member_field(&case.reason), false);
+    } else {
+        // Amended, never overwritten: the original and every amendment,
+        // with who made it and when.
+        embed = embed.field("Original reason", member_field(&case.reason), false);
+        let shown = case.amendments.len().min(5);
+        let first = case.amendments.len() - shown;
+        for (n, a) in case.amendments.iter().enumerate().skip(first) {
+            let by = a.by.map_or_else(
+                || "a former facilitator".to_owned(),
+                |u| format!("<@{}>", u.0),
+            );
+            let reason = crate::domain::text::inert_within(&a.reason, 900);
+            embed = embed.field(
+                format!("Amendment {}", n + 1),
+                format!("{reason}\n(by {by}, {})", when(a.at)),
+                false,
+            );
+        }
+    }
     if let Some(editor) = case.edited_by {
         embed = embed.field("Reason corrected by", format!("<@{}>", editor.0), true);
     }
@@ -265,21 +304,18 @@ pub fn report_embed(r: &crate::store::Report) -> serenity::CreateEmbed {
         )
         .field(
             "Excerpt",
-            // Quoted as text: a masked link in the reported message does
-            // not become a link here.
-            field(format!(
+            // Quoted as typed: a masked link or a mention in the reported
+            // message does not become one here.
+            format!(
                 "> {}",
-                r.excerpt
-                    .replace('\n', " ")
-                    .replace('[', "\\[")
-                    .replace(']', "\\]")
-            )),
+                inert_within(&r.excerpt.replace('\n', " "), FIELD_MAX - 2)
+            ),
             false,
         )
         .field("Reported by", who, true)
         .field("Status", r.status.as_str(), true);
     if let Some(note) = &r.note {
-        embed = embed.field("Their note", field(note), false);
+        embed = embed.field("Their note", member_field(note), false);
     }
     if r.kind == ReportKind::NeedsSupport {
         embed = embed.field(

@@ -536,3 +536,44 @@ async fn members_cannot_decide_and_forget_clears_the_log_card() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn masked_links_in_member_texts_are_shown_as_typed() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    // A link hidden behind words would render as a link in an embed: it is
+    // shown as the characters typed, brackets escaped.
+    let shown = r"\[this page\](https://evil.example)";
+    h.say(
+        "alice",
+        "/strategy share text:\"Breathe out slowly, then read [this page](https://evil.example).\" category:sleep",
+    )
+    .await;
+    let card = h
+        .sim
+        .channel_messages(h.sim.channel_id("facilitators"))
+        .into_iter()
+        .find(|m| m.text().contains("Breathe out slowly"))
+        .expect("in the log channel");
+    assert!(card.text().contains(shown), "{}", card.text());
+    assert!(!card.text().contains("[this page]("), "{}", card.text());
+    h.click("facilitator", &card, "Approve").await;
+    let browse = h
+        .say("casey", "/strategy browse search:\"breathe slowly\"")
+        .await;
+    assert!(browse.text().contains(shown), "{}", browse.text());
+
+    let added = h
+        .say(
+            "facilitator",
+            "/prompt add text:\"What helps? [Tell us here](https://evil.example)\" category:grief",
+        )
+        .await;
+    assert!(
+        added
+            .text()
+            .contains(r"\[Tell us here\](https://evil.example)"),
+        "{}",
+        added.text()
+    );
+}

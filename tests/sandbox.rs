@@ -39,7 +39,8 @@ as bob
 post I cannot do this any more
 as alice
 menu Report to facilitators
-form what=support share=no
+choose someone may need support
+form share=no
 as facilitator
 menu Needs a content warning
 dms bob
@@ -106,7 +107,8 @@ quit
         "Answer with: form text=",
         "Saved.",
         "bob posted: I cannot do this any more",
-        "Haven opened a form: Report to facilitators",
+        "What would you like the facilitators to know",
+        "Haven opened a form: Report: someone may need support",
         "Thank you for telling us",
         "Haven in #facilitators:",
         "someone may need support",
@@ -128,4 +130,85 @@ quit
         stdout.contains("@Facilitator") && stdout.contains("#facilitators"),
         "{stdout}"
     );
+}
+
+/// The sandbox's output for a script, started at 2027-03-09 12:00 UTC.
+fn sandbox_output(script: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(["sandbox", "--start", "2027-03-09T12:00:00Z", "--db"])
+        .arg(dir.path().join("sandbox.db"))
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn an_admin_acts_by_hand_in_discord() {
+    let stdout = sandbox_output(
+        "\
+discord slowmode 30
+as admin
+discord slowmode 30
+discord ban @bob Spamming links
+discord ban @bob
+discord unban bob
+discord timeout @casey 10m
+discord timeout @casey 29d
+discord deny-view #meetings
+discord allow-send #announcements
+discord allow-send #announcements
+as dana
+post hello there
+as admin
+discord delete last
+discord delete 12
+discord slowmode soon
+discord nonsense
+quit
+",
+    );
+    let expect = [
+        "Discord would refuse: alice is neither the server's owner",
+        "You are now admin.",
+        "admin in Discord: set slowmode in #general to 30 seconds.",
+        "admin in Discord: banned bob (reason: Spamming links).",
+        "bob is already banned.",
+        "admin in Discord: lifted bob's ban.",
+        "admin in Discord: timed casey out until 2027-03-09 12:10 UTC.",
+        "Discord would refuse: a timeout lasts at most 28 days.",
+        "admin in Discord: denied View Channel to @everyone in #meetings.",
+        "admin in Discord: cleared @everyone's Send Messages deny in #announcements.",
+        "@everyone's Send Messages is not denied in #announcements; nothing to change.",
+        "dana posted: hello there",
+        "admin in Discord: deleted message",
+        "There is no message 12 in the server",
+        "Say how many seconds",
+        "What should happen in Discord?",
+        "discord ban @bob [reason]",
+    ];
+    let mut from = 0;
+    for line in expect {
+        match stdout[from..].find(line) {
+            Some(at) => from += at + line.len(),
+            None => panic!("expected {line:?} after byte {from} of:\n{stdout}"),
+        }
+    }
 }

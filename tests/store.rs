@@ -46,6 +46,7 @@ async fn migrates_an_empty_file_and_reopens() {
         tables,
         [
             "_sqlx_migrations",
+            "cw_posts",
             "facilitator_dm_notices",
             "guidelines",
             "guild_settings",
@@ -57,6 +58,7 @@ async fn migrates_an_empty_file_and_reopens() {
             "meeting_skips",
             "meetings",
             "member_prefs",
+            "mod_case_amendments",
             "mod_case_numbers",
             "mod_cases",
             "mod_locks",
@@ -690,12 +692,29 @@ mod moderation {
         assert_eq!(db.case(GuildId(2), 2).await.unwrap(), None);
 
         let fixed = db
-            .set_case_reason(GuildId(1), 1, "Shared a member's story", UserId(8))
+            .amend_case(GuildId(1), 1, "Shared a member's story", UserId(8), t0())
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(fixed.reason, "Shared a member's story");
-        assert_eq!(fixed.edited_by, Some(UserId(8)), "who corrected it is kept");
+        let again = db
+            .amend_case(GuildId(1), 1, "Shared a story in #general", UserId(9), t0())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(fixed.current_reason(), "Shared a member's story");
+        assert_eq!(again.current_reason(), "Shared a story in #general");
+        assert_eq!(again.reason, a.reason, "the original stays");
+        assert_eq!(
+            again.amendments.iter().map(|x| x.by).collect::<Vec<_>>(),
+            vec![Some(UserId(8)), Some(UserId(9))],
+            "every amendment, with who made it"
+        );
+        assert_eq!(
+            db.amend_case(GuildId(1), 99, "x", UserId(8), t0())
+                .await
+                .unwrap(),
+            None
+        );
         db.set_case_log_message(GuildId(1), 1, ChannelId(40), 777)
             .await
             .unwrap();
@@ -1157,7 +1176,7 @@ mod moderation {
         db.add_case(GuildId(1), case(CaseKind::Warn, 5, t0()))
             .await
             .unwrap();
-        db.set_case_reason(GuildId(1), 1, "Corrected", UserId(9))
+        db.amend_case(GuildId(1), 1, "Corrected", UserId(9), t0())
             .await
             .unwrap();
         db.forget_member(UserId(9)).await.unwrap();
@@ -1166,7 +1185,7 @@ mod moderation {
             None
         );
         assert_eq!(
-            db.case(GuildId(1), 1).await.unwrap().unwrap().edited_by,
+            db.case(GuildId(1), 1).await.unwrap().unwrap().amendments[0].by,
             None
         );
     }
@@ -1179,15 +1198,15 @@ mod moderation {
         let ours = t0() + Duration::hours(1);
         let theirs = t0() + Duration::days(3);
         // Ours was written, then another facilitator's ban replaced it.
-        db.set_tempban(g, m, ours).await.unwrap();
-        db.set_tempban(g, m, theirs).await.unwrap();
+        db.set_tempban(g, m, ours, Some("Spam")).await.unwrap();
+        db.set_tempban(g, m, theirs, Some("Spam")).await.unwrap();
         db.restore_tempban(g, m, ours, None).await.unwrap();
         assert_eq!(db.tempban(g, m).await.unwrap(), Some(theirs));
         // Still ours: it goes back to what was there before.
-        db.set_tempban(g, m, ours).await.unwrap();
+        db.set_tempban(g, m, ours, Some("Spam")).await.unwrap();
         db.restore_tempban(g, m, ours, Some(theirs)).await.unwrap();
         assert_eq!(db.tempban(g, m).await.unwrap(), Some(theirs));
-        db.set_tempban(g, m, ours).await.unwrap();
+        db.set_tempban(g, m, ours, Some("Spam")).await.unwrap();
         db.restore_tempban(g, m, ours, None).await.unwrap();
         assert_eq!(db.tempban(g, m).await.unwrap(), None);
     }
@@ -1237,16 +1256,26 @@ mod moderation {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&url(&dir).await).await.unwrap();
         let until = t0() + Duration::hours(2);
-        db.save_slowmode_revert(GuildId(1), ChannelId(3), 5, until)
-            .await
-            .unwrap();
+        db.save_slowmode_revert(
+            GuildId(1),
+            ChannelId(3),
+            haven::store::SlowmodeRevert {
+                before: 5,
+                until,
+                set: Some(30),
+            },
+        )
+        .await
+        .unwrap();
         db.add_mod_job(JobKind::SlowmodeRevert, GuildId(1), 3, until)
             .await
             .unwrap();
         db.add_mod_job(JobKind::SlowmodeRevert, GuildId(1), 3, until)
             .await
             .unwrap();
-        db.set_tempban(GuildId(1), UserId(5), until).await.unwrap();
+        db.set_tempban(GuildId(1), UserId(5), until, Some("Spam"))
+            .await
+            .unwrap();
         db.add_mod_job(JobKind::Unban, GuildId(1), 5, until)
             .await
             .unwrap();
@@ -1255,7 +1284,11 @@ mod moderation {
         let db = Db::open(&url(&dir).await).await.unwrap();
         assert_eq!(
             db.slowmode_revert(ChannelId(3)).await.unwrap(),
-            Some((5, until))
+            Some(haven::store::SlowmodeRevert {
+                before: 5,
+                until,
+                set: Some(30)
+            })
         );
         assert_eq!(
             db.tempban(GuildId(1), UserId(5)).await.unwrap(),

@@ -89,10 +89,13 @@ pub async fn checkin(
             .await
             .map(|m| m.display_name().to_owned())
             .unwrap_or_else(|| ctx.author().name.clone());
-        let mut text = format!("**{name}** checked in: {mood}");
+        let mut text = format!(
+            "**{}** checked in: {mood}",
+            crate::domain::text::inert(&name)
+        );
         if let Some(n) = &note {
             text.push_str("\n> ");
-            text.push_str(&n.replace('\n', "\n> "));
+            text.push_str(&crate::domain::text::inert(n).replace('\n', "\n> "));
         }
         // Quoting adds characters per line: stay within Discord's 2,000.
         let text = crate::domain::text::truncate(&text, 2000);

@@ -66,6 +66,21 @@ pub fn standing_of(member: &serenity::Member, facilitator_role: Option<RoleId>) 
     }
 }
 
+/// The caller's rank in this server, from what Discord sent with their
+/// command (their roles and permissions at this moment).
+pub async fn caller_tier(ctx: Context<'_>) -> Result<crate::domain::settings::Tier, Error> {
+    let Some(guild) = ctx.guild_id() else {
+        return Ok(crate::domain::settings::Tier::Member);
+    };
+    let Some(member) = ctx.author_member().await else {
+        return Err(Error::member(
+            "I couldn't see your roles in this server just now. Please try again in a moment.",
+        ));
+    };
+    let settings = ctx.data().db.guild_settings(GuildId(guild.get())).await?;
+    Ok(standing_of(&member, settings.facilitator_role).tier())
+}
+
 /// For buttons only facilitators may press (hiding a prompt, approving a
 /// strategy): checked at the moment of the press, failing closed.
 pub async fn require_facilitator(

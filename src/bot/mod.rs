@@ -193,6 +193,43 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                         router::on_modal(framework.serenity_context, framework.user_data, form)
                             .await
                     }
+                    // Humans acting in Discord: Haven's timers for the same
+                    // thing give way.
+                    serenity::FullEvent::GuildBanAddition {
+                        guild_id,
+                        banned_user,
+                    } => {
+                        let data = framework.user_data;
+                        crate::scheduler::moderation::on_ban_added(
+                            data.reach(framework.serenity_context),
+                            crate::domain::GuildId(guild_id.get()),
+                            crate::domain::UserId(banned_user.id.get()),
+                        )
+                        .await
+                    }
+                    serenity::FullEvent::GuildBanRemoval {
+                        guild_id,
+                        unbanned_user,
+                    } => {
+                        let data = framework.user_data;
+                        crate::scheduler::moderation::on_ban_removed(
+                            data.reach(framework.serenity_context),
+                            crate::domain::GuildId(guild_id.get()),
+                            crate::domain::UserId(unbanned_user.id.get()),
+                            data.clock.now(),
+                        )
+                        .await
+                    }
+                    serenity::FullEvent::ChannelUpdate { new, .. } => {
+                        let data = framework.user_data;
+                        crate::scheduler::moderation::on_channel_update(
+                            data.reach(framework.serenity_context),
+                            crate::domain::GuildId(new.guild_id.get()),
+                            crate::domain::ChannelId(new.id.get()),
+                            &crate::rest::moderation::ChannelState::of(new),
+                        )
+                        .await
+                    }
                     _ => {}
                 }
                 Ok(())

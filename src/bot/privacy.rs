@@ -77,7 +77,7 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
             .content(
                 "This deletes everything Haven stores about you, in every server: your time zone, your meeting \
                  answers, direct-message reminders, your journal, your toolkit and strategies you shared (an approved one stays with the \
-                 group, credited to \"a member\"), and your name on reports you made. Moderation cases and notes about you are kept \
+                 group, credited to \"a member\"), and your name on reports you made, and your `/cw` posts (deleted from their channels). Moderation cases and notes about you are kept \
                  for the group's safety until their retention ends. It can't be undone. Anonymous statistics never held your name, so the counts stay; \
                  the scrambled fingerprints that keep a running week, month, quarter or year from counting you twice are deleted now too.\n\n\
                  What you posted in channels yourself stays in Discord, because it is Discord's and the server's: your check-ins shared with \
@@ -104,6 +104,9 @@ pub async fn confirm_forget(
     }
     let cards = data.db.strategy_cards_by(user).await?;
     let named_reports = data.db.named_reports_by(user).await?;
+    // Their `/cw` posts are theirs: deleted from Discord first (one that
+    // cannot be deleted now is still forgotten with the rest below).
+    super::moderation::remove_cw_posts(data, user, None).await;
     let (deleted, clean) = data.db.forget_member(user).await?;
     super::moderation::unname_in_log(data, named_reports).await;
     // Their words and name leave the log channel's cards too.
@@ -267,6 +270,28 @@ fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
         .field(
             "Moderation records",
             moderation_field(&data.moderation),
+            false,
+        )
+        .field(
+            "Your /cw posts",
+            if data.cw_posts.is_empty() {
+                "None.".to_owned()
+            } else {
+                render::field(format!(
+                    "{}\nHaven posted these for you, so it keeps that they are yours. `/privacy forget` deletes them from Discord too.",
+                    data.cw_posts
+                        .iter()
+                        .map(|p| format!(
+                            "https://discord.com/channels/{}/{}/{} (<t:{}:d>)",
+                            p.guild.0,
+                            p.channel.0,
+                            p.message,
+                            p.posted_at.timestamp()
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ))
+            },
             false,
         )
         .field(

@@ -299,7 +299,7 @@ async fn add(
     ctx.send(render::ephemeral(format!(
         "Added to the {} prompts: \u{201c}{}\u{201d} It joins the rotation.",
         category.label().to_lowercase(),
-        text
+        render::inert(&text)
     )))
     .await?;
     Ok(())
@@ -375,7 +375,7 @@ async fn list_view(
                 (_, true) => " · *hidden*",
                 _ => "",
             };
-            format!("**{}.** {}{tag}", i + 1, render::field(text))
+            format!("**{}.** {}{tag}", i + 1, render::member_field(text))
         })
         .collect();
     let title = match category {

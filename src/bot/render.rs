@@ -6,11 +6,15 @@ use chrono_tz::Tz;
 use poise::CreateReply;
 use poise::serenity_prelude as serenity;
 
-use crate::domain::text::truncate;
+use crate::domain::text::{inert_within, truncate};
 
+/// Text a member wrote, shown as typed: no masked link, mention or ping
+/// can form in it (see [`inert`]).
+pub use crate::domain::text::inert;
 /// Haven's soft teal, an embed in it, and field text cut to Discord's
-/// limit: shared with what the scheduler posts.
-pub use crate::views::{COLOUR, FIELD_MAX, embed, field};
+/// limit (member-written text with [`member_field`]): shared with what the
+/// scheduler posts.
+pub use crate::views::{COLOUR, FIELD_MAX, embed, field, member_field};
 
 /// A reply only the member who asked can see.
 pub fn ephemeral(text: impl Into<String>) -> CreateReply {
@@ -48,9 +52,18 @@ pub fn chunk_lines(lines: &[String], max: usize) -> Vec<String> {
     chunks
 }
 
-/// Text cut to fit an embed description.
+/// Text cut to fit an embed description. For Haven's own text, which may
+/// carry links and mentions on purpose; text a member wrote goes through
+/// [`member_description`].
 pub fn description(text: impl AsRef<str>) -> String {
     truncate(text.as_ref(), DESCRIPTION_MAX)
+}
+
+/// Text a member (or an admin, like the guidelines) wrote, [`inert`] and
+/// cut to fit an embed description: bold, italics, lists and quotes still
+/// work; links and mentions stay as typed.
+pub fn member_description(text: impl AsRef<str>) -> String {
+    inert_within(text.as_ref(), DESCRIPTION_MAX)
 }
 
 /// Member-typed text made safe to show inside inline code: no backticks, no

@@ -25,6 +25,8 @@ pub enum Reply {
     EphemeralView(View),
     /// Replace the message the button was on with this.
     Update(View),
+    /// Open a form (only as the first answer to a press).
+    Form(serenity::CreateModal),
 }
 
 /// A message's content, embeds and buttons.
@@ -147,8 +149,8 @@ pub async fn on_modal(ctx: &serenity::Context, data: &Data, press: &serenity::Mo
     }
     // (A report form of an older version, naming the message, is answered
     // below as no longer active: it could not be checked against a draft.)
-    if let Some(CustomId::ReportDraft { id }) = CustomId::decode(id) {
-        moderation::on_report_form(ctx, data, press, id).await;
+    if let Some(CustomId::ReportDraft { id, kind }) = CustomId::decode(id) {
+        moderation::on_report_form(ctx, data, press, id, kind).await;
         return;
     }
     if let Some(CustomId::GuidelinesForm) = CustomId::decode(id) {
@@ -272,6 +274,7 @@ async fn route(
         CustomId::ReportStatus { id, resolved } => {
             moderation::on_report_status(data, press, facilitator_server()?, id, resolved).await
         }
+        CustomId::ReportKindChoice { draft } => moderation::on_report_kind(press, draft),
     }
 }
 
@@ -282,6 +285,22 @@ async fn answer(
     deferred: bool,
 ) -> Result<(), serenity::Error> {
     match (reply, deferred) {
+        (Reply::Form(form), false) => {
+            press
+                .create_response(ctx, serenity::CreateInteractionResponse::Modal(form))
+                .await
+        }
+        // A form cannot follow an acknowledgement: no press that opens one
+        // is slow.
+        (Reply::Form(_), true) => press
+            .create_followup(
+                ctx,
+                serenity::CreateInteractionResponseFollowup::new()
+                    .content("Please try that again.")
+                    .ephemeral(true),
+            )
+            .await
+            .map(|_| ()),
         (Reply::EphemeralView(view), false) => {
             press
                 .create_response(

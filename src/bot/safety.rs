@@ -9,8 +9,9 @@ use super::{Context, Data, Error, author, render, server};
 use crate::domain::custom_id::CustomId;
 use crate::domain::moderation::{self as rules, DurationUse, GUIDELINES_MAX};
 use crate::domain::settings::Access;
-use crate::domain::{GuildId, UserId};
+use crate::domain::{ChannelId, GuildId, UserId};
 use crate::rest::RestError;
+use crate::store::CwPost;
 
 /// Post your message behind a spoiler, headed by a content warning
 #[poise::command(slash_command, guild_only)]
@@ -41,7 +42,11 @@ pub async fn cw(
         ));
     }
     ctx.defer_ephemeral().await?;
-    ctx.data()
+    let data = ctx.data();
+    let me = author(ctx);
+    let channel = ChannelId(ctx.channel_id().get());
+    wait_for_slowmode(ctx, channel, me).await?;
+    let posted = data
         .rest
         .send(
             ctx.channel_id(),
@@ -56,10 +61,65 @@ pub async fn cw(
                 "I couldn't post it in this channel (I may not be allowed to write here). Your words weren't posted anywhere; you could ask a facilitator.",
             ),
         })?;
+    // The post is its author's: forget, purge, bans and reports reach it.
+    let record = CwPost {
+        guild: server(ctx)?,
+        channel,
+        message: posted.id.get(),
+        author: me,
+        at: data.clock.now(),
+    };
+    if let Err(e) = data.db.add_cw_post(&record).await {
+        // A post Haven cannot tie to its author could never be forgotten
+        // with them: taken down again.
+        if let Err(gone) = data.rest.delete(posted.channel_id, posted.id).await {
+            tracing::warn!(error = %gone, "cannot take down a /cw post that was not recorded");
+        }
+        return Err(Error::Internal(
+            anyhow::Error::new(e).context("recording a /cw post's author"),
+        ));
+    }
     ctx.send(render::ephemeral(
         "Posted behind a spoiler with your content warning. Thank you for looking out for the group.",
     ))
     .await?;
+    Ok(())
+}
+
+/// Holds `/cw` to the channel's slowmode, as Discord holds a member's own
+/// messages: by the member's last `/cw` post there. Those Discord exempts
+/// (Manage Messages or Manage Channels) are exempt here too.
+async fn wait_for_slowmode(ctx: Context<'_>, channel: ChannelId, me: UserId) -> Result<(), Error> {
+    let exempt = match ctx {
+        poise::Context::Application(app) => app
+            .interaction
+            .member
+            .as_ref()
+            .and_then(|m| m.permissions)
+            .is_some_and(|p| p.manage_messages() || p.manage_channels() || p.administrator()),
+        poise::Context::Prefix(_) => false,
+    };
+    if exempt {
+        return Ok(());
+    }
+    let data = ctx.data();
+    let slowmode = match ctx.guild_channel().await {
+        Some(c) => u32::from(c.rate_limit_per_user.unwrap_or(0)),
+        None => 0,
+    };
+    if slowmode == 0 {
+        return Ok(());
+    }
+    let Some(last) = data.db.last_cw_post(channel, me).await? else {
+        return Ok(());
+    };
+    let next = last + chrono::Duration::seconds(i64::from(slowmode));
+    if next > data.clock.now() {
+        return Err(Error::member(format!(
+            "This channel has a slowmode of {slowmode} seconds, and `/cw` keeps to it too. You can post again <t:{}:R>.",
+            next.timestamp()
+        )));
+    }
     Ok(())
 }
 
@@ -135,10 +195,19 @@ pub async fn end_break(
     user: UserId,
     until: Option<i64>,
 ) -> Result<Reply, Error> {
+    // A button of an older version does not say when its break ends, so it
+    // cannot tell the break from a timeout a moderator or AutoMod set since:
+    // it lifts nothing.
+    let Some(until) = until else {
+        return Err(Error::member(
+            "This button is from an older version of Haven, so it can't tell your break apart from other timeouts. \
+             Nothing was changed; run `/break` again for a fresh one, or ask a facilitator.",
+        ));
+    };
     // The button ends a break, never a timeout someone else set since (a
     // facilitator, through Haven or Discord itself): the member's timeout
     // must still end when the break does.
-    if let Some(until) = until {
+    {
         let member = data
             .rest
             .http()
@@ -232,7 +301,7 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let text = ctx.data().db.guidelines(guild).await?;
     let reply = match text {
         Some(t) => render::ephemeral_embed(
-            render::embed("Our guidelines").description(render::description(t)),
+            render::embed("Our guidelines").description(render::member_description(t)),
         ),
         None => render::ephemeral(
             "This group hasn't written its guidelines down in Haven yet. An admin can add them with `/guidelines set`.",

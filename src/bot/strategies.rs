@@ -79,12 +79,8 @@ fn card(item: &Item) -> serenity::CreateEmbed {
                 true,
             ),
         Item::Shared(s) => render::embed(&format!("From the group · {}", s.category.label()))
-            .description(&s.text)
-            .field(
-                "Shared by",
-                s.credit.clone().unwrap_or_else(|| "a member".to_owned()),
-                true,
-            ),
+            .description(render::member_description(&s.text))
+            .field("Shared by", credit(s), true),
     }
 }
 
@@ -302,20 +298,26 @@ async fn share(
     ctx.send(render::ephemeral(format!(
         "Thank you for sharing. A facilitator will look at it; once approved it joins the group's strategies, credited to {}. \
          You'll see what they decided the next time you open `/toolkit`.",
-        credit.map(|c| format!("**{c}**")).unwrap_or_else(|| "\"a member\"".into())
+        credit
+            .map(|c| format!("**{}**", render::inert(&c)))
+            .unwrap_or_else(|| "\"a member\"".into())
     )))
     .await?;
     Ok(())
 }
 
+/// Who a shared strategy is credited to: their display name as they chose
+/// it (shown as typed), or "a member".
+fn credit(s: &Shared) -> String {
+    s.credit
+        .as_deref()
+        .map_or_else(|| "a member".to_owned(), render::member_field)
+}
+
 fn review_card(s: &Shared) -> serenity::CreateEmbed {
     render::embed(&format!("A strategy to review · {}", s.category.label()))
-        .description(&s.text)
-        .field(
-            "Would be credited to",
-            s.credit.clone().unwrap_or_else(|| "a member".into()),
-            true,
-        )
+        .description(render::member_description(&s.text))
+        .field("Would be credited to", credit(s), true)
         .footer(serenity::CreateEmbedFooter::new(format!(
             "Shared strategy #{}",
             s.id
@@ -373,11 +375,12 @@ pub async fn on_decide(
         .db
         .decide_strategy(guild, id, approve, data.clock.now())
         .await?;
-    let who = press
-        .member
-        .as_ref()
-        .map(|m| m.display_name().to_owned())
-        .unwrap_or_else(|| press.user.name.clone());
+    let who = render::inert(
+        press
+            .member
+            .as_ref()
+            .map_or(press.user.name.as_str(), |m| m.display_name()),
+    );
     let Some(s) = decided else {
         return Ok(Reply::Update(View::text(
             "Someone has already decided on this one.",
@@ -469,7 +472,7 @@ async fn toolkit_view(data: &Data, guild: Option<GuildId>, user: UserId) -> Resu
                 s.source_name,
                 s.source
             ),
-            Item::Shared(s) => format!("**{}. From the group**\n{}", i + 1, s.text),
+            Item::Shared(s) => format!("**{}. From the group**\n{}", i + 1, render::inert(&s.text)),
         })
         .collect();
     let embed = render::embed("Your toolkit")

@@ -9,6 +9,7 @@
 
 use super::library::Category;
 use super::meeting::RsvpAnswer;
+use super::moderation::ReportKind;
 use super::settings::Access;
 
 /// The current version prefix.
@@ -105,10 +106,18 @@ pub enum CustomId {
     },
     /// The `/guidelines set` form.
     GuidelinesForm,
+    /// The "Report to facilitators" list of kinds, on the menu's private
+    /// answer: the draft it fills in.
+    ReportKindChoice {
+        draft: i64,
+    },
     /// The "Report to facilitators" form: what the menu saw is kept as a
-    /// draft, by this id.
+    /// draft, by this id; the kind the reporter chose (absent on forms of
+    /// older versions, which asked in words: filed as "something else",
+    /// never guessed).
     ReportDraft {
         id: i64,
+        kind: Option<ReportKind>,
     },
     /// The "Report to facilitators" form of older versions, naming the
     /// message itself (still answered).
@@ -257,7 +266,9 @@ impl CustomId {
                 until: Some(until),
             } => format!("brk:{guild}:{user}:{until}"),
             Self::ReportStatus { id, resolved } => format!("rpt:{id}:{}", u8::from(resolved)),
-            Self::ReportDraft { id } => format!("rptd:{id}"),
+            Self::ReportKindChoice { draft } => format!("rptk:{draft}"),
+            Self::ReportDraft { id, kind: None } => format!("rptd:{id}"),
+            Self::ReportDraft { id, kind: Some(k) } => format!("rptd:{id}:{}", k.as_str()),
             Self::ReportForm {
                 channel,
                 message,
@@ -356,8 +367,16 @@ impl CustomId {
                 kind: ExerciseKind::parse(kind)?,
             },
             ["guidef"] => Self::GuidelinesForm,
+            ["rptk", draft] => Self::ReportKindChoice {
+                draft: draft.parse().ok()?,
+            },
             ["rptd", id] => Self::ReportDraft {
                 id: id.parse().ok()?,
+                kind: None,
+            },
+            ["rptd", id, kind] => Self::ReportDraft {
+                id: id.parse().ok()?,
+                kind: Some(ReportKind::parse(kind)?),
             },
             ["rptf", channel, message, author] => Self::ReportForm {
                 channel: channel.parse().ok()?,
@@ -411,6 +430,7 @@ impl CustomId {
             | Self::ReportStatus { .. }
             | Self::ReportForm { .. }
             | Self::ReportDraft { .. }
+            | Self::ReportKindChoice { .. }
             | Self::GuidelinesForm => None,
         }
     }

@@ -39,8 +39,11 @@ impl JobKind {
         let wait = chrono::Duration::seconds(30 * attempts.max(1));
         match self {
             // The reporter was told Haven keeps trying: a report is never
-            // given up, and waits at most an hour between tries.
-            Self::ReportDelivery => Some(wait.min(chrono::Duration::hours(1))),
+            // given up, and waits at most an hour between tries. Nor is a
+            // timed ban, slowmode or lock: the member was told it ends.
+            Self::ReportDelivery | Self::Unban | Self::SlowmodeRevert | Self::LockRevert => {
+                Some(wait.min(chrono::Duration::hours(1)))
+            }
             _ if attempts >= MAX_ATTEMPTS => None,
             _ => Some(wait),
         }
@@ -94,7 +97,12 @@ mod tests {
             JobKind::Reminder.retry_after(2),
             Some(chrono::Duration::seconds(60))
         );
-        assert!(JobKind::Unban.retry_after(MAX_ATTEMPTS - 1).is_some());
-        assert_eq!(JobKind::Unban.retry_after(MAX_ATTEMPTS), None);
+        for kind in [JobKind::Unban, JobKind::SlowmodeRevert, JobKind::LockRevert] {
+            for attempts in [1, MAX_ATTEMPTS, 10_000] {
+                let wait = kind.retry_after(attempts).expect("never given up");
+                assert!(wait <= chrono::Duration::hours(1));
+            }
+        }
+        assert_eq!(JobKind::Prompt.retry_after(MAX_ATTEMPTS), None);
     }
 }

@@ -31,6 +31,20 @@ pub struct MemberData {
     /// Moderation records tied to them, per server: that they exist, and
     /// how long they are kept (what facilitators wrote is not shown).
     pub moderation: Vec<StoredModeration>,
+    /// Messages they posted through `/cw` (Haven posted them, so Haven
+    /// keeps whose they are; a forget deletes them from Discord too).
+    pub cw_posts: Vec<StoredCwPost>,
+}
+
+/// A `/cw` post of the member's: where it is and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredCwPost {
+    #[serde(with = "id_as_string")]
+    pub guild: super::GuildId,
+    #[serde(with = "id_as_string")]
+    pub channel: super::ChannelId,
+    pub message: String,
+    pub posted_at: DateTime<Utc>,
 }
 
 /// Moderation records tied to a member in one server.
@@ -181,6 +195,7 @@ mod tests {
             toolkit: Vec::new(),
             shared_strategies: Vec::new(),
             moderation: Vec::new(),
+            cw_posts: Vec::new(),
         };
         let json: serde_json::Value =
             serde_json::from_slice(&Export::new(&data, now).to_json()).unwrap();

@@ -96,6 +96,37 @@ pub enum Access {
     Admin,
 }
 
+/// How far a member's standing reaches, as Discord says at this moment:
+/// ordered, so "at least a facilitator" is `tier >= Tier::Facilitator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    Member,
+    /// Has the facilitator role (or is an admin).
+    Facilitator,
+    /// The owner, or Manage Server or Administrator.
+    Admin,
+}
+
+impl Tier {
+    /// As kept in the database (0, 1, 2).
+    pub fn as_db(self) -> i64 {
+        match self {
+            Self::Member => 0,
+            Self::Facilitator => 1,
+            Self::Admin => 2,
+        }
+    }
+
+    pub fn from_db(v: i64) -> Option<Self> {
+        match v {
+            0 => Some(Self::Member),
+            1 => Some(Self::Facilitator),
+            2 => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
 /// The facts about a member that decide their access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemberStanding {
@@ -104,6 +135,18 @@ pub struct MemberStanding {
 }
 
 impl MemberStanding {
+    /// Their rank: Manage Server (or Administrator, or being the owner,
+    /// whose permissions Discord sends as all) makes an admin.
+    pub fn tier(self) -> Tier {
+        if self.manages_server {
+            Tier::Admin
+        } else if self.has_facilitator_role {
+            Tier::Facilitator
+        } else {
+            Tier::Member
+        }
+    }
+
     /// Whether a member with this standing may use something needing `needed`.
     pub fn allows(self, needed: Access) -> bool {
         match needed {

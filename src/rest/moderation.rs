@@ -46,7 +46,81 @@ pub struct ChannelState {
     pub role_overwrites: Vec<(u64, Overwrite)>,
 }
 
+impl ChannelState {
+    /// A server channel's slowmode and role overwrites, as Discord sent it
+    /// (read, or announced in `CHANNEL_UPDATE`).
+    pub fn of(c: &serenity::GuildChannel) -> Self {
+        Self {
+            guild: Some(c.guild_id.get()),
+            slowmode: u32::from(c.rate_limit_per_user.unwrap_or(0)),
+            role_overwrites: c
+                .permission_overwrites
+                .iter()
+                .filter_map(|o| match o.kind {
+                    serenity::PermissionOverwriteType::Role(r) => Some((
+                        r.get(),
+                        Overwrite {
+                            allow: o.allow.bits(),
+                            deny: o.deny.bits(),
+                        },
+                    )),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+}
+
 impl Rest {
+    /// The member's ban as Discord keeps it: `None` when they are not
+    /// banned, else the ban's reason (as its audit-log reason was given).
+    pub async fn ban_of(
+        &self,
+        guild: serenity::GuildId,
+        user: serenity::UserId,
+    ) -> Result<Option<Option<String>>, RestError> {
+        let ban = self
+            .run(None, &|| true, || self.http.get_ban(guild, user))
+            .await?;
+        Ok(ban.map(|b| b.reason))
+    }
+
+    /// Whether the member is in the server now (after a kick whose answer
+    /// was lost, say).
+    pub async fn is_member(
+        &self,
+        guild: serenity::GuildId,
+        user: serenity::UserId,
+    ) -> Result<bool, RestError> {
+        match self
+            .run(None, &|| true, || self.http.get_member(guild, user))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.code(), Some(codes::UNKNOWN_MEMBER | codes::UNKNOWN_USER)) => {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the message is still there (after a delete whose answer was
+    /// lost, say).
+    pub async fn message_exists(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::MessageId,
+    ) -> Result<bool, RestError> {
+        match self
+            .run(None, &|| true, || self.http.get_message(channel, message))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.code() == Some(codes::UNKNOWN_MESSAGE) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Times a member out until `until`, or ends their timeout (`None`).
     pub async fn timeout(
         &self,
@@ -131,24 +205,7 @@ impl Rest {
                 message: "not a server channel".into(),
             });
         };
-        Ok(ChannelState {
-            guild: Some(c.guild_id.get()),
-            slowmode: u32::from(c.rate_limit_per_user.unwrap_or(0)),
-            role_overwrites: c
-                .permission_overwrites
-                .iter()
-                .filter_map(|o| match o.kind {
-                    serenity::PermissionOverwriteType::Role(r) => Some((
-                        r.get(),
-                        Overwrite {
-                            allow: o.allow.bits(),
-                            deny: o.deny.bits(),
-                        },
-                    )),
-                    _ => None,
-                })
-                .collect(),
-        })
+        Ok(ChannelState::of(&c))
     }
 
     pub async fn set_slowmode(

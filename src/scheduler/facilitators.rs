@@ -17,15 +17,7 @@ pub struct Reach<'a> {
     pub cache: &'a serenity::Cache,
 }
 
-/// How far a member's standing reaches, as Discord says at this moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Rank {
-    Member,
-    /// Has the facilitator role (or is an admin).
-    Facilitator,
-    /// The owner, or Manage Server or Administrator.
-    Admin,
-}
+pub use crate::domain::settings::Tier as Rank;
 
 /// A member's rank now. Someone no longer in the server is a plain member;
 /// an error means Haven cannot tell yet (Discord failed, or the server is

@@ -218,7 +218,7 @@ impl Scheduler {
             JobKind::PeriodClose => stats::close_periods(&self.db, now).await.map(|()| false),
             JobKind::Prompt => prompts::run(&self.db, &self.rest, &job, now, self.grace).await,
             JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
-                moderation::run(&self.db, &self.rest, &job).await
+                moderation::run(self.reach(), &job).await
             }
             JobKind::ReportDelivery => reports::run(self.reach(), &job).await,
             JobKind::ReportTidy => reports::tidy(&self.db, now).await.map(|()| false),
@@ -228,19 +228,19 @@ impl Scheduler {
             Err(reason) => match job.kind.retry_after(job.attempts) {
                 Some(wait) => {
                     tracing::warn!(job = job.id, meeting = ?job.meeting, target = ?job.target, %reason, "job failed; will retry");
+                    if matches!(
+                        job.kind,
+                        JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert
+                    ) {
+                        moderation::still_in_place(self.reach(), &job, &reason).await;
+                    }
                     self.db.release_job(job.id, self.clock.now() + wait).await
                 }
                 None => {
                     tracing::error!(job = job.id, meeting = ?job.meeting, %reason, "job failed too often; given up");
                     let finished = self.db.finish_job(job.id, true).await;
-                    match job.kind {
-                        JobKind::Prompt => {
-                            prompts::given_up(&self.db, &job, self.clock.now()).await
-                        }
-                        JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
-                            moderation::given_up(&self.db, &self.rest, &job).await
-                        }
-                        _ => {}
+                    if job.kind == JobKind::Prompt {
+                        prompts::given_up(&self.db, &job, self.clock.now()).await
                     }
                     finished
                 }

@@ -1,15 +1,27 @@
 //! Moderation that undoes itself: a temporary ban lifted, a timed slowmode
-//! or lock put back exactly as it was. A job whose state was replaced (the
-//! channel unlocked by hand, locked again for longer, the ban lifted early)
-//! finds its instant no longer matches and is skipped.
+//! or lock put back. A job whose state was replaced (locked again for
+//! longer, the ban lifted early) finds its instant no longer matches and is
+//! skipped.
+//!
+//! A human's decision in Discord always wins over a Haven timer. Haven hears
+//! of bans, unbans and channel changes made by hand (`GUILD_BAN_ADD`,
+//! `GUILD_BAN_REMOVE`, `CHANNEL_UPDATE`) and cancels its own timer for the
+//! same thing, saying so to the facilitators; and when a timer falls due it
+//! reads the state first and changes only what is still exactly as Haven
+//! left it. A timer that cannot be carried out is never given up: it keeps
+//! trying, at most an hour apart, and the facilitators are told what is
+//! still in place and why.
 
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
+use super::facilitators::{self, Rank, Reach};
 use crate::domain::jobs::JobKind;
-use crate::domain::moderation::{Case, CaseKind, OverwriteChange, restore};
-use crate::domain::{ChannelId, GuildId, UserId};
-use crate::rest::moderation::codes;
+use crate::domain::moderation::{
+    Case, CaseKind, LockState, Overwrite, OverwriteChange, Permission, lock_state, unlock_change,
+};
+use crate::domain::{ChannelId, GuildId, RoleId, UserId};
+use crate::rest::moderation::{ChannelState, codes};
 use crate::rest::{Rest, RestError};
 use crate::store::{Db, Job, NewCase, SavedLock, StoreResult};
 
@@ -17,95 +29,170 @@ fn same_instant(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
     a.timestamp() == b.timestamp()
 }
 
-/// Works one moderation job; returns whether it was skipped.
-pub async fn run(db: &Db, rest: &Rest, job: &Job) -> Result<bool, String> {
+/// Why Discord would not carry a timer out, in words for facilitators.
+fn why(e: &RestError, needs: Permission) -> String {
+    match e {
+        RestError::Forbidden { code } if *code == codes::MISSING_ACCESS => {
+            "Discord says I can't see that channel".to_owned()
+        }
+        RestError::Forbidden { .. } => format!(
+            "Discord says I'm missing a permission for it: {}, or my role is not high enough",
+            needs.name()
+        ),
+        RestError::Gone { .. } => "Discord says it no longer exists".to_owned(),
+        RestError::Rejected { code, .. } => format!("Discord refused it (error {code})"),
+        _ => "Discord isn't answering just now".to_owned(),
+    }
+}
+
+/// A role overwrite list as the lock rules read it.
+fn role_overwrites(state: &ChannelState) -> Vec<(RoleId, Overwrite)> {
+    state
+        .role_overwrites
+        .iter()
+        .map(|&(r, o)| (RoleId(r), o))
+        .collect()
+}
+
+/// Works one moderation job; returns whether it was skipped. An error
+/// says, in words for facilitators, why it could not be done yet.
+pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
+    let (db, rest) = (reach.db, reach.rest);
     let (Some(guild), Some(target)) = (job.guild, job.target) else {
         return Ok(true);
     };
+    let store = |e: crate::store::StoreError| e.to_string();
     match job.kind {
         JobKind::Unban => {
             let user = UserId(target);
-            let until = db.tempban(guild, user).await.map_err(|e| e.to_string())?;
-            if !until.is_some_and(|u| same_instant(u, job.occurrence)) {
+            let Some(ban) = db.tempban_of(guild, user).await.map_err(store)? else {
+                return Ok(true);
+            };
+            if !same_instant(ban.until, job.occurrence) {
                 return Ok(true);
             }
-            match rest
-                .unban(
-                    serenity::GuildId::new(guild.0),
-                    serenity::UserId::new(user.0),
-                    "Temporary ban ended",
-                )
+            let (g, u) = (
+                serenity::GuildId::new(guild.0),
+                serenity::UserId::new(user.0),
+            );
+            let now = rest
+                .ban_of(g, u)
                 .await
-            {
+                .map_err(|e| why(&e, Permission::BanMembers))?;
+            match now {
+                None => {
+                    // Lifted by hand in Discord already: nothing to do.
+                    let text = format!(
+                        "The temporary ban of <@{target}> had already been lifted by someone in Discord, so I had nothing to undo."
+                    );
+                    tell(reach, guild, &text, job).await;
+                    db.remove_tempban(guild, user).await.map_err(store)?;
+                    return Ok(false);
+                }
+                Some(reason) if ban.reason.is_some() && reason != ban.reason => {
+                    let text = format!(
+                        "<@{target}> was banned again by someone in Discord since my temporary ban, so I have not lifted it: that decision stays theirs."
+                    );
+                    tell(reach, guild, &text, job).await;
+                    db.remove_tempban(guild, user).await.map_err(store)?;
+                    return Ok(false);
+                }
+                Some(_) => {}
+            }
+            match rest.unban(g, u, "Temporary ban ended").await {
                 Ok(()) => {}
-                // Lifted by hand in Discord already: nothing left to do.
+                // Lifted by hand in Discord meanwhile: nothing left to do.
                 Err(e) if e.code() == Some(codes::UNKNOWN_BAN) => {}
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(why(&e, Permission::BanMembers)),
             }
             // The case first: a takeover after a crash in between finds the
             // ban still saved, lifts it again (Discord says it is gone) and
             // gets the case already recorded.
             time_up(db, rest, guild, CaseKind::Ban, Some(user), None, job).await;
-            db.remove_tempban(guild, user)
-                .await
-                .map_err(|e| e.to_string())?;
+            db.remove_tempban(guild, user).await.map_err(store)?;
             Ok(false)
         }
         JobKind::SlowmodeRevert => {
             let channel = ChannelId(target);
-            let Some((before, until)) = db
-                .slowmode_revert(channel)
-                .await
-                .map_err(|e| e.to_string())?
-            else {
+            let Some(revert) = db.slowmode_revert(channel).await.map_err(store)? else {
                 return Ok(true);
             };
-            if !same_instant(until, job.occurrence) {
+            if !same_instant(revert.until, job.occurrence) {
                 return Ok(true);
             }
-            match rest
-                .set_slowmode(
-                    serenity::ChannelId::new(channel.0),
-                    before,
-                    "Timed slowmode ended",
-                )
-                .await
+            let c = serenity::ChannelId::new(channel.0);
+            let state = match rest.channel_state(c).await {
+                Ok(state) => state,
+                Err(e) if matches!(e.code(), Some(codes::UNKNOWN_CHANNEL)) => {
+                    db.remove_slowmode_revert(channel).await.map_err(store)?;
+                    return Ok(true);
+                }
+                Err(e) => return Err(why(&e, Permission::ManageChannels)),
+            };
+            if let Some(set) = revert.set
+                && state.slowmode != set
             {
-                Ok(()) => {
-                    time_up(
-                        db,
-                        rest,
-                        guild,
-                        CaseKind::Slowmode,
-                        None,
-                        Some(channel),
-                        job,
-                    )
-                    .await
+                if state.slowmode != revert.before {
+                    let text = format!(
+                        "Someone changed the slowmode of <#{target}> by hand to {} s since I set it to {set} s, so I have not put it back to {} s.",
+                        state.slowmode, revert.before
+                    );
+                    tell(reach, guild, &text, job).await;
                 }
-                Err(e) if e.is_refusal() => {
-                    tracing::warn!(channel = channel.0, error = %e, "a timed slowmode could not be reverted");
-                    let text = could_not(job.kind, target, Some(before));
-                    super::notify_log(db, rest, guild, &text, job).await;
-                }
-                Err(e) => return Err(e.to_string()),
+                db.remove_slowmode_revert(channel).await.map_err(store)?;
+                return Ok(false);
             }
-            db.remove_slowmode_revert(channel)
+            rest.set_slowmode(c, revert.before, "Timed slowmode ended")
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| why(&e, Permission::ManageChannels))?;
+            time_up(
+                db,
+                rest,
+                guild,
+                CaseKind::Slowmode,
+                None,
+                Some(channel),
+                job,
+            )
+            .await;
+            db.remove_slowmode_revert(channel).await.map_err(store)?;
             Ok(false)
         }
         JobKind::LockRevert => {
             let channel = ChannelId(target);
-            let Some(lock) = db.lock(channel).await.map_err(|e| e.to_string())? else {
+            let Some(lock) = db.lock(channel).await.map_err(store)? else {
                 return Ok(true);
             };
             if !lock.until.is_some_and(|u| same_instant(u, job.occurrence)) {
                 return Ok(true);
             }
+            let state = match rest
+                .channel_state(serenity::ChannelId::new(channel.0))
+                .await
+            {
+                Ok(state) => state,
+                Err(e) if matches!(e.code(), Some(codes::UNKNOWN_CHANNEL)) => {
+                    db.remove_lock(channel).await.map_err(store)?;
+                    return Ok(true);
+                }
+                Err(e) => return Err(why(&e, Permission::ManageRoles)),
+            };
+            match lock_state(RoleId(guild.0), &lock.before, &role_overwrites(&state)) {
+                LockState::Touched => {
+                    let text = touched_lock(target);
+                    tell(reach, guild, &text, job).await;
+                    db.cancel_lock_timer(channel).await.map_err(store)?;
+                    return Ok(false);
+                }
+                LockState::Undone => {
+                    db.remove_lock(channel).await.map_err(store)?;
+                    return Ok(true);
+                }
+                LockState::AsLeft | LockState::Unlocking => {}
+            }
             unlock(db, rest, &lock, "Timed lock ended")
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| why(&e, Permission::ManageRoles))?;
             time_up(db, rest, guild, CaseKind::Lock, None, Some(channel), job).await;
             Ok(false)
         }
@@ -113,14 +200,40 @@ pub async fn run(db: &Db, rest: &Rest, job: &Job) -> Result<bool, String> {
     }
 }
 
-/// Puts every overwrite a lock changed back exactly as it was (or removes
-/// it, where there was none), then forgets the lock.
+fn touched_lock(channel: u64) -> String {
+    format!(
+        "Someone changed the permissions of <#{channel}> by hand while I had it locked, so I won't unlock it by myself. \
+         `/mod unlock` puts back only what is still as I left it."
+    )
+}
+
+/// Undoes what a lock changed, reading the channel first: each bit the lock
+/// changed that is still as Haven left it goes back to what it was; every
+/// other bit of every overwrite stays as it is now. Then forgets the lock.
 pub async fn unlock(db: &Db, rest: &Rest, lock: &SavedLock, reason: &str) -> Result<(), RestError> {
     let channel = serenity::ChannelId::new(lock.channel.0);
+    let state = match rest.channel_state(channel).await {
+        Ok(state) => state,
+        // The channel itself is gone: nothing is left to put back.
+        Err(e) if e.code() == Some(codes::UNKNOWN_CHANNEL) => ChannelState {
+            guild: None,
+            slowmode: 0,
+            role_overwrites: Vec::new(),
+        },
+        Err(e) => return Err(e),
+    };
+    let current = role_overwrites(&state);
+    let everyone = RoleId(lock.guild.0);
     for &(role, before) in &lock.before {
-        let outcome = match restore(before) {
-            OverwriteChange::Put(o) => rest.put_role_overwrite(channel, role.0, o, reason).await,
-            OverwriteChange::Delete => rest.delete_role_overwrite(channel, role.0, reason).await,
+        let now = current.iter().find(|(r, _)| *r == role).map(|(_, o)| *o);
+        let outcome = match unlock_change(everyone, role, before, now) {
+            None => Ok(()),
+            Some(OverwriteChange::Put(o)) => {
+                rest.put_role_overwrite(channel, role.0, o, reason).await
+            }
+            Some(OverwriteChange::Delete) => {
+                rest.delete_role_overwrite(channel, role.0, reason).await
+            }
         };
         match outcome {
             Ok(()) => {}
@@ -131,7 +244,6 @@ pub async fn unlock(db: &Db, rest: &Rest, lock: &SavedLock, reason: &str) -> Res
                     e.code(),
                     Some(codes::UNKNOWN_OVERWRITE | codes::UNKNOWN_CHANNEL | codes::UNKNOWN_ROLE)
                 ) => {}
-            Err(e) if before.is_none() && e.code() == Some(codes::UNKNOWN_MEMBER) => {}
             Err(e) => return Err(e),
         }
     }
@@ -141,42 +253,214 @@ pub async fn unlock(db: &Db, rest: &Rest, lock: &SavedLock, reason: &str) -> Res
     Ok(())
 }
 
-/// What the log channel is told when Haven could not undo a timed action
-/// by itself, so a person does it instead of nobody.
-fn could_not(kind: JobKind, target: u64, slowmode_before: Option<u32>) -> String {
-    match kind {
-        JobKind::Unban => format!(
-            "I couldn't lift the temporary ban of <@{target}> when its time was up, even after several tries. \
-             Please lift it with `/mod unban`, or in Server Settings → Bans."
-        ),
-        JobKind::SlowmodeRevert => format!(
-            "I couldn't put the slowmode in <#{target}> back{} when its time was up. Please set it with `/mod slowmode`.",
-            slowmode_before.map_or(String::new(), |s| format!(" to {s} seconds"))
-        ),
-        _ => format!(
-            "I couldn't unlock <#{target}> when its time was up, even after several tries. \
-             Please unlock it with `/mod unlock`."
-        ),
+/// Tells the facilitators something about a timer: in the log channel (the
+/// same post however often `job` runs), else by DM to those who asked for
+/// notices.
+async fn tell(reach: Reach<'_>, guild: GuildId, text: &str, job: &Job) {
+    let nonce = super::stable_nonce("hn", job.id.to_le_bytes(), text.as_bytes());
+    tell_facilitators(reach, guild, text, Some(nonce)).await;
+}
+
+/// Tells the facilitators: in the log channel, else (none, or Discord
+/// refuses it) by DM to the facilitators who asked for notices. Returns
+/// whether anyone was told.
+pub async fn tell_facilitators(
+    reach: Reach<'_>,
+    guild: GuildId,
+    text: &str,
+    nonce: Option<String>,
+) -> bool {
+    let settings = match reach.db.guild_settings(guild).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read settings for a facilitator notice");
+            return false;
+        }
+    };
+    if let Some(channel) = settings.log_channel {
+        let message = serenity::CreateMessage::new()
+            .content(text)
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        let channel = serenity::ChannelId::new(channel.0);
+        let posted = match nonce {
+            Some(nonce) => reach.rest.send_nonced(channel, message, nonce).await,
+            None => reach.rest.send(channel, message).await,
+        };
+        match posted {
+            Ok(_) => return true,
+            Err(e) => {
+                tracing::warn!(guild = guild.0, error = %e, "cannot post a notice to the log channel; trying DMs")
+            }
+        }
+    }
+    match facilitators::tell(
+        reach,
+        guild,
+        settings.facilitator_role,
+        Rank::Facilitator,
+        &[],
+        |_| {
+            serenity::CreateMessage::new()
+                .content(format!("A note from Haven about your server: {text}"))
+                .allowed_mentions(serenity::CreateAllowedMentions::new())
+        },
+    )
+    .await
+    {
+        Ok(told) => !told.is_empty(),
+        Err(e) => {
+            tracing::warn!(guild = guild.0, error = %e, "cannot tell facilitators by DM");
+            false
+        }
     }
 }
 
-/// After a moderation job failed too often: the log channel is told what
-/// is left to do by hand. The saved state (the lock's overwrites, the
-/// temporary ban) stays, so `/mod unlock` and `/mod unban` still work.
-pub async fn given_up(db: &Db, rest: &Rest, job: &Job) {
+/// A timed action that could not be carried out yet: the facilitators are
+/// told, on the second failed try and about once a day after, that it is
+/// still in place, why, and that Haven keeps trying.
+pub async fn still_in_place(reach: Reach<'_>, job: &Job, reason: &str) {
+    if job.attempts % 24 != 2 {
+        return;
+    }
     let (Some(guild), Some(target)) = (job.guild, job.target) else {
         return;
     };
-    let before = match job.kind {
-        JobKind::SlowmodeRevert => db
-            .slowmode_revert(ChannelId(target))
-            .await
-            .ok()
-            .flatten()
-            .map(|(before, _)| before),
-        _ => None,
+    let what = match job.kind {
+        JobKind::Unban => format!(
+            "The temporary ban of <@{target}> is still in place: its time is up, but I couldn't lift it ({reason}). \
+             I'll keep trying, at most an hour apart; an admin can also lift it with `/mod unban` or in Server Settings → Bans."
+        ),
+        JobKind::SlowmodeRevert => format!(
+            "The timed slowmode of <#{target}> is still in place: its time is up, but I couldn't put it back ({reason}). \
+             I'll keep trying, at most an hour apart; a facilitator can also set it with `/mod slowmode`."
+        ),
+        _ => format!(
+            "<#{target}> is still locked: its time is up, but I couldn't unlock it ({reason}). \
+             I'll keep trying, at most an hour apart; a facilitator can also use `/mod unlock`."
+        ),
     };
-    super::notify_log(db, rest, guild, &could_not(job.kind, target, before), job).await;
+    let nonce = super::stable_nonce("hs", job.id.to_le_bytes(), &job.attempts.to_le_bytes());
+    tell_facilitators(reach, guild, &what, Some(nonce)).await;
+}
+
+// ------------------------------------------------------- humans in Discord
+
+/// Someone lifted a ban in Discord. Haven's pending temporary ban of that
+/// member is cancelled (unless it is due: then it is Haven's own timer),
+/// and the facilitators told.
+pub async fn on_ban_removed(reach: Reach<'_>, guild: GuildId, user: UserId, now: DateTime<Utc>) {
+    let ban = match reach.db.tempban_of(guild, user).await {
+        Ok(Some(ban)) => ban,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read a temporary ban after an unban");
+            return;
+        }
+    };
+    if ban.until <= now + chrono::Duration::minutes(1) {
+        return;
+    }
+    if let Err(e) = reach.db.remove_tempban(guild, user).await {
+        tracing::warn!(error = %e, "cannot cancel a temporary ban lifted by hand");
+        return;
+    }
+    let text = format!(
+        "<@{}>'s temporary ban was lifted by someone in Discord before its time, so I've cancelled my timer for it.",
+        user.0
+    );
+    tell_facilitators(reach, guild, &text, None).await;
+}
+
+/// Someone banned a member in Discord. If Haven has a temporary ban of
+/// them and the ban's reason is no longer Haven's, a human banned them
+/// anew: Haven will not lift it.
+pub async fn on_ban_added(reach: Reach<'_>, guild: GuildId, user: UserId) {
+    let ban = match reach.db.tempban_of(guild, user).await {
+        Ok(Some(ban)) => ban,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read a temporary ban after a ban");
+            return;
+        }
+    };
+    let now = reach
+        .rest
+        .ban_of(
+            serenity::GuildId::new(guild.0),
+            serenity::UserId::new(user.0),
+        )
+        .await;
+    let Ok(Some(reason)) = now else {
+        // Not readable now: the timer reads it again when it falls due.
+        return;
+    };
+    if ban.reason.is_none() || reason == ban.reason {
+        return;
+    }
+    if let Err(e) = reach.db.remove_tempban(guild, user).await {
+        tracing::warn!(error = %e, "cannot cancel a temporary ban replaced by hand");
+        return;
+    }
+    let text = format!(
+        "<@{}> was banned by someone in Discord while my temporary ban was running, so I won't lift the ban when my time is up: that decision stays theirs.",
+        user.0
+    );
+    tell_facilitators(reach, guild, &text, None).await;
+}
+
+/// A channel changed (its slowmode or permissions). A timed slowmode whose
+/// value someone changed by hand, or a lock whose bits someone changed, has
+/// its timer cancelled, and the facilitators are told; a lock undone by
+/// hand is forgotten, so the next lock takes a fresh snapshot.
+pub async fn on_channel_update(
+    reach: Reach<'_>,
+    guild: GuildId,
+    channel: ChannelId,
+    state: &ChannelState,
+) {
+    let db = reach.db;
+    match db.slowmode_revert(channel).await {
+        Ok(Some(revert)) => {
+            if let Some(set) = revert.set
+                && state.slowmode != set
+            {
+                if let Err(e) = db.remove_slowmode_revert(channel).await {
+                    tracing::warn!(error = %e, "cannot cancel a timed slowmode changed by hand");
+                } else if state.slowmode != revert.before {
+                    let text = format!(
+                        "Someone changed the slowmode of <#{}> by hand to {} s, so I won't put it back to {} s when my timer ends.",
+                        channel.0, state.slowmode, revert.before
+                    );
+                    tell_facilitators(reach, guild, &text, None).await;
+                }
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read a timed slowmode"),
+    }
+    let lock = match db.lock(channel).await {
+        Ok(Some(lock)) => lock,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read a lock");
+            return;
+        }
+    };
+    match lock_state(RoleId(guild.0), &lock.before, &role_overwrites(state)) {
+        LockState::Touched if lock.until.is_some() => {
+            if let Err(e) = db.cancel_lock_timer(channel).await {
+                tracing::warn!(error = %e, "cannot cancel a lock's timer");
+                return;
+            }
+            tell_facilitators(reach, guild, &touched_lock(channel.0), None).await;
+        }
+        LockState::Undone => {
+            if let Err(e) = db.remove_lock(channel).await {
+                tracing::warn!(error = %e, "cannot forget a lock undone by hand");
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A timed action undone by itself is a case too, in the name of the

@@ -4,14 +4,17 @@
 //! A report is delivered by its job: the form's answer claims it at once,
 //! and the scheduler takes it after a failure or a restart, with retries, so
 //! a report is never lost between storing and posting and never delivered
-//! twice. A report about a facilitator goes to admins only, by DM; any
-//! other goes to the log channel, or by DM to the facilitators who asked
-//! for notices when there is none or Discord refuses it.
+//! twice. Where it goes is decided by whom it is about, never by its words
+//! ([`route`]): a report about a facilitator or an admin goes by DM to those
+//! who may receive it and never reaches its subject; any other goes to the
+//! log channel, or by DM to the facilitators who asked for notices when
+//! there is none or Discord refuses it.
 
 use poise::serenity_prelude as serenity;
 
 use super::facilitators::{self, Rank, Reach};
 use crate::domain::moderation::REPORT_WINDOW_MINUTES;
+use crate::domain::moderation::reports::{Delivery, route};
 use crate::domain::settings::GuildSettings;
 use crate::domain::{ChannelId, RoleId, UserId};
 use crate::rest::RestError;
@@ -36,10 +39,9 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
     if report.delivered {
         return Ok(true);
     }
-    if deliver(reach, &report).await? {
-        Ok(false)
-    } else {
-        Err("nobody could be reached yet".to_owned())
+    match deliver(reach, &report).await?.1 {
+        Delivery::Waiting => Err("nobody could be reached yet".to_owned()),
+        _ => Ok(false),
     }
 }
 
@@ -56,30 +58,43 @@ pub async fn tidy(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<(), Str
 }
 
 /// Delivers a stored report and marks it delivered once someone has it.
-/// Returns whether anyone has it (now or from an earlier try); an error
-/// when Discord failed in a way worth trying again.
-pub async fn deliver(reach: Reach<'_>, report: &Report) -> Result<bool, String> {
+/// Where it may go is decided by whom it is about (their rank read fresh
+/// from Discord), never by its words: see [`route`]. Returns that rank and
+/// where it went (`Waiting`: nobody can receive it yet); an error when
+/// Discord failed in a way worth trying again.
+pub async fn deliver(reach: Reach<'_>, report: &Report) -> Result<(Rank, Delivery), String> {
     let settings = reach
         .db
         .guild_settings(report.guild)
         .await
         .map_err(|e| e.to_string())?;
-    // A complaint about a facilitator goes to admins only. Worry for
-    // someone's safety goes to everyone who can help, whoever wrote it (a
-    // facilitator may need support too).
-    let about_facilitator = match report.author {
-        Some(author) if !report.kind.pages_facilitators() => {
+    let about = match report.author {
+        Some(author) => {
             facilitators::rank_now(reach, report.guild, author, settings.facilitator_role).await?
-                >= Rank::Facilitator
         }
-        _ => false,
+        None => Rank::Member,
     };
-    let delivered = if about_facilitator {
-        to_admins(reach, &settings, report).await?
+    if report.about != Some(about) {
+        reach
+            .db
+            .set_report_about(report.id, about)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let way = route(report.kind, about);
+    let delivery = if way.log_channel {
+        to_facilitators(reach, &settings, report, way.ping).await?
     } else {
-        to_facilitators(reach, &settings, report).await?
+        let heading = if way.dm_at_least == Rank::Admin {
+            "A member reported a message by someone who helps run the group. It came only to the server's admins who asked for notices, \
+             not to the log channel, and never to the person it is about."
+        } else {
+            "A member reported that someone who helps run the group may need support. It came by direct message to the admins and facilitators \
+             who asked for notices, not to the log channel, and never to the person it is about."
+        };
+        by_dm(reach, &settings, report, way.dm_at_least, heading).await?
     };
-    if delivered {
+    if delivery != Delivery::Waiting {
         reach
             .db
             .set_report_delivered(report.id)
@@ -93,50 +108,20 @@ pub async fn deliver(reach: Reach<'_>, report: &Report) -> Result<bool, String> 
             refresh(reach.db, reach.rest, &now).await;
         }
     }
-    Ok(delivered)
+    Ok((about, delivery))
 }
 
-/// A report about a facilitator: never to the log channel (which they
-/// read), only to admins who asked for notices, or else the owner.
-async fn to_admins(
-    reach: Reach<'_>,
-    settings: &GuildSettings,
-    report: &Report,
-) -> Result<bool, String> {
-    let heading = "A member reported a message by a facilitator. It came only to the server's admins, \
-                   not to the log channel or other facilitators.";
-    let sent = by_dm(reach, settings, report, Rank::Admin, heading).await?;
-    if sent {
-        return Ok(true);
-    }
-    // Nobody asked: the owner is the one admin every server has.
-    let Some(owner) = facilitators::owner(reach, report.guild) else {
-        return Ok(false);
-    };
-    if Some(owner) == report.author {
-        return Ok(false);
-    }
-    Ok(
-        match facilitators::dm(reach, owner, copy(report, heading, owner)).await {
-            Some(m) => {
-                keep_copy(reach.db, report, owner, &m).await;
-                true
-            }
-            None => false,
-        },
-    )
-}
-
-/// Any other report: the log channel, pinging the facilitator role when
-/// someone may need support; by DM where there is no log channel or it
-/// refuses, and when nobody could be pinged.
+/// A report about a plain member: the log channel, pinging the facilitator
+/// role when someone may need support (`ping`); by DM where there is no log
+/// channel or it refuses, and when nobody could be pinged.
 async fn to_facilitators(
     reach: Reach<'_>,
     settings: &GuildSettings,
     report: &Report,
-) -> Result<bool, String> {
+    ping: bool,
+) -> Result<Delivery, String> {
     // One ping per message: later reports about it are cards without one.
-    let pages = report.kind.pages_facilitators()
+    let pages = ping
         && !reach
             .db
             .paged_before(report)
@@ -148,7 +133,7 @@ async fn to_facilitators(
     let mut failure = None;
     if report.log_message.is_some() {
         // Posted on an earlier try (only the mark was lost).
-        return Ok(true);
+        return Ok(Delivery::LogChannel { pinged: false });
     }
     if let Some(log_channel) = settings.log_channel {
         match post_to_log(reach, report, log_channel, role.filter(|_| pages)).await {
@@ -170,7 +155,9 @@ async fn to_facilitators(
                         tracing::warn!(report = report.id, %why, "cannot tell facilitators by DM that nobody was pinged");
                     }
                 }
-                return Ok(true);
+                return Ok(Delivery::LogChannel {
+                    pinged: pages && role.is_some(),
+                });
             }
             Err(e) => {
                 tracing::warn!(guild = report.guild.0, report = report.id, error = %e, "cannot post a report to the log channel; trying facilitators' DMs");
@@ -192,12 +179,12 @@ async fn to_facilitators(
             "this server has no log channel"
         }
     );
-    if by_dm(reach, settings, report, Rank::Facilitator, &heading).await? {
-        return Ok(true);
-    }
-    match failure {
-        Some(RestError::Transient(why)) => Err(why),
-        _ => Ok(false),
+    match by_dm(reach, settings, report, Rank::Facilitator, &heading).await? {
+        Delivery::Waiting => match failure {
+            Some(RestError::Transient(why)) => Err(why),
+            _ => Ok(Delivery::Waiting),
+        },
+        reached => Ok(reached),
     }
 }
 
@@ -254,15 +241,15 @@ async fn post_to_log(
 }
 
 /// Sends the report by DM to those who asked for notices and stand at
-/// least `needed`, except its author and anyone who has it already.
-/// Returns whether anyone has it.
+/// least `needed`, except the person it is about and anyone who has it
+/// already. Returns how many have it now (`Waiting`: nobody).
 async fn by_dm(
     reach: Reach<'_>,
     settings: &GuildSettings,
     report: &Report,
     needed: Rank,
     heading: &str,
-) -> Result<bool, String> {
+) -> Result<Delivery, String> {
     let copies = reach
         .db
         .report_copies(report.id)
@@ -283,7 +270,13 @@ async fn by_dm(
     for (person, sent) in &told {
         keep_copy(reach.db, report, *person, sent).await;
     }
-    Ok(!told.is_empty() || !copies.is_empty())
+    Ok(match told.len() + copies.len() {
+        0 => Delivery::Waiting,
+        people => Delivery::Direct {
+            people,
+            at_least: needed,
+        },
+    })
 }
 
 /// A report's copy for one person, the same message however often it is

@@ -1,5 +1,6 @@
 //! The gateway: HELLO, IDENTIFY → READY and GUILD_CREATE, heartbeats,
-//! RESUME, and dispatching events such as INTERACTION_CREATE.
+//! RESUME, and dispatching events such as INTERACTION_CREATE, each only to
+//! a session whose IDENTIFY asked for its intent.
 
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ async fn session(socket: WebSocket, inner: Arc<Inner>, caller: Option<String>) {
                 tx,
                 shard: None,
                 caller: caller.clone(),
+                intents: 0,
             },
         );
         id
@@ -121,13 +123,14 @@ async fn connection(
                             if send(&mut socket, guild).await.is_err() { sent = false; break }
                         }
                         if !sent { break }
-                        if !flush_pending(&mut socket, inner, id, shard, &mut seq, true).await { break }
+                        let intents = payload["d"]["intents"].as_u64().unwrap_or(0);
+                        if !flush_pending(&mut socket, inner, id, shard, &mut seq, Some(intents)).await { break }
                     }
                     Some(6) => {
                         seq += 1;
                         let resumed = json!({"op": 0, "s": seq, "t": "RESUMED", "d": {}});
                         if send(&mut socket, resumed).await.is_err() { break }
-                        if !flush_pending(&mut socket, inner, id, shard, &mut seq, false).await { break }
+                        if !flush_pending(&mut socket, inner, id, shard, &mut seq, None).await { break }
                     }
                     _ => {}
                 }
@@ -150,30 +153,39 @@ async fn connection(
     }
 }
 
-/// Marks the connection identified as its shard and sends what was queued
-/// for that shard while none was.
+/// Marks the connection identified as its shard, with the intents it
+/// identified with (`identify`), or for a RESUME those its shard's session
+/// had; sends what was queued for that shard while none was.
 async fn flush_pending(
     socket: &mut WebSocket,
     inner: &Inner,
     id: u64,
     shard: [u32; 2],
     seq: &mut u64,
-    identify: bool,
+    identify: Option<u64>,
 ) -> bool {
     let pending = inner.update(|s| {
+        let intents = match identify {
+            Some(intents) => {
+                s.identify_count += 1;
+                let caller = s.connections.get(&id).and_then(|c| c.caller.clone());
+                s.identifies.push((shard, caller));
+                s.shard_intents.insert(shard, intents);
+                s.last_intents = Some(intents);
+                intents
+            }
+            None => s
+                .shard_intents
+                .get(&shard)
+                .copied()
+                .or(s.last_intents)
+                .unwrap_or(0),
+        };
         if let Some(c) = s.connections.get_mut(&id) {
             c.shard = Some(shard);
+            c.intents = intents;
         }
-        if identify {
-            s.identify_count += 1;
-            let caller = s.connections.get(&id).and_then(|c| c.caller.clone());
-            s.identifies.push((shard, caller));
-        }
-        let (mine, others) = std::mem::take(&mut s.pending)
-            .into_iter()
-            .partition(|(_, d)| shard_for(super::guild_of(d), shard[1]) == shard[0]);
-        s.pending = others;
-        mine
+        s.take_pending_for(shard, intents)
     });
     for (event, d) in pending {
         *seq += 1;

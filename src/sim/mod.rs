@@ -2,8 +2,12 @@
 //! enough of Discord's v10 API for the real serenity/poise bot, which reaches
 //! it through `DISCORD_API_BASE`. Tests, benchmarks and `haven sandbox` drive
 //! it as members would: slash commands, button presses, modal submits and
-//! autocomplete, then read what the bot answered or posted.
+//! autocomplete, then read what the bot answered or posted. It also plays
+//! the server's other actors, an admin by hand in Discord's own UI and
+//! AutoMod (see `actors`), and tells the bot of their changes with
+//! Discord's gateway events.
 
+mod actors;
 mod gateway;
 pub mod limits;
 pub mod message;
@@ -50,6 +54,45 @@ pub enum FaultKind {
     /// Does the work, then answers with this status as if the answer had
     /// been lost on the way (the client cannot know it succeeded).
     LostResponse(u16),
+    /// Does the work (its gateway events included), then waits this long
+    /// before answering normally: a call that outlasts the client's own
+    /// timeout after Discord carried it out. The call is logged when the
+    /// work is done.
+    DoneThenStall(Duration),
+}
+
+/// Gateway intents, the bits of IDENTIFY's `intents`: Discord sends an
+/// event only to a session that asked for its intent.
+pub mod intents {
+    /// Channel, role and server changes (`CHANNEL_UPDATE`, ...).
+    pub const GUILDS: u64 = 1;
+    /// `GUILD_BAN_ADD`, `GUILD_BAN_REMOVE`.
+    pub const GUILD_MODERATION: u64 = 1 << 2;
+    /// Messages in servers (`MESSAGE_DELETE`, `MESSAGE_DELETE_BULK`).
+    pub const GUILD_MESSAGES: u64 = 1 << 9;
+    /// Messages in direct messages.
+    pub const DIRECT_MESSAGES: u64 = 1 << 12;
+    /// `AUTO_MODERATION_ACTION_EXECUTION`.
+    pub const AUTO_MODERATION_EXECUTION: u64 = 1 << 21;
+
+    /// The intent Discord requires for `event` (none for interactions and
+    /// the session's own events); `in_guild` tells a server's message
+    /// events from a direct message's.
+    pub fn required_for(event: &str, in_guild: bool) -> u64 {
+        match event {
+            "CHANNEL_CREATE" | "CHANNEL_UPDATE" | "CHANNEL_DELETE" => GUILDS,
+            "GUILD_BAN_ADD" | "GUILD_BAN_REMOVE" => GUILD_MODERATION,
+            "MESSAGE_CREATE" | "MESSAGE_UPDATE" | "MESSAGE_DELETE" | "MESSAGE_DELETE_BULK" => {
+                if in_guild {
+                    GUILD_MESSAGES
+                } else {
+                    DIRECT_MESSAGES
+                }
+            }
+            "AUTO_MODERATION_ACTION_EXECUTION" => AUTO_MODERATION_EXECUTION,
+            _ => 0,
+        }
+    }
 }
 
 /// Answers the next `times` REST calls whose method and path match with a failure.
@@ -196,6 +239,11 @@ struct State {
     /// with the first message included.
     nonce_posts: HashMap<String, u32>,
     pending: Vec<(&'static str, Value)>,
+    /// The intents each shard last identified with, for a session that
+    /// resumes.
+    shard_intents: HashMap<[u32; 2], u64>,
+    /// The intents of the latest IDENTIFY.
+    last_intents: Option<u64>,
 }
 
 /// One gateway connection: where to send its events, and the shard it
@@ -206,6 +254,8 @@ struct Connection {
     /// Who connected, when the client reached the fake Discord at
     /// `/as/{caller}` (one process among several).
     caller: Option<String>,
+    /// The intents its session asked for (see [`intents`]).
+    intents: u64,
 }
 
 /// Whether `name` can name a caller in a path as it is: ASCII letters,
@@ -236,6 +286,12 @@ pub fn shard_for(guild: Option<u64>, total: u32) -> u32 {
 
 fn guild_of(payload: &Value) -> Option<u64> {
     payload["guild_id"].as_str().and_then(|g| g.parse().ok())
+}
+
+/// Whether a session with `asked` intents gets this event.
+fn wants(asked: u64, event: &str, payload: &Value) -> bool {
+    let needed = intents::required_for(event, guild_of(payload).is_some());
+    asked & needed == needed
 }
 
 impl State {
@@ -300,7 +356,8 @@ impl State {
     }
 
     /// Sends an event to the connection of the shard that owns its guild,
-    /// or keeps it until that shard identifies.
+    /// or keeps it until that shard identifies. As Discord, it sends an
+    /// event only to a session that asked for its intent.
     fn dispatch(&mut self, event: &'static str, payload: Value) {
         let guild = guild_of(&payload);
         let owner = self.connections.values().find(|c| {
@@ -308,6 +365,7 @@ impl State {
                 .is_some_and(|[id, total]| shard_for(guild, total) == id)
         });
         match owner {
+            Some(c) if !wants(c.intents, event, &payload) => {}
             Some(c) => {
                 if c.tx
                     .send(GatewayCmd::Dispatch(event, payload.clone()))
@@ -318,6 +376,18 @@ impl State {
             }
             None => self.pending.push((event, payload)),
         }
+    }
+
+    /// Takes the events kept for `shard` while no connection had it, those
+    /// a session with `intents` asked for; drops the rest of them.
+    fn take_pending_for(&mut self, shard: [u32; 2], intents: u64) -> Vec<(&'static str, Value)> {
+        let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|(_, d)| shard_for(guild_of(d), shard[1]) == shard[0]);
+        self.pending = others;
+        mine.into_iter()
+            .filter(|(event, d)| wants(intents, event, d))
+            .collect()
     }
 
     /// Whether some connection has identified.
@@ -494,6 +564,11 @@ impl Sim {
             .iter()
             .map(|(s, _)| *s)
             .collect()
+    }
+
+    /// The intents the latest IDENTIFY asked for.
+    pub fn identified_intents(&self) -> Option<u64> {
+        self.inner.state().last_intents
     }
 
     /// Every IDENTIFY's shard with the caller that sent it (see
@@ -695,6 +770,38 @@ impl Sim {
             let payload = place.button(id, &token, custom_id, current.to_json(&author));
             let mut log = InteractionLog::new(channel.id, member.id, Some(message.id));
             log.source_revision = current.revision;
+            s.interactions.insert(token.clone(), log);
+            s.interaction_ids.insert(id, token.clone());
+            s.dispatch("INTERACTION_CREATE", payload);
+            token
+        })
+    }
+
+    /// Chooses `values` in the select menu `custom_id` on `message` as
+    /// `member`.
+    pub fn choose(
+        &self,
+        member: &SimMember,
+        message: &SimMessage,
+        custom_id: &str,
+        values: &[&str],
+    ) -> String {
+        let channel = self
+            .inner
+            .channel(message.channel_id)
+            .unwrap_or_else(|| panic!("no channel {}", message.channel_id));
+        let author = payloads::user(self.inner.world.bot_id, &self.inner.world.bot_name, true);
+        self.inner.update(|s| {
+            let id = s.next_id();
+            let token = format!("tok{id}");
+            let place = payloads::Place {
+                world: &self.inner.world,
+                channel: &channel,
+                member,
+            };
+            let payload = place.select(id, &token, custom_id, values, message.to_json(&author));
+            let mut log = InteractionLog::new(channel.id, member.id, Some(message.id));
+            log.source_revision = message.revision;
             s.interactions.insert(token.clone(), log);
             s.interaction_ids.insert(id, token.clone());
             s.dispatch("INTERACTION_CREATE", payload);
@@ -974,13 +1081,13 @@ impl Sim {
         self.inner.state().audit.clone()
     }
 
-    /// When the member's timeout ends, if they are timed out.
     /// Times a member out as a moderator would in Discord itself (no bot
     /// involved, so no case anywhere).
     pub fn time_out_by_hand(&self, member: &SimMember, until: chrono::DateTime<chrono::Utc>) {
         self.inner.update(|s| s.timeouts.insert(member.id, until));
     }
 
+    /// When the member's timeout ends, if they are timed out.
     pub fn timeout_of(&self, member: &SimMember) -> Option<chrono::DateTime<chrono::Utc>> {
         let s = self.inner.state();
         s.timeouts.get(&member.id).copied().filter(|t| *t > s.now())
@@ -1039,13 +1146,10 @@ impl Sim {
         })
     }
 
-    /// Deletes a message as its author would (later reads answer 404).
+    /// Deletes a message as its author would (later reads answer 404), with
+    /// the `MESSAGE_DELETE` Discord sends (see [`Sim::delete_message_by_hand`]).
     pub fn delete_message(&self, id: u64) {
-        self.inner.update(|s| {
-            if let Some(m) = s.message_mut(id) {
-                m.deleted = true;
-            }
-        });
+        self.delete_message_by_hand(id);
     }
 
     /// Adds a file to a message (an image a member posted, say).

@@ -2,14 +2,17 @@
 //! hierarchy and owner refusals (403, 50013), the 28-day timeout limit
 //! (400, 50035), bans, slowmode, permission overwrites and bulk delete (2 to
 //! 100 ids, none older than 14 days: 50034). Every call's
-//! `X-Audit-Log-Reason` is recorded for tests.
+//! `X-Audit-Log-Reason` is recorded for tests, and a ban keeps it as its
+//! reason. Changes send Discord's gateway events through the same steps as
+//! a human's changes (see `actors`).
 
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-use super::rest::{error, no_content, ok};
+use super::actors::{MAX_SLOWMODE, user_json};
+use super::rest::{error, message_json, no_content, ok};
 use super::world::{ADMINISTRATOR, SimOverwrite};
 use super::{Inner, State, payloads};
 
@@ -33,6 +36,8 @@ pub struct AuditEntry {
 /// A ban as the fake Discord keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimBan {
+    /// The decoded `X-Audit-Log-Reason` of the bot's ban, or the reason
+    /// given by hand.
     pub reason: Option<String>,
     pub delete_message_seconds: u64,
 }
@@ -111,12 +116,49 @@ fn may_act_on(inner: &Inner, s: &State, target: u64, perm: u64, timeout: bool) -
     theirs < top_position(inner, &w.bot_roles)
 }
 
+/// The value of `key` in a query string.
+fn query_value<'a>(query: Option<&'a str>, key: &str) -> Option<&'a str> {
+    query?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// A ban as Discord answers it: `{"reason", "user"}`.
+fn ban_json(inner: &Inner, user: u64, ban: &SimBan) -> Value {
+    json!({"reason": ban.reason, "user": user_json(&inner.world, user)})
+}
+
+/// `GET /guilds/{g}/bans`: by user id, `after`/`before` an id, at most
+/// `limit` (1 to 1000, default 1000); Ban Members required.
+fn list_bans(inner: &Inner, query: Option<&str>) -> Response {
+    let id = |key| query_value(query, key).and_then(|v| v.parse::<u64>().ok());
+    let limit = query_value(query, "limit").map_or(Some(1000), |v| v.parse::<usize>().ok());
+    let Some(limit) = limit.filter(|l| (1..=1000).contains(l)) else {
+        return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+    };
+    let s = inner.state();
+    if !has(bot_permissions(inner, &s), BAN_MEMBERS) {
+        return forbidden();
+    }
+    let mut users: Vec<u64> = s.bans.keys().copied().collect();
+    users.sort_unstable();
+    let (after, before) = (id("after"), id("before"));
+    let list: Vec<Value> = users
+        .into_iter()
+        .filter(|u| after.is_none_or(|a| *u > a) && before.is_none_or(|b| *u < b))
+        .take(limit)
+        .map(|u| ban_json(inner, u, &s.bans[&u]))
+        .collect();
+    ok(json!(list))
+}
+
 /// Handles a moderation route, or returns `None` for any other.
 pub(super) fn route(
     inner: &Inner,
     method: &Method,
     segments: &[&str],
     query: Option<&str>,
+    headers: &HeaderMap,
     json: &Value,
 ) -> Option<Response> {
     let num = |s: &str| s.parse::<u64>().ok();
@@ -224,12 +266,8 @@ pub(super) fn route(
             })
         }
         ("PUT", ["guilds", g, "bans", user]) if guild_ok(g) => {
-            let target = num(user)?;
-            let seconds = query
-                .and_then(|q| {
-                    q.split('&')
-                        .find_map(|kv| kv.strip_prefix("delete_message_seconds="))
-                })
+            let (guild, target) = (num(g)?, num(user)?);
+            let seconds = query_value(query, "delete_message_seconds")
                 .and_then(|v| v.parse::<u64>().ok())
                 .or_else(|| json.get("delete_message_seconds").and_then(Value::as_u64))
                 .unwrap_or(0);
@@ -244,36 +282,33 @@ pub(super) fn route(
                 {
                     return forbidden();
                 }
-                s.bans.insert(
-                    target,
-                    SimBan {
-                        reason: None,
-                        delete_message_seconds: seconds,
-                    },
-                );
-                s.kicked.insert(target);
+                let ban = SimBan {
+                    reason: audit_reason(headers),
+                    delete_message_seconds: seconds,
+                };
+                s.ban(world, guild, target, ban);
                 no_content()
             })
         }
         ("DELETE", ["guilds", g, "bans", user]) if guild_ok(g) => {
-            let target = num(user)?;
+            let (guild, target) = (num(g)?, num(user)?);
             inner.update(|s| {
                 if !has(bot_permissions(inner, s), BAN_MEMBERS) {
                     return forbidden();
                 }
-                match s.bans.remove(&target) {
-                    Some(_) => no_content(),
-                    None => error(StatusCode::NOT_FOUND, 10026, "Unknown Ban"),
+                if s.unban(world, guild, target) {
+                    no_content()
+                } else {
+                    error(StatusCode::NOT_FOUND, 10026, "Unknown Ban")
                 }
             })
         }
+        ("GET", ["guilds", g, "bans"]) if guild_ok(g) => list_bans(inner, query),
         ("GET", ["guilds", g, "bans", user]) if guild_ok(g) => {
             let target = num(user)?;
             let s = inner.state();
             match s.bans.get(&target) {
-                Some(b) => {
-                    ok(json!({"reason": b.reason, "user": payloads::user(target, "banned", false)}))
-                }
+                Some(b) => ok(ban_json(inner, target, b)),
                 None => error(StatusCode::NOT_FOUND, 10026, "Unknown Ban"),
             }
         }
@@ -284,13 +319,13 @@ pub(super) fn route(
                     return forbidden();
                 }
                 match json.get("rate_limit_per_user").map(Value::as_u64) {
-                    Some(Some(v)) if v <= 21_600 => {
-                        s.slowmode.insert(channel, v as u32);
+                    Some(Some(v)) if v <= u64::from(MAX_SLOWMODE) => {
+                        s.set_slowmode(world, channel, v as u32);
                     }
                     Some(_) => return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
                     None => {}
                 }
-                ok(channel_json(inner, s, channel))
+                ok(s.channel_json(world, channel))
             })
         }
         ("PUT", ["channels", channel, "permissions", target]) => {
@@ -317,14 +352,13 @@ pub(super) fn route(
                 {
                     return forbidden();
                 }
-                let list = s.overwrites(world, channel);
-                list.retain(|o| o.id != target);
-                list.push(SimOverwrite {
+                let overwrite = SimOverwrite {
                     id: target,
                     kind: kind as u8,
                     allow,
                     deny,
-                });
+                };
+                s.put_overwrite(world, channel, overwrite);
                 no_content()
             })
         }
@@ -335,10 +369,7 @@ pub(super) fn route(
                 if !has(bot_permissions(inner, s), MANAGE_ROLES) {
                     return forbidden();
                 }
-                let list = s.overwrites(world, channel);
-                let before = list.len();
-                list.retain(|o| o.id != target);
-                if list.len() == before {
+                if !s.remove_overwrite(world, channel, target) {
                     return error(StatusCode::NOT_FOUND, 10009, "Unknown Overwrite");
                 }
                 no_content()
@@ -387,11 +418,7 @@ pub(super) fn route(
                         _ => return error(StatusCode::BAD_REQUEST, 10008, "Unknown Message"),
                     }
                 }
-                for id in ids {
-                    if let Some(m) = s.message_mut(id) {
-                        m.deleted = true;
-                    }
-                }
+                s.delete_messages(world, channel, &ids);
                 no_content()
             })
         }
@@ -402,7 +429,7 @@ pub(super) fn route(
             if inner.state().deleted_channels.contains(&channel) {
                 return None;
             }
-            inner.update(|s| ok(channel_json(inner, s, channel)))
+            inner.update(|s| ok(s.channel_json(world, channel)))
         }
         ("GET", ["channels", channel, "messages"]) => {
             let channel = num(channel).filter(|c| world.channels.iter().any(|x| x.id == *c))?;
@@ -418,37 +445,11 @@ pub(super) fn route(
                 .rev()
                 .filter(|m| m.channel_id == channel && !m.ephemeral && !m.deleted)
                 .take(limit)
-                .map(|m| {
-                    let author = match world.member_by_id(m.author_id) {
-                        Some(a) if m.author_id != world.bot_id => {
-                            payloads::user(a.id, &a.name, false)
-                        }
-                        _ => payloads::user(world.bot_id, &world.bot_name, true),
-                    };
-                    let mut v = m.to_json(&author);
-                    if let Some(t) = m.created_at {
-                        v["timestamp"] = json!(t.to_rfc3339());
-                    }
-                    v
-                })
+                .map(|m| message_json(world, m))
                 .collect();
             ok(json!(list))
         }
         _ => return None,
     };
     Some(response)
-}
-
-fn channel_json(inner: &Inner, s: &mut State, channel: u64) -> Value {
-    let world = &inner.world;
-    let mut c = world
-        .channels
-        .iter()
-        .find(|c| c.id == channel)
-        .cloned()
-        .unwrap_or_else(|| world.channels[0].clone());
-    c.overwrites = s.overwrites(world, channel).clone();
-    let mut v = payloads::channel(&c);
-    v["rate_limit_per_user"] = json!(s.slowmode.get(&channel).copied().unwrap_or(0));
-    v
 }

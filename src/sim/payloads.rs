@@ -89,6 +89,55 @@ pub fn channel(channel: &SimChannel) -> Value {
     }
 }
 
+/// `GUILD_BAN_ADD` and `GUILD_BAN_REMOVE`: the server and the user.
+pub fn ban_event(guild_id: u64, user: Value) -> Value {
+    json!({"guild_id": guild_id.to_string(), "user": user})
+}
+
+/// `MESSAGE_DELETE`: the message, its channel, and its server unless it
+/// was a direct message.
+pub fn message_delete(id: u64, channel_id: u64, guild_id: Option<u64>) -> Value {
+    let mut v = json!({"id": id.to_string(), "channel_id": channel_id.to_string()});
+    if let Some(g) = guild_id {
+        v["guild_id"] = json!(g.to_string());
+    }
+    v
+}
+
+/// `MESSAGE_DELETE_BULK`: the messages, their channel and server.
+pub fn message_delete_bulk(ids: &[u64], channel_id: u64, guild_id: Option<u64>) -> Value {
+    let mut v = json!({
+        "ids": ids.iter().map(u64::to_string).collect::<Vec<_>>(),
+        "channel_id": channel_id.to_string(),
+    });
+    if let Some(g) = guild_id {
+        v["guild_id"] = json!(g.to_string());
+    }
+    v
+}
+
+/// The id of the keyword rule AutoMod acts on in the fake Discord.
+pub const AUTOMOD_RULE_ID: u64 = 1_800_000_000_000_000_001;
+
+/// `AUTO_MODERATION_ACTION_EXECUTION` for a keyword rule's timeout (action
+/// type 3) of `seconds`; the content fields stay empty, as for a bot
+/// without the Message Content intent.
+pub fn automod_timeout(guild_id: u64, user_id: u64, seconds: u64) -> Value {
+    json!({
+        "guild_id": guild_id.to_string(),
+        "action": {"type": 3, "metadata": {"duration_seconds": seconds}},
+        "rule_id": AUTOMOD_RULE_ID.to_string(),
+        "rule_trigger_type": 1,
+        "user_id": user_id.to_string(),
+        "channel_id": null,
+        "message_id": null,
+        "alert_system_message_id": null,
+        "content": "",
+        "matched_keyword": null,
+        "matched_content": null,
+    })
+}
+
 pub fn member(world: &World, member: &SimMember) -> Value {
     json!({
         "user": user(member.id, &member.name, false),
@@ -250,6 +299,25 @@ impl Place<'_> {
             token,
             3,
             json!({"custom_id": custom_id, "component_type": 2}),
+        );
+        v["message"] = message;
+        v
+    }
+
+    /// A choice in a string select menu on a message.
+    pub fn select(
+        &self,
+        id: u64,
+        token: &str,
+        custom_id: &str,
+        values: &[&str],
+        message: Value,
+    ) -> Value {
+        let mut v = self.base(
+            id,
+            token,
+            3,
+            json!({"custom_id": custom_id, "component_type": 3, "values": values}),
         );
         v["message"] = message;
         v

@@ -40,6 +40,10 @@ pub(super) async fn handle(
     let short = path.strip_prefix("/api/v10").unwrap_or(&path).to_owned();
 
     let fault = take_fault(&inner, &method, &short);
+    let stall = match fault {
+        Some(Fault::Stall(delay)) => Some(delay),
+        _ => None,
+    };
     let response = match fault {
         Some(Fault::Fail(failure)) => *failure,
         fault => {
@@ -52,10 +56,13 @@ pub(super) async fn handle(
                     let mut response = match read_payload(&headers, body).await {
                         Ok(payload) => route(
                             &inner,
-                            &method,
-                            &short,
-                            uri.query(),
-                            caller.as_deref(),
+                            Request {
+                                method: &method,
+                                path: &short,
+                                query: uri.query(),
+                                headers: &headers,
+                                caller: caller.as_deref(),
+                            },
                             payload,
                         ),
                         Err(()) => error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
@@ -99,6 +106,9 @@ pub(super) async fn handle(
             at: Instant::now(),
         })
     });
+    if let Some(delay) = stall {
+        tokio::time::sleep(delay).await;
+    }
     response
 }
 
@@ -197,6 +207,8 @@ enum Fault {
     Slow(std::time::Duration),
     /// Do the work, then answer with this status.
     Lose(u16),
+    /// Do the work, then wait this long before answering.
+    Stall(std::time::Duration),
 }
 
 /// The injected fault for this call, if any.
@@ -223,6 +235,7 @@ fn take_fault(inner: &Inner, method: &Method, path: &str) -> Option<Fault> {
         }
         FaultKind::Slow(delay) => Fault::Slow(delay),
         FaultKind::LostResponse(code) => Fault::Lose(code),
+        FaultKind::DoneThenStall(delay) => Fault::Stall(delay),
     })
 }
 
@@ -279,16 +292,41 @@ pub(super) fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-fn route(
-    inner: &Inner,
-    method: &Method,
-    path: &str,
-    query: Option<&str>,
-    caller: Option<&str>,
-    payload: MessagePayload,
-) -> Response {
+/// A message as the channel's routes answer it: its author (a member, or
+/// the bot) and when it was posted.
+pub(super) fn message_json(world: &super::World, m: &SimMessage) -> Value {
+    let author = match world.member_by_id(m.author_id) {
+        Some(a) if m.author_id != world.bot_id => payloads::user(a.id, &a.name, false),
+        _ => payloads::user(world.bot_id, &world.bot_name, true),
+    };
+    let mut v = m.to_json(&author);
+    if let Some(t) = m.created_at {
+        v["timestamp"] = json!(t.to_rfc3339());
+    }
+    v
+}
+
+/// What routing needs of a call besides its body.
+struct Request<'a> {
+    method: &'a Method,
+    /// After `/api/v10`.
+    path: &'a str,
+    query: Option<&'a str>,
+    headers: &'a HeaderMap,
+    caller: Option<&'a str>,
+}
+
+fn route(inner: &Inner, request: Request<'_>, payload: MessagePayload) -> Response {
+    let Request {
+        method,
+        path,
+        query,
+        headers,
+        caller,
+    } = request;
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    if let Some(response) = super::moderation::route(inner, method, &segments, query, &payload.json)
+    if let Some(response) =
+        super::moderation::route(inner, method, &segments, query, headers, &payload.json)
     {
         return response;
     }
@@ -346,9 +384,7 @@ fn route(
             inner.update(
                 |s| match s.interactions.get(*token).and_then(|l| l.original) {
                     Some(id) => {
-                        if let Some(m) = s.message_mut(id) {
-                            m.deleted = true;
-                        }
+                        s.delete_message(world, id);
                         no_content()
                     }
                     None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
@@ -391,13 +427,15 @@ fn route(
             }
         }
         ("GET", ["channels", channel, "messages", id]) => {
+            let Some(channel) = num(channel).filter(|c| channel_exists(inner, *c)) else {
+                return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
+            };
             let s = inner.state();
-            match s
-                .messages
-                .iter()
-                .find(|m| Some(m.id) == num(id) && Some(m.channel_id) == num(channel) && !m.deleted)
+            match num(id)
+                .and_then(|id| s.message(id))
+                .filter(|m| m.channel_id == channel && !m.deleted && !m.ephemeral)
             {
-                Some(m) => ok(m.to_json(&bot)),
+                Some(m) => ok(message_json(world, m)),
                 None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
             }
         }
@@ -651,15 +689,13 @@ fn edit_message(s: &mut State, id: Option<u64>, payload: &MessagePayload, bot: &
 }
 
 fn delete_message(inner: &Inner, id: Option<u64>) -> Response {
-    inner.update(
-        |s| match id.and_then(|id| s.message_mut(id)).filter(|m| !m.deleted) {
-            Some(m) => {
-                m.deleted = true;
-                no_content()
-            }
-            None => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
-        },
-    )
+    inner.update(|s| {
+        if id.is_some_and(|id| s.delete_message(&inner.world, id)) {
+            no_content()
+        } else {
+            error(StatusCode::NOT_FOUND, 10008, "Unknown Message")
+        }
+    })
 }
 
 fn create_message(

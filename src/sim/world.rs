@@ -130,6 +130,12 @@ pub const HAVEN_PERMISSIONS: u64 = EVERYONE
     | (1 << 38)
     | (1 << 40);
 
+/// What the sandbox's facilitators may do in Discord itself: moderate
+/// (time out, kick, ban, manage channels, roles and messages), not manage
+/// the server. Haven lends no power beyond these.
+pub const FACILITATOR_PERMISSIONS: u64 =
+    (1 << 1) | (1 << 2) | (1 << 4) | (1 << 13) | (1 << 28) | (1 << 40);
+
 impl World {
     /// The sandbox server: #general, #facilitators (facilitators only),
     /// #meetings and #announcements (everyone reads, facilitators post); roles
@@ -174,7 +180,7 @@ impl World {
                 name: "Haven Sandbox".to_owned(),
                 roles: vec![
                     role(GUILD_ID, "@everyone", EVERYONE, 0),
-                    role(FACILITATOR_ROLE, "Facilitator", 0, 2),
+                    role(FACILITATOR_ROLE, "Facilitator", FACILITATOR_PERMISSIONS, 2),
                     role(ADMIN_ROLE, "Admin", MANAGE_GUILD, 3),
                     role(MEMBER_ROLE, "Member", 0, 1),
                     role(HAVEN_ROLE, "Haven", HAVEN_PERMISSIONS, 4),

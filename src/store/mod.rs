@@ -29,6 +29,7 @@ macro_rules! on_pool {
     };
 }
 
+mod cw_posts;
 mod guild_settings;
 mod jobs;
 mod journal;
@@ -43,11 +44,13 @@ mod rsvps;
 mod stats;
 mod strategies;
 
+pub use cw_posts::CwPost;
 pub use jobs::Job;
 pub use journal::{DEFAULT_RETENTION_DAYS, JournalEntry};
 pub use meetings::{MeetingEdit, NewMeeting};
 pub use moderation::{
     DRAFT_MINUTES, Filing, NewCase, NewReport, Report, ReportDraft, ReportForm, SavedLock,
+    SlowmodeRevert, Tempban,
 };
 pub use prompts::{PromptSchedule, ServerPrompt, posting_date, posting_key};
 pub use rounds::{Round, Tally};

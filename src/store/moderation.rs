@@ -10,6 +10,7 @@ use crate::domain::moderation::{
     ReportStatus,
 };
 use crate::domain::privacy::StoredModeration;
+use crate::domain::settings::Tier;
 use crate::domain::{ChannelId, GuildId, RoleId, UserId};
 
 /// A case about to be recorded (it gets its number on insert).
@@ -62,6 +63,9 @@ pub struct Report {
     /// Whether it has reached someone (the log channel, or a DM).
     pub delivered: bool,
     pub at: DateTime<Utc>,
+    /// The rank of the person it is about when it was last routed (none:
+    /// not routed yet).
+    pub about: Option<Tier>,
 }
 
 impl NewReport {
@@ -85,6 +89,7 @@ impl NewReport {
             log_channel: None,
             delivered: false,
             at: self.at,
+            about: None,
         }
     }
 }
@@ -150,6 +155,23 @@ pub struct ReportDraft {
     pub at: DateTime<Utc>,
 }
 
+/// A timed slowmode: what it returns to, when, and what Haven set (none:
+/// set before Haven kept it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlowmodeRevert {
+    pub before: u32,
+    pub until: DateTime<Utc>,
+    pub set: Option<u32>,
+}
+
+/// A temporary ban: when it ends, and the reason Haven sent with it (none:
+/// banned before Haven kept it), by which Haven tells its ban from another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tempban {
+    pub until: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
 /// A locked channel's overwrites as they were before the lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedLock {
@@ -194,6 +216,7 @@ impl CaseRow {
             log_message: self.log_message_id.map(|m| m as u64),
             log_channel: self.log_channel_id.map(ChannelId::from_db),
             edited_by: self.edited_by.map(UserId::from_db),
+            amendments: Vec::new(),
         })
     }
 }
@@ -252,6 +275,7 @@ struct ReportRow {
     log_channel_id: Option<i64>,
     delivered: i64,
     created_ms: i64,
+    about_rank: Option<i64>,
 }
 
 impl ReportRow {
@@ -273,11 +297,12 @@ impl ReportRow {
             log_channel: self.log_channel_id.map(ChannelId::from_db),
             delivered: self.delivered != 0,
             at: DateTime::from_timestamp_millis(self.created_ms)?,
+            about: self.about_rank.and_then(Tier::from_db),
         })
     }
 }
 
-const REPORT_COLUMNS: &str = "id, guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, status, handled_by, log_message_id, log_channel_id, delivered, created_ms";
+const REPORT_COLUMNS: &str = "id, guild_id, reporter_id, named, kind, note, channel_id, message_id, author_id, excerpt, status, handled_by, log_message_id, log_channel_id, delivered, created_ms, about_rank";
 
 impl Db {
     // ------------------------------------------------------------- cases
@@ -302,6 +327,7 @@ impl Db {
                 log_message: None,
                 log_channel: None,
                 edited_by: None,
+                amendments: Vec::new(),
             })
         })
     }
@@ -370,7 +396,8 @@ impl Db {
             .bind(number)
             .fetch_optional(pool)
             .await?;
-            Ok(row.and_then(CaseRow::into_case))
+            let found: Vec<Case> = row.and_then(CaseRow::into_case).into_iter().collect();
+            Ok(self.with_amendments(guild, found).await?.pop())
         })
     }
 
@@ -399,27 +426,76 @@ impl Db {
         })
     }
 
-    /// Corrects a case's reason (`by`: the facilitator who did); returns
-    /// the case as it now is.
-    pub async fn set_case_reason(
+    /// Amends a case's reason (`by`: the facilitator who did, `at`: when):
+    /// the original and every earlier amendment stay. Returns the case as it
+    /// now reads, with its amendments.
+    pub async fn amend_case(
         &self,
         guild: GuildId,
         number: i64,
         reason: &str,
         by: UserId,
+        at: DateTime<Utc>,
     ) -> StoreResult<Option<Case>> {
         on_pool!(self, |pool| {
-            let row: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE mod_cases SET reason = $1, edited_by = $4 WHERE guild_id = $2 AND number = $3 RETURNING {CASE_COLUMNS}"
-        )))
-        .bind(reason)
-        .bind(guild.as_db())
-        .bind(number)
-        .bind(by.as_db())
-        .fetch_optional(pool)
-        .await?;
-            Ok(row.and_then(CaseRow::into_case))
+            let added = sqlx::query(
+                "INSERT INTO mod_case_amendments (guild_id, number, amended_by, reason, created_ms)
+                 SELECT guild_id, number, $3, $4, $5 FROM mod_cases WHERE guild_id = $1 AND number = $2",
+            )
+            .bind(guild.as_db())
+            .bind(number)
+            .bind(by.as_db())
+            .bind(reason)
+            .bind(at.timestamp_millis())
+            .execute(pool)
+            .await?
+            .rows_affected();
+            if added == 0 {
+                return Ok(None);
+            }
+            self.case(guild, number).await
         })
+    }
+
+    /// Fills in the amendments of `cases` (all of one server).
+    async fn with_amendments(
+        &self,
+        guild: GuildId,
+        mut cases: Vec<Case>,
+    ) -> StoreResult<Vec<Case>> {
+        if cases.is_empty() {
+            return Ok(cases);
+        }
+        let numbers: Vec<i64> = cases.iter().map(|c| c.number).collect();
+        let rows: Vec<(i64, Option<i64>, String, i64)> = on_pool!(self, |pool| {
+            let list = numbers
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            Ok::<_, super::StoreError>(
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT number, amended_by, reason, created_ms FROM mod_case_amendments
+                     WHERE guild_id = $1 AND number IN ({list}) ORDER BY created_ms, reason"
+                )))
+                .bind(guild.as_db())
+                .fetch_all(pool)
+                .await?,
+            )
+        })?;
+        for (number, by, reason, at) in rows {
+            if let (Some(case), Some(at)) = (
+                cases.iter_mut().find(|c| c.number == number),
+                DateTime::from_timestamp_millis(at),
+            ) {
+                case.amendments.push(crate::domain::moderation::Amendment {
+                    by: by.map(UserId::from_db),
+                    at,
+                    reason,
+                });
+            }
+        }
+        Ok(cases)
     }
 
     /// The newest `limit` cases about a member, newest first.
@@ -439,7 +515,11 @@ impl Db {
             .bind(limit)
             .fetch_all(pool)
             .await?;
-            Ok(rows.into_iter().filter_map(CaseRow::into_case).collect())
+            self.with_amendments(
+                guild,
+                rows.into_iter().filter_map(CaseRow::into_case).collect(),
+            )
+            .await
         })
     }
 
@@ -835,6 +915,36 @@ impl Db {
         })
     }
 
+    /// Keeps the rank of the person a report is about, as it was routed.
+    pub async fn set_report_about(&self, id: i64, about: Tier) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE mod_reports SET about_rank = $1 WHERE id = $2")
+                .bind(about.as_db())
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// A server's reports not yet resolved, newest first (at most `limit`).
+    pub async fn open_reports(&self, guild: GuildId, limit: i64) -> StoreResult<Vec<Report>> {
+        on_pool!(self, |pool| {
+            let rows: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {REPORT_COLUMNS} FROM mod_reports WHERE guild_id = $1 AND status != 'resolved'
+                 ORDER BY created_ms DESC, id DESC LIMIT $2"
+            )))
+            .bind(guild.as_db())
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(ReportRow::into_report)
+                .collect())
+        })
+    }
+
     /// Marks a report acknowledged or resolved by a facilitator.
     /// Marks a report of this server (never another server's, whatever
     /// id a button carries).
@@ -902,6 +1012,18 @@ impl Db {
         })
     }
 
+    /// Cancels a lock's timer (a human changed the channel by hand), keeping
+    /// what it changed so `/mod unlock` can still put back what is left.
+    pub async fn cancel_lock_timer(&self, channel: ChannelId) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE mod_locks SET until_ms = NULL WHERE channel_id = $1")
+                .bind(channel.as_db())
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
     /// Forgets a channel's lock once it has been undone; returns what it was.
     pub async fn remove_lock(&self, channel: ChannelId) -> StoreResult<Option<SavedLock>> {
         on_pool!(self, |pool| {
@@ -921,38 +1043,39 @@ impl Db {
         &self,
         guild: GuildId,
         channel: ChannelId,
-        before_seconds: u32,
-        until: DateTime<Utc>,
+        revert: SlowmodeRevert,
     ) -> StoreResult<()> {
         on_pool!(self, |pool| {
             sqlx::query(
-            "INSERT INTO mod_slowmodes (channel_id, guild_id, before_seconds, until_ms) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (channel_id) DO UPDATE SET until_ms = excluded.until_ms",
+            "INSERT INTO mod_slowmodes (channel_id, guild_id, before_seconds, until_ms, set_seconds) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (channel_id) DO UPDATE SET until_ms = excluded.until_ms, set_seconds = excluded.set_seconds",
         )
         .bind(channel.as_db())
         .bind(guild.as_db())
-        .bind(i64::from(before_seconds))
-        .bind(until.timestamp_millis())
+        .bind(i64::from(revert.before))
+        .bind(revert.until.timestamp_millis())
+        .bind(revert.set.map(i64::from))
         .execute(pool)
         .await?;
             Ok(())
         })
     }
 
-    /// The pending revert of a channel's slowmode: (setting to return to, when).
-    pub async fn slowmode_revert(
-        &self,
-        channel: ChannelId,
-    ) -> StoreResult<Option<(u32, DateTime<Utc>)>> {
+    /// The pending revert of a channel's slowmode.
+    pub async fn slowmode_revert(&self, channel: ChannelId) -> StoreResult<Option<SlowmodeRevert>> {
         on_pool!(self, |pool| {
-            let row: Option<(i64, i64)> = sqlx::query_as(
-                "SELECT before_seconds, until_ms FROM mod_slowmodes WHERE channel_id = $1",
+            let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT before_seconds, until_ms, set_seconds FROM mod_slowmodes WHERE channel_id = $1",
             )
             .bind(channel.as_db())
             .fetch_optional(pool)
             .await?;
-            Ok(row.and_then(|(s, ms)| {
-                Some((u32::try_from(s).ok()?, DateTime::from_timestamp_millis(ms)?))
+            Ok(row.and_then(|(before, ms, set)| {
+                Some(SlowmodeRevert {
+                    before: u32::try_from(before).ok()?,
+                    until: DateTime::from_timestamp_millis(ms)?,
+                    set: set.and_then(|s| u32::try_from(s).ok()),
+                })
             }))
         })
     }
@@ -971,20 +1094,23 @@ impl Db {
 
     // ---------------------------------------------------------- tempbans
 
+    /// Keeps a temporary ban's end and the reason Haven sends with it.
     pub async fn set_tempban(
         &self,
         guild: GuildId,
         member: UserId,
         until: DateTime<Utc>,
+        reason: Option<&str>,
     ) -> StoreResult<()> {
         on_pool!(self, |pool| {
             sqlx::query(
-                "INSERT INTO mod_tempbans (guild_id, user_id, until_ms) VALUES ($1, $2, $3)
-             ON CONFLICT (guild_id, user_id) DO UPDATE SET until_ms = excluded.until_ms",
+                "INSERT INTO mod_tempbans (guild_id, user_id, until_ms, reason) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (guild_id, user_id) DO UPDATE SET until_ms = excluded.until_ms, reason = excluded.reason",
             )
             .bind(guild.as_db())
             .bind(member.as_db())
             .bind(until.timestamp_millis())
+            .bind(reason)
             .execute(pool)
             .await?;
             Ok(())
@@ -1037,6 +1163,25 @@ impl Db {
             .fetch_optional(pool)
             .await?;
             Ok(ms.and_then(DateTime::from_timestamp_millis))
+        })
+    }
+
+    /// A member's temporary ban with the reason Haven sent, if they have one.
+    pub async fn tempban_of(&self, guild: GuildId, member: UserId) -> StoreResult<Option<Tempban>> {
+        on_pool!(self, |pool| {
+            let row: Option<(i64, Option<String>)> = sqlx::query_as(
+                "SELECT until_ms, reason FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2",
+            )
+            .bind(guild.as_db())
+            .bind(member.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(|(ms, reason)| {
+                Some(Tempban {
+                    until: DateTime::from_timestamp_millis(ms)?,
+                    reason,
+                })
+            }))
         })
     }
 
@@ -1190,6 +1335,24 @@ impl Db {
                 .await?
                 .rows_affected();
             }
+            // Amendments go with their case; a /cw post's author is not kept
+            // past the retention either.
+            deleted += sqlx::query(
+                "DELETE FROM mod_case_amendments WHERE NOT EXISTS
+                 (SELECT 1 FROM mod_cases c WHERE c.guild_id = mod_case_amendments.guild_id AND c.number = mod_case_amendments.number)",
+            )
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            deleted += sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM cw_posts WHERE {}",
+                expired("cw_posts")
+            )))
+            .bind(now_ms)
+            .bind(default_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             tx.commit().await?;
             Ok(deleted)
         })

@@ -78,8 +78,20 @@ impl Db {
                 })
                 .collect();
             let moderation = self.moderation_records(user).await?;
+            let cw_posts = self
+                .cw_posts_by(user, None)
+                .await?
+                .into_iter()
+                .map(|p| crate::domain::privacy::StoredCwPost {
+                    guild: p.guild,
+                    channel: p.channel,
+                    message: p.message.to_string(),
+                    posted_at: p.at,
+                })
+                .collect();
             Ok(MemberData {
                 moderation,
+                cw_posts,
                 toolkit,
                 shared_strategies,
                 dm_notice_servers: dm_notice_servers
@@ -147,6 +159,9 @@ impl Db {
                 // corrected a case's reason (the case itself stays with the group).
                 "UPDATE mod_reports SET handled_by = NULL WHERE handled_by = $1",
                 "UPDATE mod_cases SET edited_by = NULL WHERE edited_by = $1",
+                "UPDATE mod_case_amendments SET amended_by = NULL WHERE amended_by = $1",
+                // Their /cw posts (deleted from Discord by the caller first).
+                "DELETE FROM cw_posts WHERE author_id = $1",
             ] {
                 deleted += sqlx::query(table)
                     .bind(user.as_db())

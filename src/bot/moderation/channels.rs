@@ -13,7 +13,7 @@ use crate::domain::moderation::{
 };
 use crate::domain::settings::Access;
 use crate::domain::{ChannelId, GuildId, RoleId, UserId};
-use crate::store::{NewCase, SavedLock};
+use crate::store::{NewCase, SavedLock, SlowmodeRevert};
 
 fn channel_or_here(
     ctx: Context<'_>,
@@ -42,6 +42,44 @@ async fn allowed(
     let s = situation(ctx, target).await?;
     may_act(kind, &s.standing).map_err(refused)?;
     Ok((guild, s.haven_roles))
+}
+
+/// The authors among `messages` whom the caller may not moderate, by their
+/// rank now: the owner and admins, and facilitators unless the caller is an
+/// admin. Haven's own posts (not `/cw` ones) are left to the purge as before.
+async fn protected_authors(
+    ctx: Context<'_>,
+    messages: &[RecentMessage],
+    haven: u64,
+) -> Result<Vec<UserId>, Error> {
+    use crate::scheduler::facilitators::{Rank, rank_now};
+    let data = ctx.data();
+    let guild = server(ctx)?;
+    let settings = super::super::settings(ctx).await?;
+    let caller = super::super::checks::caller_tier(ctx).await?;
+    let mut authors: Vec<UserId> = messages
+        .iter()
+        .map(|m| m.author)
+        .filter(|a| a.0 != haven)
+        .collect();
+    authors.sort_unstable_by_key(|a| a.0);
+    authors.dedup();
+    let mut protected = Vec::new();
+    for author in authors {
+        // Any doubt protects: a message is never deleted on a guess.
+        let rank = rank_now(
+            data.reach(ctx.serenity_context()),
+            guild,
+            author,
+            settings.facilitator_role,
+        )
+        .await
+        .unwrap_or(Rank::Admin);
+        if rank == Rank::Admin || (rank == Rank::Facilitator && caller < Rank::Admin) {
+            protected.push(author);
+        }
+    }
+    Ok(protected)
 }
 
 /// A cool-down: members wait between messages
@@ -90,29 +128,45 @@ pub async fn slowmode(
     let c = ChannelId(channel.get());
     // The way back is written down before the change, so a crash in between
     // cannot leave a timed slowmode in place for good; a slowmode already
-    // waiting to revert keeps its first "before".
+    // waiting to revert keeps its first "before", unless someone changed
+    // the channel by hand since (then what is there now is the "before").
+    // What Haven sets is kept too, so its timer later changes only a
+    // slowmode still as Haven left it; an untimed slowmode drops the way
+    // back first, so Discord's echo of it is not taken for a human's.
     let pending = data.db.slowmode_revert(c).await?;
-    let original = pending.map_or(before, |(b, _)| b);
-    if let Some(until) = until {
-        data.db
-            .save_slowmode_revert(guild, c, original, until)
-            .await?;
-        data.db
-            .add_mod_job(JobKind::SlowmodeRevert, guild, c.0, until)
-            .await?;
+    let original = pending
+        .filter(|p| p.set.is_none_or(|set| set == before))
+        .map_or(before, |p| p.before);
+    match until {
+        Some(until) => {
+            data.db
+                .save_slowmode_revert(
+                    guild,
+                    c,
+                    SlowmodeRevert {
+                        before: original,
+                        until,
+                        set: Some(seconds),
+                    },
+                )
+                .await?;
+            data.db
+                .add_mod_job(JobKind::SlowmodeRevert, guild, c.0, until)
+                .await?;
+        }
+        None if pending.is_some() => data.db.remove_slowmode_revert(c).await?,
+        None => {}
     }
     if let Err(e) = data.rest.set_slowmode(channel, seconds, &reason).await {
-        if until.is_some() {
-            match pending {
-                Some((b, u)) => data.db.save_slowmode_revert(guild, c, b, u).await?,
-                None => data.db.remove_slowmode_revert(c).await?,
-            }
+        match pending {
+            Some(p) => data.db.save_slowmode_revert(guild, c, p).await?,
+            None if until.is_some() => data.db.remove_slowmode_revert(c).await?,
+            None => {}
         }
         return Err(discord_refusal(e, "set the slowmode"));
     }
-    match until {
-        Some(_) => data.scheduler.poke(),
-        None => data.db.remove_slowmode_revert(c).await?,
+    if until.is_some() {
+        data.scheduler.poke();
     }
     let mut new = channel_case(CaseKind::Slowmode, ctx, channel, &reason);
     new.until = until;
@@ -156,6 +210,7 @@ pub async fn lock(
     let data = ctx.data();
     let channel = channel_or_here(ctx, channel);
     let c = ChannelId(channel.get());
+    let everyone = RoleId(guild.0);
     let reason = rules::reason(reason.as_deref());
     let settings = super::super::settings(ctx).await?;
     let state = data
@@ -170,9 +225,16 @@ pub async fn lock(
         .collect();
     let mut keep: Vec<RoleId> = settings.facilitator_role.into_iter().collect();
     keep.extend(haven_roles);
-    let everyone = RoleId(guild.0);
-    // Locked already through Haven: what to return to is what was there first.
-    let existing = data.db.lock(c).await?;
+    // Locked already through Haven and still as Haven left it: what to
+    // return to is what was there first. A lock someone changed or undid by
+    // hand since is over: this one takes a fresh snapshot.
+    let mut existing = data.db.lock(c).await?;
+    if let Some(old) = &existing
+        && rules::lock_state(everyone, &old.before, &current) != rules::LockState::AsLeft
+    {
+        data.db.remove_lock(c).await?;
+        existing = None;
+    }
     let plan = plan_lock(everyone, &keep, &current);
     let until = length.map(|l| data.clock.now() + l);
     // Keep state before changing anything, so a crash midway still unlocks.
@@ -276,7 +338,7 @@ pub async fn unlock(
     )
     .await?;
     ctx.send(render::ephemeral(format!(
-        "Case #{}: {} is unlocked, with its permissions exactly as they were before.",
+        "Case #{}: {} is unlocked: what the lock changed is back as it was, and anything changed by hand since stays as it is.",
         case.number,
         render::channel_mention(channel.get())
     )))
@@ -310,20 +372,32 @@ pub async fn purge(
         .recent_messages(channel, 100)
         .await
         .map_err(|e| discord_refusal(e, "read the channel"))?;
+    // A `/cw` post is its author's, though Haven posted it.
+    let haven = ctx.framework().bot_id().get();
+    let ids: Vec<u64> = recent
+        .iter()
+        .filter(|m| m.author.id.get() == haven)
+        .map(|m| m.id.get())
+        .collect();
+    let cw = data.db.cw_authors(&ids).await?;
     let messages: Vec<RecentMessage> = recent
         .iter()
         .map(|m| RecentMessage {
             id: m.id.get(),
-            author: UserId(m.author.id.get()),
+            author: cw
+                .iter()
+                .find(|(id, _)| *id == m.id.get())
+                .map_or(UserId(m.author.id.get()), |(_, a)| *a),
             at: *m.timestamp,
         })
         .collect();
-    let selection = rules::select_for_purge(
-        &messages,
-        count,
-        member.as_ref().map(|m| UserId(m.id.get())),
-        data.clock.now(),
-    );
+    // Unfiltered, a purge leaves what the caller may not moderate: the
+    // owner's, admins' and (unless an admin purges) facilitators' messages.
+    let protected = match target {
+        Some(_) => Vec::new(),
+        None => protected_authors(ctx, &messages, haven).await?,
+    };
+    let selection = rules::select_for_purge(&messages, count, target, &protected, data.clock.now());
     let old = if selection.too_old > 0 {
         format!(
             " {} older message(s) were left: Discord only bulk-deletes messages younger than 14 days.",
@@ -331,6 +405,14 @@ pub async fn purge(
         )
     } else {
         String::new()
+    };
+    let old = if selection.protected > 0 {
+        format!(
+            "{old} {} message(s) by the owner, admins or facilitators were left in place.",
+            selection.protected
+        )
+    } else {
+        old
     };
     let deleted = selection.delete.len();
     let reason = rules::reason(reason.as_deref());
@@ -355,6 +437,10 @@ pub async fn purge(
             .bulk_delete(channel, &selection.delete, &reason)
             .await
             .map_err(|e| discord_refusal(e, "delete those messages"))?,
+    }
+    // Deleted `/cw` posts take their authors' records with them.
+    if let Err(e) = data.db.remove_cw_posts(&selection.delete).await {
+        tracing::warn!(error = %e, "cannot forget purged /cw posts");
     }
     let mut new = channel_case(CaseKind::Purge, ctx, channel, &reason);
     new.target = member.as_ref().map(|m| UserId(m.id.get()));

@@ -11,6 +11,7 @@ use crate::domain::moderation::{
 };
 use crate::domain::settings::Access;
 use crate::domain::{GuildId, UserId};
+use crate::rest::moderation::codes;
 use crate::store::NewCase;
 
 /// Checks the rule for `kind` on `member`; returns the server.
@@ -51,8 +52,9 @@ async fn tell(
         has_guidelines: guidelines.is_some(),
     }));
     if let Some(g) = &guidelines {
-        message = message
-            .embed(render::embed("The group's guidelines").description(render::description(g)));
+        message = message.embed(
+            render::embed("The group's guidelines").description(render::member_description(g)),
+        );
     }
     Ok(ctx.data().rest.dm(member.id, message).await)
 }
@@ -228,6 +230,21 @@ pub async fn untimeout(
     ctx.defer_ephemeral().await?;
     let guild = allowed(ctx, CaseKind::Untimeout, &member).await?;
     let reason = rules::reason(reason.as_deref());
+    let timed_out = ctx
+        .data()
+        .rest
+        .http()
+        .get_member(serenity::GuildId::new(guild.0), member.id)
+        .await
+        .map_err(|e| Error::Internal(e.into()))?
+        .communication_disabled_until
+        .is_some_and(|t| t.unix_timestamp() > ctx.data().clock.now().timestamp());
+    if !timed_out {
+        return Err(Error::member(format!(
+            "{} isn't timed out, so there is nothing to end. Nothing was recorded.",
+            member.name
+        )));
+    }
     ctx.data()
         .rest
         .timeout(serenity::GuildId::new(guild.0), member.id, None, &reason)
@@ -262,14 +279,18 @@ pub async fn kick(
     let reason = rules::reason(reason.as_deref());
     // Before the kick: afterwards Haven shares no server with them.
     let sent = tell(ctx, guild, &member, &reason, None, rules::kick_text).await?;
-    if let Err(e) = data
-        .rest
-        .kick(serenity::GuildId::new(guild.0), member.id, &reason)
-        .await
-    {
-        // Never leave them told of a removal that did not happen.
-        take_back(data, &sent).await;
-        return Err(discord_refusal(e, "remove them"));
+    let g = serenity::GuildId::new(guild.0);
+    if let Err(e) = data.rest.kick(g, member.id, &reason).await {
+        // A kick whose answer was lost may have been carried out (its retry
+        // then finds nobody): what Discord holds now decides.
+        let unsure = matches!(e, crate::rest::RestError::Transient(_))
+            || e.code() == Some(codes::UNKNOWN_MEMBER);
+        let gone = unsure && matches!(data.rest.is_member(g, member.id).await, Ok(false));
+        if !gone {
+            // Never leave them told of a removal that did not happen.
+            take_back(data, &sent).await;
+            return Err(discord_refusal(e, "remove them"));
+        }
     }
     let case = log::record(data, guild, case(CaseKind::Kick, ctx, &member, &reason)).await?;
     ctx.send(render::ephemeral(format!(
@@ -325,14 +346,22 @@ pub async fn ban(
     };
     let user = UserId(member.id.get());
     // The end of a temporary ban is written down before the ban itself, so
-    // a crash in between can never leave it banned for good; put back as
-    // it was if Discord refuses.
-    let earlier = data.db.tempban(guild, user).await?;
-    if let Some(until) = until {
-        data.db.set_tempban(guild, user, until).await?;
-        data.db
-            .add_mod_job(JobKind::Unban, guild, user.0, until)
-            .await?;
+    // a crash in between can never leave it banned for good, with the reason
+    // Haven sends (its timer later lifts only a ban that is still Haven's);
+    // a ban for good drops an earlier temporary one first, so Discord's echo
+    // of it is not taken for a human's. Put back as it was if Discord refuses.
+    let earlier = data.db.tempban_of(guild, user).await?;
+    match until {
+        Some(until) => {
+            data.db
+                .set_tempban(guild, user, until, Some(&reason))
+                .await?;
+            data.db
+                .add_mod_job(JobKind::Unban, guild, user.0, until)
+                .await?;
+        }
+        None if earlier.is_some() => data.db.remove_tempban(guild, user).await?,
+        None => {}
     }
     let sent = tell(ctx, guild, &member, &reason, until, rules::ban_text).await?;
     if let Err(e) = data
@@ -348,16 +377,24 @@ pub async fn ban(
         take_back(data, &sent).await;
         // Only undo what this ban wrote: another facilitator's ban that
         // succeeded meanwhile keeps its own end.
-        if let Some(written) = until {
-            data.db
-                .restore_tempban(guild, user, written, earlier)
-                .await?;
+        match (&earlier, until) {
+            (Some(e), _) => {
+                data.db
+                    .set_tempban(guild, user, e.until, e.reason.as_deref())
+                    .await?
+            }
+            (None, Some(written)) => data.db.restore_tempban(guild, user, written, None).await?,
+            (None, None) => {}
         }
         return Err(discord_refusal(e, "ban them"));
     }
-    match until {
-        Some(_) => data.scheduler.poke(),
-        None => data.db.remove_tempban(guild, user).await?,
+    if until.is_some() {
+        data.scheduler.poke();
+    }
+    // Their `/cw` posts within the window go with the rest of their messages.
+    if delete.seconds() > 0 {
+        let since = data.clock.now() - chrono::Duration::seconds(i64::from(delete.seconds()));
+        super::remove_cw_posts(data, user, Some((guild, since))).await;
     }
     let mut new = case(CaseKind::Ban, ctx, &member, &reason);
     new.until = until;
@@ -376,6 +413,19 @@ pub async fn ban(
     Ok(())
 }
 
+/// Whether an unban whose answer was lost (or whose retry found no ban)
+/// was carried out after all: Discord holds no ban now.
+async fn lifted_after_all(
+    data: &super::super::Data,
+    guild: serenity::GuildId,
+    user: serenity::UserId,
+    e: &crate::rest::RestError,
+) -> bool {
+    let unsure =
+        matches!(e, crate::rest::RestError::Transient(_)) || e.code() == Some(codes::UNKNOWN_BAN);
+    unsure && matches!(data.rest.ban_of(guild, user).await, Ok(None))
+}
+
 /// Lift a ban
 #[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
 pub async fn unban(
@@ -389,11 +439,24 @@ pub async fn unban(
     let guild = allowed(ctx, CaseKind::Unban, &user).await?;
     let data = ctx.data();
     let reason = rules::reason(reason.as_deref());
-    data.rest
-        .unban(serenity::GuildId::new(guild.0), user.id, &reason)
-        .await
-        .map_err(|e| discord_refusal(e, "lift the ban"))?;
-    data.db.remove_tempban(guild, UserId(user.id.get())).await?;
+    // The temporary ban (if any) goes first, so Discord's echo of this
+    // unban is not taken for a human's; it comes back if Discord refuses.
+    let whom = UserId(user.id.get());
+    let earlier = data.db.tempban_of(guild, whom).await?;
+    if earlier.is_some() {
+        data.db.remove_tempban(guild, whom).await?;
+    }
+    let g = serenity::GuildId::new(guild.0);
+    if let Err(e) = data.rest.unban(g, user.id, &reason).await
+        && !lifted_after_all(data, g, user.id, &e).await
+    {
+        if let Some(e) = &earlier {
+            data.db
+                .set_tempban(guild, whom, e.until, e.reason.as_deref())
+                .await?;
+        }
+        return Err(discord_refusal(e, "lift the ban"));
+    }
     let case = log::record(data, guild, case(CaseKind::Unban, ctx, &user, &reason)).await?;
     ctx.send(render::ephemeral(format!(
         "Case #{}: {}'s ban is lifted; they can rejoin with an invite.",

@@ -10,7 +10,9 @@ mod records;
 mod reports;
 mod standing;
 
-pub use reports::{needs_cw, on_report_form, on_report_status, report, unname_in_log};
+pub use reports::{
+    needs_cw, on_report_form, on_report_kind, on_report_status, report, unname_in_log,
+};
 
 use poise::serenity_prelude as serenity;
 
@@ -22,10 +24,16 @@ use crate::rest::moderation::codes;
 use crate::store::NewCase;
 
 /// Moderation for facilitators: every reply is private to you
+///
+/// Hidden from members who lack Moderate Members (Discord's own setting, which
+/// an admin can change per role in Server Settings → Integrations); Haven
+/// checks the facilitator role and each action's own permission at run time
+/// either way.
 #[poise::command(
     slash_command,
     guild_only,
     rename = "mod",
+    default_member_permissions = "MODERATE_MEMBERS",
     subcommands(
         "members::nudge",
         "members::warn",
@@ -40,7 +48,8 @@ use crate::store::NewCase;
         "channels::purge",
         "records::note",
         "records::history",
-        "records::case"
+        "records::case",
+        "reports::open_reports"
     ),
     subcommand_required
 )]
@@ -84,6 +93,44 @@ async fn take_back(data: &super::Data, sent: &Result<serenity::Message, crate::r
     }
 }
 
+/// Deletes a member's `/cw` posts from Discord (all of them, or those in one
+/// server since an instant) and forgets them; one Discord cannot find any
+/// more is forgotten too. Returns how many are gone.
+pub(in crate::bot) async fn remove_cw_posts(
+    data: &super::Data,
+    author: UserId,
+    within: Option<(crate::domain::GuildId, chrono::DateTime<chrono::Utc>)>,
+) -> usize {
+    let posts = match data.db.cw_posts_by(author, within).await {
+        Ok(posts) => posts,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list a member's /cw posts");
+            return 0;
+        }
+    };
+    let mut gone = Vec::new();
+    for post in posts {
+        let deleted = data
+            .rest
+            .delete(
+                serenity::ChannelId::new(post.channel.0),
+                serenity::MessageId::new(post.message),
+            )
+            .await;
+        match deleted {
+            Ok(()) => gone.push(post.message),
+            Err(RestError::Gone { .. }) => gone.push(post.message),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot delete a /cw post; it stays listed")
+            }
+        }
+    }
+    if let Err(e) = data.db.remove_cw_posts(&gone).await {
+        tracing::warn!(error = %e, "cannot forget deleted /cw posts");
+    }
+    gone.len()
+}
+
 pub(in crate::bot) fn duration(text: &str, usage: DurationUse) -> Result<chrono::Duration, Error> {
     parse_duration(text, usage).map_err(|e: DurationError| Error::member(e.to_string()))
 }
@@ -114,9 +161,13 @@ fn discord_refusal(e: RestError, what: &str) -> Error {
         codes::TOO_FEW_OR_MANY => {
             format!("Discord refused to {what}: a bulk delete takes 2 to 100 messages.")
         }
-        codes::INVALID_FORM_BODY => format!(
-            "Discord refused to {what}: it didn't accept the values (a timeout can last at most 28 days)."
-        ),
+        codes::INVALID_FORM_BODY => match &e {
+            RestError::Rejected { message, .. } if !message.is_empty() => format!(
+                "Discord refused to {what}: it didn't accept the values. It said: \"{}\"",
+                crate::domain::text::inert(&crate::domain::text::truncate(message, 200))
+            ),
+            _ => format!("Discord refused to {what}: it didn't accept the values."),
+        },
         _ => match e {
             RestError::Gone { .. } => format!("I couldn't {what}: it no longer exists."),
             RestError::Forbidden { .. } => {

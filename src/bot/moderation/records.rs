@@ -3,7 +3,8 @@
 use poise::serenity_prelude as serenity;
 
 use super::super::{Context, Error, author, render, server};
-use super::log;
+use super::standing::situation;
+use super::{log, refused};
 use crate::domain::UserId;
 use crate::domain::moderation as rules;
 use crate::domain::settings::Access;
@@ -26,6 +27,8 @@ pub async fn note(
     if text.is_empty() {
         return Err(Error::member("The note is empty, so I didn't keep it."));
     }
+    ctx.defer_ephemeral().await?;
+    keeps_records(ctx, &member).await?;
     let data = ctx.data();
     data.db
         .add_note(
@@ -51,6 +54,8 @@ pub async fn history(
     #[description = "Whose history"] member: serenity::User,
 ) -> Result<(), Error> {
     let guild = server(ctx)?;
+    ctx.defer_ephemeral().await?;
+    keeps_records(ctx, &member).await?;
     let data = ctx.data();
     let user = UserId(member.id.get());
     let now = data.clock.now();
@@ -73,7 +78,7 @@ pub async fn history(
                 c.kind.label(),
                 c.at.timestamp(),
                 c.moderator.0,
-                rules::reason(Some(&c.reason))
+                crate::domain::text::inert(&rules::reason(Some(c.current_reason())))
             )
         })
         .collect();
@@ -84,7 +89,7 @@ pub async fn history(
                 "<t:{}:d> · <@{}> · {}",
                 n.at.timestamp(),
                 n.author.0,
-                n.text
+                crate::domain::text::inert(&n.text)
             )
         })
         .collect();
@@ -115,14 +120,22 @@ pub async fn history(
     Ok(())
 }
 
-/// Show a case, or correct its reason
+/// Whether the caller may read or add to the records about `member`
+/// (their rank read fresh): never their own, and a facilitator's or an
+/// admin's only as an admin.
+async fn keeps_records(ctx: Context<'_>, member: &serenity::User) -> Result<(), Error> {
+    let s = situation(ctx, Some(UserId(member.id.get()))).await?;
+    rules::may_keep_records(&s.standing).map_err(refused)
+}
+
+/// Show a case, or amend its reason
 #[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
 pub async fn case(
     ctx: Context<'_>,
     #[description = "The case number"]
     #[min = 1]
     id: i64,
-    #[description = "The corrected reason (what the member was sent stays as it was)"]
+    #[description = "An amendment to its reason (the original and every amendment are kept)"]
     #[max_length = 512]
     reason: Option<String>,
 ) -> Result<(), Error> {
@@ -130,23 +143,32 @@ pub async fn case(
     ctx.defer_ephemeral().await?;
     let guild = server(ctx)?;
     let data = ctx.data();
-    let found = match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-        Some(r) => {
-            let case = data
-                .db
-                .set_case_reason(guild, id, &rules::reason(Some(r)), author(ctx))
-                .await?;
-            if let Some(case) = &case {
-                log::update(data, guild, case).await;
-            }
-            case
-        }
-        None => data.db.case(guild, id).await?,
-    };
-    let Some(case) = found else {
+    let Some(case) = data.db.case(guild, id).await? else {
         return Err(Error::member(format!(
             "There is no case #{id} in this server (it may be past its retention)."
         )));
+    };
+    // A case about someone is a record about them: the same rule as their
+    // history (never one's own, a facilitator's or admin's only for admins).
+    let s = situation(ctx, case.target).await?;
+    rules::may_keep_records(&s.standing).map_err(refused)?;
+    let case = match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => {
+            let amended = data
+                .db
+                .amend_case(
+                    guild,
+                    id,
+                    &rules::reason(Some(r)),
+                    author(ctx),
+                    data.clock.now(),
+                )
+                .await?
+                .unwrap_or(case);
+            log::update(data, guild, &amended).await;
+            amended
+        }
+        None => case,
     };
     ctx.send(render::ephemeral_embed(crate::views::case_embed(&case)))
         .await?;

@@ -8,11 +8,13 @@ use super::super::{Context, Data, Error, author, render, server};
 use super::standing::situation;
 use super::{discord_refusal, log, refused};
 use crate::domain::custom_id::CustomId;
+use crate::domain::moderation::reports::Delivery;
 use crate::domain::moderation::{
     self as rules, CaseKind, REPORT_WINDOW_MINUTES, REPORTS_PER_WINDOW, ReportKind, ReportStatus,
     SUPPORT_REPORTS_PER_WINDOW, may_act, wants_name_shared,
 };
 use crate::domain::settings::Access;
+use crate::domain::settings::Tier;
 use crate::domain::text::truncate;
 use crate::domain::{ChannelId, UserId};
 use crate::store::{Filing, Report, ReportForm};
@@ -44,48 +46,49 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
         excerpt: excerpt_of(&message),
         at: data.clock.now(),
     };
-    let id = CustomId::ReportDraft { id: draft_id }.encode();
-    let input = |style, label: &str, field: &str, placeholder: &str, max: u16, required: bool| {
-        serenity::CreateActionRow::InputText(
-            serenity::CreateInputText::new(style, label, field)
-                .placeholder(placeholder)
-                .max_length(max)
-                .required(required),
-        )
-    };
-    let form = serenity::CreateModal::new(id, "Report to facilitators").components(vec![
-        input(
-            serenity::InputTextStyle::Short,
-            "What's wrong?",
-            "what",
-            "harmful, content warning, support (someone may need it) or other",
-            60,
-            true,
-        ),
-        input(
-            serenity::InputTextStyle::Paragraph,
-            "A note for the facilitators (optional)",
-            "note",
-            "Anything that helps them understand",
-            500,
-            false,
-        ),
-        input(
-            serenity::InputTextStyle::Short,
-            "Share your name with facilitators?",
-            "share",
-            "no (type yes to let them know it was you)",
-            10,
-            false,
-        ),
-    ]);
+    // The kind is chosen from a list, never guessed from words: the list
+    // comes first (a private message), and choosing opens the form.
+    let choose = serenity::CreateSelectMenu::new(
+        CustomId::ReportKindChoice { draft: draft_id }.encode(),
+        serenity::CreateSelectMenuKind::String {
+            options: ReportKind::ALL
+                .into_iter()
+                .map(|k| {
+                    serenity::CreateSelectMenuOption::new(k.label(), k.as_str())
+                        .description(k.hint())
+                })
+                .collect(),
+        },
+    )
+    .placeholder("What's wrong?");
     app.interaction
-        .create_response(ctx, serenity::CreateInteractionResponse::Modal(form))
+        .create_response(
+            ctx,
+            serenity::CreateInteractionResponse::Message(
+                serenity::CreateInteractionResponseMessage::new()
+                    .ephemeral(true)
+                    .content(
+                        "What would you like the facilitators to know about this message? Choose one; a short form follows. \
+                         Only you can see this.",
+                    )
+                    .components(vec![serenity::CreateActionRow::SelectMenu(choose)]),
+            ),
+        )
         .await?;
     app.has_sent_initial_response
         .store(true, std::sync::atomic::Ordering::SeqCst);
-    // The form is open: a failure here can only be logged (its answer
-    // will say the form expired, and how to start again).
+    // The list is shown: a failure here can only be logged (the form's
+    // answer will say it expired, and how to start again).
+    // A `/cw` post is its author's, though Haven posted it: the report is
+    // about them (and routed by their rank).
+    let mut draft = draft;
+    if message.author.id == ctx.framework().bot_id() {
+        match data.db.cw_post(message.id.get()).await {
+            Ok(Some(post)) => draft.author = post.author,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot look up a reported /cw post's author"),
+        }
+    }
     match data.db.add_report_draft(draft_id, &draft).await {
         Ok(()) => data.scheduler.poke(),
         Err(e) => {
@@ -93,6 +96,58 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// The reporter chose a kind from the list: the form for an optional note
+/// and whether to be named opens at once (Discord allows a form only as
+/// the first answer, well within its 3 seconds).
+pub fn on_report_kind(press: &serenity::ComponentInteraction, draft: i64) -> Result<Reply, Error> {
+    let kind = match &press.data.kind {
+        serenity::ComponentInteractionDataKind::StringSelect { values } => {
+            values.first().and_then(|v| ReportKind::parse(v))
+        }
+        _ => None,
+    };
+    let Some(kind) = kind else {
+        return Err(Error::member(
+            "Please choose one of the four kinds in the list.",
+        ));
+    };
+    let input = |style, label: &str, field: &str, placeholder: &str, max: u16| {
+        serenity::CreateActionRow::InputText(
+            serenity::CreateInputText::new(style, label, field)
+                .placeholder(placeholder)
+                .max_length(max)
+                .required(false),
+        )
+    };
+    let title = format!("Report: {}", kind.label().to_lowercase());
+    Ok(Reply::Form(
+        serenity::CreateModal::new(
+            CustomId::ReportDraft {
+                id: draft,
+                kind: Some(kind),
+            }
+            .encode(),
+            truncate(&title, 45),
+        )
+        .components(vec![
+            input(
+                serenity::InputTextStyle::Paragraph,
+                "A note for the facilitators (optional)",
+                "note",
+                "Anything that helps them understand",
+                500,
+            ),
+            input(
+                serenity::InputTextStyle::Short,
+                "Share your name with facilitators?",
+                "share",
+                "no (type yes to let them know it was you)",
+                10,
+            ),
+        ]),
+    ))
 }
 
 const TOO_MANY_REPORTS: &str = "You've sent several reports in the last few minutes, so this one was not sent; the earlier ones reached the facilitators. \
@@ -115,16 +170,17 @@ fn excerpt_of(message: &serenity::Message) -> String {
     }
 }
 
-/// The report form's answer. The reporter is answered first (Discord
-/// waits 3 seconds at most); the report is then filed (the rate limit
-/// checked as it is written, the draft taken) with its delivery job, and
-/// delivered at once. If nobody could be reached yet, the reporter is told,
-/// and the scheduler keeps trying.
+/// The report form's answer. Its answer is deferred (Discord waits 3
+/// seconds at most); the report is then filed (the rate limit checked as
+/// it is written, the draft taken) with its delivery job and delivered at
+/// once, and the reporter told exactly where it went. If nobody could be
+/// reached yet, they are told so, and the scheduler keeps trying.
 pub async fn on_report_form(
     ctx: &serenity::Context,
     data: &Data,
     press: &serenity::ModalInteraction,
     draft: i64,
+    kind: Option<ReportKind>,
 ) {
     let Some(guild) = press.guild_id.map(|g| crate::domain::GuildId(g.get())) else {
         let outside = Err(Error::member("Reports work inside a server."));
@@ -135,17 +191,14 @@ pub async fn on_report_form(
         tracing::warn!(guild = guild.0, error = %e, "cannot acknowledge a report form");
         return;
     }
-    let form = form_of(data, press, guild, draft);
-    let (text, filed) = match file(data, &form).await {
-        Ok(Filing::Filed { report, job }) => (Ok(thanks(&report)), Some((report, job))),
-        Ok(Filing::TooMany) => (Err(Error::member(TOO_MANY_REPORTS)), None),
-        Ok(Filing::NoDraft) => (Err(Error::member(EXPIRED_FORM)), None),
-        Err(e) => (
-            Err(Error::Internal(
-                anyhow::Error::new(e).context("filing a report"),
-            )),
-            None,
-        ),
+    let form = form_of(data, press, guild, draft, kind.unwrap_or(ReportKind::Other));
+    let text = match file(data, &form).await {
+        Ok(Filing::Filed { report, job }) => Ok(deliver_now(ctx, data, &report, job).await),
+        Ok(Filing::TooMany) => Err(Error::member(TOO_MANY_REPORTS)),
+        Ok(Filing::NoDraft) => Err(Error::member(EXPIRED_FORM)),
+        Err(e) => Err(Error::Internal(
+            anyhow::Error::new(e).context("filing a report"),
+        )),
     };
     let text = super::super::router::form_text(text, "report form");
     if let Err(e) = press
@@ -153,21 +206,6 @@ pub async fn on_report_form(
         .await
     {
         tracing::warn!(guild = guild.0, error = %e, "cannot answer a report form");
-    }
-    let Some((report, job)) = filed else {
-        return;
-    };
-    if deliver_now(ctx, data, &report, job).await {
-        return;
-    }
-    let sorry = serenity::CreateInteractionResponseFollowup::new()
-        .content(
-            "I'm sorry: I couldn't get your report to the facilitators just now. I'll keep trying, \
-             but please also message a facilitator or an admin you trust directly. If someone is in danger, `/crisis` lists support lines.",
-        )
-        .ephemeral(true);
-    if let Err(e) = press.create_followup(ctx, sorry).await {
-        tracing::warn!(guild = guild.0, error = %e, "could not tell a reporter their report was not delivered");
     }
 }
 
@@ -193,9 +231,9 @@ fn form_of(
     press: &serenity::ModalInteraction,
     guild: crate::domain::GuildId,
     draft: i64,
+    kind: ReportKind,
 ) -> ReportForm {
     let field = |name| super::super::router::form_field(press, name);
-    let kind = ReportKind::from_answer(&field("what").unwrap_or_default());
     let now = data.clock.now();
     ReportForm {
         guild,
@@ -216,32 +254,20 @@ fn form_of(
     }
 }
 
-fn thanks(report: &Report) -> String {
-    let mut text = format!(
-        "Thank you for telling us. It goes to the facilitators (or, if it is about one of them, only to the server's admins) as \"{}\"; nobody else can see this.",
-        report.kind.label().to_lowercase()
-    );
-    if !report.named {
-        text.push_str(" They won't be told it was you.");
-    }
-    if report.kind == ReportKind::NeedsSupport {
-        text.push_str(
-            "\nIf someone is in danger right now, please contact emergency services. `/crisis` lists support lines you can share.",
-        );
-    }
-    text
-}
+const NOT_DELIVERED_YET: &str = "Thank you for telling us. Your report is kept safely, but I couldn't get it to anyone just now. \
+     I'll keep trying; please also message a facilitator or an admin you trust directly. If someone is in danger, `/crisis` lists support lines.";
 
 /// Delivers a just-filed report by claiming its job (the scheduler takes
-/// it instead if this fails or Haven stops). Returns whether anyone has it.
-async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job: i64) -> bool {
+/// it instead if this fails or Haven stops), and says to the reporter
+/// exactly where it went.
+async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job: i64) -> String {
     match data.db.claim_job(job, data.clock.now()).await {
         Ok(true) => {}
         // The scheduler has it already.
-        Ok(false) => return true,
+        Ok(false) => return NOT_DELIVERED_YET.to_owned(),
         Err(e) => {
             tracing::warn!(report = report.id, error = %e, "cannot claim a report's delivery; the scheduler will");
-            return true;
+            return NOT_DELIVERED_YET.to_owned();
         }
     }
     let delivered = crate::scheduler::renewing(
@@ -251,8 +277,9 @@ async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job:
     )
     .await;
     let outcome = match &delivered {
-        Ok(true) => data.db.finish_job(job, false).await,
+        Ok((_, d)) if *d != Delivery::Waiting => data.db.finish_job(job, false).await,
         _ => {
+            // Nobody yet, or Discord failed: the scheduler keeps trying.
             let retry = data.clock.now() + chrono::Duration::seconds(30);
             let released = data.db.release_job(job, retry).await;
             data.scheduler.poke();
@@ -262,10 +289,15 @@ async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job:
     if let Err(e) = outcome {
         tracing::warn!(report = report.id, error = %e, "cannot record a report's delivery");
     }
-    if let Err(why) = &delivered {
-        tracing::warn!(report = report.id, %why, "a report's delivery failed; retrying");
+    match delivered {
+        Ok((about, delivery)) => {
+            rules::reports::receipt(report.kind, report.named, about, delivery)
+        }
+        Err(why) => {
+            tracing::warn!(report = report.id, %why, "a report's delivery failed; retrying");
+            NOT_DELIVERED_YET.to_owned()
+        }
     }
-    matches!(delivered, Ok(true))
 }
 
 /// Acknowledge or Resolved on a report in the log channel.
@@ -282,6 +314,20 @@ pub async fn on_report_status(
     } else {
         ReportStatus::Acknowledged
     };
+    let presser = UserId(press.user.id.get());
+    if let Some(report) = data.db.report(id).await?.filter(|r| r.guild == guild)
+        && !rules::reports::may_see(
+            report.kind,
+            report.author,
+            report.about,
+            presser,
+            tier_of(data, guild, press).await?,
+        )
+    {
+        return Err(Error::member(
+            "This report is not one you can act on, so I've left it as it was.",
+        ));
+    }
     let Some(report) = data
         .db
         .set_report_status(guild, id, status, UserId(press.user.id.get()))
@@ -312,20 +358,44 @@ pub async fn on_report_status(
 #[poise::command(
     context_menu_command = "Needs a content warning",
     guild_only,
+    default_member_permissions = "MANAGE_MESSAGES",
     custom_data = "Access::Facilitator"
 )]
 pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let guild = server(ctx)?;
-    if message.author.bot {
+    // A `/cw` post is its author's, though Haven posted it.
+    let cw_author = if message.author.id == ctx.framework().bot_id() {
+        ctx.data()
+            .db
+            .cw_post(message.id.get())
+            .await?
+            .map(|p| p.author)
+    } else {
+        None
+    };
+    if message.author.bot && cw_author.is_none() {
         return Err(Error::member(
             "That message is from a bot, so there is nobody to send it back to. Nothing was removed.",
         ));
     }
+    let author_id = cw_author.unwrap_or(UserId(message.author.id.get()));
     // Whose message it is matters as for any action on a member: never the
     // owner's, an admin's, or a facilitator's unless an admin asks.
-    let s = situation(ctx, Some(UserId(message.author.id.get()))).await?;
+    let s = situation(ctx, Some(author_id)).await?;
     may_act(CaseKind::ContentWarning, &s.standing).map_err(refused)?;
+    if message.content.trim().is_empty() && message.attachments.is_empty() {
+        return Err(Error::member(
+            "That message has no text I could hand back to its author (a sticker, a poll or an embed, say), so I left it in place. \
+             You could ask them privately about it instead.",
+        ));
+    }
+    if message.content.trim().is_empty() && message.attachments.is_empty() {
+        return Err(Error::member(
+            "That message has no text I could hand back to its author (a sticker, a poll or an embed, say), so I left it in place. \
+             You could ask them privately about it instead.",
+        ));
+    }
     if !message.attachments.is_empty() {
         return Err(Error::member(
             "That message has a file or image, which I can't hand back to its author once it is removed, so I left it in place. \
@@ -344,23 +414,45 @@ pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<()
             "your-message.txt",
         ));
     }
-    let sent = data.rest.dm(message.author.id, dm).await;
-    if sent.is_err() {
-        ctx.send(render::ephemeral(
-            "Their direct messages are closed, so I left the message in place: removing it now would lose their words. \
-             You could ask them in the channel to repost it with `/cw`.",
-        ))
+    let sent = data.rest.dm(serenity::UserId::new(author_id.0), dm).await;
+    if let Err(e) = &sent {
+        let why = match e {
+            crate::rest::RestError::ClosedDm => "Their direct messages are closed",
+            crate::rest::RestError::Transient(_) => {
+                "Discord didn't answer when I tried to send them their text"
+            }
+            _ => "Discord refused my direct message to them",
+        };
+        ctx.send(render::ephemeral(format!(
+            "{why}, so I left the message in place: removing it now would lose their words. \
+             You could ask them in the channel to repost it with `/cw`."
+        )))
         .await?;
         return Ok(());
     }
     if let Err(e) = data.rest.delete(message.channel_id, message.id).await {
-        super::take_back(data, &sent).await;
-        return Err(discord_refusal(e, "remove the message"));
+        // Their DM holding their words stays whenever their message is gone
+        // (a delete whose answer was lost, or someone removed it meanwhile).
+        let gone = matches!(
+            data.rest
+                .message_exists(message.channel_id, message.id)
+                .await,
+            Ok(false)
+        );
+        if !gone {
+            super::take_back(data, &sent).await;
+            return Err(discord_refusal(e, "remove the message"));
+        }
+    }
+    if cw_author.is_some()
+        && let Err(e) = data.db.remove_cw_posts(&[message.id.get()]).await
+    {
+        tracing::warn!(error = %e, "cannot forget a removed /cw post");
     }
     let case = super::new_case(
         ctx,
         CaseKind::ContentWarning,
-        Some(UserId(message.author.id.get())),
+        Some(author_id),
         Some(ChannelId(message.channel_id.get())),
         "Needed a content warning",
     );
@@ -381,4 +473,83 @@ pub async fn unname_in_log(data: &Data, reports: Vec<Report>) {
         r.named = false;
         crate::scheduler::reports::refresh(&data.db, &data.rest, &r).await;
     }
+}
+
+/// The presser's rank from what Discord sent with the press (the owner's
+/// permissions arrive as all of them).
+async fn tier_of(
+    data: &Data,
+    guild: crate::domain::GuildId,
+    press: &serenity::ComponentInteraction,
+) -> Result<Tier, Error> {
+    let settings = data.db.guild_settings(guild).await?;
+    Ok(press.member.as_ref().map_or(Tier::Member, |m| {
+        super::super::checks::standing_of(m, settings.facilitator_role).tier()
+    }))
+}
+
+/// How many open reports `/mod reports` lists.
+const REPORTS_LISTED: usize = 15;
+
+/// Open reports you may see (never those about you)
+#[poise::command(
+    slash_command,
+    guild_only,
+    rename = "reports",
+    custom_data = "Access::Facilitator"
+)]
+pub async fn open_reports(ctx: Context<'_>) -> Result<(), Error> {
+    let guild = server(ctx)?;
+    let data = ctx.data();
+    let me = author(ctx);
+    let tier = super::super::checks::caller_tier(ctx).await?;
+    let reports = data.db.open_reports(guild, 200).await?;
+    let visible: Vec<&Report> = reports
+        .iter()
+        .filter(|r| rules::reports::may_see(r.kind, r.author, r.about, me, tier))
+        .collect();
+    if visible.is_empty() {
+        ctx.send(render::ephemeral(
+            "There are no open reports you can see. (Reports about you never reach you, by any route.)",
+        ))
+        .await?;
+        return Ok(());
+    }
+    let lines: Vec<String> = visible
+        .iter()
+        .take(REPORTS_LISTED)
+        .map(|r| {
+            let whose = r.author.map_or_else(
+                || "a message".to_owned(),
+                |a| format!("a message by <@{}>", a.0),
+            );
+            let state = match (r.status, r.delivered) {
+                (_, false) => "waiting: nobody has received it yet",
+                (ReportStatus::Acknowledged, _) => "acknowledged",
+                _ => "open",
+            };
+            format!(
+                "**#{}** {} · {whose} in {} · <t:{}:R> · {state}\n> {}",
+                r.id,
+                r.kind.label(),
+                render::channel_mention(r.channel.0),
+                r.at.timestamp(),
+                crate::domain::text::inert(&truncate(&r.excerpt, 120)).replace('\n', " ")
+            )
+        })
+        .collect();
+    let mut text = crate::domain::text::fit_lines(&lines, render::DESCRIPTION_MAX);
+    if visible.len() > REPORTS_LISTED {
+        text.push_str(&format!("\n…and {} older.", visible.len() - REPORTS_LISTED));
+    }
+    let embed = render::embed("Open reports you can see").description(text).footer(
+        serenity::CreateEmbedFooter::new(
+            "Reports about a facilitator or admin are shown only to those they may reach, never to the person they are about.",
+        ),
+    );
+    ctx.send(
+        render::ephemeral_embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new()),
+    )
+    .await?;
+    Ok(())
 }

@@ -66,13 +66,15 @@ pub async fn situation(ctx: Context<'_>, target: Option<UserId>) -> Result<Situa
         .await
         .ok_or_else(|| Error::member("I couldn't see your roles just now. Please try again."))?;
     let caller_standing = checks::standing_of(&caller_member, settings.facilitator_role);
+    // The caller's permissions as Discord sent them with the command (in
+    // this channel, as its own UI would judge them); else from their roles.
     let mut caller = rank_of(
         super::super::author(ctx),
         &caller_member.roles,
         &roles,
         guild,
         settings.facilitator_role,
-        None,
+        caller_member.permissions.map(|p| p.bits()),
     );
     if caller_standing.manages_server {
         caller.permissions |= bits::MANAGE_GUILD;
@@ -135,8 +137,13 @@ pub fn dm_note(outcome: &Result<serenity::Message, RestError>) -> &'static str {
     match outcome {
         Ok(_) => "They were told privately by direct message.",
         Err(RestError::ClosedDm) => {
-            "Their direct messages are closed, so they weren't told by DM; that didn't stop the action."
+            "Their direct messages are closed (Discord error 50007), so they weren't told by DM; that didn't stop the action."
         }
-        Err(_) => "I couldn't reach them by direct message just now; that didn't stop the action.",
+        Err(RestError::Transient(_)) => {
+            "Discord didn't answer when I tried to tell them by direct message; that didn't stop the action."
+        }
+        Err(_) => {
+            "Discord refused my direct message to them, so they weren't told by DM; that didn't stop the action."
+        }
     }
 }

@@ -1,0 +1,33 @@
+-- Whom a report is about, as Discord said when it was routed: 0 a member,
+-- 1 a facilitator, 2 an admin or the owner (NULL: not routed yet).
+-- `/mod reports` shows a report only to those it may reach.
+ALTER TABLE mod_reports ADD COLUMN about_rank BIGINT;
+
+-- A case's reason is amended, never overwritten: each amendment, by whom
+-- and when, beside the original reason kept in mod_cases.
+CREATE TABLE mod_case_amendments (
+    guild_id   BIGINT NOT NULL,
+    number     BIGINT NOT NULL,
+    amended_by BIGINT,
+    reason     TEXT    NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+CREATE INDEX mod_case_amendments_by_case ON mod_case_amendments (guild_id, number);
+
+-- What Haven itself set, so a timer changes only what is still exactly as
+-- Haven left it: the ban's reason as sent to Discord, the slowmode's value.
+ALTER TABLE mod_tempbans ADD COLUMN reason TEXT;
+ALTER TABLE mod_slowmodes ADD COLUMN set_seconds BIGINT;
+
+-- A /cw post belongs to its author (Haven posts it): forget, purge, bans
+-- that delete messages, reports and slowmode reach it through this row.
+CREATE TABLE cw_posts (
+    message_id BIGINT PRIMARY KEY NOT NULL,
+    guild_id   BIGINT NOT NULL,
+    channel_id BIGINT NOT NULL,
+    author_id  BIGINT NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+CREATE INDEX cw_posts_by_author ON cw_posts (author_id);
+CREATE INDEX cw_posts_by_channel ON cw_posts (channel_id, author_id, created_ms);
+CREATE INDEX cw_posts_by_age ON cw_posts (created_ms);
