@@ -192,6 +192,8 @@ pub struct Rest {
     /// Each member's DM channel with Haven, once opened (it never changes),
     /// so a DM costs one request, not two.
     dm_channels: Arc<Mutex<HashMap<u64, serenity::ChannelId>>>,
+    /// Haven's own moderation calls under way or just ended, by target.
+    own: moderation::OwnChanges,
 }
 
 /// DM channels remembered at most; past this the memory starts afresh.
@@ -214,7 +216,13 @@ impl Rest {
                 global_per_second: per_second.max(1),
             })),
             dm_channels: Arc::default(),
+            own: moderation::OwnChanges::default(),
         }
+    }
+
+    /// Haven's own moderation calls, to tell their echoes from humans'.
+    pub fn own_changes(&self) -> &moderation::OwnChanges {
+        &self.own
     }
 
     pub fn http(&self) -> &Arc<serenity::Http> {

@@ -237,8 +237,9 @@ async fn a_temporary_ban_replaced_by_hand_is_not_lifted() {
     // An admin lifts it and bans for good, by hand.
     assert!(h.sim.unban_by_hand(bob.id));
     assert!(h.sim.ban_by_hand(bob.id, Some("Threats in DMs")));
+    // Whichever event is weighed first, the notice says a human decided.
     assert!(
-        logged(&h, "lifted by someone in Discord").await,
+        logged(&h, "by someone in Discord").await,
         "{:?}",
         log_texts(&h)
     );
@@ -557,4 +558,113 @@ async fn an_old_break_button_lifts_nothing_and_smaller_answers_are_exact() {
     let reply = h.say("facilitator", "/mod untimeout member:@bob").await;
     assert!(reply.text().contains("isn't timed out"), "{}", reply.text());
     assert!(!log_texts(&h).iter().any(|t| t.contains("Case #")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn havens_own_echoes_are_never_taken_for_a_humans_change() {
+    let h = ready().await;
+    let general = h.general();
+    let bob = h.member("bob");
+    // A ban lifted and banned again for a while: the unban's echo must not
+    // cancel the new timer.
+    h.say(
+        "facilitator",
+        "/mod ban member:@bob duration:3h reason:\"Cool-off\"",
+    )
+    .await;
+    h.say("facilitator", "/mod unban user:@bob").await;
+    let again = h
+        .say(
+            "facilitator",
+            "/mod ban member:@bob duration:1h reason:\"Cool-off\"",
+        )
+        .await;
+    assert!(again.text().contains("Case #"), "{}", again.text());
+    // A timed slowmode set twice.
+    h.say("facilitator", "/mod slowmode seconds:30 for:10m")
+        .await;
+    h.say("facilitator", "/mod slowmode seconds:60 for:10m")
+        .await;
+    // Let every echo arrive and be weighed.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    settle(&h).await;
+    let notices: Vec<String> = log_texts(&h)
+        .into_iter()
+        .filter(|t| t.contains("by hand") || t.contains("by someone in Discord"))
+        .collect();
+    assert!(notices.is_empty(), "{notices:?}");
+    h.advance(Duration::minutes(61)).await;
+    settle(&h).await;
+    assert!(
+        h.sim.ban_of(&bob).is_none(),
+        "Haven's own timer lifted its ban"
+    );
+    assert_eq!(h.sim.slowmode_of(general), 0, "and put the slowmode back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ban_someone_decided_in_discord_is_left_alone_and_an_unban_of_nobody_records_nothing() {
+    let h = ready().await;
+    let bob = h.member("bob");
+    assert!(h.sim.ban_by_hand(bob.id, Some("Threats")));
+    settle(&h).await;
+    let reply = h
+        .say(
+            "facilitator",
+            "/mod ban member:@bob duration:1h reason:\"Cool-off\"",
+        )
+        .await;
+    assert!(reply.text().contains("already banned"), "{}", reply.text());
+    assert_eq!(
+        h.sim.ban_of(&bob).and_then(|b| b.reason).as_deref(),
+        Some("Threats")
+    );
+    let reply = h.say("facilitator", "/mod unban user:@casey").await;
+    assert!(reply.text().contains("isn't banned"), "{}", reply.text());
+    settle(&h).await;
+    assert!(!log_texts(&h).iter().any(|t| t.contains("Case #")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_about_a_facilitator_stays_out_of_the_log_and_a_report_about_one_is_resolved_from_its_dm()
+ {
+    let h = ready().await;
+    let reply = h
+        .say("sam", "/mod warn member:@fran reason:\"Shared a story\"")
+        .await;
+    assert!(
+        reply.text().contains("not posted in the log channel"),
+        "{}",
+        reply.text()
+    );
+    settle(&h).await;
+    assert!(
+        !log_texts(&h).iter().any(|t| t.contains("Case #")),
+        "{:?}",
+        log_texts(&h)
+    );
+
+    h.say("sam", "/settings dm-notices enabled:true").await;
+    let post = h.sim.post_as(
+        &h.member("fran"),
+        h.general(),
+        "stop complaining",
+        Duration::minutes(1),
+    );
+    report(&h, "alice", &post, "harmful", "").await;
+    settle(&h).await;
+    let copy = h
+        .sim
+        .direct_messages(&h.member("sam"))
+        .into_iter()
+        .find(|m| m.text().contains("stop complaining"))
+        .expect("the admin's copy");
+    let resolved = h.click("sam", &copy, "Resolved").await;
+    assert!(
+        resolved.text().contains("Resolved by"),
+        "{}",
+        resolved.text()
+    );
+    let list = h.say("sam", "/mod reports").await;
+    assert!(!list.text().contains("stop complaining"), "{}", list.text());
 }

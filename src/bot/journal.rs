@@ -105,7 +105,7 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
             let note = e
                 .note
                 .as_deref()
-                .map(|n| format!(": {}", crate::domain::text::truncate(n, 120)))
+                .map(|n| format!(": {}", crate::domain::text::inert_within(n, 120)))
                 .unwrap_or_default();
             format!("{} {}{}", render::timestamp_date(e.at), e.mood, note)
         })

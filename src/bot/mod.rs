@@ -226,7 +226,6 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                             data.reach(framework.serenity_context),
                             crate::domain::GuildId(new.guild_id.get()),
                             crate::domain::ChannelId(new.id.get()),
-                            &crate::rest::moderation::ChannelState::of(new),
                         )
                         .await
                     }

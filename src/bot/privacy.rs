@@ -91,6 +91,25 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+/// What the member is told of `/cw` posts Discord would not delete.
+fn cw_left(left: &[crate::store::CwPost]) -> String {
+    if left.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n\nDiscord would not let me delete {} of your `/cw` posts (I may no longer see their channel). Haven no longer keeps that they are yours; a facilitator can remove them: {}",
+        left.len(),
+        left.iter()
+            .take(10)
+            .map(|p| format!(
+                "https://discord.com/channels/{}/{}/{}",
+                p.guild.0, p.channel.0, p.message
+            ))
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
+}
+
 /// The member pressed "Delete my data".
 pub async fn confirm_forget(
     data: &Data,
@@ -106,7 +125,7 @@ pub async fn confirm_forget(
     let named_reports = data.db.named_reports_by(user).await?;
     // Their `/cw` posts are theirs: deleted from Discord first (one that
     // cannot be deleted now is still forgotten with the rest below).
-    super::moderation::remove_cw_posts(data, user, None).await;
+    let left = super::moderation::remove_cw_posts(data, user, None).await;
     let (deleted, clean) = data.db.forget_member(user).await?;
     super::moderation::unname_in_log(data, named_reports).await;
     // Their words and name leave the log channel's cards too.
@@ -121,7 +140,7 @@ pub async fn confirm_forget(
         .await;
     }
     tracing::info!(records = deleted, clean, "a member's data was forgotten");
-    Ok(Reply::Replace(if data.db.is_postgres() {
+    let done: String = if data.db.is_postgres() {
         // PostgreSQL deletes the rows; its own storage keeps old versions
         // for a while, and its logs and backups for as long as they are kept.
         "Done. Everything Haven stored about you has been deleted from its database. One honest caveat: this Haven runs on a \
@@ -137,7 +156,8 @@ pub async fn confirm_forget(
          records may stay in its write-ahead log until its next checkpoint, which happens within a day. \
          Check-ins you shared in channels are messages in Discord; you can delete those there."
             .to_owned()
-    }))
+    };
+    Ok(Reply::Replace(format!("{done}{}", cw_left(&left))))
 }
 
 /// The member pressed "Keep it".

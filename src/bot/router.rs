@@ -100,7 +100,11 @@ pub async fn on_press(
     press: &serenity::ComponentInteraction,
 ) {
     let id = CustomId::decode(&press.data.custom_id);
-    let deferred = match id.filter(|id| is_slow(*id)) {
+    // A report's button on a DM copy asks Discord who pressed it first.
+    let in_dm = press.guild_id.is_none();
+    let slow =
+        |id: &CustomId| is_slow(*id) || (in_dm && matches!(id, CustomId::ReportStatus { .. }));
+    let deferred = match id.filter(slow) {
         Some(_) => match press.defer(ctx).await {
             Ok(()) => true,
             Err(e) => {
@@ -272,7 +276,7 @@ async fn route(
             ))
         }
         CustomId::ReportStatus { id, resolved } => {
-            moderation::on_report_status(data, press, facilitator_server()?, id, resolved).await
+            moderation::on_report_status(ctx, data, press, id, resolved).await
         }
         CustomId::ReportKindChoice { draft } => moderation::on_report_kind(press, draft),
     }

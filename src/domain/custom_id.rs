@@ -442,8 +442,9 @@ impl CustomId {
             Self::PromptPage { .. }
             | Self::PromptHide { .. }
             | Self::PromptRemove { .. }
-            | Self::StrategyDecide { .. }
-            | Self::ReportStatus { .. } => Access::Facilitator,
+            | Self::StrategyDecide { .. } => Access::Facilitator,
+            // Reports: who may act is who may see the report (its own rule,
+            // checked at the press, in a server or on a DM copy).
             _ => Access::Anyone,
         }
     }
@@ -482,10 +483,6 @@ mod tests {
             CustomId::StrategyDecide {
                 id: 1,
                 approve: true,
-            },
-            CustomId::ReportStatus {
-                id: 1,
-                resolved: false,
             },
         ];
         for id in facilitators {

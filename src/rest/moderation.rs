@@ -6,6 +6,10 @@ use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use serenity::http::{LightMethod, Request, Route};
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
 use super::{Rest, RestError};
 use crate::domain::moderation::Overwrite;
 
@@ -35,6 +39,74 @@ fn reason_header(reason: &str) -> reqwest::header::HeaderMap {
         headers.insert("X-Audit-Log-Reason", value);
     }
     headers
+}
+
+/// How long after Haven's own change to a member or channel Discord's echo
+/// of it may still arrive.
+const ECHO_WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Haven's own moderation calls on one target (a member, a channel) that
+/// are under way or just ended, so that Discord's echo of them
+/// (`GUILD_BAN_*`, `CHANNEL_UPDATE`) is never taken for a human's decision.
+/// Kept per process: a server's events reach the process of its shard,
+/// which makes the server's own calls.
+#[derive(Clone, Default)]
+pub struct OwnChanges(Arc<Mutex<HashMap<u64, Own>>>);
+
+#[derive(Default)]
+struct Own {
+    under_way: usize,
+    ended: Option<Instant>,
+}
+
+/// One call under way; counted as ended when dropped, however it ends.
+pub struct OwnChange {
+    changes: OwnChanges,
+    target: u64,
+}
+
+impl Drop for OwnChange {
+    fn drop(&mut self) {
+        let mut map = self
+            .changes
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let own = map.entry(self.target).or_default();
+        own.under_way = own.under_way.saturating_sub(1);
+        own.ended = Some(Instant::now());
+    }
+}
+
+impl OwnChanges {
+    /// Haven starts changing `target`.
+    pub fn begin(&self, target: u64) -> OwnChange {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        // Old entries go once nothing is under way and their echoes are past.
+        map.retain(|_, o| o.under_way > 0 || o.ended.is_some_and(|e| e.elapsed() < ECHO_WINDOW));
+        map.entry(target).or_default().under_way += 1;
+        OwnChange {
+            changes: self.clone(),
+            target,
+        }
+    }
+
+    /// Whether nothing of Haven's on `target` is under way or recent enough
+    /// for its echo to be still arriving.
+    fn settled(&self, target: u64) -> bool {
+        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(&target)
+            .is_none_or(|o| o.under_way == 0 && o.ended.is_none_or(|e| e.elapsed() >= ECHO_WINDOW))
+    }
+
+    /// Waits until Haven's own calls on `target` have settled (at most
+    /// `max`), so what is read afterwards is what people left.
+    pub async fn settle(&self, target: u64, max: std::time::Duration) {
+        let start = Instant::now();
+        while !self.settled(target) && start.elapsed() < max {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
 }
 
 /// A channel as moderation needs it.
@@ -161,6 +233,7 @@ impl Rest {
         delete_seconds: u32,
         reason: &str,
     ) -> Result<(), RestError> {
+        let _own = self.own.begin(user.get());
         self.run(None, &|| true, || async {
             let request = Request::new(
                 Route::GuildBan {
@@ -185,6 +258,7 @@ impl Rest {
         user: serenity::UserId,
         reason: &str,
     ) -> Result<(), RestError> {
+        let _own = self.own.begin(user.get());
         self.run(None, &|| true, || {
             self.http.remove_ban(guild, user, Some(reason))
         })
@@ -215,6 +289,7 @@ impl Rest {
         reason: &str,
     ) -> Result<(), RestError> {
         let body = serde_json::json!({ "rate_limit_per_user": seconds });
+        let _own = self.own.begin(channel.get());
         self.run(None, &|| true, || async {
             self.http
                 .edit_channel(channel, &body, Some(reason))
@@ -237,6 +312,7 @@ impl Rest {
             "deny": overwrite.deny.to_string(),
             "type": 0,
         });
+        let _own = self.own.begin(channel.get());
         self.run(None, &|| true, || {
             self.http
                 .create_permission(channel, serenity::TargetId::new(role), &body, Some(reason))
@@ -251,6 +327,7 @@ impl Rest {
         role: u64,
         reason: &str,
     ) -> Result<(), RestError> {
+        let _own = self.own.begin(channel.get());
         self.run(None, &|| true, || {
             self.http
                 .delete_permission(channel, serenity::TargetId::new(role), Some(reason))

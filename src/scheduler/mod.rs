@@ -384,7 +384,7 @@ impl Scheduler {
                     &format!(
                         "I couldn't post the reminder for **{}** (meeting #{}): its channel no longer exists or I can't post there. \
                          Its reminders are paused; `/meeting edit id:{} channel:` with a channel I can post in resumes them.",
-                        meeting.title, meeting.id.0, meeting.id.0
+                        crate::domain::text::inert(&meeting.title), meeting.id.0, meeting.id.0
                     ),
                     job,
                 )

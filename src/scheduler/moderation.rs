@@ -80,6 +80,13 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
                 .await
                 .map_err(|e| why(&e, Permission::BanMembers))?;
             match now {
+                // An earlier try of this job (its answer lost, or its process
+                // stopped before recording it) may have lifted it: Haven's own.
+                None if job.attempts > 1 => {
+                    time_up(db, rest, guild, CaseKind::Ban, Some(user), None, job).await;
+                    db.remove_tempban(guild, user).await.map_err(store)?;
+                    return Ok(false);
+                }
                 None => {
                     // Lifted by hand in Discord already: nothing to do.
                     let text = format!(
@@ -344,11 +351,26 @@ pub async fn still_in_place(reach: Reach<'_>, job: &Job, reason: &str) {
 }
 
 // ------------------------------------------------------- humans in Discord
+//
+// An event is only a hint: Discord also echoes Haven's own calls, sometimes
+// late. So each handler first lets Haven's own calls on the same target
+// settle, then reads what Haven keeps and what Discord holds now, and
+// cancels a timer only when Discord confirms that someone else changed the
+// thing it was for.
+
+/// How long a handler waits for Haven's own calls on a target to settle.
+const SETTLE_AT_MOST: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Someone lifted a ban in Discord. Haven's pending temporary ban of that
-/// member is cancelled (unless it is due: then it is Haven's own timer),
-/// and the facilitators told.
+/// member is cancelled if Discord confirms they are not banned now (and it
+/// is not due: then it is Haven's own timer at work), and the facilitators
+/// are told.
 pub async fn on_ban_removed(reach: Reach<'_>, guild: GuildId, user: UserId, now: DateTime<Utc>) {
+    reach
+        .rest
+        .own_changes()
+        .settle(user.0, SETTLE_AT_MOST)
+        .await;
     let ban = match reach.db.tempban_of(guild, user).await {
         Ok(Some(ban)) => ban,
         Ok(None) => return,
@@ -358,6 +380,17 @@ pub async fn on_ban_removed(reach: Reach<'_>, guild: GuildId, user: UserId, now:
         }
     };
     if ban.until <= now + chrono::Duration::minutes(1) {
+        return;
+    }
+    let banned = reach
+        .rest
+        .ban_of(
+            serenity::GuildId::new(guild.0),
+            serenity::UserId::new(user.0),
+        )
+        .await;
+    // Banned again (or Discord cannot say): the timer reads it when due.
+    if !matches!(banned, Ok(None)) {
         return;
     }
     if let Err(e) = reach.db.remove_tempban(guild, user).await {
@@ -375,6 +408,11 @@ pub async fn on_ban_removed(reach: Reach<'_>, guild: GuildId, user: UserId, now:
 /// them and the ban's reason is no longer Haven's, a human banned them
 /// anew: Haven will not lift it.
 pub async fn on_ban_added(reach: Reach<'_>, guild: GuildId, user: UserId) {
+    reach
+        .rest
+        .own_changes()
+        .settle(user.0, SETTLE_AT_MOST)
+        .await;
     let ban = match reach.db.tempban_of(guild, user).await {
         Ok(Some(ban)) => ban,
         Ok(None) => return,
@@ -408,45 +446,55 @@ pub async fn on_ban_added(reach: Reach<'_>, guild: GuildId, user: UserId) {
     tell_facilitators(reach, guild, &text, None).await;
 }
 
-/// A channel changed (its slowmode or permissions). A timed slowmode whose
-/// value someone changed by hand, or a lock whose bits someone changed, has
-/// its timer cancelled, and the facilitators are told; a lock undone by
-/// hand is forgotten, so the next lock takes a fresh snapshot.
-pub async fn on_channel_update(
-    reach: Reach<'_>,
-    guild: GuildId,
-    channel: ChannelId,
-    state: &ChannelState,
-) {
+/// A channel changed (its slowmode or permissions). Once Haven's own calls
+/// on it have settled, the channel is read again: a timed slowmode someone
+/// set to another value, or a lock whose bits someone changed, has its
+/// timer cancelled and the facilitators told; a lock undone by hand is
+/// forgotten, so the next lock takes a fresh snapshot.
+pub async fn on_channel_update(reach: Reach<'_>, guild: GuildId, channel: ChannelId) {
     let db = reach.db;
-    match db.slowmode_revert(channel).await {
-        Ok(Some(revert)) => {
-            if let Some(set) = revert.set
-                && state.slowmode != set
-            {
-                if let Err(e) = db.remove_slowmode_revert(channel).await {
-                    tracing::warn!(error = %e, "cannot cancel a timed slowmode changed by hand");
-                } else if state.slowmode != revert.before {
-                    let text = format!(
-                        "Someone changed the slowmode of <#{}> by hand to {} s, so I won't put it back to {} s when my timer ends.",
-                        channel.0, state.slowmode, revert.before
-                    );
-                    tell_facilitators(reach, guild, &text, None).await;
-                }
-            }
-        }
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "cannot read a timed slowmode"),
-    }
-    let lock = match db.lock(channel).await {
-        Ok(Some(lock)) => lock,
-        Ok(None) => return,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read a lock");
+    let (revert, lock) = match (db.slowmode_revert(channel).await, db.lock(channel).await) {
+        (Ok(revert), Ok(lock)) => (revert, lock),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(error = %e, "cannot read a channel's timers");
             return;
         }
     };
-    match lock_state(RoleId(guild.0), &lock.before, &role_overwrites(state)) {
+    if revert.is_none() && lock.is_none() {
+        return;
+    }
+    reach
+        .rest
+        .own_changes()
+        .settle(channel.0, SETTLE_AT_MOST)
+        .await;
+    let Ok(state) = reach
+        .rest
+        .channel_state(serenity::ChannelId::new(channel.0))
+        .await
+    else {
+        // Not readable now: the timers read it when they fall due.
+        return;
+    };
+    // What Haven keeps may have changed while it waited: read it again.
+    if let Ok(Some(revert)) = db.slowmode_revert(channel).await
+        && let Some(set) = revert.set
+        && state.slowmode != set
+    {
+        if let Err(e) = db.remove_slowmode_revert(channel).await {
+            tracing::warn!(error = %e, "cannot cancel a timed slowmode changed by hand");
+        } else if state.slowmode != revert.before {
+            let text = format!(
+                "Someone changed the slowmode of <#{}> by hand to {} s, so I won't put it back to {} s when my timer ends.",
+                channel.0, state.slowmode, revert.before
+            );
+            tell_facilitators(reach, guild, &text, None).await;
+        }
+    }
+    let Ok(Some(lock)) = db.lock(channel).await else {
+        return;
+    };
+    match lock_state(RoleId(guild.0), &lock.before, &role_overwrites(&state)) {
         LockState::Touched if lock.until.is_some() => {
             if let Err(e) = db.cancel_lock_timer(channel).await {
                 tracing::warn!(error = %e, "cannot cancel a lock's timer");
@@ -501,13 +549,14 @@ async fn time_up(
         at: job.occurrence,
         until: None,
     };
-    if let Err(e) = record_case(db, rest, guild, case, Some(job)).await {
+    if let Err(e) = record_case(db, rest, guild, case, Some(job), true).await {
         tracing::warn!(guild = guild.0, error = %e, "cannot record a timed action's end");
     }
 }
 
-/// Records a case and posts it to the log channel (if the server has one).
-/// A case a job records is recorded and posted once however often the job
+/// Records a case and posts it to the log channel (if the server has one
+/// and `to_log`: a case about a facilitator or an admin is not posted there,
+/// where facilitators read it). A case a job records is recorded and posted once however often the job
 /// runs (taken over after its process died): its post's nonce comes from
 /// the job, and a case already posted is not posted again.
 pub async fn record_case(
@@ -516,12 +565,13 @@ pub async fn record_case(
     guild: GuildId,
     case: NewCase,
     job: Option<&Job>,
+    to_log: bool,
 ) -> StoreResult<Case> {
     let mut case = match job {
         Some(job) => db.add_job_case(guild, case, job.id).await?,
         None => db.add_case(guild, case).await?,
     };
-    if case.log_message.is_some() {
+    if case.log_message.is_some() || !to_log {
         return Ok(case);
     }
     let nonce = job.map(|j| super::stable_nonce("hc", j.id.to_le_bytes(), &[]));

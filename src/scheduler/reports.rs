@@ -72,7 +72,9 @@ pub async fn deliver(reach: Reach<'_>, report: &Report) -> Result<(Rank, Deliver
         Some(author) => {
             facilitators::rank_now(reach, report.guild, author, settings.facilitator_role).await?
         }
-        None => Rank::Member,
+        // Who wrote it is unknown (a webhook's message): as if about an
+        // admin, so it never reaches its real author by the log channel.
+        None => Rank::Admin,
     };
     if report.about != Some(about) {
         reach
@@ -285,6 +287,7 @@ fn copy(report: &Report, heading: &str, person: UserId) -> serenity::CreateMessa
     serenity::CreateMessage::new()
         .content(heading)
         .embed(report_embed(report))
+        .components(report_buttons(report.id, report.status))
         .nonce(serenity::Nonce::String(super::stable_nonce(
             "rd",
             report.id.to_le_bytes(),
@@ -338,7 +341,9 @@ pub async fn refresh_copies(db: &Db, rest: &crate::rest::Rest, report: &Report) 
         }
     };
     for (channel, message, _) in copies {
-        let edit = serenity::EditMessage::new().embed(report_embed(report));
+        let edit = serenity::EditMessage::new()
+            .embed(report_embed(report))
+            .components(report_buttons(report.id, report.status));
         super::edit_in_log(
             db,
             rest,

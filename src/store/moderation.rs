@@ -654,7 +654,8 @@ impl Db {
                 note: form.note.clone(),
                 channel: ChannelId::from_db(channel),
                 message: message as u64,
-                author: Some(UserId::from_db(author)),
+                // 0: a message whose author Haven cannot tell (a webhook's).
+                author: (author != 0).then(|| UserId::from_db(author)),
                 excerpt,
                 at: form.at,
             };

@@ -133,7 +133,7 @@ async fn stop_dm(data: &Data, user: UserId, meeting: MeetingId) -> Result<String
             .db
             .meeting(meeting)
             .await?
-            .map(|m| format!("**{}**", m.title))
+            .map(|m| format!("**{}**", crate::domain::text::inert(&m.title)))
             .unwrap_or_else(|| format!("meeting #{}", meeting.0));
         Ok(format!(
             "Done: no more direct-message reminders for {title}. `/meeting dm` in the server turns them back on."

@@ -36,7 +36,7 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
             format!(
                 "**#{}: {}** · {}\n{}",
                 m.id.0,
-                m.title,
+                crate::domain::text::inert(&m.title),
                 views::when(*start),
                 m.schedule.describe()
             )
@@ -93,7 +93,7 @@ pub async fn info(
         .field("Channel", render::channel_mention(meeting.channel.0), true)
         .field("Reminders", reminders, true);
     if let Some(location) = &meeting.location {
-        embed = embed.field("Where", render::field(location), true);
+        embed = embed.field("Where", render::field(views::location_text(location)), true);
     }
     if let Some(role) = meeting.mention_role {
         embed = embed.field("Mentions", render::role_mention(role.0), true);

@@ -345,7 +345,11 @@ fn created_text(m: &Meeting, now: DateTime<Utc>, zone: Tz, source: ZoneSource) -
         ZoneSource::Server => "the server's time zone",
         ZoneSource::Default => "UTC, since neither you nor the server has set a time zone",
     };
-    let mut text = format!("Scheduled **{}** as **meeting #{}**.", m.title, m.id.0);
+    let mut text = format!(
+        "Scheduled **{}** as **meeting #{}**.",
+        crate::domain::text::inert(&m.title),
+        m.id.0
+    );
     if let Some(first) = m.current_occurrence(now) {
         text.push_str(&format!("\nFirst: {}.", views::when(first.start)));
     }
@@ -370,7 +374,7 @@ fn created_text(m: &Meeting, now: DateTime<Utc>, zone: Tz, source: ZoneSource) -
         render::channel_mention(m.channel.0)
     ));
     if let Some(l) = &m.location {
-        text.push_str(&format!("\nWhere: {l}."));
+        text.push_str(&format!("\nWhere: {}.", views::location_text(l)));
     }
     text.push_str(&dst_note(m, now));
     text

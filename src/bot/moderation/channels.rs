@@ -32,14 +32,32 @@ fn channel_case(
 }
 
 /// Checks the rule for `kind` (on `target`'s messages, for a purge of one
-/// member's); returns the server and Haven's roles.
+/// member's; in `on`, a channel other than this one, where the caller's own
+/// permissions there count, as Discord would count them); returns the
+/// server and Haven's roles.
 async fn allowed(
     ctx: Context<'_>,
     kind: CaseKind,
     target: Option<UserId>,
+    on: Option<serenity::ChannelId>,
 ) -> Result<(GuildId, Vec<RoleId>), Error> {
     let guild = server(ctx)?;
-    let s = situation(ctx, target).await?;
+    let mut s = situation(ctx, target).await?;
+    if let Some(channel) = on.filter(|c| *c != ctx.channel_id()) {
+        let member = ctx.author_member().await.ok_or_else(|| {
+            Error::member("I couldn't see your roles just now. Please try again.")
+        })?;
+        let there = ctx.guild().and_then(|g| {
+            g.channels
+                .get(&channel)
+                .map(|c| g.user_permissions_in(c, &member).bits())
+        });
+        s.standing.caller.permissions = there.ok_or_else(|| {
+            Error::member(
+                "I couldn't check your permissions in that channel just now. Please try again, or run it there.",
+            )
+        })?;
+    }
     may_act(kind, &s.standing).map_err(refused)?;
     Ok((guild, s.haven_roles))
 }
@@ -110,9 +128,9 @@ pub async fn slowmode(
         .map(|f| super::duration(f, DurationUse::Revert))
         .transpose()?;
     ctx.defer_ephemeral().await?;
-    let (guild, _) = allowed(ctx, CaseKind::Slowmode, None).await?;
-    let data = ctx.data();
     let channel = channel_or_here(ctx, channel);
+    let (guild, _) = allowed(ctx, CaseKind::Slowmode, None, Some(channel)).await?;
+    let data = ctx.data();
     let before = data
         .rest
         .channel_state(channel)
@@ -206,34 +224,43 @@ pub async fn lock(
         .map(|f| super::duration(f, DurationUse::Revert))
         .transpose()?;
     ctx.defer_ephemeral().await?;
-    let (guild, haven_roles) = allowed(ctx, CaseKind::Lock, None).await?;
-    let data = ctx.data();
     let channel = channel_or_here(ctx, channel);
+    let (guild, haven_roles) = allowed(ctx, CaseKind::Lock, None, Some(channel)).await?;
+    let data = ctx.data();
     let c = ChannelId(channel.get());
     let everyone = RoleId(guild.0);
     let reason = rules::reason(reason.as_deref());
     let settings = super::super::settings(ctx).await?;
-    let state = data
-        .rest
-        .channel_state(channel)
-        .await
-        .map_err(|e| discord_refusal(e, "read the channel"))?;
-    let current: Vec<(RoleId, rules::Overwrite)> = state
-        .role_overwrites
-        .iter()
-        .map(|&(r, o)| (RoleId(r), o))
-        .collect();
+    let read = || async {
+        let state = data
+            .rest
+            .channel_state(channel)
+            .await
+            .map_err(|e| discord_refusal(e, "read the channel"))?;
+        Ok::<Vec<(RoleId, rules::Overwrite)>, Error>(
+            state
+                .role_overwrites
+                .iter()
+                .map(|&(r, o)| (RoleId(r), o))
+                .collect(),
+        )
+    };
+    let mut current = read().await?;
     let mut keep: Vec<RoleId> = settings.facilitator_role.into_iter().collect();
     keep.extend(haven_roles);
     // Locked already through Haven and still as Haven left it: what to
-    // return to is what was there first. A lock someone changed or undid by
-    // hand since is over: this one takes a fresh snapshot.
+    // return to is what was there first. A lock someone changed by hand
+    // since is over: what is left of it is undone (only its bits still as
+    // Haven left them), and this lock takes a fresh snapshot.
     let mut existing = data.db.lock(c).await?;
     if let Some(old) = &existing
         && rules::lock_state(everyone, &old.before, &current) != rules::LockState::AsLeft
     {
-        data.db.remove_lock(c).await?;
+        crate::scheduler::moderation::unlock(&data.db, &data.rest, old, "Locked again")
+            .await
+            .map_err(|e| discord_refusal(e, "lock the channel"))?;
         existing = None;
+        current = read().await?;
     }
     let plan = plan_lock(everyone, &keep, &current);
     let until = length.map(|l| data.clock.now() + l);
@@ -319,9 +346,9 @@ pub async fn unlock(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
-    let (guild, _) = allowed(ctx, CaseKind::Unlock, None).await?;
-    let data = ctx.data();
     let channel = channel_or_here(ctx, channel);
+    let (guild, _) = allowed(ctx, CaseKind::Unlock, None, Some(channel)).await?;
+    let data = ctx.data();
     let Some(saved) = data.db.lock(ChannelId(channel.get())).await? else {
         return Err(Error::member(format!(
             "{} isn't locked through Haven, so there is nothing to restore.",
@@ -364,7 +391,7 @@ pub async fn purge(
     }
     ctx.defer_ephemeral().await?;
     let target = member.as_ref().map(|m| UserId(m.id.get()));
-    let (guild, _) = allowed(ctx, CaseKind::Purge, target).await?;
+    let (guild, _) = allowed(ctx, CaseKind::Purge, target, None).await?;
     let data = ctx.data();
     let channel = ctx.channel_id();
     let recent = data

@@ -14,12 +14,13 @@ use crate::domain::{GuildId, UserId};
 use crate::rest::moderation::codes;
 use crate::store::NewCase;
 
-/// Checks the rule for `kind` on `member`; returns the server.
+/// Checks the rule for `kind` on `member`; returns the server, and whether
+/// the member helps run the group (their case is then for admins only).
 async fn allowed(
     ctx: Context<'_>,
     kind: CaseKind,
     member: &serenity::User,
-) -> Result<GuildId, Error> {
+) -> Result<(GuildId, bool), Error> {
     let guild = server(ctx)?;
     let s = situation(ctx, Some(UserId(member.id.get()))).await?;
     may_act(kind, &s.standing).map_err(refused)?;
@@ -29,7 +30,7 @@ async fn allowed(
             member.name
         )));
     }
-    Ok(guild)
+    Ok((guild, s.about_staff()))
 }
 
 /// Tells the member privately, before or after the action: the notice
@@ -94,7 +95,7 @@ pub async fn nudge(
     message: String,
 ) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
-    let guild = allowed(ctx, CaseKind::Nudge, &member).await?;
+    let (guild, staff) = allowed(ctx, CaseKind::Nudge, &member).await?;
     let text = rules::nudge_text(&server_name(ctx).await, &message);
     if text.chars().count() > rules::MESSAGE_MAX {
         return Err(Error::member(
@@ -119,7 +120,7 @@ pub async fn nudge(
             return Err(Error::Internal(anyhow::anyhow!("nudge DM: {e}")));
         }
     }
-    let case = log::record(
+    let case = log::record_about(
         ctx.data(),
         guild,
         case(
@@ -128,11 +129,14 @@ pub async fn nudge(
             &member,
             &rules::reason(Some(&message)),
         ),
+        staff,
     )
     .await?;
     ctx.send(render::ephemeral(format!(
-        "Case #{}: {} got your note privately, from the facilitators. It isn't a warning.",
-        case.number, member.name
+        "Case #{}: {} got your note privately, from the facilitators. It isn't a warning.{}",
+        case.number,
+        member.name,
+        log::staff_note(staff)
     )))
     .await?;
     Ok(())
@@ -148,21 +152,23 @@ pub async fn warn(
     reason: String,
 ) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
-    let guild = allowed(ctx, CaseKind::Warn, &member).await?;
+    let (guild, staff) = allowed(ctx, CaseKind::Warn, &member).await?;
     let reason = rules::reason(Some(&reason));
     let sent = tell(ctx, guild, &member, &reason, None, rules::warn_text).await?;
     let history = earlier_warnings(ctx, guild, &member, 0).await?;
-    let case = log::record(
+    let case = log::record_about(
         ctx.data(),
         guild,
         case(CaseKind::Warn, ctx, &member, &reason),
+        staff,
     )
     .await?;
     ctx.send(render::ephemeral(format!(
-        "Case #{}: {} was warned. {history} {}",
+        "Case #{}: {} was warned. {history} {}{}",
         case.number,
         member.name,
-        dm_note(&sent)
+        dm_note(&sent),
+        log::staff_note(staff)
     )))
     .await?;
     Ok(())
@@ -180,7 +186,7 @@ pub async fn timeout(
 ) -> Result<(), Error> {
     let length = super::duration(&duration, DurationUse::Timeout)?;
     ctx.defer_ephemeral().await?;
-    let guild = allowed(ctx, CaseKind::Timeout, &member).await?;
+    let (guild, staff) = allowed(ctx, CaseKind::Timeout, &member).await?;
     let data = ctx.data();
     let reason = rules::reason(reason.as_deref());
     let until = data.clock.now() + length;
@@ -205,14 +211,15 @@ pub async fn timeout(
     let history = earlier_warnings(ctx, guild, &member, 0).await?;
     let mut new = case(CaseKind::Timeout, ctx, &member, &reason);
     new.until = Some(until);
-    let case = log::record(data, guild, new).await?;
+    let case = log::record_about(data, guild, new, staff).await?;
     ctx.send(render::ephemeral(format!(
-        "Case #{}: {} is timed out for {}, until <t:{}:F>. {history} {}",
+        "Case #{}: {} is timed out for {}, until <t:{}:F>. {history} {}{}",
         case.number,
         member.name,
         rules::describe(length),
         until.timestamp(),
-        dm_note(&sent)
+        dm_note(&sent),
+        log::staff_note(staff)
     )))
     .await?;
     Ok(())
@@ -228,7 +235,7 @@ pub async fn untimeout(
     reason: Option<String>,
 ) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
-    let guild = allowed(ctx, CaseKind::Untimeout, &member).await?;
+    let (guild, staff) = allowed(ctx, CaseKind::Untimeout, &member).await?;
     let reason = rules::reason(reason.as_deref());
     let timed_out = ctx
         .data()
@@ -250,15 +257,18 @@ pub async fn untimeout(
         .timeout(serenity::GuildId::new(guild.0), member.id, None, &reason)
         .await
         .map_err(|e| discord_refusal(e, "end their timeout"))?;
-    let case = log::record(
+    let case = log::record_about(
         ctx.data(),
         guild,
         case(CaseKind::Untimeout, ctx, &member, &reason),
+        staff,
     )
     .await?;
     ctx.send(render::ephemeral(format!(
-        "Case #{}: {}'s timeout has ended; they can post again.",
-        case.number, member.name
+        "Case #{}: {}'s timeout has ended; they can post again.{}",
+        case.number,
+        member.name,
+        log::staff_note(staff)
     )))
     .await?;
     Ok(())
@@ -274,7 +284,7 @@ pub async fn kick(
     reason: Option<String>,
 ) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
-    let guild = allowed(ctx, CaseKind::Kick, &member).await?;
+    let (guild, staff) = allowed(ctx, CaseKind::Kick, &member).await?;
     let data = ctx.data();
     let reason = rules::reason(reason.as_deref());
     // Before the kick: afterwards Haven shares no server with them.
@@ -292,12 +302,19 @@ pub async fn kick(
             return Err(discord_refusal(e, "remove them"));
         }
     }
-    let case = log::record(data, guild, case(CaseKind::Kick, ctx, &member, &reason)).await?;
+    let case = log::record_about(
+        data,
+        guild,
+        case(CaseKind::Kick, ctx, &member, &reason),
+        staff,
+    )
+    .await?;
     ctx.send(render::ephemeral(format!(
-        "Case #{}: {} was removed from the server. {}",
+        "Case #{}: {} was removed from the server. {}{}",
         case.number,
         member.name,
-        dm_note(&sent)
+        dm_note(&sent),
+        log::staff_note(staff)
     )))
     .await?;
     Ok(())
@@ -334,7 +351,7 @@ pub async fn ban(
         .map(|d| super::duration(d, DurationUse::Ban))
         .transpose()?;
     ctx.defer_ephemeral().await?;
-    let guild = allowed(ctx, CaseKind::Ban, &member).await?;
+    let (guild, staff) = allowed(ctx, CaseKind::Ban, &member).await?;
     let data = ctx.data();
     let reason = rules::reason(reason.as_deref());
     let until = length.map(|l| data.clock.now() + l);
@@ -351,6 +368,27 @@ pub async fn ban(
     // a ban for good drops an earlier temporary one first, so Discord's echo
     // of it is not taken for a human's. Put back as it was if Discord refuses.
     let earlier = data.db.tempban_of(guild, user).await?;
+    // Banned already: only Haven's own temporary ban may be changed here.
+    // A ban someone decided in Discord stays as they left it (and Haven's
+    // timer could not tell its ban from theirs).
+    let g = serenity::GuildId::new(guild.0);
+    let banned_now = data
+        .rest
+        .ban_of(g, member.id)
+        .await
+        .map_err(|e| discord_refusal(e, "read their ban"))?;
+    if let Some(reason_now) = &banned_now {
+        let ours = earlier
+            .as_ref()
+            .is_some_and(|t| t.reason.is_some() && t.reason == *reason_now);
+        if !ours {
+            return Err(Error::member(format!(
+                "{} is already banned, by a decision made in Discord itself or an earlier ban, so I've left it as it is. \
+                 To change it, lift it first with `/mod unban`.",
+                member.name
+            )));
+        }
+    }
     match until {
         Some(until) => {
             data.db
@@ -388,7 +426,17 @@ pub async fn ban(
         }
         return Err(discord_refusal(e, "ban them"));
     }
-    if until.is_some() {
+    if let Some(until) = until {
+        // Banned again, Discord keeps the first ban's reason: the timer
+        // must know the ban by the reason Discord holds.
+        if banned_now.is_some()
+            && let Ok(Some(actual)) = data.rest.ban_of(g, member.id).await
+            && actual.as_deref() != Some(reason.as_str())
+        {
+            data.db
+                .set_tempban(guild, user, until, actual.as_deref())
+                .await?;
+        }
         data.scheduler.poke();
     }
     // Their `/cw` posts within the window go with the rest of their messages.
@@ -398,16 +446,17 @@ pub async fn ban(
     }
     let mut new = case(CaseKind::Ban, ctx, &member, &reason);
     new.until = until;
-    let case = log::record(data, guild, new).await?;
+    let case = log::record_about(data, guild, new, staff).await?;
     let how_long = match until {
         Some(u) => format!("until <t:{}:F>, when I lift it by myself", u.timestamp()),
         None => "until a facilitator lifts it with `/mod unban`".to_owned(),
     };
     ctx.send(render::ephemeral(format!(
-        "Case #{}: {} is banned {how_long}. {}",
+        "Case #{}: {} is banned {how_long}. {}{}",
         case.number,
         member.name,
-        dm_note(&sent)
+        dm_note(&sent),
+        log::staff_note(staff)
     )))
     .await?;
     Ok(())
@@ -436,17 +485,29 @@ pub async fn unban(
     reason: Option<String>,
 ) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
-    let guild = allowed(ctx, CaseKind::Unban, &user).await?;
+    let (guild, staff) = allowed(ctx, CaseKind::Unban, &user).await?;
     let data = ctx.data();
     let reason = rules::reason(reason.as_deref());
     // The temporary ban (if any) goes first, so Discord's echo of this
     // unban is not taken for a human's; it comes back if Discord refuses.
     let whom = UserId(user.id.get());
+    let g = serenity::GuildId::new(guild.0);
+    if data
+        .rest
+        .ban_of(g, user.id)
+        .await
+        .map_err(|e| discord_refusal(e, "read their ban"))?
+        .is_none()
+    {
+        return Err(Error::member(format!(
+            "{} isn't banned, so there is nothing to lift. Nothing was recorded.",
+            user.name
+        )));
+    }
     let earlier = data.db.tempban_of(guild, whom).await?;
     if earlier.is_some() {
         data.db.remove_tempban(guild, whom).await?;
     }
-    let g = serenity::GuildId::new(guild.0);
     if let Err(e) = data.rest.unban(g, user.id, &reason).await
         && !lifted_after_all(data, g, user.id, &e).await
     {
@@ -457,10 +518,18 @@ pub async fn unban(
         }
         return Err(discord_refusal(e, "lift the ban"));
     }
-    let case = log::record(data, guild, case(CaseKind::Unban, ctx, &user, &reason)).await?;
+    let case = log::record_about(
+        data,
+        guild,
+        case(CaseKind::Unban, ctx, &user, &reason),
+        staff,
+    )
+    .await?;
     ctx.send(render::ephemeral(format!(
-        "Case #{}: {}'s ban is lifted; they can rejoin with an invite.",
-        case.number, user.name
+        "Case #{}: {}'s ban is lifted; they can rejoin with an invite.{}",
+        case.number,
+        user.name,
+        log::staff_note(staff)
     )))
     .await?;
     Ok(())

@@ -95,20 +95,22 @@ async fn take_back(data: &super::Data, sent: &Result<serenity::Message, crate::r
 
 /// Deletes a member's `/cw` posts from Discord (all of them, or those in one
 /// server since an instant) and forgets them; one Discord cannot find any
-/// more is forgotten too. Returns how many are gone.
+/// more is forgotten too. Returns those Discord would not delete (they
+/// stay kept, and listed).
 pub(in crate::bot) async fn remove_cw_posts(
     data: &super::Data,
     author: UserId,
     within: Option<(crate::domain::GuildId, chrono::DateTime<chrono::Utc>)>,
-) -> usize {
+) -> Vec<crate::store::CwPost> {
     let posts = match data.db.cw_posts_by(author, within).await {
         Ok(posts) => posts,
         Err(e) => {
             tracing::warn!(error = %e, "cannot list a member's /cw posts");
-            return 0;
+            return Vec::new();
         }
     };
     let mut gone = Vec::new();
+    let mut left = Vec::new();
     for post in posts {
         let deleted = data
             .rest
@@ -121,14 +123,15 @@ pub(in crate::bot) async fn remove_cw_posts(
             Ok(()) => gone.push(post.message),
             Err(RestError::Gone { .. }) => gone.push(post.message),
             Err(e) => {
-                tracing::warn!(error = %e, "cannot delete a /cw post; it stays listed")
+                tracing::warn!(error = %e, "cannot delete a /cw post; it stays listed");
+                left.push(post);
             }
         }
     }
     if let Err(e) = data.db.remove_cw_posts(&gone).await {
         tracing::warn!(error = %e, "cannot forget deleted /cw posts");
     }
-    gone.len()
+    left
 }
 
 pub(in crate::bot) fn duration(text: &str, usage: DurationUse) -> Result<chrono::Duration, Error> {

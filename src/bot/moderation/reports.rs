@@ -80,14 +80,23 @@ pub async fn report(ctx: Context<'_>, message: serenity::Message) -> Result<(), 
     // The list is shown: a failure here can only be logged (the form's
     // answer will say it expired, and how to start again).
     // A `/cw` post is its author's, though Haven posted it: the report is
-    // about them (and routed by their rank).
+    // about them (and routed by their rank). A message whose author Haven
+    // cannot tell (a webhook's, as proxy bots post; one of Haven's own that
+    // is not a `/cw` post, or whose author cannot be read now) is filed as
+    // by someone unknown, and routed as if about an admin: never to the log
+    // channel, where its real author may read it.
     let mut draft = draft;
-    if message.author.id == ctx.framework().bot_id() {
-        match data.db.cw_post(message.id.get()).await {
-            Ok(Some(post)) => draft.author = post.author,
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot look up a reported /cw post's author"),
-        }
+    if message.webhook_id.is_some() {
+        draft.author = UNKNOWN_AUTHOR;
+    } else if message.author.id == ctx.framework().bot_id() {
+        draft.author = match data.db.cw_post(message.id.get()).await {
+            Ok(Some(post)) => post.author,
+            Ok(None) => UNKNOWN_AUTHOR,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look up a reported /cw post's author");
+                UNKNOWN_AUTHOR
+            }
+        };
     }
     match data.db.add_report_draft(draft_id, &draft).await {
         Ok(()) => data.scheduler.poke(),
@@ -149,6 +158,9 @@ pub fn on_report_kind(press: &serenity::ComponentInteraction, draft: i64) -> Res
         ]),
     ))
 }
+
+/// A draft's author when Haven cannot tell who wrote the message.
+const UNKNOWN_AUTHOR: UserId = UserId(0);
 
 const TOO_MANY_REPORTS: &str = "You've sent several reports in the last few minutes, so this one was not sent; the earlier ones reached the facilitators. \
      If someone may need support, choose that in the form: it is always passed on. \
@@ -257,6 +269,9 @@ fn form_of(
 const NOT_DELIVERED_YET: &str = "Thank you for telling us. Your report is kept safely, but I couldn't get it to anyone just now. \
      I'll keep trying; please also message a facilitator or an admin you trust directly. If someone is in danger, `/crisis` lists support lines.";
 
+const ON_ITS_WAY: &str = "Thank you for telling us. Your report is kept safely and on its way; Haven never shows it to the person it is about. \
+     If someone is in danger, `/crisis` lists support lines.";
+
 /// Delivers a just-filed report by claiming its job (the scheduler takes
 /// it instead if this fails or Haven stops), and says to the reporter
 /// exactly where it went.
@@ -264,7 +279,7 @@ async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job:
     match data.db.claim_job(job, data.clock.now()).await {
         Ok(true) => {}
         // The scheduler has it already.
-        Ok(false) => return NOT_DELIVERED_YET.to_owned(),
+        Ok(false) => return ON_ITS_WAY.to_owned(),
         Err(e) => {
             tracing::warn!(report = report.id, error = %e, "cannot claim a report's delivery; the scheduler will");
             return NOT_DELIVERED_YET.to_owned();
@@ -300,12 +315,15 @@ async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job:
     }
 }
 
-/// Acknowledge or Resolved on a report in the log channel.
-/// The router has checked that a facilitator of `guild` pressed it.
+/// Acknowledge or Resolved on a report: on its card in the log channel, or
+/// on a copy sent by DM (reports about someone who helps run the group).
+/// Who may press is decided by the same rule as who may see it
+/// ([`rules::reports::may_see`]), with the presser's rank read at the
+/// press: never the person it is about.
 pub async fn on_report_status(
+    ctx: &serenity::Context,
     data: &Data,
     press: &serenity::ComponentInteraction,
-    guild: crate::domain::GuildId,
     id: i64,
     resolved: bool,
 ) -> Result<Reply, Error> {
@@ -315,33 +333,44 @@ pub async fn on_report_status(
         ReportStatus::Acknowledged
     };
     let presser = UserId(press.user.id.get());
-    if let Some(report) = data.db.report(id).await?.filter(|r| r.guild == guild)
-        && !rules::reports::may_see(
-            report.kind,
-            report.author,
-            report.about,
-            presser,
-            tier_of(data, guild, press).await?,
-        )
-    {
+    let gone = || Error::member("That report is no longer kept (past its retention).");
+    let report = data.db.report(id).await?.ok_or_else(gone)?;
+    let guild = report.guild;
+    // A button in a server acts only on that server's reports.
+    if press.guild_id.is_some_and(|g| g.get() != guild.0) {
+        return Err(gone());
+    }
+    let tier = match press.guild_id {
+        Some(_) => tier_of(data, guild, press).await?,
+        None => {
+            let role = data.db.guild_settings(guild).await?.facilitator_role;
+            crate::scheduler::facilitators::rank_now(data.reach(ctx), guild, presser, role)
+                .await
+                .map_err(|why| {
+                    Error::Internal(anyhow::anyhow!("reading a presser's rank: {why}"))
+                })?
+        }
+    };
+    if tier == Tier::Member {
+        return Err(Error::member(
+            "Only facilitators can do that, so I've left it as it was.",
+        ));
+    }
+    if !rules::reports::may_see(report.kind, report.author, report.about, presser, tier) {
         return Err(Error::member(
             "This report is not one you can act on, so I've left it as it was.",
         ));
     }
-    let Some(report) = data
+    let report = data
         .db
-        .set_report_status(guild, id, status, UserId(press.user.id.get()))
+        .set_report_status(guild, id, status, presser)
         .await?
-    else {
-        return Err(Error::member(
-            "That report is no longer kept (past its retention).",
-        ));
-    };
-    // Copies sent by DM show the new status too.
-    let copies = report.clone();
+        .ok_or_else(gone)?;
+    // Its card and every copy show the new status.
+    let everywhere = report.clone();
     let (db, rest) = (data.db.clone(), data.rest.clone());
     tokio::spawn(async move {
-        crate::scheduler::reports::refresh_copies(&db, &rest, &copies).await;
+        crate::scheduler::reports::refresh(&db, &rest, &everywhere).await;
     });
     Ok(Reply::Update(
         View::embed(report_embed(&report))
@@ -456,7 +485,7 @@ pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<()
         Some(ChannelId(message.channel_id.get())),
         "Needed a content warning",
     );
-    let case = log::record(data, guild, case).await?;
+    let case = log::record_about(data, guild, case, s.about_staff()).await?;
     ctx.send(render::ephemeral(format!(
         "Case #{}: the message is removed. Its author got their text back privately, with a ready `/cw` to repost it.",
         case.number

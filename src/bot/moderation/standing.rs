@@ -44,6 +44,16 @@ fn rank_of(
     }
 }
 
+impl Situation {
+    /// Whether the target helps run the group (a facilitator, an admin or
+    /// the owner): records about them are for admins.
+    pub fn about_staff(&self) -> bool {
+        self.standing
+            .target
+            .is_some_and(|t| t.is_facilitator() || t.user == self.standing.owner)
+    }
+}
+
 /// Reads the standing of the caller, Haven and (if given) the target.
 pub async fn situation(ctx: Context<'_>, target: Option<UserId>) -> Result<Situation, Error> {
     let data = ctx.data();

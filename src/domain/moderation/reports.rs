@@ -152,7 +152,7 @@ pub fn receipt(kind: ReportKind, named: bool, about: Tier, delivery: Delivery) -
             ));
             if about_staff {
                 text.push_str(
-                    ". It is about someone who helps run the group, so it did not go to the log channel, and the person it is about cannot see it.",
+                    ". It may be about someone who helps run the group, so it did not go to the log channel, and the person it is about cannot see it.",
                 );
             } else {
                 text.push_str(" (the server has no log channel I can post in).");
