@@ -638,27 +638,6 @@ async fn a_plain_member_is_refused_every_facilitator_action() {
     assert!(h.sim.direct_messages(&h.member("bob")).is_empty());
 }
 
-/// Uses "Report to facilitators" on `target` as `who` and chooses `kind`
-/// (`harmful`, `content_warning`, `needs_support`, `other`) from its list;
-/// returns the form's id.
-async fn report_form(
-    h: &Harness,
-    who: &SimMember,
-    target: &haven::sim::SimMessage,
-    kind: &str,
-) -> String {
-    let token = h.sim.message_command(who, "Report to facilitators", target);
-    let list = h.sim.reply(&token).await.expect("the list of kinds");
-    assert_ephemeral(&list);
-    let select = list.components[0]["components"][0]["custom_id"]
-        .as_str()
-        .expect("a list")
-        .to_owned();
-    let choice = h.sim.choose(who, &list, &select, &[kind]);
-    let modal = h.sim.modal(&choice).await.expect("the report form");
-    modal["custom_id"].as_str().expect("a form id").to_owned()
-}
-
 /// Reports `target` as `who`: the kind from `what` (chosen in the list),
 /// the rest typed in the form; returns the reporter's answer.
 async fn report(
@@ -678,7 +657,7 @@ async fn report(
         "needs a content warning" => "content_warning",
         _ => "other",
     };
-    let form = report_form(h, &member, target, kind).await;
+    let form = h.open_report(&member, target, kind).await;
     let rest: Vec<(&str, &str)> = fields
         .iter()
         .copied()
@@ -830,7 +809,7 @@ async fn reports_are_limited_when_sent_not_only_when_the_form_opens() {
     let mut forms = Vec::new();
     for i in 0..7 {
         let kind = if i == 6 { "needs_support" } else { "other" };
-        forms.push(report_form(&h, &alice, &post, kind).await);
+        forms.push(h.open_report(&alice, &post, kind).await);
     }
     let last = forms.pop().unwrap();
     for (i, form) in forms.iter().enumerate() {
@@ -864,7 +843,7 @@ async fn reports_are_limited_when_sent_not_only_when_the_form_opens() {
     assert!(reply.text().contains("Thank you"), "{}", reply.text());
     reports_logged(&h, 6).await;
     // Over the limit, the menu still opens the form: what is wrong decides.
-    let form = report_form(&h, &alice, &post, "needs_support").await;
+    let form = h.open_report(&alice, &post, "needs_support").await;
     let submit = h.sim.submit_modal(
         &alice,
         general,
@@ -885,7 +864,7 @@ async fn a_report_keeps_the_words_the_menu_saw_even_if_the_post_is_deleted() {
         .sim
         .post_as(&bob, general, "goodbye everyone", Duration::minutes(1));
     let alice = h.member("alice");
-    let form = report_form(&h, &alice, &post, "needs_support").await;
+    let form = h.open_report(&alice, &post, "needs_support").await;
     assert!(
         !form.contains(&post.id.to_string()),
         "the form names a draft, not the message: {form}"
@@ -929,7 +908,7 @@ async fn a_report_that_could_not_be_delivered_is_retried_across_a_restart_and_de
         Duration::minutes(1),
     );
     let alice = h.member("alice");
-    let form = report_form(&h, &alice, &post, "needs_support").await;
+    let form = h.open_report(&alice, &post, "needs_support").await;
     let submit = h
         .sim
         .submit_modal(&alice, h.general(), &form, &[("what", "support")]);
@@ -1030,7 +1009,7 @@ async fn a_report_with_no_log_channel_reaches_facilitators_by_dm_or_says_it_did_
     );
     // Nowhere to deliver it: the reporter is thanked, then told plainly.
     let alice = h.member("alice");
-    let form = report_form(&h, &alice, &post, "needs_support").await;
+    let form = h.open_report(&alice, &post, "needs_support").await;
     let submit = h
         .sim
         .submit_modal(&alice, general, &form, &[("what", "support")]);
@@ -1577,7 +1556,7 @@ async fn an_anonymous_reporter_and_an_unsent_draft_are_gone_within_minutes_not_a
     reports_logged(&h, 1).await;
     // A second form, opened and never sent.
     let casey = h.member("casey");
-    let form = report_form(&h, &casey, &post, "other").await;
+    let form = h.open_report(&casey, &post, "other").await;
     let alice = h.member("alice").id;
     let made = |db: haven::store::Db| async move {
         let data = db.member_data(haven::domain::UserId(alice)).await.unwrap();

@@ -81,18 +81,7 @@ async fn logged(h: &Harness, text: &str) -> bool {
 /// `note`; returns the reporter's answer.
 async fn report(h: &Harness, who: &str, target: &SimMessage, kind: &str, note: &str) -> SimMessage {
     let member = h.member(who);
-    let token = h
-        .sim
-        .message_command(&member, "Report to facilitators", target);
-    let list = h.sim.reply(&token).await.expect("the list of kinds");
-    assert_ephemeral(&list);
-    let select = list.components[0]["components"][0]["custom_id"]
-        .as_str()
-        .expect("a list of kinds")
-        .to_owned();
-    let choice = h.sim.choose(&member, &list, &select, &[kind]);
-    let modal = h.sim.modal(&choice).await.expect("the report form");
-    let form = modal["custom_id"].as_str().expect("a form id").to_owned();
+    let form = h.open_report(&member, target, kind).await;
     let submit = h.sim.submit_modal(
         &member,
         target.channel_id,

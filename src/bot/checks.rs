@@ -77,8 +77,21 @@ pub async fn caller_tier(ctx: Context<'_>) -> Result<crate::domain::settings::Ti
             "I couldn't see your roles in this server just now. Please try again in a moment.",
         ));
     };
-    let settings = ctx.data().db.guild_settings(GuildId(guild.get())).await?;
-    Ok(standing_of(&member, settings.facilitator_role).tier())
+    tier_of(ctx.data(), GuildId(guild.get()), Some(&member)).await
+}
+
+/// A member's rank in `guild` from what Discord sent with their command or
+/// press (none sent: a plain member). The owner's permissions arrive as all
+/// of them, so the owner is an admin.
+pub async fn tier_of(
+    data: &Data,
+    guild: GuildId,
+    member: Option<&serenity::Member>,
+) -> Result<crate::domain::settings::Tier, Error> {
+    let settings = data.db.guild_settings(guild).await?;
+    Ok(member.map_or(crate::domain::settings::Tier::Member, |m| {
+        standing_of(m, settings.facilitator_role).tier()
+    }))
 }
 
 /// For buttons only facilitators may press (hiding a prompt, approving a

@@ -57,14 +57,6 @@ pub async fn rank_now(
 /// Discord's "Unknown Member".
 const UNKNOWN_MEMBER: isize = 10007;
 
-/// The server's owner, as the cache knows it.
-pub fn owner(reach: Reach<'_>, guild: GuildId) -> Option<UserId> {
-    reach
-        .cache
-        .guild(serenity::GuildId::new(guild.0))
-        .map(|g| UserId(g.owner_id.get()))
-}
-
 /// Tells, by direct message, those who asked for notices and are at least
 /// `needed` right now, except those `leaving_out` (the one a report is
 /// about, those who have it already).

@@ -28,6 +28,15 @@ fn post((guild, channel, message, author, at): CwRow) -> Option<CwPost> {
     })
 }
 
+/// Message ids as an SQL list (numbers only, so nothing can be injected).
+fn id_list(messages: &[u64]) -> String {
+    messages
+        .iter()
+        .map(|m| (*m as i64).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 const COLUMNS: &str = "guild_id, channel_id, message_id, author_id, created_ms";
 
 impl Db {
@@ -84,11 +93,7 @@ impl Db {
         if messages.is_empty() {
             return Ok(Vec::new());
         }
-        let list = messages
-            .iter()
-            .map(|m| (*m as i64).to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = id_list(messages);
         on_pool!(self, |pool| {
             let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT message_id, author_id FROM cw_posts WHERE message_id IN ({list})"
@@ -139,11 +144,7 @@ impl Db {
         if messages.is_empty() {
             return Ok(());
         }
-        let list = messages
-            .iter()
-            .map(|m| (*m as i64).to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = id_list(messages);
         on_pool!(self, |pool| {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM cw_posts WHERE message_id IN ({list})"

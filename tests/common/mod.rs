@@ -121,6 +121,24 @@ impl Harness {
         }
     }
 
+    /// Uses "Report to facilitators" on `target` as `who` and chooses `kind`
+    /// (`harmful`, `content_warning`, `needs_support`, `other`) from the
+    /// private list it answers with; returns the id of the form that opens.
+    pub async fn open_report(&self, who: &SimMember, target: &SimMessage, kind: &str) -> String {
+        let token = self
+            .sim
+            .message_command(who, "Report to facilitators", target);
+        let list = self.sim.reply(&token).await.expect("the list of kinds");
+        assert_ephemeral(&list);
+        let select = list.components[0]["components"][0]["custom_id"]
+            .as_str()
+            .expect("a list of kinds")
+            .to_owned();
+        let choice = self.sim.choose(who, &list, &select, &[kind]);
+        let modal = self.sim.modal(&choice).await.expect("the report form");
+        modal["custom_id"].as_str().expect("a form id").to_owned()
+    }
+
     pub fn member(&self, name: &str) -> SimMember {
         self.sim.member(name)
     }

@@ -341,7 +341,7 @@ pub async fn on_report_status(
         return Err(gone());
     }
     let tier = match press.guild_id {
-        Some(_) => tier_of(data, guild, press).await?,
+        Some(_) => super::super::checks::tier_of(data, guild, press.member.as_ref()).await?,
         None => {
             let role = data.db.guild_settings(guild).await?.facilitator_role;
             crate::scheduler::facilitators::rank_now(data.reach(ctx), guild, presser, role)
@@ -502,19 +502,6 @@ pub async fn unname_in_log(data: &Data, reports: Vec<Report>) {
         r.named = false;
         crate::scheduler::reports::refresh(&data.db, &data.rest, &r).await;
     }
-}
-
-/// The presser's rank from what Discord sent with the press (the owner's
-/// permissions arrive as all of them).
-async fn tier_of(
-    data: &Data,
-    guild: crate::domain::GuildId,
-    press: &serenity::ComponentInteraction,
-) -> Result<Tier, Error> {
-    let settings = data.db.guild_settings(guild).await?;
-    Ok(press.member.as_ref().map_or(Tier::Member, |m| {
-        super::super::checks::standing_of(m, settings.facilitator_role).tier()
-    }))
 }
 
 /// How many open reports `/mod reports` lists.
