@@ -657,3 +657,104 @@ async fn a_case_about_a_facilitator_stays_out_of_the_log_and_a_report_about_one_
     let list = h.say("sam", "/mod reports").await;
     assert!(!list.text().contains("stop complaining"), "{}", list.text());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_lock_reopened_by_hand_is_not_unlocked_by_haven() {
+    let h = ready().await;
+    let general = h.general();
+    h.say("facilitator", "/mod lock for:1h").await;
+    let locked = h
+        .sim
+        .overwrites_of(general)
+        .into_iter()
+        .find(|o| o.id == GUILD_ID)
+        .expect("the lock's overwrite");
+    // During a calm moment an admin lets everyone post again, by hand, and
+    // keeps threads closed.
+    assert!(h.sim.set_overwrite_by_hand(
+        general,
+        GUILD_ID,
+        0,
+        SEND_MESSAGES,
+        locked.deny & !SEND_MESSAGES
+    ));
+    assert!(
+        logged(&h, "by hand while I had it locked").await,
+        "{:?}",
+        log_texts(&h)
+    );
+    h.advance(Duration::minutes(61)).await;
+    settle(&h).await;
+    let now = h
+        .sim
+        .overwrites_of(general)
+        .into_iter()
+        .find(|o| o.id == GUILD_ID)
+        .expect("the admin's overwrite");
+    assert_eq!(
+        (now.allow, now.deny),
+        (SEND_MESSAGES, locked.deny & !SEND_MESSAGES),
+        "exactly as the admin left it"
+    );
+    assert!(!log_texts(&h).iter().any(|t| t.contains("Time up")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_delete_that_discord_carried_out_keeps_the_authors_words() {
+    let h = ready().await;
+    let bob = h.member("bob");
+    let post = h.sim.post_as(
+        &bob,
+        h.general(),
+        "the details of what happened to me",
+        Duration::minutes(1),
+    );
+    h.sim.inject_fault(Fault {
+        method: Some("DELETE".into()),
+        path_contains: format!("/messages/{}", post.id),
+        kind: FaultKind::LostResponse(500),
+        times: 1,
+    });
+    let token = h
+        .sim
+        .message_command(&h.member("facilitator"), "Needs a content warning", &post);
+    let reply = h.sim.reply(&token).await.expect("an answer");
+    assert!(reply.text().contains("Case #1"), "{}", reply.text());
+    assert!(h.sim.message(post.id).is_none_or(|m| m.deleted));
+    assert_eq!(
+        dms_with(&h, "bob", "the details of what happened"),
+        1,
+        "their words kept"
+    );
+    settle(&h).await;
+    let cases = log_texts(&h)
+        .iter()
+        .filter(|t| t.contains("Case #"))
+        .count();
+    assert_eq!(cases, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_purge_that_discord_carried_out_is_recorded_once() {
+    let h = ready().await;
+    let general = h.general();
+    let bob = h.member("bob");
+    for text in ["one", "two", "three"] {
+        h.sim.post_as(&bob, general, text, Duration::minutes(1));
+    }
+    h.sim.inject_fault(Fault {
+        method: Some("POST".into()),
+        path_contains: "bulk-delete".into(),
+        kind: FaultKind::LostResponse(500),
+        times: 1,
+    });
+    let reply = h.say("facilitator", "/mod purge count:3 member:@bob").await;
+    assert!(reply.text().contains("Case #1"), "{}", reply.text());
+    assert!(reply.text().contains("deleted 3"), "{}", reply.text());
+    settle(&h).await;
+    let cases = log_texts(&h)
+        .iter()
+        .filter(|t| t.contains("Case #"))
+        .count();
+    assert_eq!(cases, 1);
+}

@@ -443,12 +443,12 @@ pub async fn purge(
     };
     let deleted = selection.delete.len();
     let reason = rules::reason(reason.as_deref());
-    match deleted {
-        0 => {
-            return Err(Error::member(format!(
-                "There were no messages I could delete.{old}"
-            )));
-        }
+    if deleted == 0 {
+        return Err(Error::member(format!(
+            "There were no messages I could delete.{old}"
+        )));
+    }
+    let outcome = match deleted {
         1 => {
             data.rest
                 .delete_because(
@@ -457,13 +457,23 @@ pub async fn purge(
                     Some(&reason),
                 )
                 .await
-                .map_err(|e| discord_refusal(e, "delete the message"))?;
         }
-        _ => data
-            .rest
-            .bulk_delete(channel, &selection.delete, &reason)
-            .await
-            .map_err(|e| discord_refusal(e, "delete those messages"))?,
+        _ => {
+            data.rest
+                .bulk_delete(channel, &selection.delete, &reason)
+                .await
+        }
+    };
+    if let Err(e) = outcome {
+        // A delete whose answer was lost may have been carried out (its
+        // retry then finds unknown messages): what is in the channel now
+        // decides.
+        let left = data.rest.recent_messages(channel, 100).await;
+        let gone =
+            left.is_ok_and(|left| !left.iter().any(|m| selection.delete.contains(&m.id.get())));
+        if !gone {
+            return Err(discord_refusal(e, "delete those messages"));
+        }
     }
     // Deleted `/cw` posts take their authors' records with them.
     if let Err(e) = data.db.remove_cw_posts(&selection.delete).await {
