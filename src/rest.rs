@@ -132,8 +132,14 @@ pub fn discord_code(e: &serenity::Error) -> Option<isize> {
 /// the answer carried none).
 fn code_and_message(e: &serenity::Error) -> (isize, String) {
     match e {
+        // Discord explains a refused form field by field ("Invalid Form
+        // Body" alone says nothing): its explanations are kept.
         serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
-            (r.error.code, r.error.message.clone())
+            let mut message = r.error.message.clone();
+            for field in &r.error.errors {
+                message.push_str(&format!(" ({}: {})", field.path, field.message));
+            }
+            (r.error.code, message)
         }
         other => (0, other.to_string()),
     }

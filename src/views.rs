@@ -240,6 +240,13 @@ pub fn member_field(text: impl AsRef<str>) -> String {
     inert_within(text.as_ref(), FIELD_MAX)
 }
 
+/// How many of a case's amendments its embed shows (the newest), and how
+/// long each reason may be there, so the whole stays within Discord's
+/// 6,000 characters per embed.
+const AMENDMENTS_SHOWN: usize = 10;
+const AMENDMENT_MAX: usize = 300;
+const AMENDED_ORIGINAL_MAX: usize = 800;
+
 /// The log channel's embed for a case.
 pub fn case_embed(case: &crate::domain::moderation::Case) -> serenity::CreateEmbed {
     let mut embed = embed(&format!("Case #{} · {}", case.number, case.kind.label())).field(
@@ -257,16 +264,28 @@ pub fn case_embed(case: &crate::domain::moderation::Case) -> serenity::CreateEmb
         embed = embed.field("Reason", member_field(&case.reason), false);
     } else {
         // Amended, never overwritten: the original and every amendment,
-        // with who made it and when.
-        embed = embed.field("Original reason", member_field(&case.reason), false);
-        let shown = case.amendments.len().min(5);
+        // with who made it and when, as many as Discord's 6,000 characters
+        // an embed allow (the newest ten, each within 300 characters).
+        embed = embed.field(
+            "Original reason",
+            inert_within(&case.reason, AMENDED_ORIGINAL_MAX),
+            false,
+        );
+        let shown = case.amendments.len().min(AMENDMENTS_SHOWN);
         let first = case.amendments.len() - shown;
+        if first > 0 {
+            embed = embed.field(
+                "Earlier amendments",
+                format!("{first} earlier amendment(s), not shown here for Discord's size limit."),
+                false,
+            );
+        }
         for (n, a) in case.amendments.iter().enumerate().skip(first) {
             let by = a.by.map_or_else(
                 || "a former facilitator".to_owned(),
                 |u| format!("<@{}>", u.0),
             );
-            let reason = crate::domain::text::inert_within(&a.reason, 900);
+            let reason = inert_within(&a.reason, AMENDMENT_MAX);
             embed = embed.field(
                 format!("Amendment {}", n + 1),
                 format!("{reason}\n(by {by}, {})", when(a.at)),

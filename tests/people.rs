@@ -758,3 +758,61 @@ async fn a_stalled_purge_that_discord_carried_out_is_recorded_once() {
         .count();
     assert_eq!(cases, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_person_a_report_is_about_cannot_press_its_buttons_and_bans_reach_their_cw_posts() {
+    let h = ready().await;
+    let general = h.general();
+    let bob = h.member("bob");
+    let post = h
+        .sim
+        .post_as(&bob, general, "you are all useless", Duration::minutes(1));
+    report(&h, "alice", &post, "harmful", "").await;
+    assert!(logged(&h, "Report #").await);
+    let card = h
+        .sim
+        .channel_messages(h.sim.channel_id("facilitators"))
+        .into_iter()
+        .find(|m| m.text().contains("Report #"))
+        .expect("the report's card");
+    // Bob is made a facilitator; he still cannot act on the report about him.
+    h.sim
+        .set_member_roles(&bob, vec![FACILITATOR_ROLE, MEMBER_ROLE]);
+    let mut promoted = bob.clone();
+    promoted.roles = vec![FACILITATOR_ROLE, MEMBER_ROLE];
+    let token = h
+        .sim
+        .click_label(&promoted, &card, "Resolved")
+        .expect("a Resolved button");
+    let pressed = h.sim.reply(&token).await.expect("an answer");
+    assert!(
+        pressed.text().contains("not one you can act on"),
+        "{}",
+        pressed.text()
+    );
+
+    // A facilitator without Manage Messages cannot use "Needs a content warning".
+    let token = h
+        .sim
+        .message_command(&h.member("rook"), "Needs a content warning", &post);
+    let refused = h.sim.reply(&token).await.expect("an answer");
+    assert!(
+        refused.text().contains("Manage Messages"),
+        "{}",
+        refused.text()
+    );
+
+    // A ban that deletes a day of messages reaches Alice's /cw posts too.
+    h.say("alice", "/cw topic:loss text:\"Something I wrote\"")
+        .await;
+    let cw = h
+        .sim
+        .channel_messages(general)
+        .into_iter()
+        .find(|m| m.text().contains("Something I wrote"))
+        .expect("the /cw post");
+    h.say("facilitator", "/mod ban member:@alice delete-messages:1d")
+        .await;
+    settle(&h).await;
+    assert!(h.sim.message(cw.id).is_none_or(|m| m.deleted));
+}

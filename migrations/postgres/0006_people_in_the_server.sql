@@ -17,6 +17,9 @@ CREATE INDEX mod_case_amendments_by_case ON mod_case_amendments (guild_id, numbe
 -- What Haven itself set, so a timer changes only what is still exactly as
 -- Haven left it: the ban's reason as sent to Discord, the slowmode's value.
 ALTER TABLE mod_tempbans ADD COLUMN reason TEXT;
+-- Set while Haven's own unban of a temporary ban is under way (or its
+-- answer was lost): a ban found gone then is Haven's doing, not a human's.
+ALTER TABLE mod_tempbans ADD COLUMN lifting_ms BIGINT;
 ALTER TABLE mod_slowmodes ADD COLUMN set_seconds BIGINT;
 
 -- A /cw post belongs to its author (Haven posts it): forget, purge, bans
@@ -31,3 +34,8 @@ CREATE TABLE cw_posts (
 CREATE INDEX cw_posts_by_author ON cw_posts (author_id);
 CREATE INDEX cw_posts_by_channel ON cw_posts (channel_id, author_id, created_ms);
 CREATE INDEX cw_posts_by_age ON cw_posts (created_ms);
+
+-- Reports routed before Haven kept whom they were about: those in a log
+-- channel were about a plain member (reports about a facilitator never
+-- went there), so facilitators keep seeing and handling them.
+UPDATE mod_reports SET about_rank = 0 WHERE log_message_id IS NOT NULL;

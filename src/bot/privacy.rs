@@ -91,6 +91,9 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+/// How many `/cw` posts `/privacy show` links (the export has them all).
+const CW_POSTS_SHOWN: usize = 8;
+
 /// What the member is told of `/cw` posts Discord would not delete.
 fn cw_left(left: &[crate::store::CwPost]) -> String {
     if left.is_empty() {
@@ -301,6 +304,7 @@ fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
                     "{}\nHaven posted these for you, so it keeps that they are yours. `/privacy forget` deletes them from Discord too.",
                     data.cw_posts
                         .iter()
+                        .take(CW_POSTS_SHOWN)
                         .map(|p| format!(
                             "https://discord.com/channels/{}/{}/{} (<t:{}:d>)",
                             p.guild.0,
@@ -308,6 +312,10 @@ fn data_embed(data: &MemberData) -> (serenity::CreateEmbed, bool) {
                             p.message,
                             p.posted_at.timestamp()
                         ))
+                        .chain((data.cw_posts.len() > CW_POSTS_SHOWN).then(|| format!(
+                            "…and {} more; `/privacy export` lists them all.",
+                            data.cw_posts.len() - CW_POSTS_SHOWN
+                        )))
                         .collect::<Vec<_>>()
                         .join("\n")
                 ))

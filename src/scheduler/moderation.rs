@@ -65,6 +65,7 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
     match job.kind {
         JobKind::Unban => {
             let user = UserId(target);
+            let _own = rest.own_changes().begin(user.0);
             let Some(ban) = db.tempban_of(guild, user).await.map_err(store)? else {
                 return Ok(true);
             };
@@ -80,9 +81,10 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
                 .await
                 .map_err(|e| why(&e, Permission::BanMembers))?;
             match now {
-                // An earlier try of this job (its answer lost, or its process
-                // stopped before recording it) may have lifted it: Haven's own.
-                None if job.attempts > 1 => {
+                // Haven's own unban was under way on an earlier try (its
+                // answer lost, or its process stopped before recording it):
+                // the ban is gone by Haven's doing.
+                None if ban.lifting => {
                     time_up(db, rest, guild, CaseKind::Ban, Some(user), None, job).await;
                     db.remove_tempban(guild, user).await.map_err(store)?;
                     return Ok(false);
@@ -92,7 +94,7 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
                     let text = format!(
                         "The temporary ban of <@{target}> had already been lifted by someone in Discord, so I had nothing to undo."
                     );
-                    tell(reach, guild, &text, job).await;
+                    tell_about(reach, guild, user, &text, Some(job)).await;
                     db.remove_tempban(guild, user).await.map_err(store)?;
                     return Ok(false);
                 }
@@ -100,17 +102,30 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
                     let text = format!(
                         "<@{target}> was banned again by someone in Discord since my temporary ban, so I have not lifted it: that decision stays theirs."
                     );
-                    tell(reach, guild, &text, job).await;
+                    tell_about(reach, guild, user, &text, Some(job)).await;
                     db.remove_tempban(guild, user).await.map_err(store)?;
                     return Ok(false);
                 }
                 Some(_) => {}
             }
+            db.mark_tempban_lifting(guild, user, Some(job.occurrence))
+                .await
+                .map_err(store)?;
             match rest.unban(g, u, "Temporary ban ended").await {
                 Ok(()) => {}
-                // Lifted by hand in Discord meanwhile: nothing left to do.
+                // Gone by now (a lost answer's retry, or a human meanwhile):
+                // nothing left to do.
                 Err(e) if e.code() == Some(codes::UNKNOWN_BAN) => {}
-                Err(e) => return Err(why(&e, Permission::BanMembers)),
+                Err(e) => {
+                    // Refused outright, so certainly not carried out: a ban
+                    // found gone on a later try is then a human's doing.
+                    if e.is_refusal() {
+                        db.mark_tempban_lifting(guild, user, None)
+                            .await
+                            .map_err(store)?;
+                    }
+                    return Err(why(&e, Permission::BanMembers));
+                }
             }
             // The case first: a takeover after a crash in between finds the
             // ban still saved, lifts it again (Discord says it is gone) and
@@ -121,6 +136,7 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
         }
         JobKind::SlowmodeRevert => {
             let channel = ChannelId(target);
+            let _own = rest.own_changes().begin(channel.0);
             let Some(revert) = db.slowmode_revert(channel).await.map_err(store)? else {
                 return Ok(true);
             };
@@ -167,6 +183,7 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
         }
         JobKind::LockRevert => {
             let channel = ChannelId(target);
+            let _own = rest.own_changes().begin(channel.0);
             let Some(lock) = db.lock(channel).await.map_err(store)? else {
                 return Ok(true);
             };
@@ -268,6 +285,53 @@ async fn tell(reach: Reach<'_>, guild: GuildId, text: &str, job: &Job) {
     tell_facilitators(reach, guild, text, Some(nonce)).await;
 }
 
+/// Whether the member's latest ban case was kept out of the log channel
+/// because they help run the group: what follows from it is for admins.
+async fn about_staff(db: &Db, guild: GuildId, user: UserId) -> bool {
+    match db.latest_case(guild, CaseKind::Ban, Some(user), None).await {
+        Ok(Some(case)) => case.log_message.is_none(),
+        Ok(None) => false,
+        // Any doubt keeps it from the log channel.
+        Err(_) => true,
+    }
+}
+
+/// Tells those who may know about `user`'s ban: the facilitators, or only
+/// the admins (by DM, to those who asked for notices) when the ban is about
+/// someone who helps run the group.
+async fn tell_about(reach: Reach<'_>, guild: GuildId, user: UserId, text: &str, job: Option<&Job>) {
+    if about_staff(reach.db, guild, user).await {
+        tell_admins(reach, guild, text).await;
+        return;
+    }
+    match job {
+        Some(job) => tell(reach, guild, text, job).await,
+        None => {
+            tell_facilitators(reach, guild, text, None).await;
+        }
+    }
+}
+
+/// Tells the admins who asked for notices, by DM.
+async fn tell_admins(reach: Reach<'_>, guild: GuildId, text: &str) {
+    let role = match reach.db.guild_settings(guild).await {
+        Ok(s) => s.facilitator_role,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read settings for an admins' notice");
+            return;
+        }
+    };
+    let told = facilitators::tell(reach, guild, role, Rank::Admin, &[], |_| {
+        serenity::CreateMessage::new()
+            .content(format!("A note from Haven about your server: {text}"))
+            .allowed_mentions(serenity::CreateAllowedMentions::new())
+    })
+    .await;
+    if let Err(e) = told {
+        tracing::warn!(guild = guild.0, error = %e, "cannot tell admins by DM");
+    }
+}
+
 /// Tells the facilitators: in the log channel, else (none, or Discord
 /// refuses it) by DM to the facilitators who asked for notices. Returns
 /// whether anyone was told.
@@ -347,7 +411,11 @@ pub async fn still_in_place(reach: Reach<'_>, job: &Job, reason: &str) {
         ),
     };
     let nonce = super::stable_nonce("hs", job.id.to_le_bytes(), &job.attempts.to_le_bytes());
-    tell_facilitators(reach, guild, &what, Some(nonce)).await;
+    if job.kind == JobKind::Unban && about_staff(reach.db, guild, UserId(target)).await {
+        tell_admins(reach, guild, &what).await;
+    } else {
+        tell_facilitators(reach, guild, &what, Some(nonce)).await;
+    }
 }
 
 // ------------------------------------------------------- humans in Discord
@@ -401,7 +469,7 @@ pub async fn on_ban_removed(reach: Reach<'_>, guild: GuildId, user: UserId, now:
         "<@{}>'s temporary ban was lifted by someone in Discord before its time, so I've cancelled my timer for it.",
         user.0
     );
-    tell_facilitators(reach, guild, &text, None).await;
+    tell_about(reach, guild, user, &text, None).await;
 }
 
 /// Someone banned a member in Discord. If Haven has a temporary ban of
@@ -443,7 +511,7 @@ pub async fn on_ban_added(reach: Reach<'_>, guild: GuildId, user: UserId) {
         "<@{}> was banned by someone in Discord while my temporary ban was running, so I won't lift the ban when my time is up: that decision stays theirs.",
         user.0
     );
-    tell_facilitators(reach, guild, &text, None).await;
+    tell_about(reach, guild, user, &text, None).await;
 }
 
 /// A channel changed (its slowmode or permissions). Once Haven's own calls
@@ -549,7 +617,10 @@ async fn time_up(
         at: job.occurrence,
         until: None,
     };
-    if let Err(e) = record_case(db, rest, guild, case, Some(job), true).await {
+    // A case kept out of the log channel (about someone who helps run the
+    // group) has its end kept out too.
+    let to_log = original.log_message.is_some() || original.target.is_none();
+    if let Err(e) = record_case(db, rest, guild, case, Some(job), to_log).await {
         tracing::warn!(guild = guild.0, error = %e, "cannot record a timed action's end");
     }
 }

@@ -170,6 +170,8 @@ pub struct SlowmodeRevert {
 pub struct Tempban {
     pub until: DateTime<Utc>,
     pub reason: Option<String>,
+    /// Whether Haven's own unban of it is under way (or its answer lost).
+    pub lifting: bool,
 }
 
 /// A locked channel's overwrites as they were before the lock.
@@ -1106,7 +1108,7 @@ impl Db {
         on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO mod_tempbans (guild_id, user_id, until_ms, reason) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (guild_id, user_id) DO UPDATE SET until_ms = excluded.until_ms, reason = excluded.reason",
+             ON CONFLICT (guild_id, user_id) DO UPDATE SET until_ms = excluded.until_ms, reason = excluded.reason, lifting_ms = NULL",
             )
             .bind(guild.as_db())
             .bind(member.as_db())
@@ -1170,19 +1172,40 @@ impl Db {
     /// A member's temporary ban with the reason Haven sent, if they have one.
     pub async fn tempban_of(&self, guild: GuildId, member: UserId) -> StoreResult<Option<Tempban>> {
         on_pool!(self, |pool| {
-            let row: Option<(i64, Option<String>)> = sqlx::query_as(
-                "SELECT until_ms, reason FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2",
+            let row: Option<(i64, Option<String>, Option<i64>)> = sqlx::query_as(
+                "SELECT until_ms, reason, lifting_ms FROM mod_tempbans WHERE guild_id = $1 AND user_id = $2",
             )
             .bind(guild.as_db())
             .bind(member.as_db())
             .fetch_optional(pool)
             .await?;
-            Ok(row.and_then(|(ms, reason)| {
+            Ok(row.and_then(|(ms, reason, lifting)| {
                 Some(Tempban {
                     until: DateTime::from_timestamp_millis(ms)?,
                     reason,
+                    lifting: lifting.is_some(),
                 })
             }))
+        })
+    }
+
+    /// Marks (at `at`) or clears Haven's own unban of a temporary ban.
+    pub async fn mark_tempban_lifting(
+        &self,
+        guild: GuildId,
+        member: UserId,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE mod_tempbans SET lifting_ms = $3 WHERE guild_id = $1 AND user_id = $2",
+            )
+            .bind(guild.as_db())
+            .bind(member.as_db())
+            .bind(at.map(|a| a.timestamp_millis()))
+            .execute(pool)
+            .await?;
+            Ok(())
         })
     }
 

@@ -131,6 +131,9 @@ pub async fn slowmode(
     let channel = channel_or_here(ctx, channel);
     let (guild, _) = allowed(ctx, CaseKind::Slowmode, None, Some(channel)).await?;
     let data = ctx.data();
+    // Haven's own change while it lasts (its records and its calls), so
+    // Discord's echo of it is not taken for a human's.
+    let _own = data.rest.own_changes().begin(channel.get());
     let before = data
         .rest
         .channel_state(channel)
@@ -227,6 +230,9 @@ pub async fn lock(
     let channel = channel_or_here(ctx, channel);
     let (guild, haven_roles) = allowed(ctx, CaseKind::Lock, None, Some(channel)).await?;
     let data = ctx.data();
+    // Haven's own change while it lasts (its records and its calls), so
+    // Discord's echo of it is not taken for a human's.
+    let _own = data.rest.own_changes().begin(channel.get());
     let c = ChannelId(channel.get());
     let everyone = RoleId(guild.0);
     let reason = rules::reason(reason.as_deref());
@@ -349,6 +355,9 @@ pub async fn unlock(
     let channel = channel_or_here(ctx, channel);
     let (guild, _) = allowed(ctx, CaseKind::Unlock, None, Some(channel)).await?;
     let data = ctx.data();
+    // Haven's own change while it lasts (its records and its calls), so
+    // Discord's echo of it is not taken for a human's.
+    let _own = data.rest.own_changes().begin(channel.get());
     let Some(saved) = data.db.lock(ChannelId(channel.get())).await? else {
         return Err(Error::member(format!(
             "{} isn't locked through Haven, so there is nothing to restore.",
@@ -422,7 +431,11 @@ pub async fn purge(
     // owner's, admins' and (unless an admin purges) facilitators' messages.
     let protected = match target {
         Some(_) => Vec::new(),
-        None => protected_authors(ctx, &messages, haven).await?,
+        // Only the messages the purge can reach are looked at.
+        None => {
+            let reach = messages.len().min(count as usize);
+            protected_authors(ctx, &messages[..reach], haven).await?
+        }
     };
     let selection = rules::select_for_purge(&messages, count, target, &protected, data.clock.now());
     let old = if selection.too_old > 0 {

@@ -243,7 +243,13 @@ pub async fn untimeout(
         .http()
         .get_member(serenity::GuildId::new(guild.0), member.id)
         .await
-        .map_err(|e| Error::Internal(e.into()))?
+        .map_err(|e| match crate::rest::classify(&e) {
+            crate::rest::Failure::Gone => Error::member(format!(
+                "{} isn't a member of this server, so there is nothing to do.",
+                member.name
+            )),
+            _ => Error::Internal(e.into()),
+        })?
         .communication_disabled_until
         .is_some_and(|t| t.unix_timestamp() > ctx.data().clock.now().timestamp());
     if !timed_out {
@@ -295,11 +301,22 @@ pub async fn kick(
         // then finds nobody): what Discord holds now decides.
         let unsure = matches!(e, crate::rest::RestError::Transient(_))
             || e.code() == Some(codes::UNKNOWN_MEMBER);
-        let gone = unsure && matches!(data.rest.is_member(g, member.id).await, Ok(false));
-        if !gone {
-            // Never leave them told of a removal that did not happen.
-            take_back(data, &sent).await;
-            return Err(discord_refusal(e, "remove them"));
+        match unsure.then_some(()) {
+            Some(()) => match data.rest.is_member(g, member.id).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    // Never leave them told of a removal that did not happen.
+                    take_back(data, &sent).await;
+                    return Err(discord_refusal(e, "remove them"));
+                }
+                // Haven cannot tell: nothing is recorded that may not have
+                // happened, and the notice stays (they may be gone).
+                Err(_) => return Err(cannot_tell(&member.name, "removed")),
+            },
+            None => {
+                take_back(data, &sent).await;
+                return Err(discord_refusal(e, "remove them"));
+            }
         }
     }
     let case = log::record_about(
@@ -367,6 +384,9 @@ pub async fn ban(
     // Haven sends (its timer later lifts only a ban that is still Haven's);
     // a ban for good drops an earlier temporary one first, so Discord's echo
     // of it is not taken for a human's. Put back as it was if Discord refuses.
+    // Haven's own change while it lasts (its records and the call), so
+    // Discord's echo of it is not taken for a human's.
+    let _own = data.rest.own_changes().begin(member.id.get());
     let earlier = data.db.tempban_of(guild, user).await?;
     // Banned already: only Haven's own temporary ban may be changed here.
     // A ban someone decided in Discord stays as they left it (and Haven's
@@ -463,16 +483,32 @@ pub async fn ban(
 }
 
 /// Whether an unban whose answer was lost (or whose retry found no ban)
-/// was carried out after all: Discord holds no ban now.
+/// was carried out after all: Discord holds no ban now. An error when
+/// Haven cannot tell.
 async fn lifted_after_all(
     data: &super::super::Data,
     guild: serenity::GuildId,
-    user: serenity::UserId,
+    user: &serenity::User,
     e: &crate::rest::RestError,
-) -> bool {
+) -> Result<bool, Error> {
     let unsure =
         matches!(e, crate::rest::RestError::Transient(_)) || e.code() == Some(codes::UNKNOWN_BAN);
-    unsure && matches!(data.rest.ban_of(guild, user).await, Ok(None))
+    if !unsure {
+        return Ok(false);
+    }
+    match data.rest.ban_of(guild, user.id).await {
+        Ok(ban) => Ok(ban.is_none()),
+        Err(_) => Err(cannot_tell(&user.name, "unbanned")),
+    }
+}
+
+/// The answer when Discord did not say whether an action happened: nothing
+/// is recorded that may not have happened.
+fn cannot_tell(name: &str, what: &str) -> Error {
+    Error::member(format!(
+        "Discord didn't answer, so I can't tell whether {name} was {what}. Nothing was recorded; \
+         please check in Discord before trying again."
+    ))
 }
 
 /// Lift a ban
@@ -504,20 +540,16 @@ pub async fn unban(
             user.name
         )));
     }
-    let earlier = data.db.tempban_of(guild, whom).await?;
-    if earlier.is_some() {
-        data.db.remove_tempban(guild, whom).await?;
-    }
+    // Haven's own change while it lasts, so Discord's echo of it is not
+    // taken for a human's; the temporary ban (if any) is forgotten only
+    // once the unban is done.
+    let _own = data.rest.own_changes().begin(user.id.get());
     if let Err(e) = data.rest.unban(g, user.id, &reason).await
-        && !lifted_after_all(data, g, user.id, &e).await
+        && !lifted_after_all(data, g, &user, &e).await?
     {
-        if let Some(e) = &earlier {
-            data.db
-                .set_tempban(guild, whom, e.until, e.reason.as_deref())
-                .await?;
-        }
         return Err(discord_refusal(e, "lift the ban"));
     }
+    data.db.remove_tempban(guild, whom).await?;
     let case = log::record_about(
         data,
         guild,

@@ -419,12 +419,6 @@ pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<()
              You could ask them privately about it instead.",
         ));
     }
-    if message.content.trim().is_empty() && message.attachments.is_empty() {
-        return Err(Error::member(
-            "That message has no text I could hand back to its author (a sticker, a poll or an embed, say), so I left it in place. \
-             You could ask them privately about it instead.",
-        ));
-    }
     if !message.attachments.is_empty() {
         return Err(Error::member(
             "That message has a file or image, which I can't hand back to its author once it is removed, so I left it in place. \
@@ -433,13 +427,18 @@ pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<()
     }
     let data = ctx.data();
     let name = super::server_name(ctx).await;
+    // What they wrote: a `/cw` post's own words, without Haven's header,
+    // spoiler and escapes.
+    let words = match cw_author {
+        Some(_) => rules::cw_text_of(&message.content).unwrap_or_else(|| message.content.clone()),
+        None => message.content.clone(),
+    };
     // Their words go back to them first: the message is removed only once
     // they have them (the whole text as a file when it is long).
-    let mut dm = serenity::CreateMessage::new()
-        .content(rules::content_warning_text(&name, &message.content));
-    if message.content.chars().count() > 1_500 {
+    let mut dm = serenity::CreateMessage::new().content(rules::content_warning_text(&name, &words));
+    if words.chars().count() > 1_500 {
         dm = dm.add_file(serenity::CreateAttachment::bytes(
-            message.content.clone().into_bytes(),
+            words.clone().into_bytes(),
             "your-message.txt",
         ));
     }
@@ -462,15 +461,24 @@ pub async fn needs_cw(ctx: Context<'_>, message: serenity::Message) -> Result<()
     if let Err(e) = data.rest.delete(message.channel_id, message.id).await {
         // Their DM holding their words stays whenever their message is gone
         // (a delete whose answer was lost, or someone removed it meanwhile).
-        let gone = matches!(
-            data.rest
-                .message_exists(message.channel_id, message.id)
-                .await,
-            Ok(false)
-        );
-        if !gone {
-            super::take_back(data, &sent).await;
-            return Err(discord_refusal(e, "remove the message"));
+        match data
+            .rest
+            .message_exists(message.channel_id, message.id)
+            .await
+        {
+            Ok(false) => {}
+            Ok(true) => {
+                super::take_back(data, &sent).await;
+                return Err(discord_refusal(e, "remove the message"));
+            }
+            // Haven cannot tell: their words stay with them, and nothing is
+            // recorded that may not have happened.
+            Err(_) => {
+                return Err(Error::member(
+                    "Discord didn't answer, so I can't tell whether the message was removed. Its author has their text either way; \
+                     nothing was recorded. Please look at the channel before trying again.",
+                ));
+            }
         }
     }
     if cw_author.is_some()

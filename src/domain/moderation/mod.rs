@@ -936,6 +936,23 @@ pub fn cw_post(topic: &str, author_mention: &str, text: &str) -> String {
     format!("**CW: {topic}** (from {author_mention})\n||{text}||")
 }
 
+/// The words of a `/cw` post as its author typed them: [`cw_post`]'s
+/// header, spoiler and escapes taken off. `None` if it is not one.
+pub fn cw_text_of(post: &str) -> Option<String> {
+    let (_, body) = post.split_once('\n')?;
+    let body = body.strip_prefix("||")?.strip_suffix("||")?;
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '\u{200B}' => {}
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
 /// Discord's limit on a message's length, in characters.
 pub const MESSAGE_MAX: usize = 2000;
 
@@ -1422,6 +1439,17 @@ mod tests {
                 }
             }
         }
+        for text in [
+            "it was || hard",
+            "[x](https://e.example) <@1> @everyone \\ ok",
+            "plain",
+        ] {
+            assert_eq!(
+                cw_text_of(&cw_post("loss", "<@5>", text)).as_deref(),
+                Some(text)
+            );
+        }
+        assert_eq!(cw_text_of("not a post"), None);
         let cw = content_warning_text("Grief Circle", "my ```story```");
         assert!(cw.contains("/cw topic:"));
         assert!(!cw.contains("```story"));
