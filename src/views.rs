@@ -384,3 +384,103 @@ pub fn report_buttons(
         vec![serenity::CreateActionRow::Buttons(buttons)]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::moderation::{self as rules, Amendment, Case, CaseKind, Notice, ReportKind};
+    use crate::domain::text::testing::{Forms, forms_in, member_text};
+    use crate::domain::{ChannelId, GuildId, UserId};
+    use proptest::prelude::*;
+
+    fn at() -> chrono::DateTime<chrono::Utc> {
+        "2027-03-09T12:00:00Z".parse().unwrap()
+    }
+
+    /// Every text a message or embed shows, gathered from its JSON.
+    fn shown(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::String(s) => {
+                out.push_str(s);
+                out.push('\n');
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| shown(v, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|v| shown(v, out)),
+            _ => {}
+        }
+    }
+
+    fn embed_forms(embed: serenity::CreateEmbed) -> Forms {
+        let mut text = String::new();
+        shown(&serde_json::to_value(embed).expect("an embed"), &mut text);
+        forms_in(&text)
+    }
+
+    fn report(note: &str, excerpt: &str) -> crate::store::Report {
+        crate::store::NewReport {
+            guild: GuildId(1),
+            reporter: UserId(2),
+            named: true,
+            kind: ReportKind::Harmful,
+            note: Some(note.to_owned()),
+            channel: ChannelId(3),
+            message: 4,
+            author: Some(UserId(5)),
+            excerpt: excerpt.to_owned(),
+            at: at(),
+        }
+        .unsaved()
+    }
+
+    fn case(reason: &str, amendment: &str) -> Case {
+        Case {
+            number: 1,
+            kind: CaseKind::Warn,
+            moderator: UserId(6),
+            target: Some(UserId(5)),
+            channel: None,
+            reason: reason.to_owned(),
+            at: at(),
+            until: None,
+            log_message: None,
+            log_channel: None,
+            edited_by: None,
+            amendments: vec![Amendment {
+                by: Some(UserId(7)),
+                at: at(),
+                reason: amendment.to_owned(),
+            }],
+        }
+    }
+
+    proptest! {
+        /// Whatever a member types, what Haven shows with it forms exactly
+        /// the links, mentions and pings Haven itself put there: member
+        /// text adds none, in any view.
+        #[test]
+        fn no_member_text_renders_as_a_link_or_a_mention(text in member_text()) {
+            let plain = "plain words";
+            prop_assert_eq!(
+                embed_forms(report_embed(&report(&text, &text))),
+                embed_forms(report_embed(&report(plain, plain)))
+            );
+            prop_assert_eq!(
+                embed_forms(case_embed(&case(&text, &text))),
+                embed_forms(case_embed(&case(plain, plain)))
+            );
+            let notice = |reason| Notice { server: "Group", reason, until: None, has_guidelines: false };
+            for (with, without) in [
+                (rules::nudge_text("Group", &text), rules::nudge_text("Group", plain)),
+                (rules::warn_text(&notice(&text)), rules::warn_text(&notice(plain))),
+                (rules::ban_text(&notice(&text)), rules::ban_text(&notice(plain))),
+                (rules::cw_post(&text, "<@5>", &text), rules::cw_post(plain, "<@5>", plain)),
+            ] {
+                prop_assert_eq!(forms_in(&with), forms_in(&without), "{}", with);
+            }
+            // A location is a channel Haven links on purpose, or inert text.
+            if crate::domain::meeting::location_channel(&text).is_none() {
+                prop_assert_eq!(forms_in(&location_text(&text)), forms_in(&location_text(plain)));
+            }
+        }
+    }
+}

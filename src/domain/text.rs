@@ -156,44 +156,23 @@ pub fn inert_within(text: &str, max: usize) -> String {
     kept
 }
 
+/// A model of how Discord renders text, and member-like text to feed it,
+/// for property tests here and wherever member text is shown.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod testing {
+    use super::ZERO_WIDTH_SPACE;
     use proptest::prelude::*;
-
-    #[test]
-    fn fits_whole_lines_and_says_how_many_were_left_out() {
-        let lines: Vec<String> = (0..100)
-            .map(|i| format!("**#{i}** by <@123456789012345678>"))
-            .collect();
-        let fitted = fit_lines(&lines, 1024);
-        assert!(fitted.chars().count() <= 1024);
-        let shown: Vec<&str> = fitted.lines().collect();
-        let last = shown.last().unwrap();
-        assert!(last.starts_with("… and "), "{last}");
-        let kept = shown.len() - 1;
-        assert_eq!(*last, format!("… and {} more", 100 - kept));
-        for line in &shown[..kept] {
-            assert!(
-                line.ends_with("<@123456789012345678>"),
-                "a whole line: {line}"
-            );
-        }
-        assert_eq!(fit_lines(&lines[..2], 1024).lines().count(), 2);
-        assert_eq!(fit_lines(&["é".repeat(2000)], 10).chars().count(), 10);
-        assert_eq!(fit_lines(&[], 10), "");
-    }
 
     /// How Discord reads `text`, as far as links and mentions go: a small
     /// model of its renderer, on the cautious side.
-    struct Read {
+    pub struct Read {
         /// The characters a reader sees, zero-width spaces left out.
-        visible: String,
+        pub visible: String,
         /// Every masked link, mention or ping the text forms.
-        formed: Vec<String>,
+        pub formed: Vec<String>,
     }
 
-    fn read_as_discord(text: &str) -> Read {
+    pub fn read_as_discord(text: &str) -> Read {
         // A backslash escapes the next ASCII punctuation character; any other
         // backslash is shown as it is.
         let mut read: Vec<(char, bool)> = Vec::new();
@@ -251,12 +230,12 @@ mod tests {
         }
     }
 
-    fn without_zero_width(text: &str) -> String {
+    pub fn without_zero_width(text: &str) -> String {
         text.chars().filter(|&c| c != ZERO_WIDTH_SPACE).collect()
     }
 
     /// Strings made mostly of what links, mentions and escapes are made of.
-    fn member_text() -> impl Strategy<Value = String> {
+    pub fn member_text() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
             4 => prop::sample::select(vec![
                 "[", "]", "(", ")", "<", ">", "@", "\\", "#", "&", "!", ":", "/", "`",
@@ -277,6 +256,58 @@ mod tests {
             4 => prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat()),
             1 => any::<String>(),
         ]
+    }
+
+    /// How many masked links, mentions and pings a text forms.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct Forms {
+        pub links: usize,
+        pub mentions: usize,
+        pub pings: usize,
+    }
+
+    pub fn forms_in(text: &str) -> Forms {
+        let mut forms = Forms::default();
+        for f in read_as_discord(text).formed {
+            if f.starts_with("a masked link") {
+                forms.links += 1;
+            } else if f.starts_with("a mention") {
+                forms.mentions += 1;
+            } else {
+                forms.pings += 1;
+            }
+        }
+        forms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{member_text, read_as_discord, without_zero_width};
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn fits_whole_lines_and_says_how_many_were_left_out() {
+        let lines: Vec<String> = (0..100)
+            .map(|i| format!("**#{i}** by <@123456789012345678>"))
+            .collect();
+        let fitted = fit_lines(&lines, 1024);
+        assert!(fitted.chars().count() <= 1024);
+        let shown: Vec<&str> = fitted.lines().collect();
+        let last = shown.last().unwrap();
+        assert!(last.starts_with("… and "), "{last}");
+        let kept = shown.len() - 1;
+        assert_eq!(*last, format!("… and {} more", 100 - kept));
+        for line in &shown[..kept] {
+            assert!(
+                line.ends_with("<@123456789012345678>"),
+                "a whole line: {line}"
+            );
+        }
+        assert_eq!(fit_lines(&lines[..2], 1024).lines().count(), 2);
+        assert_eq!(fit_lines(&["é".repeat(2000)], 10).chars().count(), 10);
+        assert_eq!(fit_lines(&[], 10), "");
     }
 
     proptest! {
