@@ -30,7 +30,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let token = config.require_token()?.clone();
-    let db = Db::open(&config.database_url)
+    let db = Db::open_with(&config.database_url, config.db_pool)
         .await
         .with_context(|| format!("opening the database at {}", config.database_shown()))?
         .with_lease(config.job_lease);
@@ -102,7 +102,15 @@ pub async fn run(
             let stop = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
-            Some(crate::ops::serve(addr, db.clone(), clock.clone(), stop).await?)
+            let watched = crate::ops::Watched {
+                scheduler: scheduler.clone(),
+                scheduler_bound: (config.job_lease * 3)
+                    .to_std()
+                    .unwrap_or_default()
+                    .max(Duration::from_secs(60)),
+                shards: shard_manager.clone(),
+            };
+            Some(crate::ops::serve(addr, db.clone(), clock.clone(), watched, stop).await?)
         }
         None => None,
     };
@@ -119,7 +127,7 @@ pub async fn run(
         removing: Default::default(),
         cache: client.cache.clone(),
     };
-    let engine = tokio::spawn(engine.run(scheduler_stopped));
+    let mut engine = tokio::spawn(engine.run(scheduler_stopped));
     let shards = config.shards;
     let mut gateway = tokio::spawn(async move {
         match shards {
@@ -143,6 +151,13 @@ pub async fn run(
             Ok(Err(e)) => Err(anyhow::Error::new(e).context("the Discord connection failed")),
             Err(e) => Err(anyhow::Error::new(e).context("the Discord connection task failed")),
         },
+        // The scheduler returns only when told to stop: anything else
+        // (a panic) must not leave a process that answers commands but
+        // never sends a reminder.
+        result = &mut engine => Err(match result {
+            Ok(()) => anyhow::anyhow!("the scheduler stopped on its own"),
+            Err(e) => anyhow::Error::new(e).context("the scheduler task died"),
+        }),
     };
 
     shard_manager.shutdown_all().await;
@@ -165,8 +180,13 @@ pub async fn run(
             "gave up waiting for commands to finish"
         );
     }
-    if tokio::time::timeout(DRAIN_TIMEOUT, engine).await.is_err() {
+    if !engine.is_finished()
+        && tokio::time::timeout(DRAIN_TIMEOUT + Duration::from_secs(5), &mut engine)
+            .await
+            .is_err()
+    {
         tracing::warn!("gave up waiting for the scheduler to stop");
+        engine.abort();
     }
     if let Some(ops) = ops {
         let _ = tokio::time::timeout(Duration::from_secs(2), ops).await;

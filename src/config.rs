@@ -56,6 +56,9 @@ pub struct Config {
     /// unless renewed; another process takes the jobs of one that died once
     /// it has passed. Default 30 seconds.
     pub job_lease: chrono::Duration,
+    /// `HAVEN_DB_POOL`: connections this process keeps to PostgreSQL
+    /// (the job listener has one more of its own). Default 16.
+    pub db_pool: u32,
     /// `HAVEN_SHARDS`: the shards this process runs, like `0-3/8`; unset,
     /// one process runs as many shards as Discord recommends.
     pub shards: Option<ShardRange>,
@@ -246,7 +249,7 @@ impl Config {
         let log_filter = get("RUST_LOG").unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned());
 
         let reminder_grace = match get("HAVEN_REMINDER_GRACE") {
-            None => crate::scheduler::DEFAULT_GRACE,
+            None => crate::domain::reminders::DEFAULT_GRACE,
             Some(raw) => humantime::parse_duration(raw.trim())
                 .ok()
                 .and_then(|d| chrono::Duration::from_std(d).ok())
@@ -275,6 +278,19 @@ impl Config {
                         "must be a span from 1s to 2m, such as 30s",
                     )
                 })?,
+        };
+
+        let db_pool = match get("HAVEN_DB_POOL") {
+            None => crate::store::DEFAULT_POOL,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if (2..=1_000).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::new(
+                        "HAVEN_DB_POOL",
+                        "must be a whole number of database connections from 2, such as 16",
+                    ));
+                }
+            },
         };
 
         let shards = match get("HAVEN_SHARDS") {
@@ -326,6 +342,7 @@ impl Config {
             log_filter,
             reminder_grace,
             job_lease,
+            db_pool,
             shards,
             http_addr,
             rest_per_second,
@@ -341,8 +358,9 @@ impl Config {
             api_base: Some(api_base),
             dev_guild: None,
             log_filter: "warn".to_owned(),
-            reminder_grace: crate::scheduler::DEFAULT_GRACE,
+            reminder_grace: crate::domain::reminders::DEFAULT_GRACE,
             job_lease: crate::store::DEFAULT_LEASE,
+            db_pool: crate::store::DEFAULT_POOL,
             shards: None,
             http_addr: None,
             rest_per_second: DISCORD_GLOBAL_PER_SECOND,

@@ -48,6 +48,7 @@ pub struct Metrics {
     errors: Family<TierLabel, Counter>,
     lateness: Histogram,
     jobs_due: Gauge,
+    jobs_working: Gauge,
     rate_limited: Counter,
     rate_limit_waits: Counter,
 }
@@ -80,8 +81,14 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let jobs_due = Gauge::default();
     registry.register(
         "jobs_due",
-        "Scheduled jobs whose time has come and that are not finished, at the last scrape",
+        "This process's scheduled jobs whose time has come and that wait to be worked, at the last scrape",
         jobs_due.clone(),
+    );
+    let jobs_working = Gauge::default();
+    registry.register(
+        "jobs_working",
+        "Jobs this process is working on, at the last scrape",
+        jobs_working.clone(),
     );
     let rate_limited = Counter::default();
     registry.register(
@@ -101,6 +108,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         errors,
         lateness,
         jobs_due,
+        jobs_working,
         rate_limited,
         rate_limit_waits,
     }
@@ -133,8 +141,11 @@ pub fn rate_limit_wait() {
 }
 
 /// The backlog read at scrape time, then everything as Prometheus text.
-pub fn encode(jobs_due: i64) -> String {
+/// The text of every figure, with this process's jobs due and being worked
+/// on as just read.
+pub fn encode((jobs_due, jobs_working): (i64, i64)) -> String {
     METRICS.jobs_due.set(jobs_due);
+    METRICS.jobs_working.set(jobs_working);
     let mut text = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &METRICS.registry) {
         tracing::warn!(error = %e, "cannot encode metrics");
@@ -156,20 +167,21 @@ mod tests {
             rate_limited();
         }
         rate_limit_wait();
-        let text = encode(7);
+        let text = encode((7, 2));
         for name in [
             "haven_interactions_served_total{kind=\"Command\"}",
             "haven_interactions_served_total{kind=\"Button\"}",
             "haven_errors_total{tier=\"Internal\"}",
             "haven_reminder_lateness_seconds_bucket",
             "haven_jobs_due 7",
+            "haven_jobs_working 2",
             "haven_discord_rate_limited_total 3",
             "haven_discord_rate_limit_waits_total 1",
         ] {
             assert!(text.contains(name), "{name} missing from:\n{text}");
         }
         // Reading again counts nothing twice.
-        let again = encode(0);
+        let again = encode((0, 0));
         assert!(
             again.contains("haven_discord_rate_limited_total 3"),
             "{again}"

@@ -32,6 +32,27 @@ const ATTEMPTS: u32 = 6;
 /// stalled connection must not hold up everything behind it.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What a call made on behalf of a claimed job checks first: that the
+/// claim is still held ([`Fence::holds`]). The scheduler sets one around each
+/// job it works ([`FENCE`]); a call whose fence no longer holds is not made
+/// and fails as [`RestError::Abandoned`].
+pub trait Fence: Send + Sync {
+    fn holds(&self) -> futures::future::BoxFuture<'_, bool>;
+}
+
+tokio::task_local! {
+    /// The fence of the job this task works on, if any.
+    pub static FENCE: Arc<dyn Fence>;
+}
+
+/// Whether the current task's fence (if it has one) still holds.
+async fn fence_holds() -> bool {
+    match FENCE.try_with(Arc::clone) {
+        Ok(fence) => fence.holds().await,
+        Err(_) => true,
+    }
+}
+
 /// Why a call failed, as the caller needs to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 ///
@@ -190,6 +211,21 @@ struct Pacer {
     global_per_second: u32,
 }
 
+/// Windows kept before those that have reset are forgotten.
+const WINDOWS_KEPT: usize = 1024;
+
+impl Pacer {
+    /// Forgets the windows that have reset (an idle channel's), once there
+    /// are many: the map stays as large as the channels used within one
+    /// window, not every channel ever used.
+    fn forget_idle(&mut self, now: Instant) {
+        if self.buckets.len() >= WINDOWS_KEPT {
+            self.buckets
+                .retain(|_, w| w.is_some_and(|w| now < w.resets));
+        }
+    }
+}
+
 /// Haven's own REST calls. Cheap to clone.
 #[derive(Clone)]
 pub struct Rest {
@@ -242,6 +278,7 @@ impl Rest {
                 let mut p = self.pacer.lock().unwrap_or_else(PoisonError::into_inner);
                 let per_second = p.global_per_second;
                 let now = Instant::now();
+                p.forget_idle(now);
                 let bucket_wait = bucket.and_then(|b| {
                     let slot = p.buckets.entry(b).or_insert(None);
                     // Peek first, so that a full global limit does not use up
@@ -315,7 +352,9 @@ impl Rest {
                 return Err(RestError::Abandoned);
             }
             self.pace(bucket).await;
-            if !wanted() {
+            // Checked last, right before the call: a process paused past its
+            // lease sends nothing another has taken over since.
+            if !wanted() || !fence_holds().await {
                 return Err(RestError::Abandoned);
             }
             let outcome = match tokio::time::timeout(CALL_TIMEOUT, call()).await {
@@ -523,5 +562,28 @@ mod tests {
         let wait = Window::take(&mut w, 5, CHANNEL_WINDOW, now).unwrap_err();
         assert_eq!(wait, CHANNEL_WINDOW + MARGIN);
         assert!(Window::take(&mut w, 5, CHANNEL_WINDOW, now + wait).is_ok());
+    }
+
+    #[test]
+    fn windows_that_have_reset_are_forgotten() {
+        let now = Instant::now();
+        let mut pacer = Pacer {
+            buckets: HashMap::new(),
+            global: None,
+            global_per_second: 50,
+        };
+        for channel in 0..WINDOWS_KEPT as u64 {
+            let slot = pacer
+                .buckets
+                .entry(Bucket::Messages(channel))
+                .or_insert(None);
+            Window::take(slot, PER_CHANNEL, CHANNEL_WINDOW, now).unwrap();
+        }
+        let busy = Bucket::Messages(u64::MAX);
+        let slot = pacer.buckets.entry(busy).or_insert(None);
+        Window::take(slot, PER_CHANNEL, CHANNEL_WINDOW, now + CHANNEL_WINDOW).unwrap();
+        pacer.forget_idle(now + CHANNEL_WINDOW + MARGIN);
+        assert_eq!(pacer.buckets.len(), 1, "only the window still open is kept");
+        assert!(pacer.buckets.contains_key(&busy));
     }
 }

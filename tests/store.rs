@@ -311,12 +311,14 @@ async fn replanning_never_deletes_a_job_being_sent_and_a_retry_keeps_its_time() 
         .await
         .unwrap();
     let plan = m.plan(t0());
-    db.replace_jobs(m.id, &plan.jobs).await.unwrap();
+    db.replace_jobs(m.id, &plan).await.unwrap();
     let due = Utc.with_ymd_and_hms(2027, 3, 9, 18, 0, 0).unwrap();
     let claimed = db.claim_due_jobs(due, 10).await.unwrap();
     assert_eq!(claimed.len(), 1, "the 1h reminder");
     // An edit re-plans while that reminder is being sent.
-    db.replace_jobs(m.id, &[]).await.unwrap();
+    db.replace_jobs(m.id, &haven::domain::meeting::Plan::default())
+        .await
+        .unwrap();
     assert_eq!(db.claimed_job_count().await.unwrap(), 1, "still there");
     // It fails and is put back: tried later, planned for the same time.
     let retry = due + Duration::minutes(1);
@@ -387,8 +389,14 @@ async fn answers_are_deleted_once_their_occurrence_is_over() {
     db.set_rsvp(m.id, second, UserId(1), Going, t0())
         .await
         .unwrap();
-    let going = db.take_past_rsvps(m.id, first).await.unwrap();
+    let going = db.past_going(m.id, first).await.unwrap();
     assert_eq!(going, vec![(first, UserId(1))], "only who said going");
+    assert_eq!(
+        db.past_going(m.id, first).await.unwrap(),
+        going,
+        "reading them deletes nothing: a failed count is tried again"
+    );
+    assert_eq!(db.delete_past_rsvps(m.id, first).await.unwrap(), 2);
     assert!(db.member_data(UserId(2)).await.unwrap().rsvps.is_empty());
     assert_eq!(db.member_data(UserId(1)).await.unwrap().rsvps.len(), 1);
 }
@@ -1399,20 +1407,27 @@ mod leases {
             .unwrap()
             .with_lease(Duration::seconds(30));
         jobs(&a, 3).await;
-        assert_eq!(a.claim_due_jobs(t0(), 10).await.unwrap().len(), 3);
-        // Held by a: b finds nothing to do, and knows when a's claim ends.
+        let held = a.claim_due_jobs(t0(), 10).await.unwrap();
+        assert_eq!(held.len(), 3);
+        let ids: Vec<i64> = held.iter().map(|j| j.id).collect();
+        // Held by a: b finds nothing to do, and nothing overdue until a's
+        // claim ends.
         assert!(b.claim_due_jobs(t0(), 10).await.unwrap().is_empty());
-        assert_eq!(
-            b.next_job_due().await.unwrap(),
-            Some(t0() + Duration::seconds(30))
-        );
+        assert_eq!(b.next_job_due().await.unwrap(), None);
+        assert!(!b.takeover_due(t0() + Duration::seconds(30)).await.unwrap());
+        assert!(b.takeover_due(t0() + Duration::seconds(31)).await.unwrap());
         assert_eq!(
             a.next_job_due().await.unwrap(),
             None,
             "its own claims wake nobody"
         );
         // a renews while it works; b still waits.
-        a.renew_claims(t0() + Duration::seconds(20)).await.unwrap();
+        let renewed = a
+            .renew_claims(t0() + Duration::seconds(20), &ids)
+            .await
+            .unwrap();
+        assert_eq!(renewed.len(), 3);
+        assert!(!b.takeover_due(t0() + Duration::seconds(31)).await.unwrap());
         assert!(
             b.claim_due_jobs(t0() + Duration::seconds(31), 10)
                 .await
@@ -1426,6 +1441,25 @@ mod leases {
             .unwrap();
         assert_eq!(taken.len(), 3);
         assert!(taken.iter().all(|j| j.attempts == 2));
+        // a was only paused: its renewal comes back short, its fence fails,
+        // and what it would record is left to b.
+        assert!(
+            a.renew_claims(t0() + Duration::seconds(52), &ids)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            !a.hold_claim(ids[0], t0() + Duration::seconds(52))
+                .await
+                .unwrap()
+        );
+        assert!(!a.finish_job(ids[0], false).await.unwrap());
+        assert!(
+            b.hold_claim(ids[0], t0() + Duration::seconds(52))
+                .await
+                .unwrap()
+        );
         // b stops gracefully: its claims are pending again at once.
         assert_eq!(b.release_own_claims().await.unwrap(), 3);
         assert_eq!(
@@ -1467,7 +1501,7 @@ mod leases {
         meeting.guild = on_one;
         let m = zero.create_meeting(&meeting, t0()).await.unwrap();
         let plan = m.plan(t0());
-        zero.replace_jobs(m.id, &plan.jobs).await.unwrap();
+        zero.replace_jobs(m.id, &plan).await.unwrap();
         let reminder = plan.jobs.iter().map(|j| j.due).min().unwrap();
         zero.add_mod_job(JobKind::Unban, on_zero, 7, reminder)
             .await
@@ -1482,8 +1516,18 @@ mod leases {
         assert_eq!(kinds, vec![JobKind::Purge, JobKind::Unban]);
         assert_eq!(
             zero.next_job_due().await.unwrap(),
-            Some(reminder + lease),
-            "another shard's job is due here once overdue by a lease"
+            None,
+            "another shard's job never wakes this process by itself"
+        );
+        assert!(
+            !zero
+                .takeover_due(reminder + lease - Duration::seconds(1))
+                .await
+                .unwrap()
+        );
+        assert!(
+            zero.takeover_due(reminder + lease).await.unwrap(),
+            "the check once a lease finds it overdue"
         );
         assert_eq!(one.next_job_due().await.unwrap(), Some(reminder));
         assert!(

@@ -126,6 +126,149 @@ impl Meeting {
     }
 }
 
+impl Meeting {
+    /// What to do with the reminder `offset` before `occurrence` when its
+    /// job comes up at `now`: send it, skip it (the meeting changed so that
+    /// it is no longer owed, or it is too late), or wait until it is due
+    /// (an edit moved it later). `grace` is how late a reminder may still go.
+    pub fn reminder_call(
+        &self,
+        occurrence: DateTime<Utc>,
+        offset: Duration,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> ReminderCall {
+        if self.ended || !self.reminders_enabled {
+            return ReminderCall::Skip(SkipWhy::Off);
+        }
+        let Some(o) = self
+            .schedule
+            .next_after(occurrence - Duration::seconds(1))
+            .filter(|o| o.start == occurrence)
+        else {
+            return ReminderCall::Skip(SkipWhy::NoLongerPlanned);
+        };
+        if !self.reminders.as_slice().contains(&offset) {
+            return ReminderCall::Skip(SkipWhy::NoLongerPlanned);
+        }
+        if now >= occurrence {
+            return ReminderCall::Skip(SkipWhy::Started);
+        }
+        let due = self.reminder_due(&o, offset);
+        if due > now {
+            return ReminderCall::Later(due);
+        }
+        if now - due > grace {
+            return ReminderCall::Skip(SkipWhy::TooLate);
+        }
+        ReminderCall::Send
+    }
+}
+
+/// What a reminder's job does when it comes up ([`Meeting::reminder_call`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReminderCall {
+    Send,
+    Skip(SkipWhy),
+    /// Not yet: an edit moved it to this instant.
+    Later(DateTime<Utc>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipWhy {
+    /// The meeting ended or its reminders are paused.
+    Off,
+    /// An edit or a cancel removed its occurrence or its offset.
+    NoLongerPlanned,
+    /// Its meeting has started.
+    Started,
+    /// Missed by more than the grace period (Haven was down).
+    TooLate,
+}
+
+/// A job of a meeting as the store holds it, for [`replan`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldJob {
+    pub id: i64,
+    pub kind: JobKind,
+    pub occurrence: DateTime<Utc>,
+    pub offset: Duration,
+    pub planned: DateTime<Utc>,
+    pub state: HeldState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldState {
+    /// Waiting: due later, due now and not yet taken, or retrying.
+    Pending,
+    /// Being worked on right now (its worker reads the meeting afresh).
+    Claimed,
+    /// Sent, or skipped for good.
+    Finished,
+}
+
+/// How the store goes from the jobs it holds to a new [`Plan`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replan {
+    /// Waiting jobs no longer owed: their occurrence or offset is gone.
+    pub delete: Vec<i64>,
+    /// Jobs kept (with their id, so their nonce) whose time moved.
+    pub moves: Vec<(i64, DateTime<Utc>)>,
+    /// Jobs the plan needs that are not held in any state.
+    pub insert: Vec<PlannedJob>,
+    /// Reminders of the plan that can no longer be sent: their time passed
+    /// before they were ever planned, and no job holds them.
+    pub missed: Vec<PlannedJob>,
+}
+
+/// Replans a meeting: what is still owed is kept. A waiting or claimed job
+/// whose occurrence and offset are still in the plan stays (moved if its
+/// time moved), also when it is already due or retrying; only a waiting
+/// job whose occurrence or offset is gone is deleted. A claimed one is
+/// never deleted: its worker reads the meeting and skips it.
+pub fn replan(plan: &Plan, held: &[HeldJob]) -> Replan {
+    type Key = (JobKind, DateTime<Utc>, Duration);
+    let key = |kind: JobKind, occurrence, offset| -> Key { (kind, occurrence, offset) };
+    let wanted: std::collections::HashMap<Key, DateTime<Utc>> = plan
+        .jobs
+        .iter()
+        .map(|j| (key(j.kind, j.occurrence, j.offset), j.due))
+        .collect();
+    let owed: std::collections::HashMap<Key, DateTime<Utc>> = plan
+        .missed
+        .iter()
+        .map(|j| (key(j.kind, j.occurrence, j.offset), j.due))
+        .collect();
+    let mut out = Replan::default();
+    let mut held_keys = std::collections::HashSet::new();
+    for job in held {
+        let k = key(job.kind, job.occurrence, job.offset);
+        held_keys.insert(k);
+        if job.state == HeldState::Finished {
+            continue;
+        }
+        match wanted.get(&k).or_else(|| owed.get(&k)) {
+            Some(due) if *due != job.planned => out.moves.push((job.id, *due)),
+            Some(_) => {}
+            None if job.state == HeldState::Pending => out.delete.push(job.id),
+            None => {}
+        }
+    }
+    out.insert = plan
+        .jobs
+        .iter()
+        .filter(|j| !held_keys.contains(&key(j.kind, j.occurrence, j.offset)))
+        .copied()
+        .collect();
+    out.missed = plan
+        .missed
+        .iter()
+        .filter(|j| !held_keys.contains(&key(j.kind, j.occurrence, j.offset)))
+        .copied()
+        .collect();
+    out
+}
+
 /// The channel a location names, when it is a channel mention (`<#id>`).
 pub fn location_channel(location: &str) -> Option<u64> {
     location.strip_prefix("<#")?.strip_suffix('>')?.parse().ok()

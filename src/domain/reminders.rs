@@ -7,6 +7,8 @@ use chrono::Duration;
 pub const MAX_REMINDERS: usize = 5;
 pub const MAX_OFFSET: Duration = Duration::days(14);
 pub const DEFAULT: &str = "1h,10m";
+/// A reminder missed by less than this (downtime) is still sent.
+pub const DEFAULT_GRACE: Duration = Duration::minutes(15);
 
 /// A meeting's reminder offsets, largest first, no duplicates.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,11 +12,13 @@ use crate::rest::Rest;
 use crate::store::{Db, Job, StoreError};
 use crate::views;
 
-/// Plans the meeting's jobs as seen at `now`, replacing whatever was pending
-/// before. Returns the plan, with the reminders whose time had passed.
+/// Plans the meeting's jobs as seen at `now`, keeping every reminder still
+/// owed (due, retrying or being sent) whose occurrence and offset remain.
+/// Returns the plan, its `missed` being the reminders that can no longer be
+/// sent: their time passed before they were ever planned.
 pub async fn plan(db: &Db, meeting: &Meeting, now: DateTime<Utc>) -> Result<Plan, StoreError> {
-    let plan = meeting.plan(now);
-    db.replace_jobs(meeting.id, &plan.jobs).await?;
+    let mut plan = meeting.plan(now);
+    plan.missed = db.replace_jobs(meeting.id, &plan).await?;
     Ok(plan)
 }
 
@@ -84,7 +86,7 @@ pub async fn refresh_announcement(
     }
 }
 
-/// An occurrence ended: its answers are counted anonymously and deleted,
+/// An occurrence ended: its answers are counted anonymously, then deleted;
 /// the next occurrences are planned (as of when this one ended, so that
 /// their reminders exist even if the engine runs late) and the announcement
 /// moves on; a series with no next occurrence ends.
@@ -93,11 +95,17 @@ pub async fn rollover(db: &Db, editor: &Editor, job: &Job) -> Result<(), String>
     let Some(meeting) = db.meeting(id).await.map_err(|e| e.to_string())? else {
         return Ok(());
     };
+    // Counted first, deleted after: a count is of people (counting someone
+    // again adds nothing), so a failure or a crash between the two loses
+    // no one and counts no one twice.
     let going = db
-        .take_past_rsvps(meeting.id, job.occurrence)
+        .past_going(meeting.id, job.occurrence)
         .await
         .map_err(|e| e.to_string())?;
     count_going(db, &meeting, going)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.delete_past_rsvps(meeting.id, job.occurrence)
         .await
         .map_err(|e| e.to_string())?;
     if meeting.ended {

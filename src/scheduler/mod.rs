@@ -1,12 +1,21 @@
-//! The one engine for everything time-driven. Work is kept as durable jobs in
-//! SQLite; the engine sleeps until the next job is due and is woken when jobs
-//! change or the clock jumps. There is no polling loop: while idle it makes no
-//! database queries at all.
+//! The one engine for everything time-driven. Work is kept as durable jobs
+//! in the database; the engine sleeps until the next job is due and is woken
+//! when jobs change, when work finishes or the clock jumps. While idle it
+//! asks the database one thing per lease: whether another process's work is
+//! overdue (a claim that ended unrenewed, a job waiting for a process that
+//! is gone).
 //!
-//! Delivery is at least once and visibly exactly once: a job is claimed
-//! atomically, its message carries a nonce derived from the job (Discord
-//! returns the first message for a repeated nonce), and the job is marked done
-//! only after the send succeeded.
+//! Jobs run side by side, bounded in all, per server and per lane (one
+//! meeting's jobs run in order, one at a time), so one slow job or one
+//! stalled Discord route never holds up another server's work. A claim is
+//! renewed while its work runs; every call to Discord on behalf of a job
+//! first checks, in one conditional statement, that this process still
+//! holds it (the fence), so a process paused past its lease sends nothing
+//! another has taken over. Delivery is at least once and visibly exactly
+//! once: each message carries a nonce derived from the job, and what was
+//! confirmed sent is recorded at once (a reminder's direct messages each
+//! have a job of their own), so after a crash at most the one message in
+//! flight can show again once Discord has forgotten its nonce.
 
 pub mod editor;
 pub mod facilitators;
@@ -17,32 +26,35 @@ pub mod reports;
 pub mod rounds;
 pub mod stats;
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration as StdDuration;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
-use futures::StreamExt;
 use poise::serenity_prelude as serenity;
 use tokio::sync::{Notify, watch};
+use tokio::task::{AbortHandle, JoinSet};
 
 use crate::clock::SharedClock;
 use crate::domain::jobs::JobKind;
+use crate::domain::meeting::ReminderCall;
 use crate::rest::{Rest, RestError};
-use crate::store::{Db, Job};
+use crate::store::{Busy, Db, Job};
 use crate::views;
 use editor::Editor;
 
-/// A reminder missed by less than this (downtime) is still sent.
-pub const DEFAULT_GRACE: Duration = Duration::minutes(15);
-/// How many meetings' jobs are worked on at once.
-const CONCURRENCY: usize = 64;
-/// How many due jobs are claimed per round.
-const BATCH: i64 = 2000;
-/// How many per round when other processes share the jobs (PostgreSQL):
-/// smaller, so that the work spreads and what a process that died held is
-/// taken over soon after its lease, not after a long batch.
-const SHARED_BATCH: i64 = 50;
+pub use crate::domain::reminders::DEFAULT_GRACE;
+/// Jobs worked on at once, in all.
+const MAX_RUNNING: usize = 64;
+/// Jobs of one server worked on at once: one server's slow work never
+/// takes every slot.
+const PER_SERVER: usize = 8;
+/// Direct messages of one server being sent at once: a stalled DM route
+/// leaves the server's other work its slots.
+const DMS_PER_SERVER: usize = 3;
+/// How long a graceful stop lets work in progress finish.
+const STOP_WAIT: StdDuration = StdDuration::from_secs(10);
 
 /// Aborts a background task when dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -53,15 +65,45 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Wakes the engine when jobs change.
-#[derive(Clone, Default)]
+/// Wakes the engine when jobs change, and tells `/healthz` when its loop
+/// last turned.
+#[derive(Clone)]
 pub struct SchedulerHandle {
     wake: Arc<Notify>,
+    /// Milliseconds since `origin` at the loop's last turn; negative before
+    /// its first.
+    turned: Arc<AtomicI64>,
+    origin: Instant,
+}
+
+impl Default for SchedulerHandle {
+    fn default() -> Self {
+        Self {
+            wake: Arc::default(),
+            turned: Arc::new(AtomicI64::new(-1)),
+            origin: Instant::now(),
+        }
+    }
 }
 
 impl SchedulerHandle {
     pub fn poke(&self) {
         self.wake.notify_one();
+    }
+
+    fn turned(&self) {
+        let ms = self.origin.elapsed().as_millis() as i64;
+        self.turned.store(ms, Ordering::Relaxed);
+    }
+
+    /// How long ago the engine's loop last turned (`None` before it first
+    /// did). It turns at least once a lease, busy or idle.
+    pub fn since_turned(&self) -> Option<StdDuration> {
+        let at = self.turned.load(Ordering::Relaxed);
+        (at >= 0).then(|| {
+            let now = self.origin.elapsed().as_millis() as i64;
+            StdDuration::from_millis((now - at).max(0) as u64)
+        })
     }
 }
 
@@ -78,73 +120,501 @@ pub struct Scheduler {
     pub cache: Arc<serenity::Cache>,
 }
 
+/// What became of a job's work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Done,
+    Skipped,
+    /// Not yet: try again then (an edit moved it later).
+    Later(DateTime<Utc>),
+}
+
+impl Outcome {
+    fn skipped(skipped: bool) -> Self {
+        if skipped { Self::Skipped } else { Self::Done }
+    }
+}
+
+/// Where a job waits its turn: jobs of the same lane run one at a time, in
+/// due order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Lane {
+    Meeting(i64),
+    Round(i64),
+    Schedule(i64),
+    Target(i64),
+    Alone(i64),
+}
+
+impl Lane {
+    fn of(job: &Job) -> Self {
+        if let Some(m) = job.meeting {
+            return Self::Meeting(m.0);
+        }
+        if let Some(r) = job.round {
+            return Self::Round(r);
+        }
+        if let Some(c) = job.schedule_channel {
+            return Self::Schedule(c.as_db());
+        }
+        match job.target {
+            Some(t) => Self::Target(t as i64),
+            None => Self::Alone(job.id),
+        }
+    }
+}
+
+/// A job being worked on here.
+struct Slot {
+    lane: Lane,
+    guild: Option<i64>,
+    dm: bool,
+    abort: AbortHandle,
+}
+
+/// The engine's work in progress: running tasks, and jobs claimed here
+/// whose lane or server was busy when they came (started as soon as it
+/// frees up).
+#[derive(Default)]
+struct Work {
+    tasks: JoinSet<i64>,
+    running: HashMap<i64, Slot>,
+    waiting: VecDeque<Job>,
+}
+
+impl Work {
+    fn held(&self) -> usize {
+        self.running.len() + self.waiting.len()
+    }
+
+    fn free(&self) -> usize {
+        MAX_RUNNING.saturating_sub(self.held())
+    }
+
+    fn ids(&self) -> Vec<i64> {
+        self.running
+            .keys()
+            .copied()
+            .chain(self.waiting.iter().map(|j| j.id))
+            .collect()
+    }
+
+    fn in_guild(&self, guild: i64, dms_only: bool) -> usize {
+        self.running
+            .values()
+            .filter(|s| s.guild == Some(guild) && (s.dm || !dms_only))
+            .count()
+    }
+
+    fn can_start(&self, job: &Job) -> bool {
+        let lane = Lane::of(job);
+        if self.running.values().any(|s| s.lane == lane) {
+            return false;
+        }
+        match job.guild {
+            None => true,
+            Some(g) => {
+                let g = g.as_db();
+                self.in_guild(g, false) < PER_SERVER
+                    && (job.kind != JobKind::ReminderDm || self.in_guild(g, true) < DMS_PER_SERVER)
+            }
+        }
+    }
+
+    /// The lanes and servers a claim must leave aside.
+    fn busy(&self) -> Busy {
+        let mut busy = Busy::default();
+        let lanes = self
+            .running
+            .values()
+            .map(|s| s.lane)
+            .chain(self.waiting.iter().map(Lane::of));
+        for lane in lanes {
+            match lane {
+                Lane::Meeting(m) => busy.meetings.push(m),
+                Lane::Round(r) => busy.rounds.push(r),
+                Lane::Schedule(c) => busy.schedules.push(c),
+                Lane::Target(t) => busy.targets.push(t),
+                Lane::Alone(_) => {}
+            }
+        }
+        let mut guilds: HashMap<i64, (usize, usize)> = HashMap::new();
+        for s in self.running.values() {
+            if let Some(g) = s.guild {
+                let e = guilds.entry(g).or_default();
+                e.0 += 1;
+                e.1 += usize::from(s.dm);
+            }
+        }
+        for j in &self.waiting {
+            if let Some(g) = j.guild {
+                let e = guilds.entry(g.as_db()).or_default();
+                e.0 += 1;
+                e.1 += usize::from(j.kind == JobKind::ReminderDm);
+            }
+        }
+        for (g, (all, dms)) in guilds {
+            if all >= PER_SERVER {
+                busy.guilds.push(g);
+            } else if dms >= DMS_PER_SERVER {
+                busy.dm_guilds.push(g);
+            }
+        }
+        busy
+    }
+
+    /// A task ended (or was aborted): its slot is free.
+    fn ended(&mut self, result: Result<i64, tokio::task::JoinError>) {
+        match result {
+            Ok(id) => {
+                self.running.remove(&id);
+            }
+            Err(e) => {
+                let id = e.id();
+                self.running.retain(|_, s| s.abort.id() != id);
+                if e.is_panic() {
+                    tracing::error!(
+                        "a job's work panicked; its claim ends with its lease and it is tried again"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Stops the work on jobs whose claims are no longer held here.
+    fn drop_lost(&mut self, held: &[i64]) {
+        let lost: Vec<i64> = self
+            .ids()
+            .into_iter()
+            .filter(|id| !held.contains(id))
+            .collect();
+        for id in &lost {
+            if let Some(slot) = self.running.remove(id) {
+                slot.abort.abort();
+            }
+        }
+        self.waiting.retain(|j| !lost.contains(&j.id));
+        if !lost.is_empty() {
+            tracing::warn!(jobs = ?lost, "claims taken over by another process (this one was held up past its lease); their work stops here");
+        }
+    }
+}
+
+/// The fence of one job: whether this process still holds its claim.
+struct JobFence {
+    db: Db,
+    clock: SharedClock,
+    job: i64,
+    lost: AtomicBool,
+}
+
+impl crate::rest::Fence for JobFence {
+    fn holds(&self) -> futures::future::BoxFuture<'_, bool> {
+        Box::pin(async move {
+            if self.lost.load(Ordering::SeqCst) {
+                return false;
+            }
+            let held = match self.db.hold_claim(self.job, self.clock.now()).await {
+                Ok(held) => held,
+                Err(e) => {
+                    // Unknown is not held: nothing goes out on a guess, and the
+                    // job is tried again once its claim ends.
+                    tracing::warn!(job = self.job, error = %e, "cannot check a job's claim; its call is not made");
+                    false
+                }
+            };
+            if !held {
+                self.lost.store(true, Ordering::SeqCst);
+            }
+            held
+        })
+    }
+}
+
+/// Runs `work` for job `job`, which this process has claimed: every call to
+/// Discord it makes is fenced by the claim, and the claim is renewed while
+/// it runs. Returns its output and whether the claim was still held at the
+/// end (when not, nothing about the job may be recorded here).
+pub async fn holding<T>(
+    db: &Db,
+    clock: &SharedClock,
+    job: i64,
+    work: impl Future<Output = T>,
+) -> (T, bool) {
+    let fence = Arc::new(JobFence {
+        db: db.clone(),
+        clock: clock.clone(),
+        job,
+        lost: AtomicBool::new(false),
+    });
+    let every = (db.lease() / 3)
+        .to_std()
+        .unwrap_or(StdDuration::from_secs(10))
+        .max(StdDuration::from_millis(100));
+    let work = crate::rest::FENCE.scope(fence.clone() as Arc<dyn crate::rest::Fence>, work);
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => return (out, !fence.lost.load(Ordering::SeqCst)),
+            () = tokio::time::sleep(every) => {
+                match db.renew_claims(clock.now(), &[job]).await {
+                    Ok(held) if held.is_empty() => {
+                        fence.lost.store(true, Ordering::SeqCst);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(job, error = %e, "cannot renew a job's claim"),
+                }
+            }
+        }
+    }
+}
+
+/// Tries a write that records a job's fate a few times before leaving it
+/// to the claim's end (the job is then tried again, its nonce keeping it
+/// from showing twice).
+async fn recording<F, Fut, T>(what: &str, job: i64, mut write: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = crate::store::StoreResult<T>>,
+{
+    let mut wait = StdDuration::from_millis(200);
+    for attempt in 1..=4 {
+        match write().await {
+            Ok(v) => return Some(v),
+            Err(e) if attempt < 4 => {
+                tracing::warn!(job, attempt, error = %e, "cannot record {what}; trying again");
+                tokio::time::sleep(wait).await;
+                wait *= 4;
+            }
+            Err(e) => {
+                tracing::error!(job, error = %e, "cannot record {what}; the job is tried again once its claim ends");
+            }
+        }
+    }
+    None
+}
+
 impl Scheduler {
-    /// Runs until `shutdown` turns true.
+    /// Runs until `shutdown` turns true; then stops claiming, lets work in
+    /// progress finish for a few seconds, hands every claim back and
+    /// returns. Nothing is sent after it returns.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let engine = Arc::new(self);
+        engine.start_up().await;
+        let mut work = Work::default();
+        let mut jumps = engine.clock.jumps();
+        // Other processes' new jobs wake this one (PostgreSQL).
+        let _listening = engine.listen_for_other_processes().await;
+        let lease = engine
+            .db
+            .lease()
+            .to_std()
+            .unwrap_or(StdDuration::from_secs(30))
+            .max(StdDuration::from_millis(300));
+        let mut renew_at = tokio::time::Instant::now() + lease / 3;
+        let mut takeover_at = tokio::time::Instant::now();
+        let mut claim = true;
+        loop {
+            engine.handle.turned();
+            if *shutdown.borrow() {
+                engine.stop(work).await;
+                return;
+            }
+            engine.start_waiting(&mut work);
+            let now = engine.clock.now();
+            if tokio::time::Instant::now() >= takeover_at {
+                takeover_at = tokio::time::Instant::now() + lease;
+                claim |= engine.take_over(now).await;
+            }
+            if claim && work.free() > 0 {
+                claim = false;
+                let free = work.free();
+                match engine
+                    .db
+                    .claim_due_jobs_except(now, free as i64, &work.busy())
+                    .await
+                {
+                    Ok(jobs) => {
+                        let full = jobs.len() == free;
+                        work.waiting.extend(jobs);
+                        engine.start_waiting(&mut work);
+                        if full {
+                            claim = true;
+                            continue;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot claim jobs; retrying shortly");
+                        claim = true;
+                        tokio::time::sleep(StdDuration::from_secs(1)).await;
+                        continue;
+                    }
+                }
+            }
+            let next = if work.free() > 0 {
+                match engine.db.next_job_due_except(&work.busy()).await {
+                    Ok(next) => next,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the next job");
+                        Some(now + Duration::seconds(1))
+                    }
+                }
+            } else {
+                None
+            };
+            let sleep = next.map(|due| (due - now).to_std().unwrap_or(StdDuration::ZERO));
+            let holding = work.held() > 0;
+            tokio::select! {
+                Some(ended) = work.tasks.join_next(), if !work.tasks.is_empty() => {
+                    work.ended(ended);
+                    claim = true;
+                }
+                () = async {
+                    match sleep {
+                        Some(d) => tokio::time::sleep(d).await,
+                        None => std::future::pending().await,
+                    }
+                } => claim = true,
+                () = engine.handle.wake.notified() => claim = true,
+                _ = jumps.changed() => claim = true,
+                () = tokio::time::sleep_until(renew_at), if holding => {
+                    renew_at = tokio::time::Instant::now() + lease / 3;
+                    engine.renew(&mut work).await;
+                }
+                () = tokio::time::sleep_until(takeover_at) => {}
+                _ = shutdown.changed() => {}
+            }
+            if !holding {
+                renew_at = tokio::time::Instant::now() + lease / 3;
+            }
+        }
+    }
+
+    /// Before the first claim: claims of a stopped process are put back,
+    /// jobs this version cannot work are named once, housekeeping is
+    /// planned, and (in the background) this process's prompt schedules.
+    async fn start_up(self: &Arc<Self>) {
         match self.db.reset_claimed_jobs().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "resuming jobs claimed before a restart"),
             Err(e) => tracing::error!(error = %e, "cannot reset claimed jobs"),
         }
-        // Log posts a stopped process had not removed yet.
-        moderation::remove_expired_log_posts(&self.removing, &self.db, &self.rest);
-        if let Err(e) = prompts::plan_all(&self.db, self.clock.now()).await {
-            tracing::error!(error = %e, "cannot plan scheduled prompts");
+        match self.db.unknown_job_kinds().await {
+            Ok(kinds) if !kinds.is_empty() => tracing::warn!(
+                ?kinds,
+                "jobs of kinds this version does not know are left for a newer one"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot look for jobs of unknown kinds"),
+        }
+        // Log posts a stopped process had not removed yet: shared work,
+        // done by one process (the daily housekeeping does it too).
+        if self.db.runs_shared_work() {
+            moderation::remove_expired_log_posts(&self.removing, &self.db, &self.rest);
         }
         // Housekeeping runs daily; make sure the next run is planned.
         let first_purge = self.clock.now() + Duration::hours(1);
         if let Err(e) = self.db.ensure_purge_job(first_purge).await {
             tracing::error!(error = %e, "cannot plan housekeeping");
         }
-        let mut jumps = self.clock.jumps();
-        let batch = if self.db.is_postgres() {
-            SHARED_BATCH
-        } else {
-            BATCH
-        };
-        // Other processes' new jobs wake this one (PostgreSQL).
-        let _listening = self.listen_for_other_processes().await;
-        loop {
-            if *shutdown.borrow() {
-                // What this process still held goes back at once.
-                if let Err(e) = self.db.release_own_claims().await {
-                    tracing::warn!(error = %e, "cannot release this process's claims; they end with their lease");
-                }
-                return;
+        let (db, clock, handle) = (self.db.clone(), self.clock.clone(), self.handle.clone());
+        tokio::spawn(async move {
+            if let Err(e) = prompts::plan_all(&db, clock.now()).await {
+                tracing::error!(error = %e, "cannot plan scheduled prompts");
             }
-            let now = self.clock.now();
-            let jobs = match self.db.claim_due_jobs(now, batch).await {
-                Ok(jobs) => jobs,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot claim jobs; retrying shortly");
-                    tokio::time::sleep(StdDuration::from_secs(1)).await;
-                    continue;
+            handle.poke();
+        });
+    }
+
+    /// Once a lease: whether another process's work is overdue; if so, its
+    /// expired claims are put back. Returns whether to claim now.
+    async fn take_over(&self, now: DateTime<Utc>) -> bool {
+        match self.db.takeover_due(now).await {
+            Ok(false) => false,
+            Ok(true) => {
+                if let Err(e) = self.db.take_back_expired(now).await {
+                    tracing::warn!(error = %e, "cannot take back expired claims");
                 }
-            };
-            if !jobs.is_empty() {
-                self.work_renewing(jobs, now).await;
-                continue;
+                true
             }
-            let next = match self.db.next_job_due().await {
-                Ok(next) => next,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read the next job");
-                    Some(now + Duration::seconds(1))
-                }
-            };
-            let sleep = next.map(|due| (due - now).to_std().unwrap_or(StdDuration::ZERO));
-            tokio::select! {
-                () = async {
-                    match sleep {
-                        Some(d) => tokio::time::sleep(d).await,
-                        None => std::future::pending().await,
-                    }
-                } => {}
-                () = self.handle.wake.notified() => {}
-                _ = jumps.changed() => {}
-                _ = shutdown.changed() => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look for overdue work");
+                false
             }
         }
+    }
+
+    /// Renews the claims of the work in progress here; work whose claim
+    /// another process has taken over stops at once.
+    async fn renew(&self, work: &mut Work) {
+        let ids = work.ids();
+        match self.db.renew_claims(self.clock.now(), &ids).await {
+            Ok(held) if held.len() < ids.len() => work.drop_lost(&held),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot renew this process's claims"),
+        }
+    }
+
+    /// Starts every waiting job whose lane and server have room, in due
+    /// order.
+    fn start_waiting(self: &Arc<Self>, work: &mut Work) {
+        let mut still = VecDeque::new();
+        while let Some(job) = work.waiting.pop_front() {
+            if work.running.len() < MAX_RUNNING && work.can_start(&job) {
+                let (id, lane, guild, dm) = (
+                    job.id,
+                    Lane::of(&job),
+                    job.guild.map(|g| g.as_db()),
+                    job.kind == JobKind::ReminderDm,
+                );
+                let engine = self.clone();
+                let abort = work.tasks.spawn(async move {
+                    engine.work_one(job).await;
+                    id
+                });
+                work.running.insert(
+                    id,
+                    Slot {
+                        lane,
+                        guild,
+                        dm,
+                        abort,
+                    },
+                );
+            } else {
+                still.push_back(job);
+            }
+        }
+        work.waiting = still;
+    }
+
+    /// A graceful stop: no more claims; work in progress has a few seconds
+    /// to finish, the rest is stopped, and every claim goes back.
+    async fn stop(&self, mut work: Work) {
+        let deadline = tokio::time::Instant::now() + STOP_WAIT;
+        while !work.tasks.is_empty() {
+            match tokio::time::timeout_at(deadline, work.tasks.join_next()).await {
+                Ok(Some(ended)) => work.ended(ended),
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::warn!(
+                        jobs = work.running.len(),
+                        "work still running at the stop is stopped and handed back"
+                    );
+                    break;
+                }
+            }
+        }
+        work.tasks.abort_all();
+        while work.tasks.join_next().await.is_some() {}
+        let released = recording("the hand-back of this process's claims", 0, || {
+            self.db.release_own_claims()
+        })
+        .await;
+        if let Some(n) = released.filter(|n| *n > 0) {
+            tracing::info!(jobs = n, "claims handed back for another process");
+        }
+        tracing::info!("scheduler stopped");
     }
 
     /// Listens for jobs added or moved by other processes (PostgreSQL only),
@@ -176,78 +646,85 @@ impl Scheduler {
         })))
     }
 
-    /// Works a batch while renewing this process's claims.
-    async fn work_renewing(&self, jobs: Vec<Job>, now: DateTime<Utc>) {
-        renewing(&self.db, &self.clock, self.work(jobs, now)).await;
-    }
-
-    /// Works a batch: each meeting's jobs in due order, meetings side by side.
-    async fn work(&self, jobs: Vec<Job>, now: DateTime<Utc>) {
-        // Jobs about the same meeting or round run in order; others side by side.
-        let mut by_meeting: BTreeMap<(u8, i64), Vec<Job>> = BTreeMap::new();
-        for job in jobs {
-            let key = match (job.meeting, job.round) {
-                (Some(m), _) => (0, m.0),
-                (None, Some(r)) => (1, r),
-                (None, None) => (2, job.id),
-            };
-            by_meeting.entry(key).or_default().push(job);
+    /// Works one claimed job, fenced by its claim, and records what became
+    /// of it (unless its claim was lost meanwhile: then it is another
+    /// process's to record).
+    async fn work_one(&self, job: Job) {
+        let (outcome, held) = holding(&self.db, &self.clock, job.id, self.outcome(&job)).await;
+        if !held {
+            tracing::info!(
+                job = job.id,
+                "a job's claim was lost while it ran; it is left to whoever holds it"
+            );
+            return;
         }
-        futures::stream::iter(by_meeting.into_values())
-            .for_each_concurrent(CONCURRENCY, |jobs| async move {
-                for job in jobs {
-                    self.work_one(job, now).await;
-                }
-            })
-            .await;
-    }
-
-    async fn work_one(&self, job: Job, now: DateTime<Utc>) {
-        let outcome = match job.kind {
-            JobKind::Reminder => self.remind(&job, now).await,
-            JobKind::Rollover => meetings::rollover(&self.db, &self.editor, &job)
-                .await
-                .map(|()| false),
-            JobKind::RoundClose => match job.round {
-                Some(round) => rounds::close(&self.db, &self.rest, &self.editor, round, now)
-                    .await
-                    .map(|()| false),
-                None => Ok(true),
-            },
-            JobKind::Purge => self.purge(job.planned).await.map(|()| false),
-            JobKind::PeriodClose => stats::close_periods(&self.db, now).await.map(|()| false),
-            JobKind::Prompt => prompts::run(&self.db, &self.rest, &job, now, self.grace).await,
-            JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
-                moderation::run(self.reach(), &job).await
+        match outcome {
+            Ok(Outcome::Done) => self.finish(&job, false).await,
+            Ok(Outcome::Skipped) => self.finish(&job, true).await,
+            Ok(Outcome::Later(at)) => {
+                recording("a job moved later", job.id, || {
+                    self.db.release_job(job.id, at)
+                })
+                .await;
             }
-            JobKind::ReportDelivery => reports::run(self.reach(), &job).await,
-            JobKind::ReportTidy => reports::tidy(&self.db, now).await.map(|()| false),
-        };
-        let result = match outcome {
-            Ok(skipped) => self.db.finish_job(job.id, skipped).await,
             Err(reason) => match job.kind.retry_after(job.attempts) {
                 Some(wait) => {
-                    tracing::warn!(job = job.id, meeting = ?job.meeting, target = ?job.target, %reason, "job failed; will retry");
+                    tracing::warn!(job = job.id, kind = job.kind.as_str(), meeting = ?job.meeting, target = ?job.target, %reason, "job failed; will retry");
                     if matches!(
                         job.kind,
                         JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert
                     ) {
                         moderation::still_in_place(self.reach(), &job, &reason).await;
                     }
-                    self.db.release_job(job.id, self.clock.now() + wait).await
+                    let at = self.clock.now() + wait;
+                    recording("a job's retry", job.id, || self.db.release_job(job.id, at)).await;
                 }
                 None => {
-                    tracing::error!(job = job.id, meeting = ?job.meeting, %reason, "job failed too often; given up");
-                    let finished = self.db.finish_job(job.id, true).await;
+                    tracing::error!(job = job.id, kind = job.kind.as_str(), meeting = ?job.meeting, %reason, "job failed too often; given up");
+                    self.finish(&job, true).await;
                     if job.kind == JobKind::Prompt {
                         prompts::given_up(&self.db, &job, self.clock.now()).await
                     }
-                    finished
                 }
             },
-        };
-        if let Err(e) = result {
-            tracing::error!(job = job.id, error = %e, "cannot record a job's outcome");
+        }
+    }
+
+    async fn finish(&self, job: &Job, skipped: bool) {
+        recording("a job's outcome", job.id, || {
+            self.db.finish_job(job.id, skipped)
+        })
+        .await;
+    }
+
+    async fn outcome(&self, job: &Job) -> Result<Outcome, String> {
+        let now = self.clock.now();
+        match job.kind {
+            JobKind::Reminder => self.remind(job).await,
+            JobKind::ReminderDm => self.remind_by_dm(job).await,
+            JobKind::Rollover => meetings::rollover(&self.db, &self.editor, job)
+                .await
+                .map(|()| Outcome::Done),
+            JobKind::RoundClose => match job.round {
+                Some(round) => rounds::close(&self.db, &self.rest, &self.editor, round, now)
+                    .await
+                    .map(|()| Outcome::Done),
+                None => Ok(Outcome::Skipped),
+            },
+            JobKind::Purge => self.purge(job.planned).await.map(|()| Outcome::Done),
+            JobKind::PeriodClose => stats::close_periods(&self.db, now)
+                .await
+                .map(|()| Outcome::Done),
+            JobKind::Prompt => prompts::run(&self.db, &self.rest, job, now, self.grace)
+                .await
+                .map(Outcome::skipped),
+            JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert => {
+                moderation::run(self.reach(), job)
+                    .await
+                    .map(Outcome::skipped)
+            }
+            JobKind::ReportDelivery => reports::run(self.reach(), job).await.map(Outcome::skipped),
+            JobKind::ReportTidy => reports::tidy(&self.db, now).await.map(|()| Outcome::Done),
         }
     }
 
@@ -303,8 +780,17 @@ impl Scheduler {
             .prune_report_jobs(self.clock.now() - Duration::days(1))
             .await
             .map_err(|e| e.to_string())?;
-        if records > 0 {
-            tracing::info!(records, "moderation records past their retention deleted");
+        let jobs = self
+            .db
+            .prune_finished_jobs(self.clock.now() - JOB_RETENTION)
+            .await
+            .map_err(|e| e.to_string())?;
+        if records + jobs > 0 {
+            tracing::info!(
+                records,
+                jobs,
+                "moderation records and finished jobs past their retention deleted"
+            );
         }
         moderation::remove_expired_log_posts(&self.removing, &self.db, &self.rest);
         // Every day, whatever was deleted: a checkpoint held back earlier by
@@ -318,40 +804,29 @@ impl Scheduler {
             .map_err(|e| e.to_string())
     }
 
-    /// Whether a reminder may still go out at `now`: within the grace period
-    /// of the time it was planned for, and never once its meeting started.
-    fn reminder_wanted(&self, job: &Job, now: DateTime<Utc>) -> bool {
-        now - job.planned <= self.grace && now < job.occurrence
-    }
-
-    /// Posts a reminder in the meeting's channel, then by DM to those who
-    /// asked. Returns whether it was skipped.
-    async fn remind(&self, job: &Job, now: DateTime<Utc>) -> Result<bool, String> {
-        if !self.reminder_wanted(job, now) {
-            tracing::warn!(
-                job = job.id,
-                meeting = ?job.meeting,
-                late_by_s = (now - job.planned).num_seconds(),
-                "reminder missed by more than the grace period, or its meeting has started; skipped"
-            );
-            return Ok(true);
-        }
+    /// Posts a reminder in the meeting's channel, then plans its direct
+    /// messages (each a job of its own).
+    async fn remind(&self, job: &Job) -> Result<Outcome, String> {
+        let now = self.clock.now();
         let Some(id) = job.meeting else {
-            return Ok(true);
+            return Ok(Outcome::Skipped);
         };
         let Some(meeting) = self.db.meeting(id).await.map_err(|e| e.to_string())? else {
-            return Ok(true);
+            return Ok(Outcome::Skipped);
         };
-        if meeting.ended || !meeting.reminders_enabled {
-            return Ok(true);
-        }
-        if !still_planned(&meeting, job) {
-            tracing::info!(
-                job = job.id,
-                meeting = meeting.id.0,
-                "a reminder planned before an edit no longer fits the meeting; skipped"
-            );
-            return Ok(true);
+        match meeting.reminder_call(job.occurrence, job.offset, now, self.grace) {
+            ReminderCall::Send => {}
+            ReminderCall::Later(at) => return Ok(Outcome::Later(at)),
+            ReminderCall::Skip(why) => {
+                tracing::info!(
+                    job = job.id,
+                    meeting = meeting.id.0,
+                    ?why,
+                    late_by_s = (now - job.planned).num_seconds(),
+                    "a reminder is skipped"
+                );
+                return Ok(Outcome::Skipped);
+            }
         }
         let channel = serenity::ChannelId::new(meeting.channel.0);
         let message = serenity::CreateMessage::new()
@@ -368,7 +843,7 @@ impl Scheduler {
                     meeting = meeting.id.0,
                     "a reminder could not go out before its meeting started; skipped"
                 );
-                return Ok(true);
+                return Ok(Outcome::Skipped);
             }
             Err(RestError::Gone { .. } | RestError::Forbidden { .. } | RestError::ClosedDm) => {
                 self.db
@@ -376,7 +851,7 @@ impl Scheduler {
                     .await
                     .map_err(|e| e.to_string())?;
                 // Those who asked for DMs still get theirs.
-                self.remind_by_dm(job, &meeting).await;
+                self.plan_dms(job).await?;
                 notify_log(
                     &self.db,
                     &self.rest,
@@ -389,92 +864,108 @@ impl Scheduler {
                     job,
                 )
                 .await;
-                return Ok(true);
+                return Ok(Outcome::Skipped);
             }
             Err(why @ RestError::Rejected { .. }) => {
                 // Discord refused this message itself; the channel is fine and
                 // the next reminder may well go through.
                 tracing::error!(job = job.id, meeting = meeting.id.0, %why, "Discord refused a reminder; skipped");
-                self.remind_by_dm(job, &meeting).await;
-                return Ok(true);
+                self.plan_dms(job).await?;
+                return Ok(Outcome::Skipped);
             }
             Err(RestError::Transient(reason)) => return Err(reason),
         }
-        self.remind_by_dm(job, &meeting).await;
-        Ok(false)
+        self.plan_dms(job).await?;
+        Ok(Outcome::Done)
     }
 
-    async fn remind_by_dm(&self, job: &Job, meeting: &crate::domain::meeting::Meeting) {
-        let subscribers = match self.db.meeting_dm_subscribers(meeting.id).await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read DM subscribers");
-                return;
-            }
+    /// Whether a reminder (or one of its DMs) may still go out at `now`:
+    /// within the grace period of the time it was planned for, and never
+    /// once its meeting started.
+    fn reminder_wanted(&self, job: &Job, now: DateTime<Utc>) -> bool {
+        now - job.planned <= self.grace && now < job.occurrence
+    }
+
+    /// Plans the reminder's direct messages, one job per member who asked.
+    async fn plan_dms(&self, job: &Job) -> Result<(), String> {
+        let planned = self
+            .db
+            .plan_reminder_dms(job.id, self.clock.now())
+            .await
+            .map_err(|e| e.to_string())?;
+        if planned > 0 {
+            self.handle.poke();
+        }
+        Ok(())
+    }
+
+    /// Sends one member the reminder by DM. A failure Discord may get over
+    /// is retried within the grace period; closed DMs are final.
+    async fn remind_by_dm(&self, job: &Job) -> Result<Outcome, String> {
+        let (Some(parent), Some(user)) = (job.parent, job.target) else {
+            return Ok(Outcome::Skipped);
         };
+        if !self.reminder_wanted(job, self.clock.now()) {
+            tracing::info!(
+                job = job.id,
+                "a reminder by DM is too late or its meeting started; skipped"
+            );
+            return Ok(Outcome::Skipped);
+        }
+        let meeting = match self
+            .db
+            .meeting_of_job(parent)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(id) => self.db.meeting(id).await.map_err(|e| e.to_string())?,
+            None => None,
+        };
+        let Some(meeting) = meeting.filter(|m| !m.ended) else {
+            return Ok(Outcome::Skipped);
+        };
+        let user = crate::domain::UserId(user);
+        // They may have turned their DMs for this meeting off since.
+        let subscribers = self
+            .db
+            .meeting_dm_subscribers(meeting.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !subscribers.contains(&user) {
+            return Ok(Outcome::Skipped);
+        }
+        // One nonce per recipient: the same reminder to two people is two
+        // messages, and a retry to one of them is still one.
+        let message = views::dm_reminder(&meeting, job.occurrence)
+            .nonce(serenity::Nonce::String(dm_nonce(parent, user)))
+            .enforce_nonce(true);
         let wanted = || self.reminder_wanted(job, self.clock.now());
-        for user in subscribers {
-            // One nonce per recipient: the same reminder to two people is two
-            // messages, and a retry to one of them is still one.
-            let message = views::dm_reminder(meeting, job.occurrence)
-                .nonce(serenity::Nonce::String(dm_nonce(job.id, user)))
-                .enforce_nonce(true);
-            match self
-                .rest
-                .dm_while(serenity::UserId::new(user.0), message, &wanted)
-                .await
-            {
-                Ok(_) => {}
-                Err(RestError::ClosedDm | RestError::Gone { .. } | RestError::Forbidden { .. }) => {
-                    tracing::info!(
-                        meeting = meeting.id.0,
-                        "a member's direct messages are closed; reminder skipped"
-                    );
-                }
-                Err(e) => {
-                    tracing::warn!(meeting = meeting.id.0, error = %e, "a direct-message reminder failed; skipped");
-                }
+        match self
+            .rest
+            .dm_while(serenity::UserId::new(user.0), message, &wanted)
+            .await
+        {
+            Ok(_) => Ok(Outcome::Done),
+            Err(RestError::ClosedDm | RestError::Gone { .. } | RestError::Forbidden { .. }) => {
+                tracing::info!(
+                    meeting = meeting.id.0,
+                    "a member's direct messages are closed; reminder skipped"
+                );
+                Ok(Outcome::Skipped)
             }
+            Err(RestError::Abandoned) => Ok(Outcome::Skipped),
+            Err(e @ RestError::Rejected { .. }) => {
+                tracing::warn!(meeting = meeting.id.0, error = %e, "Discord refused a reminder by DM; skipped");
+                Ok(Outcome::Skipped)
+            }
+            Err(RestError::Transient(reason)) => Err(reason),
         }
     }
 }
 
-/// Whether a reminder job still fits its meeting as it is now: the
-/// occurrence is still one of its times (not moved, not skipped), the
-/// offset is still one of its reminders, and it falls when planned. Jobs
-/// planned from an older copy of the meeting fail this and are skipped.
-fn still_planned(meeting: &crate::domain::meeting::Meeting, job: &Job) -> bool {
-    let Some(o) = meeting
-        .schedule
-        .next_after(job.occurrence - Duration::seconds(1))
-        .filter(|o| o.start == job.occurrence)
-    else {
-        return false;
-    };
-    meeting.reminders.as_slice().contains(&job.offset)
-        && meeting.reminder_due(&o, job.offset) == job.planned
-}
-
-/// Runs `work` (on jobs this process claimed) while renewing its claims
-/// every third of a lease, so that work taking longer than a lease is not
-/// taken over while it runs.
-pub async fn renewing<T>(db: &Db, clock: &SharedClock, work: impl Future<Output = T>) -> T {
-    let every = (db.lease() / 3)
-        .to_std()
-        .unwrap_or(StdDuration::from_secs(10))
-        .max(StdDuration::from_millis(100));
-    tokio::pin!(work);
-    loop {
-        tokio::select! {
-            out = &mut work => return out,
-            () = tokio::time::sleep(every) => {
-                if let Err(e) = db.renew_claims(clock.now()).await {
-                    tracing::warn!(error = %e, "cannot renew this process's claims");
-                }
-            }
-        }
-    }
-}
+/// Finished jobs are kept this long (what a reminder's DMs were, what a
+/// day's housekeeping did), then deleted.
+pub const JOB_RETENTION: Duration = Duration::days(7);
 
 /// The nonce of a reminder by DM to one member: at most 25 characters, the
 /// same for every retry of that job to that member.

@@ -85,7 +85,7 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
                 // answer lost, or its process stopped before recording it):
                 // the ban is gone by Haven's doing.
                 None if ban.lifting => {
-                    time_up(db, rest, guild, CaseKind::Ban, Some(user), None, job).await;
+                    time_up(db, rest, guild, CaseKind::Ban, Some(user), None, job).await?;
                     db.remove_tempban(guild, user).await.map_err(store)?;
                     return Ok(false);
                 }
@@ -130,7 +130,7 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
             // The case first: a takeover after a crash in between finds the
             // ban still saved, lifts it again (Discord says it is gone) and
             // gets the case already recorded.
-            time_up(db, rest, guild, CaseKind::Ban, Some(user), None, job).await;
+            time_up(db, rest, guild, CaseKind::Ban, Some(user), None, job).await?;
             db.remove_tempban(guild, user).await.map_err(store)?;
             Ok(false)
         }
@@ -177,7 +177,7 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
                 Some(channel),
                 job,
             )
-            .await;
+            .await?;
             db.remove_slowmode_revert(channel).await.map_err(store)?;
             Ok(false)
         }
@@ -214,10 +214,14 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
                 }
                 LockState::AsLeft | LockState::Unlocking => {}
             }
-            unlock(db, rest, &lock, "Timed lock ended")
+            // The case is recorded before the lock is forgotten: a failure
+            // between the two finds the channel as it was (undone, above)
+            // and forgets the lock then, with its case already kept.
+            restore_overwrites(rest, &lock, "Timed lock ended")
                 .await
                 .map_err(|e| why(&e, Permission::ManageRoles))?;
-            time_up(db, rest, guild, CaseKind::Lock, None, Some(channel), job).await;
+            time_up(db, rest, guild, CaseKind::Lock, None, Some(channel), job).await?;
+            db.remove_lock(channel).await.map_err(store)?;
             Ok(false)
         }
         _ => Ok(true),
@@ -235,6 +239,15 @@ fn touched_lock(channel: u64) -> String {
 /// changed that is still as Haven left it goes back to what it was; every
 /// other bit of every overwrite stays as it is now. Then forgets the lock.
 pub async fn unlock(db: &Db, rest: &Rest, lock: &SavedLock, reason: &str) -> Result<(), RestError> {
+    restore_overwrites(rest, lock, reason).await?;
+    db.remove_lock(lock.channel)
+        .await
+        .map_err(|e| RestError::Transient(e.to_string()))?;
+    Ok(())
+}
+
+/// What [`unlock`] does in Discord, the lock kept.
+async fn restore_overwrites(rest: &Rest, lock: &SavedLock, reason: &str) -> Result<(), RestError> {
     let channel = serenity::ChannelId::new(lock.channel.0);
     let state = match rest.channel_state(channel).await {
         Ok(state) => state,
@@ -271,9 +284,6 @@ pub async fn unlock(db: &Db, rest: &Rest, lock: &SavedLock, reason: &str) -> Res
             Err(e) => return Err(e),
         }
     }
-    db.remove_lock(lock.channel)
-        .await
-        .map_err(|e| RestError::Transient(e.to_string()))?;
     Ok(())
 }
 
@@ -589,13 +599,14 @@ async fn time_up(
     target: Option<UserId>,
     channel: Option<ChannelId>,
     job: &Job,
-) {
+) -> Result<(), String> {
     let original = match db.latest_case(guild, of, target, channel).await {
         Ok(Some(c)) => c,
-        Ok(None) => return,
+        Ok(None) => return Ok(()),
         Err(e) => {
-            tracing::warn!(guild = guild.0, error = %e, "cannot find the case a timed action came from");
-            return;
+            return Err(format!(
+                "cannot find the case a timed action came from: {e}"
+            ));
         }
     };
     let kind = match of {
@@ -620,9 +631,10 @@ async fn time_up(
     // A case kept out of the log channel (about someone who helps run the
     // group) has its end kept out too.
     let to_log = original.log_message.is_some() || original.target.is_none();
-    if let Err(e) = record_case(db, rest, guild, case, Some(job), to_log).await {
-        tracing::warn!(guild = guild.0, error = %e, "cannot record a timed action's end");
-    }
+    record_case(db, rest, guild, case, Some(job), to_log)
+        .await
+        .map(drop)
+        .map_err(|e| format!("cannot record a timed action's end: {e}"))
 }
 
 /// Records a case and posts it to the log channel (if the server has one

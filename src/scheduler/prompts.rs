@@ -317,8 +317,15 @@ pub async fn given_up(db: &Db, job: &Job, now: DateTime<Utc>) {
 /// After a start: every active schedule has its next posting planned (a
 /// posting lost to a crash or a long outage is not left to stall it).
 pub async fn plan_all(db: &Db, now: DateTime<Utc>) -> Result<(), StoreError> {
-    for s in db.active_prompt_schedules().await? {
-        plan(db, &s, now).await?;
+    let mut after = 0;
+    loop {
+        let page = db.active_prompt_schedules(after, 500).await?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last.channel.0;
+        for s in &page {
+            plan(db, s, now).await?;
+        }
     }
-    Ok(())
 }

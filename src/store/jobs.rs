@@ -21,8 +21,11 @@ pub struct Job {
     pub schedule_channel: Option<crate::domain::ChannelId>,
     /// The server the job is for (none for housekeeping across servers).
     pub guild: Option<crate::domain::GuildId>,
-    /// The channel or member a moderation revert is about.
+    /// The channel or member a moderation revert is about (the member, for
+    /// a reminder by DM).
     pub target: Option<u64>,
+    /// The reminder a reminder by DM belongs to.
+    pub parent: Option<i64>,
     pub occurrence: DateTime<Utc>,
     pub offset: Duration,
     /// When it is (next) tried.
@@ -41,6 +44,7 @@ struct Row {
     schedule_channel_id: Option<i64>,
     guild_id: Option<i64>,
     target_id: Option<i64>,
+    parent_id: Option<i64>,
     occurrence: i64,
     offset_min: i64,
     due_ms: i64,
@@ -60,6 +64,7 @@ impl Row {
                 .map(crate::domain::ChannelId::from_db),
             guild: self.guild_id.map(crate::domain::GuildId::from_db),
             target: self.target_id.map(|t| t as u64),
+            parent: self.parent_id,
             occurrence: DateTime::from_timestamp(self.occurrence, 0)?,
             offset: Duration::minutes(self.offset_min),
             due: DateTime::from_timestamp_millis(self.due_ms)?,
@@ -89,23 +94,74 @@ macro_rules! insert_jobs {
 
 /// A job's columns as [`Row`] reads them (a job planned before planned
 /// instants were kept counts as planned when due).
-const JOB_COLUMNS: &str = "id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts";
+const JOB_COLUMNS: &str = "id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, parent_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts";
 
 impl Db {
-    /// Replaces the meeting's pending jobs with `jobs` (after a create, an
-    /// edit or a cancel). Jobs already done stay done: a job that exists in
-    /// any state is not planned again. A job being worked on right now
-    /// (claimed) is left alone: its worker reads the meeting afresh.
-    pub async fn replace_jobs(&self, meeting: MeetingId, jobs: &[PlannedJob]) -> StoreResult<()> {
+    /// Brings the meeting's jobs in line with `plan` (after a create, an
+    /// edit or a cancel) without dropping what is owed: see
+    /// [`crate::domain::meeting::replan`]. Returns the reminders that can no
+    /// longer be sent (their time passed before they were ever planned).
+    pub async fn replace_jobs(
+        &self,
+        meeting: MeetingId,
+        plan: &crate::domain::meeting::Plan,
+    ) -> StoreResult<Vec<PlannedJob>> {
+        use crate::domain::meeting::{HeldJob, HeldState};
+        // The oldest occurrence a plan can name: the one in progress.
+        let since = plan
+            .jobs
+            .iter()
+            .chain(&plan.missed)
+            .map(|j| j.occurrence.timestamp())
+            .min()
+            .unwrap_or(i64::MAX);
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM jobs WHERE meeting_id = $1 AND state = 'pending'")
-                .bind(meeting.0)
+            let rows: Vec<(i64, String, i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id, kind, occurrence, offset_min, COALESCE(planned_ms, due_ms), state FROM jobs
+                 WHERE meeting_id = $1 AND (state IN ('pending', 'claimed') OR occurrence >= $2){lock}",
+                lock = pool.for_share()
+            )))
+            .bind(meeting.0)
+            .bind(since)
+            .fetch_all(&mut *tx)
+            .await?;
+            let held: Vec<HeldJob> = rows
+                .into_iter()
+                .filter_map(|(id, kind, occurrence, offset, planned, state)| {
+                    Some(HeldJob {
+                        id,
+                        kind: JobKind::parse(&kind)?,
+                        occurrence: DateTime::from_timestamp(occurrence, 0)?,
+                        offset: Duration::minutes(offset),
+                        planned: DateTime::from_timestamp_millis(planned)?,
+                        state: match state.as_str() {
+                            "pending" => HeldState::Pending,
+                            "claimed" => HeldState::Claimed,
+                            _ => HeldState::Finished,
+                        },
+                    })
+                })
+                .collect();
+            let replan = crate::domain::meeting::replan(plan, &held);
+            for id in &replan.delete {
+                sqlx::query("DELETE FROM jobs WHERE id = $1 AND state = 'pending'")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (id, due) in &replan.moves {
+                sqlx::query(
+                    "UPDATE jobs SET planned_ms = $1, due_ms = $1 WHERE id = $2 AND state IN ('pending', 'claimed')",
+                )
+                .bind(due.timestamp_millis())
+                .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            insert_jobs!(tx, meeting, jobs);
+            }
+            insert_jobs!(tx, meeting, &replan.insert);
             tx.commit().await?;
-            Ok(())
+            Ok(replan.missed)
         })
     }
 
@@ -119,56 +175,105 @@ impl Db {
         })
     }
 
-    /// When the earliest pending job is due.
+    /// When the earliest pending job this process works is due (none of
+    /// another process's: those are looked at by [`Db::takeover_due`]).
     pub async fn next_job_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        self.next_job_due_except(&Busy::default()).await
+    }
+
+    /// [`Db::next_job_due`], leaving aside the lanes that are `busy` here.
+    pub async fn next_job_due_except(&self, busy: &Busy) -> StoreResult<Option<DateTime<Utc>>> {
         on_pool!(self, |pool| {
-            // A claim of another process that ends unrenewed is due too: its
-            // jobs are taken over then. Another process's jobs are due here
-            // once overdue by a lease (none are another's when this process
-            // runs every shard: that branch is then constantly empty).
             let ms: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT MIN(t) FROM (
-                     SELECT MIN(due_ms) AS t FROM jobs WHERE state = 'pending' AND {mine}
-                     UNION ALL
-                     SELECT MIN(due_ms) + $2 AS t FROM jobs WHERE state = 'pending' AND NOT {mine}
-                     UNION ALL
-                     SELECT MIN(claimed_until_ms) AS t FROM jobs WHERE state = 'claimed' AND claimed_by <> $1
-                 ) AS next",
-                mine = self.own_jobs()
+                "SELECT MIN(due_ms) FROM jobs WHERE state = 'pending' AND {mine} AND {known}{busy}",
+                mine = self.own_jobs(),
+                known = known_kinds(),
+                busy = busy.sql(),
             )))
-            .bind(&*self.owner)
-            .bind(self.lease.num_milliseconds())
             .fetch_one(pool)
             .await?;
             Ok(ms.and_then(DateTime::from_timestamp_millis))
         })
     }
 
-    /// How many jobs are due at `now` and not finished (waiting or being
-    /// worked): the operator's backlog figure.
-    pub async fn jobs_due(&self, now: DateTime<Utc>) -> StoreResult<i64> {
+    /// Whether some other process's work is overdue at `now` (one
+    /// statement, through the indexes): a claim that ended unrenewed, or a
+    /// job of another process's servers waiting more than a lease. The
+    /// engine asks this once a lease, and claims when it says yes.
+    pub async fn takeover_due(&self, now: DateTime<Utc>) -> StoreResult<bool> {
         on_pool!(self, |pool| {
-            Ok(sqlx::query_scalar(
-                "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'claimed') AND due_ms <= $1",
-            )
+            let overdue: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE state = 'claimed' AND claimed_until_ms < $1)
+                          OR EXISTS (SELECT 1 FROM jobs WHERE state = 'pending' AND due_ms <= $2 AND NOT {mine} AND {known})
+                     THEN 1 ELSE 0 END",
+                mine = self.own_jobs(),
+                known = known_kinds(),
+            )))
+            .bind(now.timestamp_millis())
+            .bind((now - self.lease).timestamp_millis())
+            .fetch_one(pool)
+            .await?;
+            Ok(overdue == 1)
+        })
+    }
+
+    /// How many of this process's jobs are due at `now` and waiting, and
+    /// how many it is working on: the operator's backlog figures (through
+    /// the partial indexes, never a scan of the table).
+    pub async fn jobs_due(&self, now: DateTime<Utc>) -> StoreResult<(i64, i64)> {
+        on_pool!(self, |pool| {
+            let waiting: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM jobs WHERE state = 'pending' AND due_ms <= $1 AND {mine}",
+                mine = self.own_jobs()
+            )))
             .bind(now.timestamp_millis())
             .fetch_one(pool)
-            .await?)
+            .await?;
+            let working: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM jobs WHERE state = 'claimed' AND claimed_by = $1",
+            )
+            .bind(&*self.owner)
+            .fetch_one(pool)
+            .await?;
+            Ok((waiting, working))
         })
     }
 
     /// Atomically claims up to `limit` pending jobs due at `now`, earliest
     /// first, for this process's lease. Claims that ended unrenewed (their
     /// process died) are pending again first, so they are taken over; the
-    /// work they name carries nonces, so a takeover never shows twice.
+    /// work they name carries nonces and is fenced, so a takeover never
+    /// shows twice.
     pub async fn claim_due_jobs(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Job>> {
+        self.take_back_expired(now).await?;
+        self.claim_due_jobs_except(now, limit, &Busy::default())
+            .await
+    }
+
+    /// Claims that ended unrenewed (their process died or stalled) are
+    /// pending again, to be claimed by whoever comes next.
+    pub async fn take_back_expired(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         on_pool!(self, |pool| {
-            sqlx::query(
-            "UPDATE jobs SET state = 'pending' WHERE state = 'claimed' AND claimed_until_ms < $1",
-        )
-        .bind(now.timestamp_millis())
-        .execute(pool)
-        .await?;
+            Ok(sqlx::query(
+                "UPDATE jobs SET state = 'pending' WHERE state = 'claimed' AND claimed_until_ms < $1",
+            )
+            .bind(now.timestamp_millis())
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
+    /// [`Db::claim_due_jobs`] without taking back expired claims, leaving
+    /// aside the lanes that are `busy` here: a job is claimed only when
+    /// this process can start it.
+    pub async fn claim_due_jobs_except(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        busy: &Busy,
+    ) -> StoreResult<Vec<Job>> {
+        on_pool!(self, |pool| {
             // Two processes never pick the same job (PostgreSQL skips rows
             // another has locked; SQLite has one writer at a time). Another
             // process's jobs are taken once overdue by a lease: it died, or
@@ -176,9 +281,12 @@ impl Db {
             let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1, claimed_by = $3, claimed_until_ms = $4
              WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= $1 AND ({mine} OR due_ms <= $5)
+                          AND {known}{busy}
                           ORDER BY due_ms, id LIMIT $2{skip})
              RETURNING {JOB_COLUMNS}",
             mine = self.own_jobs(),
+            known = known_kinds(),
+            busy = busy.sql(),
             skip = pool.skip_locked()
         )))
         .bind(now.timestamp_millis())
@@ -191,6 +299,19 @@ impl Db {
             let mut jobs: Vec<Job> = rows.into_iter().filter_map(Row::into_job).collect();
             jobs.sort_by_key(|j| (j.due, j.id));
             Ok(jobs)
+        })
+    }
+
+    /// The kinds of the waiting jobs this version does not know (rows a
+    /// newer version planned during a rolling deploy): never claimed here.
+    pub async fn unknown_job_kinds(&self) -> StoreResult<Vec<String>> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT DISTINCT kind FROM jobs WHERE state = 'pending' AND NOT {known}",
+                known = known_kinds()
+            )))
+            .fetch_all(pool)
+            .await?)
         })
     }
 
@@ -246,23 +367,25 @@ impl Db {
         })
     }
 
-    /// Marks a job this process worked on done (or skipped). A job whose
-    /// claim another process has taken over since is left to that process.
-    pub async fn finish_job(&self, id: i64, skipped: bool) -> StoreResult<()> {
+    /// Marks a job this process holds done (or skipped). A job whose claim
+    /// another process has taken over since (or that went back to waiting
+    /// when its claim ended) is left alone. Returns whether it was marked.
+    pub async fn finish_job(&self, id: i64, skipped: bool) -> StoreResult<bool> {
         on_pool!(self, |pool| {
-            sqlx::query(
-                "UPDATE jobs SET state = $1 WHERE id = $2 AND (claimed_by = $3 OR claimed_by IS NULL)",
+            Ok(sqlx::query(
+                "UPDATE jobs SET state = $1 WHERE id = $2 AND state = 'claimed' AND claimed_by = $3",
             )
             .bind(if skipped { "skipped" } else { "done" })
             .bind(id)
             .bind(&*self.owner)
             .execute(pool)
-            .await?;
-            Ok(())
+            .await?
+            .rows_affected()
+                == 1)
         })
     }
 
-    /// Puts a job this process claimed back, to be tried again at
+    /// Puts a job this process holds back, to be tried again at
     /// `retry_at` (never one another process has taken over).
     pub async fn release_job(&self, id: i64, retry_at: DateTime<Utc>) -> StoreResult<()> {
         on_pool!(self, |pool| {
@@ -275,6 +398,25 @@ impl Db {
         .execute(pool)
         .await?;
             Ok(())
+        })
+    }
+
+    /// The fence before an external effect of job `id`: whether this
+    /// process still holds its claim, renewed for a lease from `now` when
+    /// it does. One conditional statement: once another process has taken
+    /// the job over (after this one was paused past its lease), it is false.
+    pub async fn hold_claim(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
+                "UPDATE jobs SET claimed_until_ms = $1 WHERE id = $2 AND state = 'claimed' AND claimed_by = $3",
+            )
+            .bind((now + self.lease).timestamp_millis())
+            .bind(id)
+            .bind(&*self.owner)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1)
         })
     }
 
@@ -298,19 +440,81 @@ impl Db {
         })
     }
 
-    /// Keeps this process's claims for another lease from `now` (while it
-    /// works on a long batch).
-    pub async fn renew_claims(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+    /// Keeps the claims on `ids` (the work in progress here) for another
+    /// lease from `now`. Returns those still held: any missing was taken
+    /// over (this process was paused past its lease) and must not go on.
+    pub async fn renew_claims(&self, now: DateTime<Utc>, ids: &[i64]) -> StoreResult<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         on_pool!(self, |pool| {
-            Ok(sqlx::query(
-                "UPDATE jobs SET claimed_until_ms = $1 WHERE state = 'claimed' AND claimed_by = $2",
-            )
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "UPDATE jobs SET claimed_until_ms = $1 WHERE state = 'claimed' AND claimed_by = $2 AND id IN ({})
+                 RETURNING id",
+                list.join(", ")
+            )))
             .bind((now + self.lease).timestamp_millis())
             .bind(&*self.owner)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Plans the direct messages of reminder `parent` (just posted in its
+    /// channel) to every member who asked, due at `now`: one job each, so
+    /// each is recorded as sent when Discord confirms it. Planning again
+    /// (after a crash) adds nothing.
+    pub async fn plan_reminder_dms(&self, parent: i64, now: DateTime<Utc>) -> StoreResult<u64> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
+                "INSERT INTO jobs (kind, parent_id, guild_id, target_id, occurrence, offset_min, due_ms, planned_ms)
+                 SELECT 'reminder_dm', j.id, j.guild_id, d.user_id, j.occurrence, j.offset_min, $2, COALESCE(j.planned_ms, j.due_ms)
+                 FROM jobs j JOIN meeting_dms d ON d.meeting_id = j.meeting_id
+                 WHERE j.id = $1 AND j.kind = 'reminder'
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(parent)
+            .bind(now.timestamp_millis())
             .execute(pool)
             .await?
             .rows_affected())
         })
+    }
+
+    /// The meeting whose reminder job `id` is.
+    pub async fn meeting_of_job(&self, id: i64) -> StoreResult<Option<MeetingId>> {
+        on_pool!(self, |pool| {
+            let meeting: Option<Option<i64>> =
+                sqlx::query_scalar("SELECT meeting_id FROM jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(meeting.flatten().map(MeetingId))
+        })
+    }
+
+    /// Finished jobs older than `before` are deleted (with the direct
+    /// messages of a finished reminder), in batches.
+    pub async fn prune_finished_jobs(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut deleted = 0;
+        loop {
+            let n = on_pool!(self, |pool| {
+                sqlx::query(
+                    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'skipped') AND due_ms < $1
+                     AND NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = jobs.id AND c.state IN ('pending', 'claimed'))
+                     LIMIT 1000)",
+                )
+                .bind(before.timestamp_millis())
+                .execute(pool)
+                .await?
+                .rows_affected()
+            });
+            deleted += n;
+            if n < 1000 {
+                return Ok(deleted);
+            }
+        }
     }
 
     /// On a graceful stop: this process's claims are pending again, for
@@ -324,25 +528,6 @@ impl Db {
             .execute(pool)
             .await?
             .rows_affected())
-        })
-    }
-
-    /// The offsets (minutes) of the occurrence's reminders already sent or
-    /// being sent.
-    pub async fn handled_reminders(
-        &self,
-        meeting: MeetingId,
-        occurrence: DateTime<Utc>,
-    ) -> StoreResult<Vec<i64>> {
-        on_pool!(self, |pool| {
-            Ok(sqlx::query_scalar(
-            "SELECT offset_min FROM jobs WHERE meeting_id = $1 AND occurrence = $2 AND kind = 'reminder'
-             AND state IN ('claimed', 'done', 'skipped')",
-        )
-        .bind(meeting.0)
-        .bind(occurrence.timestamp())
-        .fetch_all(pool)
-        .await?)
         })
     }
 
@@ -432,4 +617,54 @@ impl Db {
             Ok(rows.into_iter().filter_map(Row::into_job).collect())
         })
     }
+}
+
+/// The lanes busy in this process, for a claim to leave aside: a job of a
+/// busy meeting, round, schedule or target waits for the one running, and
+/// a server at its share of the work (or of direct messages) waits for a
+/// slot. Built from integers only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Busy {
+    pub meetings: Vec<i64>,
+    pub rounds: Vec<i64>,
+    pub schedules: Vec<i64>,
+    pub targets: Vec<i64>,
+    /// Servers running as many jobs as one may.
+    pub guilds: Vec<i64>,
+    /// Servers sending as many direct messages as one may.
+    pub dm_guilds: Vec<i64>,
+}
+
+impl Busy {
+    fn sql(&self) -> String {
+        fn not_in(column: &str, ids: &[i64]) -> String {
+            if ids.is_empty() {
+                return String::new();
+            }
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!(" AND COALESCE({column}, 0) NOT IN ({})", list.join(", "))
+        }
+        let mut sql = not_in("meeting_id", &self.meetings);
+        sql += &not_in("round_id", &self.rounds);
+        sql += &not_in("schedule_channel_id", &self.schedules);
+        sql += &not_in("target_id", &self.targets);
+        sql += &not_in("guild_id", &self.guilds);
+        if !self.dm_guilds.is_empty() {
+            let list: Vec<String> = self.dm_guilds.iter().map(i64::to_string).collect();
+            sql += &format!(
+                " AND NOT (kind = 'reminder_dm' AND COALESCE(guild_id, 0) IN ({}))",
+                list.join(", ")
+            );
+        }
+        sql
+    }
+}
+
+/// The SQL condition naming the kinds this version knows.
+fn known_kinds() -> String {
+    let kinds: Vec<String> = JobKind::ALL
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect();
+    format!("kind IN ({})", kinds.join(", "))
 }

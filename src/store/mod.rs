@@ -45,7 +45,7 @@ mod stats;
 mod strategies;
 
 pub use cw_posts::CwPost;
-pub use jobs::Job;
+pub use jobs::{Busy, Job};
 pub use journal::{DEFAULT_RETENTION_DAYS, JournalEntry};
 pub use meetings::{MeetingEdit, NewMeeting};
 pub use moderation::{
@@ -90,6 +90,14 @@ pub struct Db {
     /// The SQL condition on `jobs` for those this process works when due
     /// (see [`Db::own_jobs`]): all, unless it runs some of the shards.
     own_jobs: std::sync::Arc<str>,
+    /// The SQL condition on a table's `guild_id` for the servers of this
+    /// process's shards (see [`Db::own_guilds`]).
+    own_guilds: std::sync::Arc<str>,
+    /// On PostgreSQL, where to open the job listener's own connection.
+    url: Option<std::sync::Arc<str>>,
+    /// Whether this process runs shard 0 (every process does when it runs
+    /// them all): the one that does work shared by the whole cluster.
+    first_shard: bool,
 }
 
 /// [`Db::own_jobs`] of a process that runs every shard.
@@ -103,6 +111,9 @@ pub struct Shards {
     pub last: u32,
     pub total: u32,
 }
+
+/// Connections to PostgreSQL unless [`Db::open_with`] says otherwise.
+pub const DEFAULT_POOL: u32 = 16;
 
 /// How long a claim holds unless [`Db::with_lease`] says otherwise.
 pub const DEFAULT_LEASE: chrono::Duration = chrono::Duration::seconds(30);
@@ -230,8 +241,16 @@ impl Db {
     /// Opens the database at `url` (`sqlite://…`, created if missing, or
     /// `postgres://…`) and applies every migration of its kind.
     pub async fn open(url: &str) -> StoreResult<Self> {
+        Self::open_with(url, DEFAULT_POOL).await
+    }
+
+    /// [`Db::open`] with `pool` connections to PostgreSQL (SQLite keeps its
+    /// own few). Migrations this version does not know (a newer version
+    /// applied them) are let be: they are additive, so an older binary can
+    /// run beside a newer one during a rolling deploy, or after a rollback.
+    pub async fn open_with(url: &str, pool: u32) -> StoreResult<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Self::open_postgres(url).await;
+            return Self::open_postgres(url, pool).await;
         }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -246,18 +265,24 @@ impl Db {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        let mut migrator = sqlx::migrate!("./migrations");
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await?;
         Ok(Self::on(Pool::Sqlite(pool)))
     }
 
-    async fn open_postgres(url: &str) -> StoreResult<Self> {
+    async fn open_postgres(url: &str, size: u32) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(size.max(2))
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self::on(Pool::Postgres(pool)))
+        let mut migrator = sqlx::migrate!("./migrations/postgres");
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await?;
+        let mut db = Self::on(Pool::Postgres(pool));
+        db.url = Some(url.into());
+        Ok(db)
     }
 
     fn on(pool: Pool) -> Self {
@@ -267,6 +292,9 @@ impl Db {
             owner: owner.into(),
             lease: DEFAULT_LEASE,
             own_jobs: ALL_JOBS.into(),
+            own_guilds: ALL_JOBS.into(),
+            url: None,
+            first_shard: true,
         }
     }
 
@@ -278,14 +306,31 @@ impl Db {
     pub fn with_shards(mut self, shards: Shards) -> Self {
         let Shards { first, last, total } = shards;
         let part = first <= last && last < total && (first > 0 || last < total - 1);
-        self.own_jobs = match part {
-            false => ALL_JOBS.into(),
-            true => format!(
-                "(guild_id IS NULL OR claimed_by IS NOT NULL OR (guild_id / 4194304) % {total} BETWEEN {first} AND {last})"
-            )
-            .into(),
+        (self.own_jobs, self.own_guilds) = match part {
+            false => (ALL_JOBS.into(), ALL_JOBS.into()),
+            true => (
+                format!(
+                    "(guild_id IS NULL OR claimed_by IS NOT NULL OR (guild_id / 4194304) % {total} BETWEEN {first} AND {last})"
+                )
+                .into(),
+                format!("((guild_id / 4194304) % {total} BETWEEN {first} AND {last})").into(),
+            ),
         };
+        self.first_shard = !part || first == 0;
         self
+    }
+
+    /// The SQL condition on a table's `guild_id` for the servers of this
+    /// process's shards (all of them unless it runs some). Built only from
+    /// integers this process was configured with.
+    pub(crate) fn own_guilds(&self) -> &str {
+        &self.own_guilds
+    }
+
+    /// Whether this process does the work shared by the whole cluster
+    /// (the one running shard 0).
+    pub fn runs_shared_work(&self) -> bool {
+        self.first_shard
     }
 
     /// The SQL condition on `jobs` for the jobs this process works when
@@ -313,10 +358,12 @@ impl Db {
     /// a job (the `haven_jobs` channel); none on SQLite, where this process
     /// is the only one.
     pub async fn job_changes(&self) -> StoreResult<Option<sqlx::postgres::PgListener>> {
-        let Pool::Postgres(pool) = &self.pool else {
+        let (Pool::Postgres(_), Some(url)) = (&self.pool, &self.url) else {
             return Ok(None);
         };
-        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        // A connection of its own, outside the pool: it is held for as long
+        // as the process runs, and must never keep a renewal waiting.
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
         listener.listen("haven_jobs").await?;
         Ok(Some(listener))
     }

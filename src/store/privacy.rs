@@ -137,6 +137,8 @@ impl Db {
                 "DELETE FROM member_prefs WHERE user_id = $1",
                 "DELETE FROM rsvps WHERE user_id = $1",
                 "DELETE FROM meeting_dms WHERE user_id = $1",
+                // Reminders by DM waiting for them, or sent within the week.
+                "DELETE FROM jobs WHERE kind = 'reminder_dm' AND target_id = $1",
                 "DELETE FROM journal_entries WHERE user_id = $1",
                 "DELETE FROM journal_members WHERE user_id = $1",
                 "DELETE FROM facilitator_dm_notices WHERE user_id = $1",

@@ -304,11 +304,20 @@ impl Db {
 
     /// The schedules that are not paused (to make sure each has its next
     /// posting planned after a restart).
-    pub async fn active_prompt_schedules(&self) -> StoreResult<Vec<PromptSchedule>> {
+    /// Up to `limit` active schedules of this process's servers whose
+    /// channel comes after `after` (paging from 0), in channel order.
+    pub async fn active_prompt_schedules(
+        &self,
+        after: u64,
+        limit: i64,
+    ) -> StoreResult<Vec<PromptSchedule>> {
         on_pool!(self, |pool| {
             let rows: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{SCHEDULE_COLUMNS} WHERE paused = 0"
+                "{SCHEDULE_COLUMNS} WHERE paused = 0 AND channel_id > $1 AND {mine} ORDER BY channel_id LIMIT $2",
+                mine = self.own_guilds()
             )))
+            .bind(after as i64)
+            .bind(limit)
             .fetch_all(pool)
             .await?;
             Ok(rows

@@ -96,19 +96,17 @@ impl Db {
         })
     }
 
-    /// Deletes the answers to the meeting's occurrences that started at or
-    /// before `through` (they are over: who said "going" to a recovery
-    /// meeting is kept no longer than needed). Returns, per occurrence, the
-    /// members who had said "going", for the anonymous counts.
-    pub async fn take_past_rsvps(
+    /// The "going" answers to the meeting's occurrences up to `through`
+    /// (those that are over), to be counted before they are deleted with
+    /// [`Db::delete_past_rsvps`].
+    pub async fn past_going(
         &self,
         meeting: MeetingId,
         through: DateTime<Utc>,
     ) -> StoreResult<Vec<(DateTime<Utc>, UserId)>> {
         on_pool!(self, |pool| {
-            let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
-                "DELETE FROM rsvps WHERE meeting_id = $1 AND occurrence <= $2
-             RETURNING occurrence, CASE WHEN answer = 'going' THEN user_id END",
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT occurrence, user_id FROM rsvps WHERE meeting_id = $1 AND occurrence <= $2 AND answer = 'going'",
             )
             .bind(meeting.0)
             .bind(through.timestamp())
@@ -116,8 +114,26 @@ impl Db {
             .await?;
             Ok(rows
                 .into_iter()
-                .filter_map(|(o, u)| Some((DateTime::from_timestamp(o, 0)?, UserId::from_db(u?))))
+                .filter_map(|(o, u)| Some((DateTime::from_timestamp(o, 0)?, UserId::from_db(u))))
                 .collect())
+        })
+    }
+
+    /// Deletes every answer to the meeting's occurrences up to `through`.
+    pub async fn delete_past_rsvps(
+        &self,
+        meeting: MeetingId,
+        through: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query("DELETE FROM rsvps WHERE meeting_id = $1 AND occurrence <= $2")
+                    .bind(meeting.0)
+                    .bind(through.timestamp())
+                    .execute(pool)
+                    .await?
+                    .rows_affected(),
+            )
         })
     }
 

@@ -244,14 +244,10 @@ pub async fn edit(
         ));
     }
     text.push_str(&dst_note(&meeting, now));
-    // Only reminders that would have gone out for the new times and never did.
-    let mut missed = plan.missed;
-    if let Some(o) = new_next {
-        let handled = data.db.handled_reminders(meeting.id, o.start).await?;
-        missed.retain(|j| !(j.occurrence == o.start && handled.contains(&j.offset.num_minutes())));
-    }
+    // Only reminders that would have gone out for the new times and never
+    // did (those still owed are kept and sent).
     if change.reminders.is_some() || change.start.is_some() {
-        text.push_str(&missed_note(&missed));
+        text.push_str(&missed_note(&plan.missed));
     }
     if let Some(p) = problem {
         text.push_str(&p);

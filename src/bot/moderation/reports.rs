@@ -285,14 +285,18 @@ async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job:
             return NOT_DELIVERED_YET.to_owned();
         }
     }
-    let delivered = crate::scheduler::renewing(
+    let (delivered, held) = crate::scheduler::holding(
         &data.db,
         &data.clock,
+        job,
         crate::scheduler::reports::deliver(data.reach(ctx), report),
     )
     .await;
     let outcome = match &delivered {
-        Ok((_, d)) if *d != Delivery::Waiting => data.db.finish_job(job, false).await,
+        // Taken over meanwhile (this process was held up): the other
+        // process records it.
+        _ if !held => Ok(()),
+        Ok((_, d)) if *d != Delivery::Waiting => data.db.finish_job(job, false).await.map(drop),
         _ => {
             // Nobody yet, or Discord failed: the scheduler keeps trying.
             let retry = data.clock.now() + chrono::Duration::seconds(30);

@@ -1,0 +1,8 @@
+-- A reminder's direct messages are jobs of their own ('reminder_dm'), one
+-- per member who asked, planned under the reminder's job once its channel
+-- post went out: each is recorded as sent when Discord confirms it.
+ALTER TABLE jobs ADD COLUMN parent_id BIGINT REFERENCES jobs (id) ON DELETE CASCADE;
+CREATE UNIQUE INDEX one_dm_per_recipient ON jobs (parent_id, target_id) WHERE kind = 'reminder_dm';
+CREATE INDEX jobs_children ON jobs (parent_id) WHERE parent_id IS NOT NULL;
+-- Finished jobs are deleted once past their retention.
+CREATE INDEX jobs_finished ON jobs (due_ms) WHERE state IN ('done', 'skipped');
