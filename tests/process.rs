@@ -790,3 +790,206 @@ async fn two_processes_on_postgres_share_the_reminders_and_take_over_after_sigki
     registered_by_shard_0_only(&sim);
     eprintln!("takeover after SIGKILL: {takeover:?} (lease {LEASE_S} s)");
 }
+
+/// Sends `signal` (`STOP`, `CONT`) to the child.
+fn signal(child: &Child, signal: &str) {
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Fencing: of two processes on PostgreSQL, the first is paused (SIGSTOP,
+/// as a VM stall or swap does) while it holds claimed reminders, longer
+/// than its lease; the second takes them over and sends them; the first
+/// resumes (SIGCONT) with its stale batch and sends none of it. Discord's
+/// nonce window is set shorter than the pause, so what kept each reminder
+/// from showing twice is the fence, not the nonce.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_paused_past_its_lease_sends_nothing_another_took_over() {
+    if std::env::var("HAVEN_TEST_POSTGRES").map_or(true, |v| v.trim().is_empty()) {
+        eprintln!("HAVEN_TEST_POSTGRES is not set: the pause test runs in .ci/run");
+        return;
+    }
+    const LEASE_S: i64 = 2;
+    let sim = Sim::start(roomy_world()).await.unwrap();
+    sim.set_nonce_lifetime(Duration::from_secs(1));
+    let rooms = rooms(sim.world());
+    let dir = tempfile::tempdir().unwrap();
+    let url = backend::url(&dir).await;
+    let db = haven::store::Db::open(&url).await.unwrap();
+    let pg = sqlx::PgPool::connect(&url).await.unwrap();
+    let start = |shard: &str| {
+        let mut child = haven(&dir)
+            .env("DISCORD_TOKEN", TOKEN)
+            .env(
+                "DISCORD_API_BASE",
+                sim.base_url_as(&shard.replace('/', "of")),
+            )
+            .env("DATABASE_URL", &url)
+            .env("HAVEN_SHARDS", shard)
+            .env("HAVEN_JOB_LEASE", format!("{LEASE_S}s"))
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap();
+        let logs = drain_stderr(&mut child);
+        (child, logs)
+    };
+    let (first, first_logs) = start("0/2");
+    let (second, second_logs) = start("1/2");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sim.connected_shards().len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sim.connected_shards().len(), 2);
+    // 30 reminders of the first process's server due at once in one
+    // channel: Discord lets 5 through per 5 s, so the first process sends
+    // 5 and holds the rest, waiting for the channel (nothing in flight).
+    let room = rooms.iter().copied().find(|(g, _)| *g == GUILD_ID).unwrap();
+    let due = chrono::Utc::now() + chrono::Duration::seconds(4);
+    for i in 0..30 {
+        meeting_in(&db, &format!("Paused{i}"), room, due).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while shown(&sim, "Paused").len() < 5 {
+        assert!(Instant::now() < deadline, "the first process sent nothing");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let owner = format!("{}-%", first.id());
+    let held: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE state = 'claimed' AND claimed_by LIKE $1",
+    )
+    .bind(&owner)
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    signal(&first, "STOP");
+    let paused = Instant::now();
+    assert!(
+        held > 0,
+        "the first process held claimed reminders when paused"
+    );
+    // Paused for four leases and four nonce windows; the second process
+    // takes the reminders over meanwhile.
+    tokio::time::sleep(Duration::from_secs(4 * LEASE_S as u64 + 1)).await;
+    signal(&first, "CONT");
+    eprintln!("paused {:?} holding {held} claims", paused.elapsed());
+    wait_shown(&sim, &pg, "Paused", 30).await;
+    // Time for the resumed process to send its stale batch, if it would.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let twice: Vec<(String, usize)> = shown(&sim, "Paused")
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .collect();
+    assert!(twice.is_empty(), "shown twice: {twice:?}");
+    let by = |p: &str| {
+        sim.rest_log()
+            .iter()
+            .filter(|c| c.method == "POST" && c.path.ends_with("/messages"))
+            .filter(|c| c.caller.as_deref() == Some(p))
+            .count()
+    };
+    assert!(by("1of2") > 0, "the second process took the reminders over");
+    for (child, logs) in [(first, first_logs), (second, second_logs)] {
+        let (status, logs) = terminate(child, logs).await;
+        assert_eq!(status, Some(0), "{logs}");
+    }
+}
+
+/// A crash (SIGKILL) in the middle of a reminder's direct messages, and a
+/// new process after Discord's nonce window has passed: each member gets
+/// the reminder, and only a message that was in flight at the crash may
+/// show twice (the channel post, already confirmed, does not).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_dms_repeats_at_most_what_was_in_flight() {
+    let sim = Sim::start(World::sandbox()).await.unwrap();
+    sim.set_nonce_lifetime(Duration::from_secs(1));
+    let dir = tempfile::tempdir().unwrap();
+    let url = backend::url(&dir).await;
+    let db = haven::store::Db::open(&url).await.unwrap();
+    let general = sim.world().channel_in(GUILD_ID, "general").unwrap().id;
+    let due = chrono::Utc::now() + chrono::Duration::seconds(4);
+    meeting_in(&db, "Crash", (GUILD_ID, general), due).await;
+    let meeting: i64 = backend::scalar(&url, "SELECT MAX(id) FROM meetings").await;
+    let members: Vec<u64> = sim.world().members.iter().map(|m| m.id).collect();
+    for id in &members {
+        db.set_meeting_dm(
+            haven::domain::meeting::MeetingId(meeting),
+            haven::domain::UserId(*id),
+            true,
+        )
+        .await
+        .unwrap();
+    }
+    db.close().await;
+    // Each direct message takes a while to open.
+    sim.inject_fault(Fault {
+        method: Some("POST".into()),
+        path_contains: "/users/@me/channels".into(),
+        kind: FaultKind::Slow(Duration::from_millis(700)),
+        times: 1_000,
+    });
+    let run = || {
+        let mut child = haven(&dir)
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("DISCORD_API_BASE", sim.base_url())
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap();
+        let logs = drain_stderr(&mut child);
+        (child, logs)
+    };
+    let dms = |sim: &Sim| -> std::collections::HashMap<u64, usize> {
+        let mut out = std::collections::HashMap::new();
+        for m in sim.all_messages() {
+            if m.channel_id != general && m.content.contains("Crash") {
+                *out.entry(m.channel_id).or_insert(0) += 1;
+            }
+        }
+        out
+    };
+    let (mut child, _logs) = run();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while dms(&sim).len() < 2 {
+        assert!(Instant::now() < deadline, "no direct message went out");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = dms(&sim).len();
+    assert!(before < members.len(), "the crash came in the middle");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (child, logs) = run();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while dms(&sim).len() < members.len() {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {} members got the reminder",
+            dms(&sim).len(),
+            members.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let repeated: usize = dms(&sim).values().map(|n| n - 1).sum();
+    // At most the direct messages being sent at the crash (three at a time).
+    assert!(repeated <= 3, "{repeated} direct messages shown twice");
+    let posts = sim
+        .all_messages()
+        .iter()
+        .filter(|m| m.channel_id == general && m.content.starts_with("**Crash**"))
+        .count();
+    assert_eq!(
+        posts, 1,
+        "the channel post, confirmed before the crash, once"
+    );
+    eprintln!(
+        "crash after {before} of {} DMs: {repeated} shown twice",
+        members.len()
+    );
+    let (status, logs) = terminate(child, logs).await;
+    assert_eq!(status, Some(0), "{logs}");
+}

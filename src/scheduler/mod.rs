@@ -199,10 +199,11 @@ impl Work {
             .collect()
     }
 
-    fn in_guild(&self, guild: i64, dms_only: bool) -> usize {
+    /// Jobs of `guild` running here: its direct messages, or its other work.
+    fn in_guild(&self, guild: i64, dms: bool) -> usize {
         self.running
             .values()
-            .filter(|s| s.guild == Some(guild) && (s.dm || !dms_only))
+            .filter(|s| s.guild == Some(guild) && s.dm == dms)
             .count()
     }
 
@@ -213,11 +214,10 @@ impl Work {
         }
         match job.guild {
             None => true,
-            Some(g) => {
-                let g = g.as_db();
-                self.in_guild(g, false) < PER_SERVER
-                    && (job.kind != JobKind::ReminderDm || self.in_guild(g, true) < DMS_PER_SERVER)
+            Some(g) if job.kind == JobKind::ReminderDm => {
+                self.in_guild(g.as_db(), true) < DMS_PER_SERVER
             }
+            Some(g) => self.in_guild(g.as_db(), false) < PER_SERVER,
         }
     }
 
@@ -238,25 +238,30 @@ impl Work {
                 Lane::Alone(_) => {}
             }
         }
+        // A server's direct messages and its other work have shares of
+        // their own: messages waiting for a stalled DM route never hold up
+        // its reminders, nor the reverse.
         let mut guilds: HashMap<i64, (usize, usize)> = HashMap::new();
-        for s in self.running.values() {
-            if let Some(g) = s.guild {
+        let held = self.running.values().map(|s| (s.guild, s.dm)).chain(
+            self.waiting
+                .iter()
+                .map(|j| (j.guild.map(|g| g.as_db()), j.kind == JobKind::ReminderDm)),
+        );
+        for (guild, dm) in held {
+            if let Some(g) = guild {
                 let e = guilds.entry(g).or_default();
-                e.0 += 1;
-                e.1 += usize::from(s.dm);
+                if dm {
+                    e.1 += 1;
+                } else {
+                    e.0 += 1;
+                }
             }
         }
-        for j in &self.waiting {
-            if let Some(g) = j.guild {
-                let e = guilds.entry(g.as_db()).or_default();
-                e.0 += 1;
-                e.1 += usize::from(j.kind == JobKind::ReminderDm);
-            }
-        }
-        for (g, (all, dms)) in guilds {
-            if all >= PER_SERVER {
+        for (g, (work, dms)) in guilds {
+            if work >= PER_SERVER {
                 busy.guilds.push(g);
-            } else if dms >= DMS_PER_SERVER {
+            }
+            if dms >= DMS_PER_SERVER {
                 busy.dm_guilds.push(g);
             }
         }

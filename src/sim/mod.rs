@@ -197,6 +197,9 @@ struct State {
     faults: Vec<Fault>,
     /// Message nonces the bot used, with the message and when.
     nonces: HashMap<String, (u64, Instant)>,
+    /// How long Discord keeps a nonce (shortened by tests that must show
+    /// something other than the nonce kept a message from showing twice).
+    nonce_lifetime: Option<Duration>,
     limits: RateLimits,
     limiter: limits::Limiter,
     /// 429s answered because the bot went over a limit (injected faults not counted).
@@ -586,6 +589,13 @@ impl Sim {
             .interactions
             .get(token)
             .and_then(|l| l.answered_by.clone())
+    }
+
+    /// Makes Discord forget a message's nonce after `lifetime` instead of a
+    /// few minutes: a repeat after that posts again, as it would once the
+    /// real window has passed.
+    pub fn set_nonce_lifetime(&self, lifetime: Duration) {
+        self.inner.update(|s| s.nonce_lifetime = Some(lifetime));
     }
 
     /// How many times each message nonce was posted, a post Discord

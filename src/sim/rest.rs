@@ -734,15 +734,16 @@ fn create_message(
             *s.nonce_posts.entry(n.clone()).or_insert(0) += 1;
         }
         let now = Instant::now();
+        let lifetime = s.nonce_lifetime.unwrap_or(NONCE_LIFETIME);
         if s.nonces.len() >= 4096 && s.nonces.len().is_power_of_two() {
             s.nonces
-                .retain(|_, (_, at)| now.duration_since(*at) <= NONCE_LIFETIME);
+                .retain(|_, (_, at)| now.duration_since(*at) <= lifetime);
         }
         if let Some(nonce) = &nonce
             && let Some(existing) = s
                 .nonces
                 .get(nonce)
-                .filter(|(_, at)| now.duration_since(*at) <= NONCE_LIFETIME)
+                .filter(|(_, at)| now.duration_since(*at) <= lifetime)
                 .and_then(|(id, _)| s.message(*id))
         {
             return ok(existing.to_json(bot));

@@ -202,10 +202,9 @@ impl Db {
     /// engine asks this once a lease, and claims when it says yes.
     pub async fn takeover_due(&self, now: DateTime<Utc>) -> StoreResult<bool> {
         on_pool!(self, |pool| {
-            let overdue: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE state = 'claimed' AND claimed_until_ms < $1)
-                          OR EXISTS (SELECT 1 FROM jobs WHERE state = 'pending' AND due_ms <= $2 AND NOT {mine} AND {known})
-                     THEN 1 ELSE 0 END",
+            let overdue: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'claimed' AND claimed_until_ms < $1)
+                     OR EXISTS (SELECT 1 FROM jobs WHERE state = 'pending' AND due_ms <= $2 AND NOT {mine} AND {known})",
                 mine = self.own_jobs(),
                 known = known_kinds(),
             )))
@@ -213,7 +212,7 @@ impl Db {
             .bind((now - self.lease).timestamp_millis())
             .fetch_one(pool)
             .await?;
-            Ok(overdue == 1)
+            Ok(overdue)
         })
     }
 
@@ -629,7 +628,7 @@ pub struct Busy {
     pub rounds: Vec<i64>,
     pub schedules: Vec<i64>,
     pub targets: Vec<i64>,
-    /// Servers running as many jobs as one may.
+    /// Servers running as many jobs (other than direct messages) as one may.
     pub guilds: Vec<i64>,
     /// Servers sending as many direct messages as one may.
     pub dm_guilds: Vec<i64>,
@@ -648,13 +647,14 @@ impl Busy {
         sql += &not_in("round_id", &self.rounds);
         sql += &not_in("schedule_channel_id", &self.schedules);
         sql += &not_in("target_id", &self.targets);
-        sql += &not_in("guild_id", &self.guilds);
-        if !self.dm_guilds.is_empty() {
-            let list: Vec<String> = self.dm_guilds.iter().map(i64::to_string).collect();
-            sql += &format!(
-                " AND NOT (kind = 'reminder_dm' AND COALESCE(guild_id, 0) IN ({}))",
-                list.join(", ")
-            );
+        for (guilds, dms) in [(&self.guilds, "<>"), (&self.dm_guilds, "=")] {
+            if !guilds.is_empty() {
+                let list: Vec<String> = guilds.iter().map(i64::to_string).collect();
+                sql += &format!(
+                    " AND NOT (kind {dms} 'reminder_dm' AND COALESCE(guild_id, 0) IN ({}))",
+                    list.join(", ")
+                );
+            }
         }
         sql
     }
