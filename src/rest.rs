@@ -312,12 +312,23 @@ impl Rest {
     }
 
     /// After a 429: wait until our window for the bucket resets (Discord's
-    /// `retry_after` is not readable through serenity), at least a moment.
+    /// `retry_after` and its global flag are not readable through serenity
+    /// with its own limiter off), at least a moment. Since the 429 may have
+    /// been Discord's global limit, every call of this process also waits
+    /// for the current global window to end (at most a second).
     async fn back_off_429(&self, bucket: Option<Bucket>) {
         let wait = {
             let mut p = self.pacer.lock().unwrap_or_else(PoisonError::into_inner);
             crate::metrics::rate_limited();
             let now = Instant::now();
+            let global = p.global.get_or_insert(Window {
+                resets: now + Duration::from_secs(1) + MARGIN,
+                remaining: 0,
+            });
+            if global.resets <= now {
+                global.resets = now + Duration::from_secs(1) + MARGIN;
+            }
+            global.remaining = 0;
             let window = bucket.and_then(|b| p.buckets.get_mut(&b).and_then(Option::as_mut));
             match window {
                 Some(w) => {

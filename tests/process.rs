@@ -375,6 +375,7 @@ async fn a_range_of_shards_identifies_each_once_and_the_operator_sees_health_and
     for figure in [
         "haven_interactions_served_total{kind=\"Command\"} 2",
         "haven_jobs_due ",
+        "haven_jobs_working ",
         "haven_discord_rate_limited_total 0",
         "haven_reminder_lateness_seconds_count 0",
     ] {

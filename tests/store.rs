@@ -90,6 +90,43 @@ async fn migrates_an_empty_file_and_reopens() {
     assert_eq!(mode, "wal");
 }
 
+/// During a rolling deploy, or after a rollback, an older binary opens a
+/// database that a newer version has migrated further: it starts, and its
+/// data is as it was.
+#[tokio::test]
+async fn a_database_migrated_by_a_newer_version_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&sqlite_url(&dir)).await.unwrap();
+    db.set_min_group_size(GuildId(1), MinGroupSize::new(7).unwrap(), t0())
+        .await
+        .unwrap();
+    db.close().await;
+    backend::execute(
+        &sqlite_url(&dir),
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (99990101000000, 'added by a newer version', 1, X'00', 0)",
+    )
+    .await
+    .unwrap();
+    backend::execute(
+        &sqlite_url(&dir),
+        "CREATE TABLE from_a_newer_version (id INTEGER PRIMARY KEY)",
+    )
+    .await
+    .unwrap();
+    let db = Db::open(&sqlite_url(&dir))
+        .await
+        .expect("an unknown, later migration does not stop this version");
+    assert_eq!(
+        db.guild_settings(GuildId(1))
+            .await
+            .unwrap()
+            .min_group_size
+            .get(),
+        7
+    );
+}
+
 #[tokio::test]
 async fn a_server_that_changed_nothing_has_the_defaults() {
     let dir = tempfile::tempdir().unwrap();
