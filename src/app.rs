@@ -160,8 +160,10 @@ pub async fn run(
         }),
     };
 
-    shard_manager.shutdown_all().await;
+    // The scheduler first: it stops claiming at once, while the shards
+    // close.
     let _ = stop_scheduler.send(true);
+    shard_manager.shutdown_all().await;
     let _ = stop_ops.send(true);
     if !gateway.is_finished() {
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut gateway).await;

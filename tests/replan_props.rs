@@ -43,6 +43,9 @@ enum Op {
     Skip(usize),
     /// The next this many sends fail (a 5xx, a dropped connection).
     Fail(u8),
+    /// The engine claims what is due and holds it (its sends in flight)
+    /// across what comes next.
+    Hold,
     /// The clock moves to the next job's time; the engine works then only
     /// if `work` (else the job is due and not yet claimed, as behind a
     /// batch ahead of it or another process's lease).
@@ -57,6 +60,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..3).prop_map(Op::Skip),
         2 => (1u8..6).prop_map(Op::Fail),
         3 => any::<bool>().prop_map(|work| Op::ToNextDue { work }),
+        2 => Just(Op::Hold),
     ]
 }
 
@@ -83,6 +87,8 @@ struct Ledger {
     /// Sends that are to fail next, and how often each job failed.
     failing: u8,
     failures: BTreeMap<i64, u8>,
+    /// Jobs claimed and not yet worked (an edit may come meanwhile).
+    held: Vec<haven::store::Job>,
 }
 
 /// Every reminder of `meeting` for occurrences starting from `from` up to
@@ -128,7 +134,12 @@ impl Ledger {
 /// needed (retries due at once, DMs, roll-overs).
 async fn work(db: &Db, now: DateTime<Utc>, ledger: &mut Ledger) {
     for _ in 0..100 {
-        let jobs = db.claim_due_jobs(now, 50).await.unwrap();
+        // Held jobs were renewed all along, as the engine renews its work.
+        let mut jobs = std::mem::take(&mut ledger.held);
+        let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+        let renewed = db.renew_claims(now, &ids).await.unwrap();
+        assert_eq!(renewed.len(), ids.len(), "a held claim was lost");
+        jobs.extend(db.claim_due_jobs(now, 50).await.unwrap());
         if jobs.is_empty() {
             return;
         }
@@ -234,7 +245,16 @@ async fn check(ops: Vec<Op>, zone: Tz, first_mask: u8) {
                 run_until(&db, &mut now, until, &mut ledger).await;
             }
             Op::Fail(n) => ledger.failing = ledger.failing.saturating_add(n),
+            Op::Hold => {
+                let claimed = db.claim_due_jobs(now, 50).await.unwrap();
+                ledger.held.extend(claimed);
+            }
             Op::ToNextDue { work: and_work } => {
+                // What is held goes out now: a send is in flight for
+                // moments, never across the clock's steps.
+                if !ledger.held.is_empty() {
+                    work(&db, now, &mut ledger).await;
+                }
                 if let Some(due) = db.next_job_due().await.unwrap().filter(|d| *d <= end) {
                     now = now.max(due);
                     if and_work {

@@ -49,26 +49,35 @@ const LEASE_S: i64 = 3;
 /// Guild 1 << 22 is on shard 1 of 2: the second process's.
 const OTHER_SHARD_GUILD: i64 = 1 << 22;
 
-/// Plans `count` jobs of the second process's server, due evenly over
-/// `over` from `from` (one statement), and finishes each on time as the
-/// second process does, until all are done. Returns how many were late by
-/// more than a lease (they would be the first process's to take over).
+/// Plans `count` jobs of the second process's server over `over`, in 100
+/// batches (each a transaction of its own, so each tells the other
+/// processes), each due a second after it is planned, and finishes each on
+/// time as the second process does, until all are done. Returns how many
+/// were late by more than a lease (they would be the first process's to
+/// take over).
 async fn finish_on_time(pg: &sqlx::PgPool, b: &Db, count: i64, over: StdDuration) -> usize {
-    let from = Utc::now() + chrono::Duration::seconds(1);
-    let step = over.as_millis() as i64 / count.max(1);
-    sqlx::query(
-        "INSERT INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms)
-         SELECT 'unban', $1, g, g + $4 * 100000, $2 + g * $3, $2 + g * $3 FROM generate_series(1, $4) AS g",
-    )
-    .bind(OTHER_SHARD_GUILD)
-    .bind(from.timestamp_millis())
-    .bind(step)
-    .bind(count)
-    .execute(pg)
-    .await
-    .unwrap();
+    const BATCHES: i64 = 100;
+    let started = Instant::now();
+    let mut planned = 0;
     let mut late = 0;
     loop {
+        let elapsed = started.elapsed().as_millis() as i64;
+        let batch = (elapsed * BATCHES / over.as_millis() as i64).min(BATCHES);
+        while planned < batch {
+            let due = (Utc::now() + chrono::Duration::seconds(1)).timestamp_millis();
+            sqlx::query(
+                "INSERT INTO jobs (kind, guild_id, target_id, occurrence, due_ms, planned_ms)
+                 SELECT 'unban', $1, g, g + $2, $3, $3 FROM generate_series(1, $4) AS g",
+            )
+            .bind(OTHER_SHARD_GUILD)
+            .bind(count * 1_000_000 + planned * 100_000)
+            .bind(due)
+            .bind(count / BATCHES)
+            .execute(pg)
+            .await
+            .unwrap();
+            planned += 1;
+        }
         let now = Utc::now();
         let jobs = b.claim_due_jobs(now, 10_000).await.unwrap();
         late += jobs
@@ -87,7 +96,7 @@ async fn finish_on_time(pg: &sqlx::PgPool, b: &Db, count: i64, over: StdDuration
         .fetch_one(pg)
         .await
         .unwrap();
-        if left == 0 {
+        if left == 0 && planned == BATCHES {
             return late;
         }
         tokio::time::sleep(StdDuration::from_millis(50)).await;

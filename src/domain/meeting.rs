@@ -127,6 +127,16 @@ impl Meeting {
 }
 
 impl Meeting {
+    /// The occurrence starting at `occurrence`, when it is still one of the
+    /// meeting's (not moved, not cancelled) and `offset` still one of its
+    /// reminders.
+    pub fn still_has(&self, occurrence: DateTime<Utc>, offset: Duration) -> Option<Occurrence> {
+        self.schedule
+            .next_after(occurrence - Duration::seconds(1))
+            .filter(|o| o.start == occurrence)
+            .filter(|_| self.reminders.as_slice().contains(&offset))
+    }
+
     /// What to do with the reminder `offset` before `occurrence` when its
     /// job comes up at `now`: send it, skip it (the meeting changed so that
     /// it is no longer owed, or it is too late), or wait until it is due
@@ -141,16 +151,9 @@ impl Meeting {
         if self.ended || !self.reminders_enabled {
             return ReminderCall::Skip(SkipWhy::Off);
         }
-        let Some(o) = self
-            .schedule
-            .next_after(occurrence - Duration::seconds(1))
-            .filter(|o| o.start == occurrence)
-        else {
+        let Some(o) = self.still_has(occurrence, offset) else {
             return ReminderCall::Skip(SkipWhy::NoLongerPlanned);
         };
-        if !self.reminders.as_slice().contains(&offset) {
-            return ReminderCall::Skip(SkipWhy::NoLongerPlanned);
-        }
         if now >= occurrence {
             return ReminderCall::Skip(SkipWhy::Started);
         }

@@ -26,7 +26,7 @@ pub mod reports;
 pub mod rounds;
 pub mod stats;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration as StdDuration, Instant};
@@ -53,6 +53,9 @@ const PER_SERVER: usize = 8;
 /// Direct messages of one server being sent at once: a stalled DM route
 /// leaves the server's other work its slots.
 const DMS_PER_SERVER: usize = 3;
+/// Direct messages being sent at once, in all: a stalled DM route leaves
+/// every server's other work most of the slots.
+const MAX_DMS: usize = 16;
 /// How long a graceful stop lets work in progress finish.
 const STOP_WAIT: StdDuration = StdDuration::from_secs(10);
 
@@ -125,6 +128,11 @@ pub struct Scheduler {
 enum Outcome {
     Done,
     Skipped,
+    /// A reminder went out in its channel (or could not, `skipped`): it is
+    /// finished and its direct messages planned, in one transaction.
+    Posted {
+        skipped: bool,
+    },
     /// Not yet: try again then (an edit moved it later).
     Later(DateTime<Utc>),
 }
@@ -166,53 +174,59 @@ impl Lane {
 
 /// A job being worked on here.
 struct Slot {
+    job: Job,
     lane: Lane,
-    guild: Option<i64>,
-    dm: bool,
     abort: AbortHandle,
 }
 
-/// The engine's work in progress: running tasks, and jobs claimed here
-/// whose lane or server was busy when they came (started as soon as it
-/// frees up).
+impl Slot {
+    fn guild(&self) -> Option<i64> {
+        self.job.guild.map(|g| g.as_db())
+    }
+
+    fn dm(&self) -> bool {
+        self.job.kind == JobKind::ReminderDm
+    }
+}
+
+/// The engine's work in progress. A job is claimed only to be started at
+/// once: what a claim brings that cannot start (its lane busy, its server
+/// at its share) is handed back straight away, so no claim is held for
+/// work that is not in progress.
 #[derive(Default)]
 struct Work {
     tasks: JoinSet<i64>,
     running: HashMap<i64, Slot>,
-    waiting: VecDeque<Job>,
 }
 
 impl Work {
-    fn held(&self) -> usize {
-        self.running.len() + self.waiting.len()
-    }
-
     fn free(&self) -> usize {
-        MAX_RUNNING.saturating_sub(self.held())
+        MAX_RUNNING.saturating_sub(self.running.len())
     }
 
     fn ids(&self) -> Vec<i64> {
-        self.running
-            .keys()
-            .copied()
-            .chain(self.waiting.iter().map(|j| j.id))
-            .collect()
+        self.running.keys().copied().collect()
     }
 
     /// Jobs of `guild` running here: its direct messages, or its other work.
     fn in_guild(&self, guild: i64, dms: bool) -> usize {
         self.running
             .values()
-            .filter(|s| s.guild == Some(guild) && s.dm == dms)
+            .filter(|s| s.guild() == Some(guild) && s.dm() == dms)
             .count()
+    }
+
+    fn dms(&self) -> usize {
+        self.running.values().filter(|s| s.dm()).count()
     }
 
     fn can_start(&self, job: &Job) -> bool {
         let lane = Lane::of(job);
-        if self.running.values().any(|s| s.lane == lane) {
+        if self.running.len() >= MAX_RUNNING || self.running.values().any(|s| s.lane == lane) {
             return false;
         }
         match job.guild {
+            _ if job.kind == JobKind::ReminderDm && self.dms() >= MAX_DMS => false,
             None => true,
             Some(g) if job.kind == JobKind::ReminderDm => {
                 self.in_guild(g.as_db(), true) < DMS_PER_SERVER
@@ -221,36 +235,24 @@ impl Work {
         }
     }
 
-    /// The lanes and servers a claim must leave aside.
+    /// The lanes and servers a claim must leave aside. A server's direct
+    /// messages and its other work have shares of their own: messages
+    /// waiting for a stalled DM route never hold up its reminders, nor the
+    /// reverse.
     fn busy(&self) -> Busy {
         let mut busy = Busy::default();
-        let lanes = self
-            .running
-            .values()
-            .map(|s| s.lane)
-            .chain(self.waiting.iter().map(Lane::of));
-        for lane in lanes {
-            match lane {
+        let mut guilds: HashMap<i64, (usize, usize)> = HashMap::new();
+        for slot in self.running.values() {
+            match slot.lane {
                 Lane::Meeting(m) => busy.meetings.push(m),
                 Lane::Round(r) => busy.rounds.push(r),
                 Lane::Schedule(c) => busy.schedules.push(c),
                 Lane::Target(t) => busy.targets.push(t),
                 Lane::Alone(_) => {}
             }
-        }
-        // A server's direct messages and its other work have shares of
-        // their own: messages waiting for a stalled DM route never hold up
-        // its reminders, nor the reverse.
-        let mut guilds: HashMap<i64, (usize, usize)> = HashMap::new();
-        let held = self.running.values().map(|s| (s.guild, s.dm)).chain(
-            self.waiting
-                .iter()
-                .map(|j| (j.guild.map(|g| g.as_db()), j.kind == JobKind::ReminderDm)),
-        );
-        for (guild, dm) in held {
-            if let Some(g) = guild {
+            if let Some(g) = slot.guild() {
                 let e = guilds.entry(g).or_default();
-                if dm {
+                if slot.dm() {
                     e.1 += 1;
                 } else {
                     e.0 += 1;
@@ -265,23 +267,27 @@ impl Work {
                 busy.dm_guilds.push(g);
             }
         }
+        busy.no_dms = self.dms() >= MAX_DMS;
         busy
     }
 
-    /// A task ended (or was aborted): its slot is free.
-    fn ended(&mut self, result: Result<i64, tokio::task::JoinError>) {
+    /// A task ended (or was aborted): its slot is free. A task that
+    /// panicked gives back its job (with the job, for its retry).
+    fn ended(&mut self, result: Result<i64, tokio::task::JoinError>) -> Option<Job> {
         match result {
             Ok(id) => {
                 self.running.remove(&id);
+                None
             }
             Err(e) => {
-                let id = e.id();
-                self.running.retain(|_, s| s.abort.id() != id);
-                if e.is_panic() {
-                    tracing::error!(
-                        "a job's work panicked; its claim ends with its lease and it is tried again"
-                    );
-                }
+                let task = e.id();
+                let id = self
+                    .running
+                    .iter()
+                    .find(|(_, s)| s.abort.id() == task)
+                    .map(|(id, _)| *id)?;
+                let slot = self.running.remove(&id)?;
+                e.is_panic().then_some(slot.job)
             }
         }
     }
@@ -293,14 +299,18 @@ impl Work {
             .into_iter()
             .filter(|id| !held.contains(id))
             .collect();
-        for id in &lost {
-            if let Some(slot) = self.running.remove(id) {
-                slot.abort.abort();
+        let mut taken = Vec::new();
+        for id in lost {
+            if let Some(slot) = self.running.remove(&id) {
+                // One that has just finished was not renewed for that reason.
+                if !slot.abort.is_finished() {
+                    slot.abort.abort();
+                    taken.push(id);
+                }
             }
         }
-        self.waiting.retain(|j| !lost.contains(&j.id));
-        if !lost.is_empty() {
-            tracing::warn!(jobs = ?lost, "claims taken over by another process (this one was held up past its lease); their work stops here");
+        if !taken.is_empty() {
+            tracing::warn!(jobs = ?taken, "claims taken over by another process (this one was held up past its lease); their work stops here");
         }
     }
 }
@@ -311,6 +321,8 @@ struct JobFence {
     clock: SharedClock,
     job: i64,
     lost: AtomicBool,
+    /// A check the database could not answer: a call was not made.
+    unknown: AtomicBool,
 }
 
 impl crate::rest::Fence for JobFence {
@@ -319,38 +331,67 @@ impl crate::rest::Fence for JobFence {
             if self.lost.load(Ordering::SeqCst) {
                 return false;
             }
-            let held = match self.db.hold_claim(self.job, self.clock.now()).await {
-                Ok(held) => held,
-                Err(e) => {
-                    // Unknown is not held: nothing goes out on a guess, and the
-                    // job is tried again once its claim ends.
-                    tracing::warn!(job = self.job, error = %e, "cannot check a job's claim; its call is not made");
-                    false
+            for attempt in 0..2 {
+                match self.db.hold_claim(self.job, self.clock.now()).await {
+                    Ok(true) => return true,
+                    Ok(false) => {
+                        self.lost.store(true, Ordering::SeqCst);
+                        return false;
+                    }
+                    Err(e) if attempt == 0 => {
+                        tracing::warn!(job = self.job, error = %e, "cannot check a job's claim; checking again");
+                        tokio::time::sleep(StdDuration::from_millis(250)).await;
+                    }
+                    Err(e) => {
+                        // Unknown is not held: nothing goes out on a guess.
+                        tracing::warn!(job = self.job, error = %e, "cannot check a job's claim; its call is not made");
+                    }
                 }
-            };
-            if !held {
-                self.lost.store(true, Ordering::SeqCst);
             }
-            held
+            self.unknown.store(true, Ordering::SeqCst);
+            false
         })
+    }
+}
+
+/// Whether a job's claim held to the end of its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    Held,
+    /// Another process took it over: nothing about it is recorded here.
+    Lost,
+    /// A check could not be answered and a call was not made: the job is
+    /// tried again.
+    Unknown,
+}
+
+impl Hold {
+    fn of(fence: &JobFence) -> Self {
+        if fence.lost.load(Ordering::SeqCst) {
+            Self::Lost
+        } else if fence.unknown.load(Ordering::SeqCst) {
+            Self::Unknown
+        } else {
+            Self::Held
+        }
     }
 }
 
 /// Runs `work` for job `job`, which this process has claimed: every call to
 /// Discord it makes is fenced by the claim, and the claim is renewed while
-/// it runs. Returns its output and whether the claim was still held at the
-/// end (when not, nothing about the job may be recorded here).
+/// it runs. Returns its output and whether the claim held to the end.
 pub async fn holding<T>(
     db: &Db,
     clock: &SharedClock,
     job: i64,
     work: impl Future<Output = T>,
-) -> (T, bool) {
+) -> (T, Hold) {
     let fence = Arc::new(JobFence {
         db: db.clone(),
         clock: clock.clone(),
         job,
         lost: AtomicBool::new(false),
+        unknown: AtomicBool::new(false),
     });
     let every = (db.lease() / 3)
         .to_std()
@@ -360,7 +401,7 @@ pub async fn holding<T>(
     tokio::pin!(work);
     loop {
         tokio::select! {
-            out = &mut work => return (out, !fence.lost.load(Ordering::SeqCst)),
+            out = &mut work => return (out, Hold::of(&fence)),
             () = tokio::time::sleep(every) => {
                 match db.renew_claims(clock.now(), &[job]).await {
                     Ok(held) if held.is_empty() => {
@@ -419,13 +460,15 @@ impl Scheduler {
         let mut renew_at = tokio::time::Instant::now() + lease / 3;
         let mut takeover_at = tokio::time::Instant::now();
         let mut claim = true;
+        // Whether the last claim found nothing though a job was due: on
+        // PostgreSQL another process may hold it locked for a moment.
+        let mut came_empty = false;
         loop {
             engine.handle.turned();
             if *shutdown.borrow() {
                 engine.stop(work).await;
                 return;
             }
-            engine.start_waiting(&mut work);
             let now = engine.clock.now();
             if tokio::time::Instant::now() >= takeover_at {
                 takeover_at = tokio::time::Instant::now() + lease;
@@ -441,9 +484,9 @@ impl Scheduler {
                 {
                     Ok(jobs) => {
                         let full = jobs.len() == free;
-                        work.waiting.extend(jobs);
-                        engine.start_waiting(&mut work);
-                        if full {
+                        came_empty = jobs.is_empty();
+                        let started = engine.start(&mut work, jobs).await;
+                        if full && started > 0 {
                             claim = true;
                             continue;
                         }
@@ -467,11 +510,21 @@ impl Scheduler {
             } else {
                 None
             };
-            let sleep = next.map(|due| (due - now).to_std().unwrap_or(StdDuration::ZERO));
-            let holding = work.held() > 0;
+            let sleep = next.map(|due| {
+                let wait = (due - now).to_std().unwrap_or(StdDuration::ZERO);
+                // Due, yet the claim found nothing: not in a tight loop.
+                if came_empty {
+                    wait.max(StdDuration::from_millis(100))
+                } else {
+                    wait
+                }
+            });
+            let holding = !work.running.is_empty();
             tokio::select! {
                 Some(ended) = work.tasks.join_next(), if !work.tasks.is_empty() => {
-                    work.ended(ended);
+                    if let Some(job) = work.ended(ended) {
+                        engine.panicked(job).await;
+                    }
                     claim = true;
                 }
                 () = async {
@@ -493,6 +546,17 @@ impl Scheduler {
                 renew_at = tokio::time::Instant::now() + lease / 3;
             }
         }
+    }
+
+    /// A job's work panicked: a failure like any other (tried again later,
+    /// given up after as many tries), never a job run again and again.
+    async fn panicked(&self, job: Job) {
+        tracing::error!(
+            job = job.id,
+            kind = job.kind.as_str(),
+            "a job's work panicked"
+        );
+        self.failed(&job, "its work panicked".to_owned()).await;
     }
 
     /// Before the first claim: claims of a stopped process are put back,
@@ -560,46 +624,42 @@ impl Scheduler {
         }
     }
 
-    /// Starts every waiting job whose lane and server have room, in due
-    /// order.
-    fn start_waiting(self: &Arc<Self>, work: &mut Work) {
-        let mut still = VecDeque::new();
-        while let Some(job) = work.waiting.pop_front() {
-            if work.running.len() < MAX_RUNNING && work.can_start(&job) {
-                let (id, lane, guild, dm) = (
-                    job.id,
-                    Lane::of(&job),
-                    job.guild.map(|g| g.as_db()),
-                    job.kind == JobKind::ReminderDm,
-                );
-                let engine = self.clone();
-                let abort = work.tasks.spawn(async move {
-                    engine.work_one(job).await;
-                    id
-                });
-                work.running.insert(
-                    id,
-                    Slot {
-                        lane,
-                        guild,
-                        dm,
-                        abort,
-                    },
-                );
-            } else {
-                still.push_back(job);
+    /// Starts the jobs a claim brought, in due order, where their lane and
+    /// server have room; hands the rest back at once (unclaimed, as if never
+    /// taken). Returns how many started.
+    async fn start(self: &Arc<Self>, work: &mut Work, jobs: Vec<Job>) -> usize {
+        let mut back = Vec::new();
+        let mut started = 0;
+        for job in jobs {
+            if !work.can_start(&job) {
+                back.push(job.id);
+                continue;
             }
+            started += 1;
+            let (id, lane) = (job.id, Lane::of(&job));
+            let engine = self.clone();
+            let running = job.clone();
+            let abort = work.tasks.spawn(async move {
+                engine.work_one(running).await;
+                id
+            });
+            work.running.insert(id, Slot { job, lane, abort });
         }
-        work.waiting = still;
+        if !back.is_empty() {
+            recording("jobs handed back", back[0], || self.db.hand_back(&back)).await;
+        }
+        started
     }
 
     /// A graceful stop: no more claims; work in progress has a few seconds
-    /// to finish, the rest is stopped, and every claim goes back.
+    /// to finish, the rest is stopped, and its claims go back.
     async fn stop(&self, mut work: Work) {
         let deadline = tokio::time::Instant::now() + STOP_WAIT;
         while !work.tasks.is_empty() {
             match tokio::time::timeout_at(deadline, work.tasks.join_next()).await {
-                Ok(Some(ended)) => work.ended(ended),
+                Ok(Some(ended)) => {
+                    work.ended(ended);
+                }
                 Ok(None) => break,
                 Err(_) => {
                     tracing::warn!(
@@ -612,12 +672,15 @@ impl Scheduler {
         }
         work.tasks.abort_all();
         while work.tasks.join_next().await.is_some() {}
-        let released = recording("the hand-back of this process's claims", 0, || {
-            self.db.release_own_claims()
-        })
-        .await;
-        if let Some(n) = released.filter(|n| *n > 0) {
-            tracing::info!(jobs = n, "claims handed back for another process");
+        let stopped = work.ids();
+        if !stopped.is_empty() {
+            let released = recording("the hand-back of this process's claims", 0, || {
+                self.db.release_claims(&stopped)
+            })
+            .await;
+            if let Some(n) = released {
+                tracing::info!(jobs = n, "claims handed back for another process");
+            }
         }
         tracing::info!("scheduler stopped");
     }
@@ -634,12 +697,20 @@ impl Scheduler {
             }
         };
         let handle = self.handle.clone();
+        let db = self.db.clone();
         Some(AbortOnDrop(tokio::spawn(async move {
             loop {
                 // A lost connection is `None` (the next call reconnects):
                 // whatever was sent meanwhile is looked at then.
                 match listener.try_recv().await {
-                    Ok(_) => handle.poke(),
+                    // A notice names the server whose job changed: another
+                    // shard's is not this process's to wake for. One with no
+                    // server (given back, or shared) is everyone's.
+                    Ok(Some(notice)) => match notice.payload().parse::<u64>() {
+                        Ok(guild) if !db.owns_guild(guild) => {}
+                        _ => handle.poke(),
+                    },
+                    Ok(None) => handle.poke(),
                     Err(e) => {
                         tracing::warn!(error = %e, "lost the job notifications; reconnecting");
                         tokio::time::sleep(StdDuration::from_secs(1)).await;
@@ -655,47 +726,83 @@ impl Scheduler {
     /// of it (unless its claim was lost meanwhile: then it is another
     /// process's to record).
     async fn work_one(&self, job: Job) {
-        let (outcome, held) = holding(&self.db, &self.clock, job.id, self.outcome(&job)).await;
-        if !held {
-            tracing::info!(
-                job = job.id,
-                "a job's claim was lost while it ran; it is left to whoever holds it"
-            );
-            return;
+        let (outcome, hold) = holding(&self.db, &self.clock, job.id, self.outcome(&job)).await;
+        match hold {
+            Hold::Held => {}
+            Hold::Lost => {
+                tracing::info!(
+                    job = job.id,
+                    "a job's claim was lost while it ran; it is left to whoever holds it"
+                );
+                return;
+            }
+            Hold::Unknown => {
+                // A call was not made because the claim could not be
+                // checked: whatever the outcome says, the job is tried again.
+                let at = self.clock.now() + Duration::seconds(30);
+                recording("a job's retry", job.id, || self.db.release_job(job.id, at)).await;
+                return;
+            }
         }
         match outcome {
             Ok(Outcome::Done) => self.finish(&job, false).await,
             Ok(Outcome::Skipped) => self.finish(&job, true).await,
+            Ok(Outcome::Posted { skipped }) => {
+                let now = self.clock.now();
+                let planned = recording("a reminder's outcome", job.id, || {
+                    self.db.finish_reminder(job.id, skipped, now)
+                })
+                .await;
+                if planned.is_some_and(|n| n > 0) {
+                    self.handle.poke();
+                }
+            }
             Ok(Outcome::Later(at)) => {
                 recording("a job moved later", job.id, || {
                     self.db.release_job(job.id, at)
                 })
                 .await;
             }
-            Err(reason) => match job.kind.retry_after(job.attempts) {
-                Some(wait) => {
-                    tracing::warn!(job = job.id, kind = job.kind.as_str(), meeting = ?job.meeting, target = ?job.target, %reason, "job failed; will retry");
-                    if matches!(
-                        job.kind,
-                        JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert
-                    ) {
-                        moderation::still_in_place(self.reach(), &job, &reason).await;
-                    }
-                    let at = self.clock.now() + wait;
-                    recording("a job's retry", job.id, || self.db.release_job(job.id, at)).await;
-                }
-                None => {
-                    tracing::error!(job = job.id, kind = job.kind.as_str(), meeting = ?job.meeting, %reason, "job failed too often; given up");
-                    self.finish(&job, true).await;
-                    if job.kind == JobKind::Prompt {
-                        prompts::given_up(&self.db, &job, self.clock.now()).await
-                    }
-                }
-            },
+            Err(reason) => self.failed(&job, reason).await,
         }
     }
 
+    /// A job failed: tried again after a wait, or given up after too many
+    /// tries (those that may be).
+    async fn failed(&self, job: &Job, reason: String) {
+        match job.kind.retry_after(job.attempts) {
+            Some(wait) => {
+                tracing::warn!(job = job.id, kind = job.kind.as_str(), meeting = ?job.meeting, %reason, "job failed; will retry");
+                if matches!(
+                    job.kind,
+                    JobKind::Unban | JobKind::SlowmodeRevert | JobKind::LockRevert
+                ) {
+                    moderation::still_in_place(self.reach(), job, &reason).await;
+                }
+                let at = self.clock.now() + wait;
+                recording("a job's retry", job.id, || self.db.release_job(job.id, at)).await;
+            }
+            None => {
+                tracing::error!(job = job.id, kind = job.kind.as_str(), meeting = ?job.meeting, %reason, "job failed too often; given up");
+                self.finish(job, true).await;
+                if job.kind == JobKind::Prompt {
+                    prompts::given_up(&self.db, job, self.clock.now()).await
+                }
+            }
+        }
+    }
+
+    /// Records a job's outcome. A reminder's direct message, once sent or
+    /// skipped, is deleted at once: its reminder is finished, so it is never
+    /// planned again, and nothing is kept that names its member.
     async fn finish(&self, job: &Job, skipped: bool) {
+        if job.kind == JobKind::ReminderDm {
+            recording("a direct message's outcome", job.id, || {
+                self.db.finish_dm(job.id)
+            })
+            .await;
+            return;
+        }
         recording("a job's outcome", job.id, || {
             self.db.finish_job(job.id, skipped)
         })
@@ -855,8 +962,6 @@ impl Scheduler {
                     .pause_reminders(meeting.id)
                     .await
                     .map_err(|e| e.to_string())?;
-                // Those who asked for DMs still get theirs.
-                self.plan_dms(job).await?;
                 notify_log(
                     &self.db,
                     &self.rest,
@@ -869,19 +974,18 @@ impl Scheduler {
                     job,
                 )
                 .await;
-                return Ok(Outcome::Skipped);
+                // Those who asked for DMs still get theirs.
+                return Ok(Outcome::Posted { skipped: true });
             }
             Err(why @ RestError::Rejected { .. }) => {
                 // Discord refused this message itself; the channel is fine and
                 // the next reminder may well go through.
                 tracing::error!(job = job.id, meeting = meeting.id.0, %why, "Discord refused a reminder; skipped");
-                self.plan_dms(job).await?;
-                return Ok(Outcome::Skipped);
+                return Ok(Outcome::Posted { skipped: true });
             }
             Err(RestError::Transient(reason)) => return Err(reason),
         }
-        self.plan_dms(job).await?;
-        Ok(Outcome::Done)
+        Ok(Outcome::Posted { skipped: false })
     }
 
     /// Whether a reminder (or one of its DMs) may still go out at `now`:
@@ -889,19 +993,6 @@ impl Scheduler {
     /// once its meeting started.
     fn reminder_wanted(&self, job: &Job, now: DateTime<Utc>) -> bool {
         now - job.planned <= self.grace && now < job.occurrence
-    }
-
-    /// Plans the reminder's direct messages, one job per member who asked.
-    async fn plan_dms(&self, job: &Job) -> Result<(), String> {
-        let planned = self
-            .db
-            .plan_reminder_dms(job.id, self.clock.now())
-            .await
-            .map_err(|e| e.to_string())?;
-        if planned > 0 {
-            self.handle.poke();
-        }
-        Ok(())
     }
 
     /// Sends one member the reminder by DM. A failure Discord may get over
@@ -926,7 +1017,12 @@ impl Scheduler {
             Some(id) => self.db.meeting(id).await.map_err(|e| e.to_string())?,
             None => None,
         };
-        let Some(meeting) = meeting.filter(|m| !m.ended) else {
+        // An edit or a cancel since the channel post removed its date or
+        // its offset: the rest of its messages are not sent. (Paused
+        // reminders, a channel gone, still reach those who asked.)
+        let Some(meeting) =
+            meeting.filter(|m| !m.ended && m.still_has(job.occurrence, job.offset).is_some())
+        else {
             return Ok(Outcome::Skipped);
         };
         let user = crate::domain::UserId(user);

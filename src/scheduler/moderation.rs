@@ -161,6 +161,19 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
                         state.slowmode, revert.before
                     );
                     tell(reach, guild, &text, job).await;
+                } else {
+                    // Back as it was already (Haven's own earlier try, its
+                    // case perhaps not recorded): the case before forgetting.
+                    time_up(
+                        db,
+                        rest,
+                        guild,
+                        CaseKind::Slowmode,
+                        None,
+                        Some(channel),
+                        job,
+                    )
+                    .await?;
                 }
                 db.remove_slowmode_revert(channel).await.map_err(store)?;
                 return Ok(false);
@@ -208,15 +221,20 @@ pub async fn run(reach: Reach<'_>, job: &Job) -> Result<bool, String> {
                     db.cancel_lock_timer(channel).await.map_err(store)?;
                     return Ok(false);
                 }
+                // Every bit already as before: Haven's own unlock on an
+                // earlier try (a hand-made unlock cancels the timer when
+                // Discord tells of it). Its case, if that try could not
+                // record it, is recorded now, before the lock is forgotten.
                 LockState::Undone => {
+                    time_up(db, rest, guild, CaseKind::Lock, None, Some(channel), job).await?;
                     db.remove_lock(channel).await.map_err(store)?;
-                    return Ok(true);
+                    return Ok(false);
                 }
                 LockState::AsLeft | LockState::Unlocking => {}
             }
             // The case is recorded before the lock is forgotten: a failure
-            // between the two finds the channel as it was (undone, above)
-            // and forgets the lock then, with its case already kept.
+            // between the two finds the channel undone (above), records the
+            // case if it is not kept yet, and forgets the lock then.
             restore_overwrites(rest, &lock, "Timed lock ended")
                 .await
                 .map_err(|e| why(&e, Permission::ManageRoles))?;

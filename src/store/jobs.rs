@@ -116,11 +116,17 @@ impl Db {
             .min()
             .unwrap_or(i64::MAX);
         on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            // Alone with other replans of the meeting (two edits at once),
+            // and its rows locked for writing from the start: a claim skips
+            // them until this commits, and no two transactions wait on each
+            // other to upgrade a lock.
+            let mut tx = pool
+                .begin_alone(super::alone::REPLAN ^ meeting.0.rotate_left(20))
+                .await?;
             let rows: Vec<(i64, String, i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT id, kind, occurrence, offset_min, COALESCE(planned_ms, due_ms), state FROM jobs
                  WHERE meeting_id = $1 AND (state IN ('pending', 'claimed') OR occurrence >= $2){lock}",
-                lock = pool.for_share()
+                lock = pool.for_update()
             )))
             .bind(meeting.0)
             .bind(since)
@@ -221,9 +227,16 @@ impl Db {
     /// the partial indexes, never a scan of the table).
     pub async fn jobs_due(&self, now: DateTime<Utc>) -> StoreResult<(i64, i64)> {
         on_pool!(self, |pool| {
+            // Each job counted by one process: its server's, or for jobs of
+            // no server, the one running shard 0.
+            let shared = if self.runs_shared_work() {
+                "guild_id IS NULL OR "
+            } else {
+                ""
+            };
             let waiting: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM jobs WHERE state = 'pending' AND due_ms <= $1 AND {mine}",
-                mine = self.own_jobs()
+                "SELECT COUNT(*) FROM jobs WHERE state = 'pending' AND due_ms <= $1 AND ({shared}{mine})",
+                mine = self.own_guilds()
             )))
             .bind(now.timestamp_millis())
             .fetch_one(pool)
@@ -388,8 +401,10 @@ impl Db {
     /// `retry_at` (never one another process has taken over).
     pub async fn release_job(&self, id: i64, retry_at: DateTime<Utc>) -> StoreResult<()> {
         on_pool!(self, |pool| {
+            // The job is its server's process's again (a retry is not
+            // another process's to take before it is overdue).
             sqlx::query(
-            "UPDATE jobs SET state = 'pending', due_ms = $1 WHERE id = $2 AND state = 'claimed' AND claimed_by = $3",
+            "UPDATE jobs SET state = 'pending', due_ms = $1, claimed_by = NULL WHERE id = $2 AND state = 'claimed' AND claimed_by = $3",
         )
         .bind(retry_at.timestamp_millis())
         .bind(id)
@@ -397,6 +412,106 @@ impl Db {
         .execute(pool)
         .await?;
             Ok(())
+        })
+    }
+
+    /// Hands back jobs just claimed that this process cannot start now (their
+    /// lane busy, their server at its share): waiting again, as if never
+    /// claimed.
+    pub async fn hand_back(&self, ids: &[i64]) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        on_pool!(self, |pool| {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE jobs SET state = 'pending', attempts = attempts - 1, claimed_by = NULL
+                 WHERE state = 'claimed' AND claimed_by = $1 AND id IN ({})",
+                list.join(", ")
+            )))
+            .bind(&*self.owner)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
+    /// On a graceful stop: the claims on `ids` (the work this process
+    /// stopped) are pending again at once, for another process or the next
+    /// start (any process may take them: their own one is stopping).
+    pub async fn release_claims(&self, ids: &[i64]) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        on_pool!(self, |pool| {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE jobs SET state = 'pending' WHERE state = 'claimed' AND claimed_by = $1 AND id IN ({})",
+                list.join(", ")
+            )))
+            .bind(&*self.owner)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
+    /// Finishes reminder `id` (done, or `skipped` when its channel refused
+    /// it) and plans its direct messages, due at `now`, to every member who
+    /// asked, in one transaction: a crash leaves either both or neither, so
+    /// a confirmed post is never sent again and its messages never planned
+    /// twice. Returns how many messages were planned (none when this
+    /// process no longer holds the job).
+    pub async fn finish_reminder(
+        &self,
+        id: i64,
+        skipped: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let finished = sqlx::query(
+                "UPDATE jobs SET state = $1 WHERE id = $2 AND state = 'claimed' AND claimed_by = $3",
+            )
+            .bind(if skipped { "skipped" } else { "done" })
+            .bind(id)
+            .bind(&*self.owner)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if finished == 0 {
+                return Ok(0);
+            }
+            let planned = sqlx::query(
+                "INSERT INTO jobs (kind, parent_id, guild_id, target_id, occurrence, offset_min, due_ms, planned_ms)
+                 SELECT 'reminder_dm', j.id, j.guild_id, d.user_id, j.occurrence, j.offset_min, $2, COALESCE(j.planned_ms, j.due_ms)
+                 FROM jobs j JOIN meeting_dms d ON d.meeting_id = j.meeting_id
+                 WHERE j.id = $1 AND j.kind = 'reminder'
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(now.timestamp_millis())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(planned)
+        })
+    }
+
+    /// A reminder's direct message this process holds, sent or skipped:
+    /// deleted (its reminder is finished, so it is never planned again).
+    pub async fn finish_dm(&self, id: i64) -> StoreResult<bool> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
+                "DELETE FROM jobs WHERE id = $1 AND kind = 'reminder_dm' AND state = 'claimed' AND claimed_by = $2",
+            )
+            .bind(id)
+            .bind(&*self.owner)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1)
         })
     }
 
@@ -460,27 +575,6 @@ impl Db {
         })
     }
 
-    /// Plans the direct messages of reminder `parent` (just posted in its
-    /// channel) to every member who asked, due at `now`: one job each, so
-    /// each is recorded as sent when Discord confirms it. Planning again
-    /// (after a crash) adds nothing.
-    pub async fn plan_reminder_dms(&self, parent: i64, now: DateTime<Utc>) -> StoreResult<u64> {
-        on_pool!(self, |pool| {
-            Ok(sqlx::query(
-                "INSERT INTO jobs (kind, parent_id, guild_id, target_id, occurrence, offset_min, due_ms, planned_ms)
-                 SELECT 'reminder_dm', j.id, j.guild_id, d.user_id, j.occurrence, j.offset_min, $2, COALESCE(j.planned_ms, j.due_ms)
-                 FROM jobs j JOIN meeting_dms d ON d.meeting_id = j.meeting_id
-                 WHERE j.id = $1 AND j.kind = 'reminder'
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(parent)
-            .bind(now.timestamp_millis())
-            .execute(pool)
-            .await?
-            .rows_affected())
-        })
-    }
-
     /// The meeting whose reminder job `id` is.
     pub async fn meeting_of_job(&self, id: i64) -> StoreResult<Option<MeetingId>> {
         on_pool!(self, |pool| {
@@ -493,18 +587,22 @@ impl Db {
         })
     }
 
-    /// Finished jobs older than `before` are deleted (with the direct
-    /// messages of a finished reminder), in batches.
+    /// Finished jobs older than `before` are deleted, in batches; a
+    /// reminder or roll-over only once its occurrence is that old too (a
+    /// reminder two weeks ahead still names itself sent when the meeting is
+    /// edited).
     pub async fn prune_finished_jobs(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let mut deleted = 0;
         loop {
             let n = on_pool!(self, |pool| {
                 sqlx::query(
                     "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'skipped') AND due_ms < $1
+                     AND (kind NOT IN ('reminder', 'rollover') OR occurrence < $2)
                      AND NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = jobs.id AND c.state IN ('pending', 'claimed'))
                      LIMIT 1000)",
                 )
                 .bind(before.timestamp_millis())
+                .bind(before.timestamp())
                 .execute(pool)
                 .await?
                 .rows_affected()
@@ -632,6 +730,8 @@ pub struct Busy {
     pub guilds: Vec<i64>,
     /// Servers sending as many direct messages as one may.
     pub dm_guilds: Vec<i64>,
+    /// As many direct messages are being sent as may be, in all.
+    pub no_dms: bool,
 }
 
 impl Busy {
@@ -655,6 +755,9 @@ impl Busy {
                     list.join(", ")
                 );
             }
+        }
+        if self.no_dms {
+            sql += " AND kind <> 'reminder_dm'";
         }
         sql
     }

@@ -94,10 +94,23 @@ pub struct Db {
     /// process's shards (see [`Db::own_guilds`]).
     own_guilds: std::sync::Arc<str>,
     /// On PostgreSQL, where to open the job listener's own connection.
-    url: Option<std::sync::Arc<str>>,
+    url: Option<ListenUrl>,
     /// Whether this process runs shard 0 (every process does when it runs
     /// them all): the one that does work shared by the whole cluster.
     first_shard: bool,
+    /// The shards this process runs, when only some.
+    shards: Option<Shards>,
+}
+
+/// The database's URL, kept for the job listener's own connection; never
+/// shown (it may hold a password).
+#[derive(Clone)]
+struct ListenUrl(std::sync::Arc<str>);
+
+impl std::fmt::Debug for ListenUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListenUrl(…)")
+    }
 }
 
 /// [`Db::own_jobs`] of a process that runs every shard.
@@ -157,6 +170,11 @@ pub(crate) trait Backend {
     /// What a `SELECT` adds to keep the rows it read from changing until the
     /// transaction ends: nothing on SQLite, `FOR SHARE` on PostgreSQL.
     fn for_share(&self) -> &'static str;
+
+    /// What a `SELECT` adds to lock the rows it read for writing them in the
+    /// same transaction: nothing on SQLite (its writer runs alone),
+    /// `FOR UPDATE` on PostgreSQL.
+    fn for_update(&self) -> &'static str;
 }
 
 impl Backend for SqlitePool {
@@ -166,6 +184,10 @@ impl Backend for SqlitePool {
     }
 
     fn for_share(&self) -> &'static str {
+        ""
+    }
+
+    fn for_update(&self) -> &'static str {
         ""
     }
 
@@ -193,6 +215,10 @@ impl Backend for PgPool {
 
     fn for_share(&self) -> &'static str {
         " FOR SHARE"
+    }
+
+    fn for_update(&self) -> &'static str {
+        " FOR UPDATE"
     }
 
     async fn begin_alone(
@@ -235,6 +261,8 @@ pub(crate) mod alone {
     /// Taking the next prompt of a server's rotations (combined with the
     /// server).
     pub const ROTATIONS: i64 = 0x4861_7665_6e03;
+    /// Replanning one meeting's jobs (combined with the meeting).
+    pub const REPLAN: i64 = 0x4861_7665_6e04;
 }
 
 impl Db {
@@ -281,7 +309,7 @@ impl Db {
         migrator.set_ignore_missing(true);
         migrator.run(&pool).await?;
         let mut db = Self::on(Pool::Postgres(pool));
-        db.url = Some(url.into());
+        db.url = Some(ListenUrl(url.into()));
         Ok(db)
     }
 
@@ -295,6 +323,7 @@ impl Db {
             own_guilds: ALL_JOBS.into(),
             url: None,
             first_shard: true,
+            shards: None,
         }
     }
 
@@ -317,7 +346,17 @@ impl Db {
             ),
         };
         self.first_shard = !part || first == 0;
+        self.shards = part.then_some(shards);
         self
+    }
+
+    /// Whether `guild`'s jobs are this process's to work when due (its
+    /// server is on one of this process's shards).
+    pub fn owns_guild(&self, guild: u64) -> bool {
+        self.shards.is_none_or(|Shards { first, last, total }| {
+            let shard = (guild >> 22) % u64::from(total);
+            (u64::from(first)..=u64::from(last)).contains(&shard)
+        })
     }
 
     /// The SQL condition on a table's `guild_id` for the servers of this
@@ -358,7 +397,7 @@ impl Db {
     /// a job (the `haven_jobs` channel); none on SQLite, where this process
     /// is the only one.
     pub async fn job_changes(&self) -> StoreResult<Option<sqlx::postgres::PgListener>> {
-        let (Pool::Postgres(_), Some(url)) = (&self.pool, &self.url) else {
+        let (Pool::Postgres(_), Some(ListenUrl(url))) = (&self.pool, &self.url) else {
             return Ok(None);
         };
         // A connection of its own, outside the pool: it is held for as long

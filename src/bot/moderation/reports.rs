@@ -285,7 +285,7 @@ async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job:
             return NOT_DELIVERED_YET.to_owned();
         }
     }
-    let (delivered, held) = crate::scheduler::holding(
+    let (delivered, hold) = crate::scheduler::holding(
         &data.db,
         &data.clock,
         job,
@@ -295,8 +295,10 @@ async fn deliver_now(ctx: &serenity::Context, data: &Data, report: &Report, job:
     let outcome = match &delivered {
         // Taken over meanwhile (this process was held up): the other
         // process records it.
-        _ if !held => Ok(()),
-        Ok((_, d)) if *d != Delivery::Waiting => data.db.finish_job(job, false).await.map(drop),
+        _ if hold == crate::scheduler::Hold::Lost => Ok(()),
+        Ok((_, d)) if *d != Delivery::Waiting && hold == crate::scheduler::Hold::Held => {
+            data.db.finish_job(job, false).await.map(drop)
+        }
         _ => {
             // Nobody yet, or Discord failed: the scheduler keeps trying.
             let retry = data.clock.now() + chrono::Duration::seconds(30);
