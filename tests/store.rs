@@ -347,15 +347,12 @@ async fn replanning_never_deletes_a_job_being_sent_and_a_retry_keeps_its_time() 
         .create_meeting(&new_meeting("Circle"), t0())
         .await
         .unwrap();
-    let plan = m.plan(t0());
-    db.replace_jobs(m.id, &plan).await.unwrap();
+    db.replan_meeting(m.id, t0()).await.unwrap();
     let due = Utc.with_ymd_and_hms(2027, 3, 9, 18, 0, 0).unwrap();
     let claimed = db.claim_due_jobs(due, 10).await.unwrap();
     assert_eq!(claimed.len(), 1, "the 1h reminder");
     // An edit re-plans while that reminder is being sent.
-    db.replace_jobs(m.id, &haven::domain::meeting::Plan::default())
-        .await
-        .unwrap();
+    db.replan_meeting(m.id, due).await.unwrap();
     assert_eq!(db.claimed_job_count().await.unwrap(), 1, "still there");
     // It fails and is put back: tried later, planned for the same time.
     let retry = due + Duration::minutes(1);
@@ -1538,7 +1535,7 @@ mod leases {
         meeting.guild = on_one;
         let m = zero.create_meeting(&meeting, t0()).await.unwrap();
         let plan = m.plan(t0());
-        zero.replace_jobs(m.id, &plan).await.unwrap();
+        zero.replan_meeting(m.id, t0()).await.unwrap();
         let reminder = plan.jobs.iter().map(|j| j.due).min().unwrap();
         zero.add_mod_job(JobKind::Unban, on_zero, 7, reminder)
             .await

@@ -12,14 +12,13 @@ use crate::rest::Rest;
 use crate::store::{Db, Job, StoreError};
 use crate::views;
 
-/// Plans the meeting's jobs as seen at `now`, keeping every reminder still
-/// owed (due, retrying or being sent) whose occurrence and offset remain.
-/// Returns the plan, its `missed` being the reminders that can no longer be
-/// sent: their time passed before they were ever planned.
+/// Plans the meeting's jobs as seen at `now` (read afresh, alone with any
+/// other replan of it), keeping every reminder still owed (due, retrying or
+/// being sent) whose occurrence and offset remain. Returns the plan, its
+/// `missed` being the reminders that can no longer be sent: their time
+/// passed before they were ever planned.
 pub async fn plan(db: &Db, meeting: &Meeting, now: DateTime<Utc>) -> Result<Plan, StoreError> {
-    let mut plan = meeting.plan(now);
-    plan.missed = db.replace_jobs(meeting.id, &plan).await?;
-    Ok(plan)
+    db.replan_meeting(meeting.id, now).await
 }
 
 /// Posts the announcement in the meeting's channel and remembers it.

@@ -268,6 +268,8 @@ impl Work {
             }
         }
         busy.no_dms = self.dms() >= MAX_DMS;
+        busy.share = PER_SERVER;
+        busy.dm_share = DMS_PER_SERVER;
         busy
     }
 
@@ -658,7 +660,9 @@ impl Scheduler {
         while !work.tasks.is_empty() {
             match tokio::time::timeout_at(deadline, work.tasks.join_next()).await {
                 Ok(Some(ended)) => {
-                    work.ended(ended);
+                    if let Some(job) = work.ended(ended) {
+                        self.panicked(job).await;
+                    }
                 }
                 Ok(None) => break,
                 Err(_) => {
@@ -736,13 +740,19 @@ impl Scheduler {
                 );
                 return;
             }
-            Hold::Unknown => {
-                // A call was not made because the claim could not be
-                // checked: whatever the outcome says, the job is tried again.
+            // A call was not made because the claim could not be checked.
+            // What its main call settled (a reminder posted) is recorded; any
+            // other outcome may come from the call not made, so the job is
+            // tried again, the try not counted.
+            Hold::Unknown if !matches!(outcome, Ok(Outcome::Done | Outcome::Posted { .. })) => {
                 let at = self.clock.now() + Duration::seconds(30);
-                recording("a job's retry", job.id, || self.db.release_job(job.id, at)).await;
+                recording("a job's retry", job.id, || {
+                    self.db.retry_uncounted(job.id, at)
+                })
+                .await;
                 return;
             }
+            Hold::Unknown => {}
         }
         match outcome {
             Ok(Outcome::Done) => self.finish(&job, false).await,

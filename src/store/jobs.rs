@@ -97,24 +97,20 @@ macro_rules! insert_jobs {
 const JOB_COLUMNS: &str = "id, kind, meeting_id, round_id, schedule_channel_id, guild_id, target_id, parent_id, occurrence, offset_min, due_ms, COALESCE(planned_ms, due_ms) AS planned_ms, attempts";
 
 impl Db {
-    /// Brings the meeting's jobs in line with `plan` (after a create, an
-    /// edit or a cancel) without dropping what is owed: see
-    /// [`crate::domain::meeting::replan`]. Returns the reminders that can no
-    /// longer be sent (their time passed before they were ever planned).
-    pub async fn replace_jobs(
+    /// Plans the meeting's jobs as of `now` (after a create, an edit or a
+    /// cancel) without dropping what is owed: see
+    /// [`crate::domain::meeting::replan`]. The meeting is read inside the
+    /// transaction, alone with any other replan of it, so two edits at once
+    /// never replan from a copy the other has made stale. Returns the plan,
+    /// its `missed` the reminders that can no longer be sent (their time
+    /// passed before they were ever planned); an empty plan when the meeting
+    /// no longer exists.
+    pub async fn replan_meeting(
         &self,
         meeting: MeetingId,
-        plan: &crate::domain::meeting::Plan,
-    ) -> StoreResult<Vec<PlannedJob>> {
-        use crate::domain::meeting::{HeldJob, HeldState};
-        // The oldest occurrence a plan can name: the one in progress.
-        let since = plan
-            .jobs
-            .iter()
-            .chain(&plan.missed)
-            .map(|j| j.occurrence.timestamp())
-            .min()
-            .unwrap_or(i64::MAX);
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::domain::meeting::Plan> {
+        use crate::domain::meeting::{HeldJob, HeldState, Plan};
         on_pool!(self, |pool| {
             // Alone with other replans of the meeting (two edits at once),
             // and its rows locked for writing from the start: a claim skips
@@ -123,6 +119,28 @@ impl Db {
             let mut tx = pool
                 .begin_alone(super::alone::REPLAN ^ meeting.0.rotate_left(20))
                 .await?;
+            let row: Option<super::meetings::Row> = sqlx::query_as(super::meetings::SELECT_MEETING)
+                .bind(meeting.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let skips: Vec<String> = sqlx::query_scalar(super::meetings::SELECT_SKIPS)
+                .bind(meeting.0)
+                .fetch_all(&mut *tx)
+                .await?;
+            let Some(current) =
+                row.and_then(|r| r.into_meeting(super::meetings::parse_skips(&skips)))
+            else {
+                return Ok(Plan::default());
+            };
+            let mut plan = current.plan(now);
+            // The oldest occurrence a plan can name: the one in progress.
+            let since = plan
+                .jobs
+                .iter()
+                .chain(&plan.missed)
+                .map(|j| j.occurrence.timestamp())
+                .min()
+                .unwrap_or(i64::MAX);
             let rows: Vec<(i64, String, i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT id, kind, occurrence, offset_min, COALESCE(planned_ms, due_ms), state FROM jobs
                  WHERE meeting_id = $1 AND (state IN ('pending', 'claimed') OR occurrence >= $2){lock}",
@@ -149,7 +167,7 @@ impl Db {
                     })
                 })
                 .collect();
-            let replan = crate::domain::meeting::replan(plan, &held);
+            let replan = crate::domain::meeting::replan(&plan, &held);
             for id in &replan.delete {
                 sqlx::query("DELETE FROM jobs WHERE id = $1 AND state = 'pending'")
                     .bind(id)
@@ -167,7 +185,8 @@ impl Db {
             }
             insert_jobs!(tx, meeting, &replan.insert);
             tx.commit().await?;
-            Ok(replan.missed)
+            plan.missed = replan.missed;
+            Ok(plan)
         })
     }
 
@@ -291,14 +310,33 @@ impl Db {
             // process's jobs are taken once overdue by a lease: it died, or
             // it has more to send than its share of Discord's rate allows.
             let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            // Of the earliest due jobs, only what can start: one per lane
+            // (a meeting's jobs in order, also across processes: none while
+            // another holds one of its meeting), and per server no more than
+            // its share, its direct messages apart. The rows are locked at
+            // the level that says `state = 'pending'`, so PostgreSQL checks
+            // it again on a row another process claimed meanwhile.
             "UPDATE jobs SET state = 'claimed', attempts = attempts + 1, claimed_by = $3, claimed_until_ms = $4
-             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_ms <= $1 AND ({mine} OR due_ms <= $5)
-                          AND {known}{busy}
-                          ORDER BY due_ms, id LIMIT $2{skip})
+             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND id IN (
+                 SELECT id FROM (
+                     SELECT id, due_ms, kind,
+                            ROW_NUMBER() OVER (PARTITION BY {lane} ORDER BY due_ms, id) AS in_lane,
+                            ROW_NUMBER() OVER (PARTITION BY COALESCE(guild_id, 0), kind = 'reminder_dm' ORDER BY due_ms, id) AS in_server
+                     FROM (SELECT * FROM jobs
+                           WHERE state = 'pending' AND due_ms <= $1 AND ({mine} OR due_ms <= $5)
+                           AND {known}{busy}
+                           AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.state = 'claimed' AND o.meeting_id = jobs.meeting_id)
+                           ORDER BY due_ms, id LIMIT {CANDIDATES}) AS candidates
+                 ) AS ranked
+                 WHERE in_lane = 1 AND in_server <= CASE WHEN kind = 'reminder_dm' THEN {dms} ELSE {work} END
+                 ORDER BY due_ms, id LIMIT $2){skip})
              RETURNING {JOB_COLUMNS}",
+            lane = LANE,
             mine = self.own_jobs(),
             known = known_kinds(),
             busy = busy.sql(),
+            dms = busy.dm_share,
+            work = busy.share,
             skip = pool.skip_locked()
         )))
         .bind(now.timestamp_millis())
@@ -515,6 +553,23 @@ impl Db {
         })
     }
 
+    /// Puts a job this process holds back for `retry_at` without counting
+    /// the try (nothing was attempted: its claim could not be checked).
+    pub async fn retry_uncounted(&self, id: i64, retry_at: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE jobs SET state = 'pending', due_ms = $1, attempts = attempts - 1, claimed_by = NULL
+                 WHERE id = $2 AND state = 'claimed' AND claimed_by = $3",
+            )
+            .bind(retry_at.timestamp_millis())
+            .bind(id)
+            .bind(&*self.owner)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
     /// The fence before an external effect of job `id`: whether this
     /// process still holds its claim, renewed for a lease from `now` when
     /// it does. One conditional statement: once another process has taken
@@ -720,7 +775,7 @@ impl Db {
 /// busy meeting, round, schedule or target waits for the one running, and
 /// a server at its share of the work (or of direct messages) waits for a
 /// slot. Built from integers only.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Busy {
     pub meetings: Vec<i64>,
     pub rounds: Vec<i64>,
@@ -732,6 +787,27 @@ pub struct Busy {
     pub dm_guilds: Vec<i64>,
     /// As many direct messages are being sent as may be, in all.
     pub no_dms: bool,
+    /// How many jobs of one server (other than direct messages) one claim
+    /// may take, and how many of its direct messages.
+    pub share: usize,
+    pub dm_share: usize,
+}
+
+impl Default for Busy {
+    /// Nothing busy; no share smaller than a claim.
+    fn default() -> Self {
+        Self {
+            meetings: Vec::new(),
+            rounds: Vec::new(),
+            schedules: Vec::new(),
+            targets: Vec::new(),
+            guilds: Vec::new(),
+            dm_guilds: Vec::new(),
+            no_dms: false,
+            share: usize::MAX >> 1,
+            dm_share: usize::MAX >> 1,
+        }
+    }
 }
 
 impl Busy {
@@ -762,6 +838,13 @@ impl Busy {
         sql
     }
 }
+
+/// The lane of a job, as [`crate::scheduler`] runs them: its meeting,
+/// round, prompt schedule or target, else the job alone.
+const LANE: &str = "COALESCE('m' || meeting_id, 'r' || round_id, 's' || schedule_channel_id, 't' || target_id, 'j' || id)";
+
+/// How many of the earliest due jobs a claim looks among.
+const CANDIDATES: i64 = 1000;
 
 /// The SQL condition naming the kinds this version knows.
 fn known_kinds() -> String {

@@ -15,7 +15,7 @@ use crate::domain::{ChannelId, GuildId, RoleId};
 const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(super) struct Row {
     id: i64,
     guild_id: i64,
     channel_id: i64,
@@ -43,8 +43,21 @@ macro_rules! select_meetings {
     };
 }
 
+/// A meeting by id (`$1`), for reading inside another aggregate's
+/// transaction; its skipped dates come from [`SELECT_SKIPS`].
+pub(super) const SELECT_MEETING: &str = select_meetings!("WHERE id = $1");
+pub(super) const SELECT_SKIPS: &str = "SELECT local_date FROM meeting_skips WHERE meeting_id = $1";
+
+/// Skipped dates as stored.
+pub(super) fn parse_skips(dates: &[String]) -> BTreeSet<NaiveDate> {
+    dates
+        .iter()
+        .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .collect()
+}
+
 impl Row {
-    fn into_meeting(self, skips: BTreeSet<NaiveDate>) -> Option<Meeting> {
+    pub(super) fn into_meeting(self, skips: BTreeSet<NaiveDate>) -> Option<Meeting> {
         let zone = Tz::from_str(&self.zone).ok()?;
         let start = NaiveDateTime::parse_from_str(&self.start_local, LOCAL_FORMAT).ok()?;
         let repeat = Repeat::parse(&self.repeat)?;
@@ -213,15 +226,11 @@ impl Db {
 
     async fn skips(&self, id: MeetingId) -> StoreResult<BTreeSet<NaiveDate>> {
         on_pool!(self, |pool| {
-            let dates: Vec<String> =
-                sqlx::query_scalar("SELECT local_date FROM meeting_skips WHERE meeting_id = $1")
-                    .bind(id.0)
-                    .fetch_all(pool)
-                    .await?;
-            Ok(dates
-                .iter()
-                .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .collect())
+            let dates: Vec<String> = sqlx::query_scalar(SELECT_SKIPS)
+                .bind(id.0)
+                .fetch_all(pool)
+                .await?;
+            Ok(parse_skips(&dates))
         })
     }
 
