@@ -529,8 +529,17 @@ async fn crisis_lines_by_country_with_the_directory_always() {
         text.contains("Samaritans")
             && text.contains("116 123")
             && text.contains("findahelpline.com")
-            && text.contains("emergency number"),
+            && text.contains("call 999")
+            && text.contains("mental health option"),
         "{text}"
+    );
+    let reply = h.say("alice", "/crisis country:Belgium").await;
+    assert!(
+        reply.text().contains("call 112")
+            && reply.text().contains("1813")
+            && reply.text().contains("0800 32 123"),
+        "{}",
+        reply.text()
     );
     let reply = h.say("alice", "/crisis").await;
     assert!(

@@ -132,14 +132,13 @@ async fn own_prompts_join_the_list_which_pages_and_hides_built_ins() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn overlong_empty_or_unsafe_texts_are_refused_and_nothing_is_stored() {
+async fn overlong_or_empty_texts_are_refused_and_nothing_is_stored() {
     let h = Harness::start().await;
     as_facilitator(&h).await;
     let facilitator = h.member("facilitator");
     for (text, expect) in [
         ("x".repeat(301), "at most 300"),
         ("   ".to_owned(), "empty"),
-        ("Just cheer up?".to_owned(), "reword"),
         ("Hey @everyone?".to_owned(), "mentions"),
     ] {
         let token = h.sim.command_raw(
@@ -177,6 +176,62 @@ async fn overlong_empty_or_unsafe_texts_are_refused_and_nothing_is_stored() {
             .unwrap()
             .shared_strategies
             .is_empty()
+    );
+}
+
+/// Wording safe-messaging guidance avoids is never refused (a member's own
+/// words about their own life are theirs): the facilitator adding a prompt
+/// is told, and so is the one deciding on a shared strategy, on its card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn harmful_wording_is_named_to_the_facilitator_who_decides_never_refused() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    h.say("admin", "/settings log-channel channel:#facilitators")
+        .await;
+    let added = h
+        .say(
+            "facilitator",
+            "/prompt add text:\"What's your go-to method when the pain gets too much?\" category:stress",
+        )
+        .await;
+    assert!(added.text().contains("Added"), "{}", added.text());
+    assert!(
+        added.text().contains("Please look again") && added.text().contains("go to method"),
+        "{}",
+        added.text()
+    );
+    let db = h.db().await;
+    let guild = haven::domain::GuildId(haven::sim::world::GUILD_ID);
+    assert_eq!(db.server_prompts(guild).await.unwrap().len(), 1);
+    let shared = h
+        .say(
+            "alice",
+            "/strategy share text:\"My abuser used to say others have it much worse. Writing helps me.\" category:self-compassion",
+        )
+        .await;
+    assert!(
+        shared.text().contains("Thank you for sharing"),
+        "{}",
+        shared.text()
+    );
+    let log = h
+        .sim
+        .world()
+        .channel_in(haven::sim::world::GUILD_ID, "facilitators")
+        .unwrap()
+        .id;
+    let cards = h
+        .sim
+        .wait_for_messages(log, 1, std::time::Duration::from_secs(10))
+        .await;
+    let card = cards
+        .iter()
+        .find(|m| m.text().contains("A strategy to review"))
+        .expect("the review card");
+    assert!(
+        card.text().contains("Please read carefully") && card.text().contains("have it much worse"),
+        "{}",
+        card.text()
     );
 }
 

@@ -477,6 +477,13 @@ async fn doing_the_same_thing_twice_keeps_one_of_it() {
     assert!(db.save_to_toolkit(alice, "stress-03", t0()).await.unwrap());
     assert!(!db.save_to_toolkit(alice, "stress-03", t0()).await.unwrap());
     assert_eq!(db.toolkit(alice).await.unwrap(), ["stress-03"]);
+    // The export says what was saved, not only its key.
+    let saved = &db.member_data(alice).await.unwrap().toolkit[0];
+    let built_in = haven::domain::library::strategy("stress-03").unwrap();
+    assert_eq!(saved.key, "stress-03");
+    assert_eq!(saved.text.as_deref(), Some(built_in.text.as_str()));
+    assert_eq!(saved.title.as_deref(), Some(built_in.title.as_str()));
+    assert_eq!(saved.category.as_deref(), Some("Stress"));
 
     assert!(db.set_meeting_dm(m.id, alice, true).await.unwrap());
     assert!(!db.set_meeting_dm(m.id, alice, true).await.unwrap());

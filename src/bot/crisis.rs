@@ -28,8 +28,14 @@ pub async fn crisis(
     country: Option<String>,
 ) -> Result<(), Error> {
     let found = country.as_deref().and_then(crisis::find);
-    let mut embed = render::embed("You're not alone")
-        .description("If you are in immediate danger, **call your local emergency number** now. These people are there to listen, any time:");
+    let danger = match found {
+        Some(c) => format!(
+            "If you are in immediate danger, **call {}** now (the emergency number in {}). These people are there to listen:",
+            c.emergency.number, c.name
+        ),
+        None => "If you are in immediate danger, **call your local emergency number** now. These people are there to listen:".to_owned(),
+    };
+    let mut embed = render::embed("You're not alone").description(danger);
     match (found, country.as_deref()) {
         (Some(c), _) => {
             let lines: Vec<String> = c

@@ -296,13 +296,28 @@ async fn add(
         .db
         .add_server_prompt(guild, category, &text, ctx.data().clock.now())
         .await?;
-    ctx.send(render::ephemeral(format!(
+    let mut reply = format!(
         "Added to the {} prompts: \u{201c}{}\u{201d} It joins the rotation.",
         category.label().to_lowercase(),
         render::inert(&text)
-    )))
-    .await?;
+    );
+    reply.push_str(&careful_note(&text));
+    ctx.send(render::ephemeral(reply)).await?;
     Ok(())
+}
+
+/// A note for the facilitator when a text uses wording safe-messaging
+/// guidance avoids (empty when it does not): what it is and why, so they
+/// can reword or remove it. Nothing is refused for it.
+pub fn careful_note(text: &str) -> String {
+    match library::harmful(text) {
+        None => String::new(),
+        Some(p) => format!(
+            "\n\u{26a0}\u{fe0f} Please look again: it says \u{201c}{}\u{201d}, which safe-messaging guidance avoids ({}). \
+             `/prompt list` can remove it, and `/prompt add` add it reworded.",
+            p.phrase, p.reason
+        ),
+    }
 }
 
 /// What is wrong with a text a member or facilitator wrote, kindly.
@@ -316,10 +331,6 @@ pub fn text_error(p: TextProblem, what: &str) -> Error {
         ),
         TextProblem::Mentions => format!(
             "Please leave mentions (@everyone, @here, people or roles) out of the {what}. Nothing was saved."
-        ),
-        TextProblem::Unsafe(phrase) => format!(
-            "The {what} includes \u{201c}{phrase}\u{201d}, which Haven avoids in a support group (it can feel dismissive or labelling). \
-             Please reword it. Nothing was saved."
         ),
     })
 }

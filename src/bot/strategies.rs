@@ -315,13 +315,26 @@ fn credit(s: &Shared) -> String {
 }
 
 fn review_card(s: &Shared) -> serenity::CreateEmbed {
-    render::embed(&format!("A strategy to review · {}", s.category.label()))
+    let card = render::embed(&format!("A strategy to review · {}", s.category.label()))
         .description(render::member_description(&s.text))
-        .field("Would be credited to", credit(s), true)
-        .footer(serenity::CreateEmbedFooter::new(format!(
-            "Shared strategy #{}",
-            s.id
-        )))
+        .field("Would be credited to", credit(s), true);
+    // Never refused for its wording (a member's words about their own
+    // life); the facilitator deciding is told what guidance avoids.
+    let card = match library::harmful(&s.text) {
+        None => card,
+        Some(p) => card.field(
+            "Please read carefully",
+            format!(
+                "It says \u{201c}{}\u{201d}: {}. Approve only if it is safe for anyone in the group to read.",
+                p.phrase, p.reason
+            ),
+            false,
+        ),
+    };
+    card.footer(serenity::CreateEmbedFooter::new(format!(
+        "Shared strategy #{}",
+        s.id
+    )))
 }
 
 fn decision_row(id: i64) -> serenity::CreateActionRow {

@@ -14,12 +14,21 @@ pub struct Line {
     pub source: String,
 }
 
+/// A country's emergency number (police, ambulance), with the page that
+/// gives it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Emergency {
+    pub number: String,
+    pub source: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Country {
     pub code: String,
     pub name: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+    pub emergency: Emergency,
     pub lines: Vec<Line>,
 }
 
@@ -83,10 +92,43 @@ mod tests {
         for c in countries() {
             assert_eq!(c.code.len(), 2, "{}", c.name);
             assert!(!c.lines.is_empty(), "{}", c.name);
+            let number = &c.emergency.number;
+            assert!(
+                !number.is_empty() && number.chars().any(|ch| ch.is_ascii_digit()),
+                "{} has no emergency number",
+                c.name
+            );
+            assert!(
+                c.emergency.source.starts_with("https://"),
+                "{}'s emergency number has no source",
+                c.name
+            );
             for l in &c.lines {
                 assert!(l.source.starts_with("https://"), "{} has no source", l.name);
+                assert!(
+                    l.contact.chars().any(|ch| ch.is_ascii_digit()),
+                    "{} gives no number",
+                    l.name
+                );
             }
         }
+    }
+
+    #[test]
+    fn belgium_has_both_languages_and_ireland_has_pieta() {
+        let be = find("BE").unwrap();
+        assert!(be.lines.iter().any(|l| l.contact.contains("0800 32 123")));
+        assert!(be.lines.iter().any(|l| l.contact.contains("1813")));
+        assert!(find("IE").unwrap().lines.iter().any(|l| l.name == "Pieta"));
+        assert_eq!(find("NZ").unwrap().emergency.number, "111");
+        assert_eq!(find("GB").unwrap().emergency.number, "999");
+        assert!(
+            find("GB")
+                .unwrap()
+                .lines
+                .iter()
+                .any(|l| l.contact.contains("111"))
+        );
     }
 
     #[test]

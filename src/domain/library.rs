@@ -157,10 +157,11 @@ pub fn strategy(id: &str) -> Option<&'static Strategy> {
     STRATEGIES.iter().find(|s| s.id == id)
 }
 
-/// Words and phrases no entry may contain (safe-messaging guidance: no
-/// dismissive positivity, person-first language about addiction, nothing
-/// about suicide methods). Single words match whole words only.
-pub const NEVER: &[&str] = &[
+/// Labels the built-in library never uses for people (person-first
+/// language: "a person in recovery", not "an addict"). Checked against
+/// Haven's own entries only: a member writing "my abuser", or "I am an
+/// alcoholic and three years sober", is describing their own life.
+pub const LABELS: &[&str] = &[
     "addict",
     "addicts",
     "alcoholic",
@@ -169,36 +170,57 @@ pub const NEVER: &[&str] = &[
     "junkies",
     "abuser",
     "abusers",
-    "committed suicide",
-    "commit suicide",
-    "commits suicide",
     "substance abuse",
     "drug abuse",
-    "everything happens for a reason",
-    "time heals",
-    "just think positive",
-    "stay positive",
-    "cheer up",
-    "man up",
-    "get over it",
-    "look on the bright side",
-    "others have it worse",
 ];
 
-/// The first phrase of [`NEVER`] that `text` contains, if any.
-pub fn unsafe_phrase(text: &str) -> Option<&'static str> {
-    let lower = text.to_lowercase();
-    // Apostrophes split words too, so "addict's" is caught as "addict".
-    let words: Vec<&str> = super::text::words(&lower).collect();
-    NEVER.iter().copied().find(|phrase| {
-        if phrase.contains(' ') {
-            // Phrases match across any spacing and punctuation.
-            let parts: Vec<&str> = phrase.split(' ').collect();
-            words.windows(parts.len()).any(|w| w == parts.as_slice())
-        } else {
-            words.contains(phrase)
-        }
+/// A phrase safe-messaging guidance keeps out of what a fragile reader
+/// sees, and why (`data/harmful_patterns.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HarmfulPattern {
+    pub phrase: String,
+    pub reason: String,
+}
+
+static HARMFUL: LazyLock<Vec<HarmfulPattern>> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../../data/harmful_patterns.json")).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the harmful-pattern list is unreadable");
+        Vec::new()
     })
+});
+
+/// Every harmful pattern, with its reason.
+pub fn harmful_patterns() -> &'static [HarmfulPattern] {
+    &HARMFUL
+}
+
+/// Whether `phrase` (words separated by single spaces) occurs in `text` as
+/// whole words, across any spacing and punctuation ("addict's" holds
+/// "addict"; "addiction" does not).
+fn contains_phrase(words: &[&str], phrase: &str) -> bool {
+    let parts: Vec<&str> = phrase.split(' ').collect();
+    words.windows(parts.len()).any(|w| w == parts.as_slice())
+}
+
+fn words_of(text: &str) -> Vec<String> {
+    super::text::words(&text.to_lowercase())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The first harmful pattern `text` contains, if any: method or means,
+/// doses, "committed suicide", dismissive phrases, pressure to disclose.
+pub fn harmful(text: &str) -> Option<&'static HarmfulPattern> {
+    let words = words_of(text);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    HARMFUL.iter().find(|p| contains_phrase(&words, &p.phrase))
+}
+
+/// The first label of [`LABELS`] that `text` uses, if any.
+pub fn label_in(text: &str) -> Option<&'static str> {
+    let words = words_of(text);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    LABELS.iter().copied().find(|l| contains_phrase(&words, l))
 }
 
 /// The words of a search (lowercase, letters and digits only, at most 8).
@@ -226,12 +248,13 @@ pub enum TextProblem {
     },
     /// It pings people (`@everyone`, `@here`, a member or role mention).
     Mentions,
-    Unsafe(&'static str),
 }
 
 /// Checks a prompt or strategy a member or facilitator wrote: trimmed, not
-/// empty, at most `max` characters, no pings, no wording the library itself
-/// may not use. Returns the text as it will be kept.
+/// empty, at most `max` characters, no pings. Returns the text as it will be
+/// kept. Wording safe-messaging guidance avoids is not refused here (a
+/// member's own words about their own life are theirs): [`harmful`] names
+/// it to the facilitator who decides.
 pub fn check_text(text: &str, max: usize) -> Result<String, TextProblem> {
     let cleaned: String = text
         .trim()
@@ -249,9 +272,6 @@ pub fn check_text(text: &str, max: usize) -> Result<String, TextProblem> {
     if lower.contains("@everyone") || lower.contains("@here") || cleaned.contains("<@") {
         return Err(TextProblem::Mentions);
     }
-    if let Some(phrase) = unsafe_phrase(&cleaned) {
-        return Err(TextProblem::Unsafe(phrase));
-    }
     Ok(cleaned)
 }
 
@@ -265,6 +285,21 @@ fn id_is_canonical(id: &str, category: Category) -> bool {
 /// A built-in entry's number within its category (`grief-07` is 7).
 pub fn number_of(id: &str) -> Option<u16> {
     id.rsplit_once('-')?.1.parse().ok()
+}
+
+/// What is wrong with the wording of built-in text `what` (named `id`): a
+/// harmful pattern, with its reason, or a label for people.
+pub fn wording(id: &str, what: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(p) = harmful(what) {
+        out.push(format!("{id}: \u{201c}{}\u{201d}: {}", p.phrase, p.reason));
+    }
+    if let Some(label) = label_in(what) {
+        out.push(format!(
+            "{id}: \u{201c}{label}\u{201d}: a label for people (use person-first language)"
+        ));
+    }
+    out
 }
 
 /// Everything wrong with the built-in library (empty when it is sound).
@@ -304,6 +339,7 @@ pub fn problems() -> Vec<String> {
         if !p.text.trim_end().ends_with('?') {
             out.push(format!("{}: a prompt is a question", p.id));
         }
+        out.extend(wording(&p.id, &p.text));
     }
     let mut ids = HashSet::new();
     for s in strategies() {
@@ -322,6 +358,8 @@ pub fn problems() -> Vec<String> {
         if let Err(e) = check_text(&s.title, MAX_TITLE) {
             out.push(format!("{}: title {e:?}", s.id));
         }
+        out.extend(wording(&s.id, &s.title));
+        out.extend(wording(&s.id, &s.text));
         match url::Url::parse(&s.source) {
             Ok(u) if u.scheme() == "https" && u.host_str().is_some() => {}
             _ => out.push(format!("{}: the source is not an https link", s.id)),
@@ -352,14 +390,60 @@ mod tests {
     }
 
     #[test]
-    fn unsafe_wording_is_caught_as_words_not_letters() {
-        assert_eq!(unsafe_phrase("He is an addict."), Some("addict"));
-        assert_eq!(unsafe_phrase("an addict's story"), Some("addict"));
-        assert_eq!(unsafe_phrase("Drug  abuse"), Some("drug abuse"));
-        assert_eq!(unsafe_phrase("Just... CHEER   up!"), Some("cheer up"));
-        assert_eq!(unsafe_phrase("Time heals"), Some("time heals"));
-        assert_eq!(unsafe_phrase("addiction recovery is a path"), None);
-        assert_eq!(unsafe_phrase("a person in recovery"), None);
+    fn labels_are_caught_as_words_not_letters() {
+        assert_eq!(label_in("He is an addict."), Some("addict"));
+        assert_eq!(label_in("an addict's story"), Some("addict"));
+        assert_eq!(label_in("Drug  abuse"), Some("drug abuse"));
+        assert_eq!(label_in("addiction recovery is a path"), None);
+        assert_eq!(label_in("a person in recovery"), None);
+    }
+
+    /// Texts a reviewer tried against the old list, and more: each is caught,
+    /// with its reason.
+    #[test]
+    fn harmful_texts_are_caught() {
+        for text in [
+            "Which medication has worked best, and what dose?",
+            "What's your go-to method when the pain gets too much?",
+            "Have you ever thought about how you would end it?",
+            "What's your favourite drink to take the edge off?",
+            "She completed suicide last year.",
+            "Snap out of it!",
+            "Others have it much worse, you know.",
+            "Just think positive.",
+            "Stay positive!",
+            "Just... CHEER   up!",
+            "Time heals.",
+            "Everything happens for a reason.",
+            "How many pills did it take?",
+            "He committed suicide.",
+            "Describe your loss in as much detail as you can.",
+            "Everyone has to share tonight.",
+            "It's all in your head.",
+            "Tell us everything that happened.",
+            "They're at peace now, finally free.",
+        ] {
+            let found = harmful(text);
+            assert!(found.is_some(), "not caught: {text}");
+            assert!(!found.unwrap().reason.is_empty());
+        }
+    }
+
+    /// A member's own words about their own life pass; so does ordinary
+    /// language that shares a word with a pattern.
+    #[test]
+    fn a_members_own_life_is_not_harmful() {
+        for text in [
+            "my abuser",
+            "I am an alcoholic and 3 years sober",
+            "I'm an addict in recovery, one day at a time.",
+            "The method that helps me is writing things down.",
+            "Hang in there, I'm glad you came.",
+            "What helped you when you were starting out?",
+            "I have a drink of water and step outside.",
+        ] {
+            assert_eq!(harmful(text), None, "{text}");
+        }
     }
 
     #[test]
@@ -372,8 +456,9 @@ mod tests {
         assert_eq!(check_text("hi @everyone", 300), Err(TextProblem::Mentions));
         assert_eq!(check_text("ping <@123>", 300), Err(TextProblem::Mentions));
         assert_eq!(
-            check_text("Stay positive!", 300),
-            Err(TextProblem::Unsafe("stay positive"))
+            check_text("Stay positive!", 300).as_deref(),
+            Ok("Stay positive!"),
+            "not refused: the facilitator who decides is told"
         );
         assert_eq!(
             check_text("  What helped?\u{7}  ", 300).as_deref(),

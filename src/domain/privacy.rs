@@ -24,8 +24,8 @@ pub struct MemberData {
     /// Servers where, as a facilitator, they get reach-out requests by DM.
     #[serde(with = "ids_as_strings")]
     pub dm_notice_servers: Vec<super::GuildId>,
-    /// Strategies saved in their toolkit (by key: `stress-03`, `s42`).
-    pub toolkit: Vec<String>,
+    /// Strategies saved in their toolkit, each with what it says.
+    pub toolkit: Vec<StoredToolkitItem>,
     /// Strategies they shared with a group, and where each stands.
     pub shared_strategies: Vec<StoredStrategy>,
     /// Moderation records tied to them, per server: that they exist, and
@@ -34,6 +34,17 @@ pub struct MemberData {
     /// Messages they posted through `/cw` (Haven posted them, so Haven
     /// keeps whose they are; a forget deletes them from Discord too).
     pub cw_posts: Vec<StoredCwPost>,
+}
+
+/// A strategy saved in a member's toolkit: its key (`stress-03`, `s42`)
+/// and, while it still exists, its category, title and text, so that a
+/// person reading their export can read what they saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredToolkitItem {
+    pub key: String,
+    pub category: Option<String>,
+    pub title: Option<String>,
+    pub text: Option<String>,
 }
 
 /// A `/cw` post of the member's: where it is and when.

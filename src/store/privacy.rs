@@ -64,7 +64,10 @@ impl Db {
             .bind(user.as_db())
             .fetch_all(pool)
             .await?;
-            let toolkit = self.toolkit(user).await?;
+            let mut toolkit = Vec::new();
+            for key in self.toolkit(user).await? {
+                toolkit.push(self.toolkit_item(key).await?);
+            }
             let shared_strategies = self
                 .strategies_by(user)
                 .await?

@@ -366,4 +366,34 @@ impl Db {
             .await?)
         })
     }
+
+    /// A saved strategy as `/privacy export` shows it: built-in from the
+    /// library, shared from the group's (gone when it no longer exists).
+    pub(super) async fn toolkit_item(
+        &self,
+        key: String,
+    ) -> StoreResult<crate::domain::privacy::StoredToolkitItem> {
+        use crate::domain::custom_id::StrategyKey;
+        let (category, title, text) = match StrategyKey::parse(&key) {
+            Some(StrategyKey::Shared(id)) => match self.shared_strategy(id).await? {
+                Some(s) => (Some(s.category), None, Some(s.text)),
+                None => (None, None, None),
+            },
+            Some(StrategyKey::BuiltIn(..)) => match crate::domain::library::strategy(&key) {
+                Some(s) => (
+                    Some(s.category),
+                    Some(s.title.clone()),
+                    Some(s.text.clone()),
+                ),
+                None => (None, None, None),
+            },
+            None => (None, None, None),
+        };
+        Ok(crate::domain::privacy::StoredToolkitItem {
+            key,
+            category: category.map(|c| c.label().to_owned()),
+            title,
+            text,
+        })
+    }
 }
