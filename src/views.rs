@@ -214,8 +214,12 @@ pub fn round_closed(question: &str, tally: &crate::store::Tally, k: u32) -> sere
 /// A discussion prompt as posted in a channel (a group's own prompt is
 /// written by a facilitator: shown [`inert`]).
 pub fn prompt(text: &str, category: Category) -> serenity::CreateEmbed {
+    let description = match category.content_note() {
+        Some(note) => format!("*{note}*\n\n{}", inert(text)),
+        None => inert(text),
+    };
     embed(&format!("Discussion prompt · {category}"))
-        .description(inert(text))
+        .description(description)
         .footer(serenity::CreateEmbedFooter::new(
             "Answer in the thread if you'd like; sharing is always optional. \
              If you're struggling right now, /crisis lists people you can talk to.",

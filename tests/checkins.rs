@@ -123,7 +123,38 @@ async fn a_low_mood_offers_help_and_only_a_press_tells_the_facilitators() {
     let reply = h
         .say("alice", "/checkin mood:1 note:\"everything is too much\"")
         .await;
-    assert!(reply.text().contains("/crisis"), "{}", reply.text());
+    assert!(
+        reply
+            .text()
+            .contains("thinking about suicide or hurting yourself")
+            && reply.text().contains("Show support lines"),
+        "{}",
+        reply.text()
+    );
+    // The lines are one press away, with the emergency advice and a list
+    // of countries for their own lines.
+    let lines = h.click("alice", &reply, "Show support lines").await;
+    assert_ephemeral(&lines);
+    assert!(
+        lines.text().contains("emergency number") && lines.text().contains("findahelpline.com"),
+        "{}",
+        lines.text()
+    );
+    let select = lines.components[0]["components"][0]["custom_id"]
+        .as_str()
+        .expect("a list of countries")
+        .to_owned();
+    let token = h.sim.choose(&h.member("alice"), &lines, &select, &["GB"]);
+    let uk = h
+        .sim
+        .reply(&token)
+        .await
+        .expect("the lines of the chosen country");
+    assert!(
+        uk.text().contains("Samaritans") && uk.text().contains("call 999"),
+        "{}",
+        uk.text()
+    );
     let log = h.sim.channel_id("facilitators");
     assert!(
         h.sim.channel_messages(log).is_empty(),
@@ -134,13 +165,20 @@ async fn a_low_mood_offers_help_and_only_a_press_tells_the_facilitators() {
         .click("alice", &reply, "Ask a facilitator to reach out")
         .await;
     assert!(
-        done.text().contains("let the facilitators know"),
+        done.text().contains("passed your request")
+            && done.text().contains("volunteers")
+            && done.text().contains("emergency number"),
         "{}",
         done.text()
     );
     let notices = h.sim.channel_messages(log);
     assert_eq!(notices.len(), 1);
     assert!(notices[0].content.contains("alice") && notices[0].content.contains("reach out"));
+    assert!(
+        notices[0].content.contains("no advice") && notices[0].content.contains("tell an admin"),
+        "the facilitators get a short protocol: {}",
+        notices[0].content
+    );
     assert!(
         !notices[0].content.contains("too much") && !notices[0].content.contains("struggling"),
         "no mood or note: {}",
@@ -153,6 +191,35 @@ async fn a_low_mood_offers_help_and_only_a_press_tells_the_facilitators() {
         .click("alice", &reply, "Ask a facilitator to reach out")
         .await;
     assert!(other.text().contains("someone else"), "{}", other.text());
+}
+
+/// A hard day shared with the group is behind a spoiler with a content
+/// note, unless the member says otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_mood_shared_with_the_group_is_behind_a_spoiler_by_default() {
+    let h = Harness::start().await;
+    h.say(
+        "alice",
+        "/checkin mood:2 note:\"rough night\nno sleep\" share:group",
+    )
+    .await;
+    h.say("bob", "/checkin mood:2 share:group spoiler:false")
+        .await;
+    let posts: Vec<String> = h
+        .sim
+        .channel_messages(h.general())
+        .iter()
+        .map(|m| m.content.clone())
+        .filter(|c| c.contains("checked in"))
+        .collect();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert!(
+        posts[0].contains("content note") && posts[0].contains("||"),
+        "{}",
+        posts[0]
+    );
+    assert!(posts[0].contains("||rough night||"), "{}", posts[0]);
+    assert!(!posts[1].contains("||"), "{}", posts[1]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -670,7 +737,7 @@ async fn without_a_log_channel_facilitators_who_opted_in_hear_by_dm() {
         .click("bob", &checkin, "Ask a facilitator to reach out")
         .await;
     assert!(
-        done.text().contains("let the facilitators know"),
+        done.text().contains("passed your request"),
         "{}",
         done.text()
     );

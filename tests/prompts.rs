@@ -73,6 +73,45 @@ async fn a_prompt_is_posted_with_a_thread_where_the_channel_allows_it() {
     assert_eq!(h.sim.threads().len(), 1);
 }
 
+/// Grief and recovery are opt-in: a prompt with no category never draws
+/// from them (every draw of a whole rotation), the reply says how to name
+/// them, and a named one carries its content note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grief_and_recovery_prompts_come_only_when_named_with_a_content_note() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    let db = h.db().await;
+    let guild = haven::domain::GuildId(haven::sim::world::GUILD_ID);
+    let any = haven::scheduler::prompts::pool(&db, guild, None)
+        .await
+        .unwrap();
+    assert!(!any.is_empty());
+    assert!(
+        any.iter().all(|e| !e.category.is_sensitive()),
+        "a rotation with no category holds no grief or recovery prompt"
+    );
+    let grief = haven::scheduler::prompts::pool(&db, guild, Some(library::Category::Grief))
+        .await
+        .unwrap();
+    assert!(grief.len() >= 14);
+    let reply = h.say("facilitator", "/prompt post").await;
+    assert!(
+        reply.text().contains("left out unless you name them"),
+        "{}",
+        reply.text()
+    );
+    let reply = h.say("facilitator", "/prompt post category:grief").await;
+    assert!(!reply.text().contains("left out"), "{}", reply.text());
+    let posts = prompt_posts(&h, "general");
+    let named = posts.last().unwrap().text();
+    assert!(named.contains("Content note: loss and grief."), "{named}");
+    assert!(
+        !posts[0].text().contains("Content note"),
+        "{}",
+        posts[0].text()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn own_prompts_join_the_list_which_pages_and_hides_built_ins() {
     let h = Harness::start().await;

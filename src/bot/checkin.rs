@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
-use super::router::Reply;
+use super::router::{Reply, View};
 use super::{Context, Data, Error, render};
 use crate::domain::custom_id::CustomId;
 use crate::domain::mood::Mood;
@@ -32,6 +32,8 @@ pub async fn checkin(
     #[description = "Anything you'd like to add (up to 1000 characters)"] note: Option<String>,
     #[description = "private (default): only you see it; group: post it here under your name"]
     share: Option<ShareChoice>,
+    #[description = "Shared with a mood of 1 or 2: hide it behind a spoiler with a content note (default true)"]
+    spoiler: Option<bool>,
 ) -> Result<(), Error> {
     let Some(mood) = Mood::new(mood) else {
         return Err(Error::member(
@@ -89,13 +91,34 @@ pub async fn checkin(
             .await
             .map(|m| m.display_name().to_owned())
             .unwrap_or_else(|| ctx.author().name.clone());
-        let mut text = format!(
-            "**{}** checked in: {mood}",
-            crate::domain::text::inert(&name)
-        );
+        // A hard day shared with the group is, unless they say otherwise,
+        // behind a spoiler with a content note: others choose to read it.
+        let hidden = mood.is_low() && spoiler.unwrap_or(true);
+        let mut text = if hidden {
+            format!(
+                "**{}** checked in (content note: a hard day, tap to read): ||{mood}||",
+                crate::domain::text::inert(&name)
+            )
+        } else {
+            format!(
+                "**{}** checked in: {mood}",
+                crate::domain::text::inert(&name)
+            )
+        };
         if let Some(n) = &note {
+            let quoted = crate::domain::text::inert(n).replace('\n', "\n> ");
+            // A spoiler cannot span the quote's lines: each is hidden.
+            let quoted = if hidden {
+                quoted
+                    .split("\n> ")
+                    .map(|line| format!("||{}||", line.replace('|', "\u{2223}")))
+                    .collect::<Vec<_>>()
+                    .join("\n> ")
+            } else {
+                quoted
+            };
             text.push_str("\n> ");
-            text.push_str(&crate::domain::text::inert(n).replace('\n', "\n> "));
+            text.push_str(&quoted);
         }
         // Quoting adds characters per line: stay within Discord's 2,000.
         let text = crate::domain::text::truncate(&text, 2000);
@@ -123,11 +146,8 @@ pub async fn checkin(
         reply.push_str(" It's in your journal (`/journal show`).");
     }
     if mood.is_low() {
-        reply.push_str(
-            "\n\nI'm sorry things are hard right now. You don't have to carry it alone: if you'd like, a facilitator can \
-             reach out to you privately. If you might be in danger, `/crisis` lists people you can talk to right now.",
-        );
-        let button = serenity::CreateButton::new(
+        reply.push_str(LOW_MOOD);
+        let reach = serenity::CreateButton::new(
             CustomId::ReachOut {
                 user: user.0,
                 issued: now.timestamp(),
@@ -135,16 +155,33 @@ pub async fn checkin(
             .encode(),
         )
         .label("Ask a facilitator to reach out")
-        .style(serenity::ButtonStyle::Primary);
+        .style(serenity::ButtonStyle::Secondary);
         ctx.send(
-            render::ephemeral(reply)
-                .components(vec![serenity::CreateActionRow::Buttons(vec![button])]),
+            render::ephemeral(reply).components(vec![serenity::CreateActionRow::Buttons(vec![
+                support_button(),
+                reach,
+            ])]),
         )
         .await?;
     } else {
         ctx.send(render::ephemeral(reply)).await?;
     }
     Ok(())
+}
+
+/// What a member who checks in with a mood of 1 or 2 reads: warm, direct,
+/// naming suicide and self-harm plainly (safe-messaging guidance: asking
+/// directly does not put the idea in anyone's head), with the lines one
+/// press away.
+const LOW_MOOD: &str = "\n\nI'm sorry things are hard right now. If you are thinking about suicide or hurting yourself, \
+     please talk to someone now: **Show support lines** lists people you can call or text, any time, and in an emergency \
+     call your local emergency number. You don't have to carry this alone. If you'd like, a facilitator can also reach out to you privately.";
+
+/// "Show support lines": the lines, one press away.
+fn support_button() -> serenity::CreateButton {
+    serenity::CreateButton::new(CustomId::SupportLines.encode())
+        .label("Show support lines")
+        .style(serenity::ButtonStyle::Primary)
 }
 
 /// A member asked, after a low check-in, for a facilitator to reach out.
@@ -175,7 +212,10 @@ pub async fn reach_out(
         .map(|m| m.display_name().to_owned())
         .unwrap_or_else(|| press.user.name.clone());
     let notice = format!(
-        "**{name}** (<@{}>) would like a facilitator to reach out to them privately. Please check in with them gently when you can.",
+        "**{name}** (<@{}>) would like a facilitator to reach out to them privately.\n\
+         If you can: message them privately, and soon. Listen more than you speak; give no advice or diagnosis. \
+         Know your local emergency number; if they may be in danger, share it and `/crisis`, and tell an admin. \
+         If you can't reach out, say so here so another facilitator can.",
         user.0
     );
     let quiet = || {
@@ -209,7 +249,13 @@ pub async fn reach_out(
              directly; and if you might be in danger, `/crisis` lists people you can talk to right now.",
         ));
     }
-    Ok(Reply::Replace(
-        "I've let the facilitators know you'd like someone to reach out. They'll contact you privately. If you might be in danger before then, `/crisis` lists people you can talk to right now.".to_owned(),
-    ))
+    Ok(Reply::Update(View {
+        content: Some(
+            "I've passed your request to the facilitators. They are volunteers, so one may not see it or answer at once. \
+             If you are in danger now, call your local emergency number, or press **Show support lines** for people you can talk to right away."
+                .to_owned(),
+        ),
+        embeds: Vec::new(),
+        components: vec![serenity::CreateActionRow::Buttons(vec![support_button()])],
+    }))
 }

@@ -2,8 +2,10 @@
 
 use poise::serenity_prelude as serenity;
 
+use super::router::{Reply, View};
 use super::{Context, Error, render};
 use crate::domain::crisis;
+use crate::domain::custom_id::CustomId;
 
 async fn autocomplete_country(
     _ctx: Context<'_>,
@@ -28,6 +30,14 @@ pub async fn crisis(
     country: Option<String>,
 ) -> Result<(), Error> {
     let found = country.as_deref().and_then(crisis::find);
+    let embed = lines_embed(found, country.as_deref());
+    ctx.send(render::ephemeral_embed(embed)).await?;
+    Ok(())
+}
+
+/// The lines of `found` (or a word that `asked` is not known), the
+/// emergency number, and the directory for anywhere.
+fn lines_embed(found: Option<&crisis::Country>, asked: Option<&str>) -> serenity::CreateEmbed {
     let danger = match found {
         Some(c) => format!(
             "If you are in immediate danger, **call {}** now (the emergency number in {}). These people are there to listen:",
@@ -36,7 +46,7 @@ pub async fn crisis(
         None => "If you are in immediate danger, **call your local emergency number** now. These people are there to listen:".to_owned(),
     };
     let mut embed = render::embed("You're not alone").description(danger);
-    match (found, country.as_deref()) {
+    match (found, asked) {
         (Some(c), _) => {
             let lines: Vec<String> = c
                 .lines
@@ -57,14 +67,48 @@ pub async fn crisis(
         }
         (None, None) => {}
     }
-    embed = embed.field(
+    embed.field(
         "Anywhere in the world",
         format!(
             "Find a free, confidential helpline near you: <{}>",
             crisis::DIRECTORY
         ),
         false,
-    );
-    ctx.send(render::ephemeral_embed(embed)).await?;
-    Ok(())
+    )
+}
+
+/// "Show support lines" on a low check-in: the directory and the
+/// emergency advice at once, and a list of countries for their lines (Haven
+/// does not know where a member is, and does not ask to keep it).
+pub fn on_support_lines() -> Reply {
+    let options: Vec<serenity::CreateSelectMenuOption> = crisis::countries()
+        .iter()
+        .take(25)
+        .map(|c| serenity::CreateSelectMenuOption::new(c.name.clone(), c.code.clone()))
+        .collect();
+    let menu = serenity::CreateSelectMenu::new(
+        CustomId::SupportCountry.encode(),
+        serenity::CreateSelectMenuKind::String { options },
+    )
+    .placeholder("Your country, for its lines");
+    Reply::EphemeralView(View {
+        content: None,
+        embeds: vec![lines_embed(None, None)],
+        components: vec![serenity::CreateActionRow::SelectMenu(menu)],
+    })
+}
+
+/// A country chosen from that list: its lines, only to the member.
+pub fn on_support_country(press: &serenity::ComponentInteraction) -> Reply {
+    let found = match &press.data.kind {
+        serenity::ComponentInteractionDataKind::StringSelect { values } => {
+            values.first().and_then(|v| crisis::find(v))
+        }
+        _ => None,
+    };
+    Reply::EphemeralView(View {
+        content: None,
+        embeds: vec![lines_embed(found, None)],
+        components: Vec::new(),
+    })
 }

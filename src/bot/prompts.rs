@@ -147,19 +147,31 @@ async fn post(
     let text = match posted {
         Ok(p) => match p.thread {
             Some(thread) => format!(
-                "Posted a {} prompt; answers can go in {}.",
+                "Posted a {} prompt; answers can go in {}.{}",
                 p.entry.category.label().to_lowercase(),
-                render::channel_mention(thread.get())
+                render::channel_mention(thread.get()),
+                sensitive_note(category.is_none())
             ),
             None => format!(
-                "Posted a {} prompt. This channel doesn't allow threads, so answers go right below it.",
-                p.entry.category.label().to_lowercase()
+                "Posted a {} prompt. This channel doesn't allow threads, so answers go right below it.{}",
+                p.entry.category.label().to_lowercase(),
+                sensitive_note(category.is_none())
             ),
         },
         Err(e) => return Err(post_error(e, channel)),
     };
     ctx.send(render::ephemeral(text)).await?;
     Ok(())
+}
+
+/// With no category asked for: that grief and recovery prompts are left
+/// out unless named.
+fn sensitive_note(any: bool) -> &'static str {
+    if any {
+        " Grief and recovery prompts are left out unless you name them (`category:grief`, `category:recovery`), as they can stir a lot in a general channel."
+    } else {
+        ""
+    }
 }
 
 fn post_error(e: PostError, channel: ChannelId) -> Error {
@@ -241,12 +253,13 @@ async fn schedule(
         None => String::new(),
     };
     ctx.send(render::ephemeral(format!(
-        "I'll post a {} prompt in {} {} at {} {} time.{when} This replaces any earlier schedule there; `/prompt unschedule` stops it.",
+        "I'll post a {} prompt in {} {} at {} {} time.{when} This replaces any earlier schedule there; `/prompt unschedule` stops it.{}",
         stored.category.map(|c| c.label().to_lowercase()).unwrap_or_else(|| "discussion".into()),
         render::channel_mention(channel_id.0),
         stored.times.days.describe(),
         stored.times.time.format("%H:%M"),
         zone.name(),
+        sensitive_note(stored.category.is_none()),
     )))
     .await?;
     Ok(())

@@ -8,8 +8,8 @@ use poise::serenity_prelude as serenity;
 
 use super::error::log_internal;
 use super::{
-    Data, Error, checkin, exercises, journal, meetings, moderation, privacy, prompts, rounds,
-    safety, strategies,
+    Data, Error, checkin, crisis, exercises, journal, meetings, moderation, privacy, prompts,
+    rounds, safety, strategies,
 };
 use crate::domain::UserId;
 use crate::domain::custom_id::CustomId;
@@ -279,6 +279,8 @@ async fn route(
             moderation::on_report_status(ctx, data, press, id, resolved).await
         }
         CustomId::ReportKindChoice { draft } => moderation::on_report_kind(press, draft),
+        CustomId::SupportLines => Ok(crisis::on_support_lines()),
+        CustomId::SupportCountry => Ok(crisis::on_support_country(press)),
     }
 }
 

@@ -71,7 +71,7 @@ async fn find(
 fn card(item: &Item) -> serenity::CreateEmbed {
     match item {
         Item::BuiltIn(s) => render::embed(&s.title)
-            .description(&s.text)
+            .description(with_note(s.category, s.text.clone()))
             .field("Category", s.category.label(), true)
             .field(
                 "Read more",
@@ -79,8 +79,16 @@ fn card(item: &Item) -> serenity::CreateEmbed {
                 true,
             ),
         Item::Shared(s) => render::embed(&format!("From the group · {}", s.category.label()))
-            .description(render::member_description(&s.text))
+            .description(with_note(s.category, render::member_description(&s.text)))
             .field("Shared by", credit(s), true),
+    }
+}
+
+/// A strategy's text after its category's content note, if it has one.
+fn with_note(category: Category, text: String) -> String {
+    match category.content_note() {
+        Some(note) => format!("*{note}*\n\n{text}"),
+        None => text,
     }
 }
 

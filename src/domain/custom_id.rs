@@ -106,6 +106,10 @@ pub enum CustomId {
     },
     /// The `/guidelines set` form.
     GuidelinesForm,
+    /// "Show support lines", on a low check-in's private answer.
+    SupportLines,
+    /// The list of countries that "Show support lines" answers with.
+    SupportCountry,
     /// The "Report to facilitators" list of kinds, on the menu's private
     /// answer: the draft it fills in.
     ReportKindChoice {
@@ -267,6 +271,8 @@ impl CustomId {
             } => format!("brk:{guild}:{user}:{until}"),
             Self::ReportStatus { id, resolved } => format!("rpt:{id}:{}", u8::from(resolved)),
             Self::ReportKindChoice { draft } => format!("rptk:{draft}"),
+            Self::SupportLines => "sup".to_owned(),
+            Self::SupportCountry => "supc".to_owned(),
             Self::ReportDraft { id, kind: None } => format!("rptd:{id}"),
             Self::ReportDraft { id, kind: Some(k) } => format!("rptd:{id}:{}", k.as_str()),
             Self::ReportForm {
@@ -367,6 +373,8 @@ impl CustomId {
                 kind: ExerciseKind::parse(kind)?,
             },
             ["guidef"] => Self::GuidelinesForm,
+            ["sup"] => Self::SupportLines,
+            ["supc"] => Self::SupportCountry,
             ["rptk", draft] => Self::ReportKindChoice {
                 draft: draft.parse().ok()?,
             },
@@ -431,6 +439,8 @@ impl CustomId {
             | Self::ReportForm { .. }
             | Self::ReportDraft { .. }
             | Self::ReportKindChoice { .. }
+            | Self::SupportLines
+            | Self::SupportCountry
             | Self::GuidelinesForm => None,
         }
     }
@@ -512,6 +522,8 @@ mod tests {
                 .prop_map(|(user, issued)| CustomId::ReachOut { user, issued }),
             any::<u64>().prop_map(|user| CustomId::JournalDelete { user }),
             any::<u64>().prop_map(|user| CustomId::JournalKeep { user }),
+            Just(CustomId::SupportLines),
+            Just(CustomId::SupportCountry),
             (any::<u16>(), category())
                 .prop_map(|(page, category)| CustomId::PromptPage { page, category }),
             (prompt_key(), any::<bool>(), any::<u16>(), category()).prop_map(

@@ -76,6 +76,24 @@ impl Category {
     }
 
     /// "Low mood", "Self-compassion": for headings.
+    /// Grief and recovery can stir what a general channel did not ask
+    /// for (a loss, a craving): their prompts are drawn only when named,
+    /// and their prompts and strategies carry a content note.
+    pub fn is_sensitive(self) -> bool {
+        matches!(self, Self::Grief | Self::Recovery)
+    }
+
+    /// The content note shown with a sensitive category's entries.
+    pub fn content_note(self) -> Option<&'static str> {
+        match self {
+            Self::Grief => Some("Content note: loss and grief."),
+            Self::Recovery => Some(
+                "Content note: addiction and recovery, which may mention cravings or substances.",
+            ),
+            _ => None,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Stress => "Stress",

@@ -23,7 +23,8 @@ pub struct Entry {
 }
 
 /// The server's pool: built-ins it has not hidden and its own, in
-/// `category` if given.
+/// `category` if given. With none, sensitive categories (grief, recovery)
+/// are left out: a general channel gets them only when they are named.
 pub async fn pool(
     db: &Db,
     guild: GuildId,
@@ -32,7 +33,7 @@ pub async fn pool(
     let hidden = db.hidden_prompts(guild).await?;
     let mut out: Vec<Entry> = library::prompts()
         .iter()
-        .filter(|p| category.is_none_or(|c| c == p.category) && !hidden.contains(&p.id))
+        .filter(|p| in_pool(category, p.category) && !hidden.contains(&p.id))
         .map(|p| Entry {
             key: p.id.clone(),
             category: p.category,
@@ -44,7 +45,7 @@ pub async fn pool(
         db.server_prompts(guild)
             .await?
             .into_iter()
-            .filter(|p| category.is_none_or(|c| c == p.category))
+            .filter(|p| in_pool(category, p.category))
             .map(|p| Entry {
                 key: p.key(),
                 category: p.category,
@@ -53,6 +54,15 @@ pub async fn pool(
             }),
     );
     Ok(out)
+}
+
+/// Whether a prompt of category `of` is drawn for `asked` (a category, or
+/// any but the sensitive ones).
+fn in_pool(asked: Option<Category>, of: Category) -> bool {
+    match asked {
+        Some(c) => c == of,
+        None => !of.is_sensitive(),
+    }
 }
 
 /// Why a prompt was not posted.
