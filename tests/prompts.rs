@@ -449,9 +449,13 @@ async fn browse_pages_and_saves_to_a_toolkit_that_can_remove() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn breathe_and_ground_step_to_the_end_or_stop() {
     let h = Harness::start().await;
-    let mut step = h.say("alice", "/breathe").await;
+    let mut step = h.say("alice", "/breathe pattern:box").await;
     assert_ephemeral(&step);
-    assert!(step.text().contains("Box breathing"), "{}", step.text());
+    assert!(
+        step.text().contains("Box breathing") && step.text().contains("holds are optional"),
+        "{}",
+        step.text()
+    );
     let mut presses = 0;
     while let Some(label) = ["Next", "Finish"]
         .into_iter()
@@ -467,6 +471,28 @@ async fn breathe_and_ground_step_to_the_end_or_stop() {
         step.text()
     );
     assert_eq!(presses, 9);
+    // Breathing can go round again, from its first breath.
+    let again = h.click("alice", &step, "Another round").await;
+    assert!(again.text().contains("Round 1"), "{}", again.text());
+
+    // The default needs no holding of the breath at all.
+    let mut gentle = h.say("alice", "/breathe").await;
+    assert!(
+        gentle.text().contains("Gentle breathing"),
+        "{}",
+        gentle.text()
+    );
+    let mut presses = 0;
+    while let Some(label) = ["Next", "Finish"]
+        .into_iter()
+        .find(|l| gentle.button(l).is_some())
+    {
+        assert!(!gentle.text().contains("Hold"), "{}", gentle.text());
+        gentle = h.click("alice", &gentle, label).await;
+        presses += 1;
+        assert!(presses < 20, "it ends");
+    }
+    assert_eq!(presses, 7);
 
     let ground = h.say("bob", "/ground").await;
     let five = h.click("bob", &ground, "Next").await;

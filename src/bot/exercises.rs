@@ -8,11 +8,26 @@ use super::{Context, Error, render};
 use crate::domain::custom_id::{CustomId, ExerciseKind};
 use crate::domain::exercises::{self, CLOSE, STOPPED};
 
-/// A guided box-breathing exercise (only you see it)
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum Pattern {
+    #[name = "gentle"]
+    Gentle,
+    #[name = "box"]
+    Box,
+}
+
+/// A guided breathing exercise (only you see it)
 #[poise::command(slash_command)]
-pub async fn breathe(ctx: Context<'_>) -> Result<(), Error> {
-    ctx.send(view(ExerciseKind::Breathe, 0).ephemeral_reply())
-        .await?;
+pub async fn breathe(
+    ctx: Context<'_>,
+    #[description = "gentle (default): in 4, out 6, no holds; box: in 4, hold 4, out 4, hold 4 (holds optional)"]
+    pattern: Option<Pattern>,
+) -> Result<(), Error> {
+    let kind = match pattern.unwrap_or(Pattern::Gentle) {
+        Pattern::Gentle => ExerciseKind::Gentle,
+        Pattern::Box => ExerciseKind::Breathe,
+    };
+    ctx.send(view(kind, 0).ephemeral_reply()).await?;
     Ok(())
 }
 
@@ -29,7 +44,18 @@ pub async fn ground(ctx: Context<'_>) -> Result<(), Error> {
 fn view(kind: ExerciseKind, step: u8) -> View {
     let total = exercises::steps(kind).len();
     let Some(s) = exercises::step(kind, step) else {
-        return View::embed(render::embed("Thank you").description(CLOSE));
+        let close = View::embed(render::embed("Thank you").description(CLOSE));
+        // Breathing can go round again, from its first breath.
+        return match kind {
+            ExerciseKind::Breathe | ExerciseKind::Gentle => {
+                close.with_components(vec![serenity::CreateActionRow::Buttons(vec![
+                    serenity::CreateButton::new(CustomId::Exercise { kind, step: 1 }.encode())
+                        .label("Another round")
+                        .style(serenity::ButtonStyle::Secondary),
+                ])])
+            }
+            ExerciseKind::Ground => close,
+        };
     };
     let embed =
         render::embed(s.heading)

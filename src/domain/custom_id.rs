@@ -155,7 +155,10 @@ pub enum StrategyKey {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExerciseKind {
+    /// Box breathing (with holds, which may be skipped).
     Breathe,
+    /// In for four, out for six: no holds.
+    Gentle,
     Ground,
 }
 
@@ -163,6 +166,7 @@ impl ExerciseKind {
     fn as_str(self) -> &'static str {
         match self {
             Self::Breathe => "breathe",
+            Self::Gentle => "gentle",
             Self::Ground => "ground",
         }
     }
@@ -170,6 +174,7 @@ impl ExerciseKind {
     fn parse(s: &str) -> Option<Self> {
         match s {
             "breathe" => Some(Self::Breathe),
+            "gentle" => Some(Self::Gentle),
             "ground" => Some(Self::Ground),
             _ => None,
         }
@@ -552,7 +557,11 @@ mod tests {
     }
 
     fn exercise() -> impl Strategy<Value = ExerciseKind> {
-        prop::sample::select(vec![ExerciseKind::Breathe, ExerciseKind::Ground])
+        prop::sample::select(vec![
+            ExerciseKind::Breathe,
+            ExerciseKind::Gentle,
+            ExerciseKind::Ground,
+        ])
     }
 
     fn prompt_key() -> impl Strategy<Value = PromptKey> {

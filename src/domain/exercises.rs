@@ -53,6 +53,39 @@ const BREATHE: &[Step] = &[
     },
 ];
 
+const GENTLE: &[Step] = &[
+    Step {
+        heading: "Gentle breathing",
+        text: "Breathing out a little longer than you breathe in helps the body settle. There is no holding your breath: \
+               in for four, out for six, three times round. Sit or stand however is comfortable, and if anything feels \
+               uncomfortable, breathe normally or press Stop. Press Next when you're ready.",
+    },
+    Step {
+        heading: "Round 1 · Breathe in",
+        text: "Breathe in gently, through your nose if that's comfortable: 1, 2, 3, 4.",
+    },
+    Step {
+        heading: "Round 1 · Breathe out",
+        text: "Let it go slowly, as if through a straw: 1, 2, 3, 4, 5, 6.",
+    },
+    Step {
+        heading: "Round 2 · Breathe in",
+        text: "In again, softly: 1, 2, 3, 4.",
+    },
+    Step {
+        heading: "Round 2 · Breathe out",
+        text: "And out, a little longer: 1, 2, 3, 4, 5, 6.",
+    },
+    Step {
+        heading: "Round 3 · Breathe in",
+        text: "Once more, in: 1, 2, 3, 4.",
+    },
+    Step {
+        heading: "Round 3 · Breathe out",
+        text: "And out, shoulders loose: 1, 2, 3, 4, 5, 6.",
+    },
+];
+
 const GROUND: &[Step] = &[
     Step {
         heading: "5-4-3-2-1 grounding",
@@ -94,6 +127,7 @@ pub const STOPPED: &str = "Stopped. That's completely fine; you can try again an
 pub fn steps(kind: ExerciseKind) -> &'static [Step] {
     match kind {
         ExerciseKind::Breathe => BREATHE,
+        ExerciseKind::Gentle => GENTLE,
         ExerciseKind::Ground => GROUND,
     }
 }
@@ -110,7 +144,11 @@ mod tests {
 
     #[test]
     fn every_step_is_gentle_and_the_close_points_to_help() {
-        for kind in [ExerciseKind::Breathe, ExerciseKind::Ground] {
+        for kind in [
+            ExerciseKind::Breathe,
+            ExerciseKind::Gentle,
+            ExerciseKind::Ground,
+        ] {
             assert!(steps(kind).len() >= 6);
             for s in steps(kind) {
                 assert_eq!(wording(s.heading, s.text), Vec::<String>::new());
@@ -120,6 +158,7 @@ mod tests {
         }
         assert!(CLOSE.contains("/crisis") && CLOSE.contains("/toolkit"));
         assert!(BREATHE[0].text.contains("holds are optional"));
+        assert!(GENTLE.iter().all(|s| !s.heading.contains("Hold")));
         assert!(GROUND[0].text.contains("skip it"));
         assert!(STOPPED.contains("/crisis"));
     }

@@ -334,7 +334,7 @@ pub fn problems() -> Vec<String> {
     for c in Category::ALL {
         let p = prompts().iter().filter(|p| p.category == c).count();
         let s = strategies().iter().filter(|s| s.category == c).count();
-        if p < 8 {
+        if p < 14 {
             out.push(format!("{c}: only {p} prompts"));
         }
         if s < 5 {
@@ -358,6 +358,18 @@ pub fn problems() -> Vec<String> {
             out.push(format!("{}: a prompt is a question", p.id));
         }
         out.extend(wording(&p.id, &p.text));
+    }
+    // Varied openings: a library where most questions start the same way
+    // reads like a form.
+    let what_is = prompts()
+        .iter()
+        .filter(|p| p.text.starts_with("What is"))
+        .count();
+    if what_is * 3 > prompts().len() {
+        out.push(format!(
+            "{what_is} of {} prompts start \"What is\" (at most a third)",
+            prompts().len()
+        ));
     }
     let mut ids = HashSet::new();
     for s in strategies() {
