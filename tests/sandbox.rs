@@ -99,7 +99,7 @@ quit
         "Haven in #general:",
         "Discussion prompt",
         "The clock now reads 2027-03-10 19:00:00 UTC.",
-        "Box breathing",
+        "Gentle breathing",
         "Round 1 · Breathe in",
         "Stopped",
         // Forms and message menus.

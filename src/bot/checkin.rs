@@ -259,3 +259,17 @@ pub async fn reach_out(
         components: vec![serenity::CreateActionRow::Buttons(vec![support_button()])],
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::LOW_MOOD;
+    use crate::domain::library::wording;
+
+    /// What a member in a low moment reads is held to the same list as the
+    /// library, and names suicide plainly with a way to reach the lines.
+    #[test]
+    fn the_low_mood_words_are_safe_and_direct() {
+        assert_eq!(wording("checkin", LOW_MOOD), Vec::<String>::new());
+        assert!(LOW_MOOD.contains("suicide") && LOW_MOOD.contains("Show support lines"));
+    }
+}

@@ -67,6 +67,9 @@ async fn find(
     })
 }
 
+/// Under every strategy: where to turn when a strategy is not enough.
+const CRISIS_LINE: &str = "If you're struggling right now, /crisis lists people you can talk to.";
+
 /// The card of one strategy: what to do, where it comes from.
 fn card(item: &Item) -> serenity::CreateEmbed {
     match item {
@@ -84,11 +87,12 @@ fn card(item: &Item) -> serenity::CreateEmbed {
     }
 }
 
-/// A strategy's text after its category's content note, if it has one.
+/// A strategy's text after its category's content note, if it has one,
+/// and before the line that says where to turn when it is not enough.
 fn with_note(category: Category, text: String) -> String {
     match category.content_note() {
-        Some(note) => format!("*{note}*\n\n{text}"),
-        None => text,
+        Some(note) => format!("*{note}*\n\n{text}\n\n*{CRISIS_LINE}*"),
+        None => format!("{text}\n\n*{CRISIS_LINE}*"),
     }
 }
 
