@@ -233,10 +233,16 @@ pub async fn advance_through(
         }
         after_each_step();
     }
-    // Jobs the engine claimed on its own before we looked (at start, say)
-    // finish before the clock moves on.
+    // Jobs the engine claimed on its own before we looked (at start, say),
+    // or took back from a process that stopped (waiting again for a moment
+    // between the two), finish before the clock moves on.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while db.claimed_job_count().await? > 0 {
+    while db.claimed_job_count().await? > 0
+        || db
+            .next_job_due()
+            .await?
+            .is_some_and(|next| next <= clock.now())
+    {
         if tokio::time::Instant::now() > deadline {
             anyhow::bail!("the scheduler did not finish the jobs it had claimed");
         }
