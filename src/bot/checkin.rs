@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
-use super::router::{Reply, View};
+use super::reply::{Reply, View};
 use super::{Context, Data, Error, render};
 use crate::domain::custom_id::CustomId;
 use crate::domain::mood::Mood;

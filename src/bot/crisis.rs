@@ -2,7 +2,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::router::{Reply, View};
+use super::reply::{Reply, View};
 use super::{Context, Error, render};
 use crate::domain::crisis;
 use crate::domain::custom_id::CustomId;

@@ -3,7 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::router::{Reply, View};
+use super::reply::{Reply, View};
 use super::{Context, Error, render};
 use crate::domain::custom_id::{CustomId, ExerciseKind};
 use crate::domain::exercises::{self, CLOSE, STOPPED};

@@ -3,7 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::router::Reply;
+use super::reply::Reply;
 use super::{Context, Data, Error, charts, render};
 use crate::domain::UserId;
 use crate::domain::custom_id::CustomId;

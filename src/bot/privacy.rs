@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use poise::CreateReply;
 use poise::serenity_prelude as serenity;
 
-use super::router::Reply;
+use super::reply::Reply;
 use super::{Context, Data, Error, render};
 use crate::domain::UserId;
 use crate::domain::custom_id::CustomId;

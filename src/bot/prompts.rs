@@ -3,7 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::router::{Reply, View};
+use super::reply::{Reply, View};
 use super::timezone::{autocomplete_zone, unknown_zone};
 use super::{Context, Data, Error, render};
 use crate::domain::custom_id::{CustomId, PromptKey};

@@ -4,7 +4,7 @@ use chrono::Duration;
 use poise::serenity_prelude as serenity;
 use rand::RngCore;
 
-use super::router::Reply;
+use super::reply::Reply;
 use super::{Context, Data, Error, render};
 use crate::domain::mood::Mood;
 use crate::domain::settings::Access;

@@ -7,82 +7,14 @@
 use poise::serenity_prelude as serenity;
 
 use super::error::log_internal;
+use super::forms::answer_form;
+use super::reply::Reply;
 use super::{
     Data, Error, checkin, crisis, exercises, journal, meetings, moderation, privacy, prompts,
     rounds, safety, strategies,
 };
 use crate::domain::UserId;
 use crate::domain::custom_id::CustomId;
-
-/// What a handler wants shown in answer to a press.
-#[derive(Debug, Clone)]
-pub enum Reply {
-    /// A new message only the presser sees.
-    Ephemeral(String),
-    /// Replace the message the button was on (its buttons go).
-    Replace(String),
-    /// A new message only the presser sees, with embeds and buttons.
-    EphemeralView(View),
-    /// Replace the message the button was on with this.
-    Update(View),
-    /// Open a form (only as the first answer to a press).
-    Form(serenity::CreateModal),
-}
-
-/// A message's content, embeds and buttons.
-#[derive(Debug, Clone, Default)]
-pub struct View {
-    pub content: Option<String>,
-    pub embeds: Vec<serenity::CreateEmbed>,
-    pub components: Vec<serenity::CreateActionRow>,
-}
-
-impl View {
-    pub fn text(text: impl Into<String>) -> Self {
-        Self {
-            content: Some(text.into()),
-            ..Self::default()
-        }
-    }
-
-    pub fn embed(embed: serenity::CreateEmbed) -> Self {
-        Self {
-            embeds: vec![embed],
-            ..Self::default()
-        }
-    }
-
-    pub fn with_content(mut self, content: impl Into<String>) -> Self {
-        self.content = Some(content.into());
-        self
-    }
-
-    pub fn with_components(mut self, components: Vec<serenity::CreateActionRow>) -> Self {
-        self.components = components;
-        self
-    }
-
-    /// As a reply to a command, only for the member.
-    pub fn ephemeral_reply(self) -> poise::CreateReply {
-        let mut reply = poise::CreateReply::default()
-            .ephemeral(true)
-            .components(self.components);
-        if let Some(c) = self.content {
-            reply = reply.content(c);
-        }
-        for e in self.embeds {
-            reply = reply.embed(e);
-        }
-        reply
-    }
-
-    fn message(self) -> serenity::CreateInteractionResponseMessage {
-        serenity::CreateInteractionResponseMessage::new()
-            .content(self.content.unwrap_or_default())
-            .embeds(self.embeds)
-            .components(self.components)
-    }
-}
 
 /// Presses whose handler talks to Discord or does slow work: acknowledged
 /// before the work starts.
@@ -124,21 +56,6 @@ pub async fn on_press(
     }
 }
 
-/// A text field of a submitted form, trimmed; `None` when empty.
-pub fn form_field(press: &serenity::ModalInteraction, name: &str) -> Option<String> {
-    press
-        .data
-        .components
-        .iter()
-        .flat_map(|row| row.components.iter())
-        .find_map(|c| match c {
-            serenity::ActionRowComponent::InputText(t) if t.custom_id == name => t.value.clone(),
-            _ => None,
-        })
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
 /// Handles a modal submit. Forms are opened by commands that wait for them
 /// (skipped here); an unknown or old one is answered kindly, like an old
 /// button.
@@ -171,34 +88,6 @@ pub async fn on_modal(ctx: &serenity::Context, data: &Data, press: &serenity::Mo
         "an old form",
     )
     .await;
-}
-
-/// What a form's answer says: the text, a member's mistake as it is, or
-/// for an internal failure (logged, naming `what`) the short apology.
-pub fn form_text(outcome: Result<String, Error>, what: &str) -> String {
-    match outcome {
-        Ok(text) | Err(Error::Member(text)) => text,
-        Err(Error::Internal(e)) => super::error::log_internal(&e, what),
-    }
-}
-
-/// Answers a form privately: the text, a member's mistake as it is, or an
-/// internal failure logged (naming `what`) with the short apology.
-pub async fn answer_form(
-    ctx: &serenity::Context,
-    press: &serenity::ModalInteraction,
-    outcome: Result<String, Error>,
-    what: &str,
-) {
-    let text = form_text(outcome, what);
-    let reply = serenity::CreateInteractionResponse::Message(
-        serenity::CreateInteractionResponseMessage::new()
-            .content(text)
-            .ephemeral(true),
-    );
-    if let Err(e) = press.create_response(ctx, reply).await {
-        tracing::warn!(error = %e, what, "could not answer a form");
-    }
 }
 
 async fn route(

@@ -4,7 +4,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::router::Reply;
+use super::reply::Reply;
 use super::{Context, Data, Error, author, render, server};
 use crate::domain::custom_id::CustomId;
 use crate::domain::moderation::{self as rules, DurationUse, GUIDELINES_MAX};
@@ -348,7 +348,7 @@ pub async fn on_guidelines_form(
     data: &super::Data,
     press: &serenity::ModalInteraction,
 ) {
-    let text = super::router::form_field(press, "text").unwrap_or_default();
+    let text = super::forms::form_field(press, "text").unwrap_or_default();
     let admin = press
         .member
         .as_ref()
@@ -371,5 +371,5 @@ pub async fn on_guidelines_form(
             })
             .map_err(Error::from),
     };
-    super::router::answer_form(ctx, press, outcome, "saving guidelines").await;
+    super::forms::answer_form(ctx, press, outcome, "saving guidelines").await;
 }

@@ -5,7 +5,7 @@
 use poise::serenity_prelude as serenity;
 
 use super::prompts::{CategoryChoice, paging, text_error};
-use super::router::{Reply, View};
+use super::reply::{Reply, View};
 use super::{Context, Data, Error, render};
 use crate::domain::custom_id::{CustomId, StrategyKey};
 use crate::domain::library::{

@@ -3,7 +3,7 @@
 //! An answer is recorded and acknowledged at once; the announcement's
 //! counts follow through the coalescing editor.
 
-use super::super::router::Reply;
+use super::super::reply::Reply;
 use super::super::{Context, Data, Error, render};
 use super::{AnswerChoice, autocomplete_meeting, find};
 use crate::domain::UserId;

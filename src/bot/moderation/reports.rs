@@ -3,7 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::super::router::{Reply, View};
+use super::super::reply::{Reply, View};
 use super::super::{Context, Data, Error, author, render, server};
 use super::standing::situation;
 use super::{discord_refusal, log, refused};
@@ -196,7 +196,7 @@ pub async fn on_report_form(
 ) {
     let Some(guild) = press.guild_id.map(|g| crate::domain::GuildId(g.get())) else {
         let outside = Err(Error::member("Reports work inside a server."));
-        super::super::router::answer_form(ctx, press, outside, "report form").await;
+        super::super::forms::answer_form(ctx, press, outside, "report form").await;
         return;
     };
     if let Err(e) = press.defer_ephemeral(ctx).await {
@@ -212,7 +212,7 @@ pub async fn on_report_form(
             anyhow::Error::new(e).context("filing a report"),
         )),
     };
-    let text = super::super::router::form_text(text, "report form");
+    let text = super::super::forms::form_text(text, "report form");
     if let Err(e) = press
         .edit_response(ctx, serenity::EditInteractionResponse::new().content(text))
         .await
@@ -245,7 +245,7 @@ fn form_of(
     draft: i64,
     kind: ReportKind,
 ) -> ReportForm {
-    let field = |name| super::super::router::form_field(press, name);
+    let field = |name| super::super::forms::form_field(press, name);
     let now = data.clock.now();
     ReportForm {
         guild,
