@@ -209,13 +209,17 @@ impl Db {
     /// [`Db::next_job_due`], leaving aside the lanes that are `busy` here.
     pub async fn next_job_due_except(&self, busy: &Busy) -> StoreResult<Option<DateTime<Utc>>> {
         on_pool!(self, |pool| {
+            // In due order and the first that fits: the partial index is
+            // walked from its start and left at the first match (MIN() with
+            // these filters would read every waiting job).
             let ms: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT MIN(due_ms) FROM jobs WHERE state = 'pending' AND {mine} AND {known}{busy}",
+                "SELECT due_ms FROM jobs WHERE state = 'pending' AND {mine} AND {known}{busy}
+                 ORDER BY due_ms LIMIT 1",
                 mine = self.own_jobs(),
                 known = known_kinds(),
                 busy = busy.sql(),
             )))
-            .fetch_one(pool)
+            .fetch_optional(pool)
             .await?;
             Ok(ms.and_then(DateTime::from_timestamp_millis))
         })
