@@ -514,8 +514,9 @@ impl Scheduler {
             };
             let sleep = next.map(|due| {
                 let wait = (due - now).to_std().unwrap_or(StdDuration::ZERO);
-                // Due, yet the claim found nothing: not in a tight loop.
-                if came_empty {
+                // Due, yet the claim found nothing: not in a tight loop. (A
+                // job due later is waited for exactly.)
+                if came_empty && wait.is_zero() {
                     wait.max(StdDuration::from_millis(100))
                 } else {
                     wait
