@@ -488,6 +488,12 @@ async fn doing_the_same_thing_twice_keeps_one_of_it() {
     assert!(db.set_meeting_dm(m.id, alice, true).await.unwrap());
     assert!(!db.set_meeting_dm(m.id, alice, true).await.unwrap());
     assert_eq!(db.meeting_dm_subscribers(m.id).await.unwrap(), [alice]);
+    assert!(db.gets_meeting_dms(m.id, alice).await.unwrap());
+    assert!(
+        !db.gets_meeting_dms(m.id, UserId(alice.0 + 1))
+            .await
+            .unwrap()
+    );
 
     for _ in 0..2 {
         db.set_dm_notices(GuildId(1), alice, true).await.unwrap();

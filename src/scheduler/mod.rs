@@ -1038,12 +1038,12 @@ impl Scheduler {
         };
         let user = crate::domain::UserId(user);
         // They may have turned their DMs for this meeting off since.
-        let subscribers = self
+        let wanted = self
             .db
-            .meeting_dm_subscribers(meeting.id)
+            .gets_meeting_dms(meeting.id, user)
             .await
             .map_err(|e| e.to_string())?;
-        if !subscribers.contains(&user) {
+        if !wanted {
             return Ok(Outcome::Skipped);
         }
         // One nonce per recipient: the same reminder to two people is two

@@ -183,4 +183,18 @@ impl Db {
             Ok(ids.into_iter().map(UserId::from_db).collect())
         })
     }
+
+    /// Whether `user` asked for this meeting's reminders by direct message.
+    pub async fn gets_meeting_dms(&self, meeting: MeetingId, user: UserId) -> StoreResult<bool> {
+        on_pool!(self, |pool| {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT user_id FROM meeting_dms WHERE meeting_id = $1 AND user_id = $2",
+            )
+            .bind(meeting.0)
+            .bind(user.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(found.is_some())
+        })
+    }
 }
