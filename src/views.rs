@@ -211,10 +211,11 @@ pub fn round_closed(question: &str, tally: &crate::store::Tally, k: u32) -> sere
     ))
 }
 
-/// A discussion prompt as posted in a channel (a group's own prompt is
-/// written by a facilitator: shown [`inert`]).
-pub fn prompt(text: &str, category: Category) -> serenity::CreateEmbed {
-    let description = match category.content_note() {
+/// A discussion prompt as posted in a channel, after its category's
+/// content note if it has one (a group's own prompt is written by a
+/// facilitator: shown [`inert`]).
+pub fn prompt(text: &str, category: Category, note: Option<&str>) -> serenity::CreateEmbed {
+    let description = match note {
         Some(note) => format!("*{note}*\n\n{}", inert(text)),
         None => inert(text),
     };

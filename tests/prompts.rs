@@ -112,6 +112,146 @@ async fn grief_and_recovery_prompts_come_only_when_named_with_a_content_note() {
     );
 }
 
+/// A category the facilitators mark sensitive joins grief and recovery:
+/// left out of a rotation with no category (every draw of it), named in the
+/// replies, and shown with a content note on its prompts and strategies.
+/// Grief and recovery cannot be unmarked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_category_marked_sensitive_comes_only_when_named_with_a_content_note() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    let db = h.db().await;
+    let guild = haven::domain::GuildId(haven::sim::world::GUILD_ID);
+    let pool = || haven::scheduler::prompts::pool(&db, guild, None);
+    assert!(
+        pool()
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.category == library::Category::Sleep)
+    );
+
+    let denied = h
+        .say("alice", "/prompt sensitive category:sleep sensitive:true")
+        .await;
+    assert_ephemeral(&denied);
+    assert!(
+        pool()
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.category == library::Category::Sleep),
+        "a member cannot mark a category"
+    );
+
+    let reply = h
+        .say(
+            "facilitator",
+            "/prompt sensitive category:sleep sensitive:true",
+        )
+        .await;
+    assert_ephemeral(&reply);
+    assert!(
+        reply.text().contains("Marked sleep as sensitive")
+            && reply.text().contains("Grief, recovery and sleep"),
+        "{}",
+        reply.text()
+    );
+    let any = pool().await.unwrap();
+    assert!(!any.is_empty());
+    assert!(
+        any.iter()
+            .all(|e| e.category != library::Category::Sleep && !e.category.is_sensitive()),
+        "a rotation with no category holds no prompt of a sensitive category"
+    );
+    // Its own prompts too.
+    h.say(
+        "facilitator",
+        "/prompt add text:What does a restful evening look like for you? category:sleep",
+    )
+    .await;
+    assert!(
+        pool()
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.category != library::Category::Sleep)
+    );
+
+    let reply = h.say("facilitator", "/prompt post").await;
+    assert!(
+        reply
+            .text()
+            .contains("Grief, recovery and sleep prompts are left out unless you name them")
+            && reply.text().contains("`category:sleep`"),
+        "{}",
+        reply.text()
+    );
+    h.say("facilitator", "/prompt post category:sleep").await;
+    let posts = prompt_posts(&h, "general");
+    let named = posts.last().unwrap().text();
+    assert!(
+        named.contains("Content note: sleep, which this group treats as sensitive."),
+        "{named}"
+    );
+
+    let card = h.say("alice", "/strategy browse category:sleep").await;
+    assert!(
+        card.text()
+            .contains("Content note: sleep, which this group treats as sensitive.")
+            && card.text().contains("/crisis"),
+        "{}",
+        card.text()
+    );
+    let settings = h.say("facilitator", "/settings show").await;
+    assert!(
+        settings.text().contains("Grief, recovery and sleep"),
+        "{}",
+        settings.text()
+    );
+
+    // Grief and recovery stay sensitive whatever is asked.
+    let reply = h
+        .say(
+            "facilitator",
+            "/prompt sensitive category:grief sensitive:false",
+        )
+        .await;
+    assert!(
+        reply.text().contains("always treated as sensitive"),
+        "{}",
+        reply.text()
+    );
+    assert!(
+        pool()
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.category != library::Category::Grief)
+    );
+
+    let reply = h
+        .say(
+            "facilitator",
+            "/prompt sensitive category:sleep sensitive:false",
+        )
+        .await;
+    assert!(
+        reply.text().contains("no longer marked sensitive"),
+        "{}",
+        reply.text()
+    );
+    assert!(
+        pool()
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.category == library::Category::Sleep)
+    );
+    let card = h.say("alice", "/strategy browse category:sleep").await;
+    assert!(!card.text().contains("Content note"), "{}", card.text());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn own_prompts_join_the_list_which_pages_and_hides_built_ins() {
     let h = Harness::start().await;

@@ -74,6 +74,7 @@ async fn migrates_an_empty_file_and_reopens() {
             "round_answers",
             "rounds",
             "rsvps",
+            "sensitive_categories",
             "server_prompts",
             "shared_strategies",
             "stats_people",
@@ -510,6 +511,43 @@ async fn doing_the_same_thing_twice_keeps_one_of_it() {
         [alice]
     );
     assert_eq!(db.hidden_prompts(GuildId(1)).await.unwrap().len(), 1);
+
+    // Marking a category sensitive twice is once; each server its own.
+    use haven::domain::library::Category;
+    assert!(
+        db.set_category_sensitive(GuildId(1), Category::Sleep, true)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.set_category_sensitive(GuildId(1), Category::Sleep, true)
+            .await
+            .unwrap()
+    );
+    let marked = db.sensitive_categories(GuildId(1)).await.unwrap();
+    assert!(marked.marked(Category::Sleep) && !marked.marked(Category::Work));
+    assert!(
+        !db.sensitive_categories(GuildId(2))
+            .await
+            .unwrap()
+            .marked(Category::Sleep)
+    );
+    assert!(
+        db.set_category_sensitive(GuildId(1), Category::Sleep, false)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.set_category_sensitive(GuildId(1), Category::Sleep, false)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.sensitive_categories(GuildId(1))
+            .await
+            .unwrap()
+            .marked(Category::Sleep)
+    );
     let skips = db.meeting(m.id).await.unwrap().unwrap().schedule.skips;
     assert_eq!(skips.len(), 1);
     assert_eq!(

@@ -64,7 +64,7 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
         .field(
             "For facilitators",
             "`/round start`, `/round close` — an anonymous check-in round in this channel\n\
-             `/prompt post`, `/prompt schedule`, `/prompt unschedule`, `/prompt list`, `/prompt add` — discussion prompts, now or at a local time\n\
+             `/prompt post`, `/prompt schedule`, `/prompt unschedule`, `/prompt list`, `/prompt add`, `/prompt sensitive` — discussion prompts, now or at a local time\n\
              `/strategy review` — strategies members shared, to approve\n\
              `/stats overview`, `/stats export` — anonymous counts of people, rounded so nobody can be singled out (`which:last`: the period before)\n\
              `/settings show` — this server's settings\n\

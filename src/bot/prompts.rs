@@ -7,7 +7,7 @@ use super::reply::{Reply, View};
 use super::timezone::{autocomplete_zone, unknown_zone};
 use super::{Context, Data, Error, render};
 use crate::domain::custom_id::{CustomId, PromptKey};
-use crate::domain::library::{self, Category, MAX_PROMPT, TextProblem, check_text};
+use crate::domain::library::{self, Category, MAX_PROMPT, Sensitive, TextProblem, check_text};
 use crate::domain::prompt_schedule::{Days, PromptTimes, parse_time};
 use crate::domain::settings::Access;
 use crate::domain::{ChannelId, GuildId, zones};
@@ -112,7 +112,7 @@ impl From<DaysChoice> for Days {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("post", "schedule", "unschedule", "add", "list"),
+    subcommands("post", "schedule", "unschedule", "add", "list", "sensitive"),
     subcommand_required
 )]
 pub async fn prompt(_ctx: Context<'_>) -> Result<(), Error> {
@@ -144,18 +144,19 @@ async fn post(
         None,
     )
     .await;
+    let left_out = data.db.sensitive_categories(guild).await?;
     let text = match posted {
         Ok(p) => match p.thread {
             Some(thread) => format!(
                 "Posted a {} prompt; answers can go in {}.{}",
                 p.entry.category.label().to_lowercase(),
                 render::channel_mention(thread.get()),
-                sensitive_note(category.is_none())
+                sensitive_note(category.is_none(), &left_out)
             ),
             None => format!(
                 "Posted a {} prompt. This channel doesn't allow threads, so answers go right below it.{}",
                 p.entry.category.label().to_lowercase(),
-                sensitive_note(category.is_none())
+                sensitive_note(category.is_none(), &left_out)
             ),
         },
         Err(e) => return Err(post_error(e, channel)),
@@ -164,14 +165,69 @@ async fn post(
     Ok(())
 }
 
-/// With no category asked for: that grief and recovery prompts are left
-/// out unless named.
-fn sensitive_note(any: bool) -> &'static str {
-    if any {
-        " Grief and recovery prompts are left out unless you name them (`category:grief`, `category:recovery`), as they can stir a lot in a general channel."
-    } else {
-        ""
+/// With no category asked for: that the sensitive categories' prompts are
+/// left out unless named.
+fn sensitive_note(any: bool, sensitive: &Sensitive) -> String {
+    if !any {
+        return String::new();
     }
+    let named: Vec<String> = sensitive
+        .all()
+        .iter()
+        .map(|c| format!("`category:{}`", c.as_str()))
+        .collect();
+    format!(
+        " {} prompts are left out unless you name them ({}), as they can stir a lot in a general channel.",
+        sensitive.names(),
+        named.join(", ")
+    )
+}
+
+/// Mark a category sensitive here: left out unless named, with a content note
+#[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
+async fn sensitive(
+    ctx: Context<'_>,
+    #[description = "The category"] category: CategoryChoice,
+    #[description = "Sensitive here (true) or not (false)"] sensitive: bool,
+) -> Result<(), Error> {
+    let guild = super::server(ctx)?;
+    let category = Category::from(category);
+    if category.is_sensitive() && !sensitive {
+        return Err(Error::member(format!(
+            "{} is always treated as sensitive: its prompts come only when named, with a content note, as they can stir a lot. Nothing changed.",
+            category.label()
+        )));
+    }
+    let data = ctx.data();
+    let changed = data
+        .db
+        .set_category_sensitive(guild, category, sensitive)
+        .await?;
+    let now = data.db.sensitive_categories(guild).await?;
+    let label = category.label().to_lowercase();
+    let text = match (sensitive, changed) {
+        (true, true) => format!(
+            "Marked {label} as sensitive here. Its prompts are now left out of any rotation with no category, and its prompts and strategies carry a content note. Sensitive here: {}.",
+            now.names()
+        ),
+        (true, false) => format!(
+            "{} was already marked sensitive here, so nothing changed. Sensitive here: {}.",
+            category.label(),
+            now.names()
+        ),
+        (false, true) => format!(
+            "{} is no longer marked sensitive here: its prompts can come in a rotation with no category again. Sensitive here: {}.",
+            category.label(),
+            now.names()
+        ),
+        (false, false) => format!(
+            "{} wasn't marked sensitive here, so nothing changed. Sensitive here: {}.",
+            category.label(),
+            now.names()
+        ),
+    };
+    ctx.send(render::ephemeral(text)).await?;
+    Ok(())
 }
 
 fn post_error(e: PostError, channel: ChannelId) -> Error {
@@ -259,7 +315,10 @@ async fn schedule(
         stored.times.days.describe(),
         stored.times.time.format("%H:%M"),
         zone.name(),
-        sensitive_note(stored.category.is_none()),
+        sensitive_note(
+            stored.category.is_none(),
+            &data.db.sensitive_categories(guild).await?
+        ),
     )))
     .await?;
     Ok(())

@@ -5,6 +5,7 @@ use poise::serenity_prelude as serenity;
 
 use super::timezone::{autocomplete_zone, unknown_zone};
 use super::{Context, Error, render};
+use crate::domain::library::Sensitive;
 use crate::domain::settings::{Access, GuildSettings, MinGroupSize, Setting};
 use crate::domain::zones;
 use crate::domain::{ChannelId, RoleId};
@@ -33,8 +34,15 @@ pub async fn settings(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, guild_only, custom_data = "Access::Facilitator")]
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let settings = super::settings(ctx).await?;
-    ctx.send(render::ephemeral_embed(settings_embed(&settings)))
+    let sensitive = ctx
+        .data()
+        .db
+        .sensitive_categories(super::server(ctx)?)
         .await?;
+    ctx.send(render::ephemeral_embed(settings_embed(
+        &settings, &sensitive,
+    )))
+    .await?;
     Ok(())
 }
 
@@ -331,7 +339,7 @@ async fn dm_notices(
     Ok(())
 }
 
-fn settings_embed(s: &GuildSettings) -> serenity::CreateEmbed {
+fn settings_embed(s: &GuildSettings, sensitive: &Sensitive) -> serenity::CreateEmbed {
     let role = match s.facilitator_role {
         Some(RoleId(id)) => render::role_mention(id),
         None => "Not set: only members with Manage Server count as facilitators.".to_owned(),
@@ -353,6 +361,14 @@ fn settings_embed(s: &GuildSettings) -> serenity::CreateEmbed {
             format!(
                 "{}: no statistic is shown when fewer people contributed.",
                 s.min_group_size
+            ),
+            false,
+        )
+        .field(
+            "Sensitive categories",
+            format!(
+                "{}: their prompts come only when named, with a content note (`/prompt sensitive` changes this).",
+                sensitive.names()
             ),
             false,
         )

@@ -9,7 +9,7 @@ use super::reply::{Reply, View};
 use super::{Context, Data, Error, render};
 use crate::domain::custom_id::{CustomId, StrategyKey};
 use crate::domain::library::{
-    self, Category, MAX_STRATEGY, check_text, matches_words, search_words,
+    self, Category, MAX_STRATEGY, Sensitive, check_text, matches_words, search_words,
 };
 use crate::domain::settings::Access;
 use crate::domain::{GuildId, UserId};
@@ -71,10 +71,10 @@ async fn find(
 const CRISIS_LINE: &str = "If you're struggling right now, /crisis lists people you can talk to.";
 
 /// The card of one strategy: what to do, where it comes from.
-fn card(item: &Item) -> serenity::CreateEmbed {
+fn card(item: &Item, sensitive: &Sensitive) -> serenity::CreateEmbed {
     match item {
         Item::BuiltIn(s) => render::embed(&s.title)
-            .description(with_note(s.category, s.text.clone()))
+            .description(with_note(sensitive, s.category, s.text.clone()))
             .field("Category", s.category.label(), true)
             .field(
                 "Read more",
@@ -82,15 +82,19 @@ fn card(item: &Item) -> serenity::CreateEmbed {
                 true,
             ),
         Item::Shared(s) => render::embed(&format!("From the group · {}", s.category.label()))
-            .description(with_note(s.category, render::member_description(&s.text)))
+            .description(with_note(
+                sensitive,
+                s.category,
+                render::member_description(&s.text),
+            ))
             .field("Shared by", credit(s), true),
     }
 }
 
 /// A strategy's text after its category's content note, if it has one,
 /// and before the line that says where to turn when it is not enough.
-fn with_note(category: Category, text: String) -> String {
-    match category.content_note() {
+fn with_note(sensitive: &Sensitive, category: Category, text: String) -> String {
+    match sensitive.content_note(category) {
         Some(note) => format!("*{note}*\n\n{text}\n\n*{CRISIS_LINE}*"),
         None => format!("{text}\n\n*{CRISIS_LINE}*"),
     }
@@ -148,7 +152,8 @@ async fn browse_view(
         footer.push_str(SEARCH_MARK);
         footer.push_str(&words.join(" "));
     }
-    let embed = card(&item).footer(serenity::CreateEmbedFooter::new(footer));
+    let sensitive = data.db.sensitive_categories(guild).await?;
+    let embed = card(&item, &sensitive).footer(serenity::CreateEmbedFooter::new(footer));
     let save = serenity::CreateButton::new(
         CustomId::StrategySave {
             strategy: item.key(),
@@ -471,6 +476,16 @@ pub async fn toolkit(ctx: Context<'_>) -> Result<(), Error> {
 
 async fn toolkit_view(data: &Data, guild: Option<GuildId>, user: UserId) -> Result<View, Error> {
     let keys = data.db.toolkit(user).await?;
+    let sensitive = match guild {
+        Some(g) => data.db.sensitive_categories(g).await?,
+        None => Sensitive::default(),
+    };
+    let note = |category: Category| {
+        sensitive
+            .content_note(category)
+            .map(|n| format!("*{n}*\n"))
+            .unwrap_or_default()
+    };
     let mut items = Vec::new();
     for key in &keys {
         if let Some(k) = StrategyKey::parse(key)
@@ -490,14 +505,20 @@ async fn toolkit_view(data: &Data, guild: Option<GuildId>, user: UserId) -> Resu
         .enumerate()
         .map(|(i, item)| match item {
             Item::BuiltIn(s) => format!(
-                "**{}. {}**\n{}\n[{}]({})",
+                "**{}. {}**\n{}{}\n[{}]({})",
                 i + 1,
                 s.title,
+                note(s.category),
                 s.text,
                 s.source_name,
                 s.source
             ),
-            Item::Shared(s) => format!("**{}. From the group**\n{}", i + 1, render::inert(&s.text)),
+            Item::Shared(s) => format!(
+                "**{}. From the group**\n{}{}",
+                i + 1,
+                note(s.category),
+                render::inert(&s.text)
+            ),
         })
         .collect();
     let embed = render::embed("Your toolkit")
@@ -505,12 +526,12 @@ async fn toolkit_view(data: &Data, guild: Option<GuildId>, user: UserId) -> Resu
         .footer(serenity::CreateEmbedFooter::new(
             if items.len() > shown.len() {
                 format!(
-                    "Showing {} of {}. Only you can see this.",
+                    "Showing {} of {}. Only you can see this. {CRISIS_LINE}",
                     shown.len(),
                     items.len()
                 )
             } else {
-                "Only you can see this.".to_owned()
+                format!("Only you can see this. {CRISIS_LINE}")
             },
         ));
     let rows: Vec<serenity::CreateActionRow> = shown

@@ -75,10 +75,10 @@ impl Category {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
-    /// "Low mood", "Self-compassion": for headings.
     /// Grief and recovery can stir what a general channel did not ask
     /// for (a loss, a craving): their prompts are drawn only when named,
-    /// and their prompts and strategies carry a content note.
+    /// and their prompts and strategies carry a content note. A server
+    /// may mark others too ([`Sensitive`]).
     pub fn is_sensitive(self) -> bool {
         matches!(self, Self::Grief | Self::Recovery)
     }
@@ -94,6 +94,7 @@ impl Category {
         }
     }
 
+    /// "Low mood", "Self-compassion": for headings.
     pub fn label(self) -> &'static str {
         match self {
             Self::Stress => "Stress",
@@ -116,6 +117,84 @@ impl Category {
 impl fmt::Display for Category {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
+    }
+}
+
+/// The categories one server treats as sensitive: grief and recovery
+/// always, and those its facilitators marked. Their prompts are left out of
+/// a rotation with no category, and their prompts and strategies carry a
+/// content note.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sensitive {
+    marked: std::collections::BTreeSet<Category>,
+}
+
+impl Sensitive {
+    /// The built-in ones and `marked`.
+    pub fn with_marked(marked: impl IntoIterator<Item = Category>) -> Self {
+        Self {
+            marked: marked.into_iter().collect(),
+        }
+    }
+
+    pub fn includes(&self, category: Category) -> bool {
+        category.is_sensitive() || self.marked.contains(&category)
+    }
+
+    /// Whether the server marked it (the built-in ones always are).
+    pub fn marked(&self, category: Category) -> bool {
+        self.marked.contains(&category)
+    }
+
+    /// Every sensitive category, in the order of [`Category::ALL`].
+    pub fn all(&self) -> Vec<Category> {
+        Category::ALL
+            .into_iter()
+            .filter(|c| self.includes(*c))
+            .collect()
+    }
+
+    /// Whether a prompt of category `of` is drawn for `asked`: the named
+    /// category, or with none any category but the sensitive ones.
+    pub fn in_pool(&self, asked: Option<Category>, of: Category) -> bool {
+        match asked {
+            Some(c) => c == of,
+            None => !self.includes(of),
+        }
+    }
+
+    /// The content note shown with an entry of `category`, if any.
+    pub fn content_note(&self, category: Category) -> Option<String> {
+        if let Some(note) = category.content_note() {
+            return Some(note.to_owned());
+        }
+        self.marked.contains(&category).then(|| {
+            format!(
+                "Content note: {}, which this group treats as sensitive.",
+                category.label().to_lowercase()
+            )
+        })
+    }
+
+    /// "Grief and recovery", "Grief, recovery and sleep": for replies.
+    pub fn names(&self) -> String {
+        let labels: Vec<String> = self
+            .all()
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    c.label().to_owned()
+                } else {
+                    c.label().to_lowercase()
+                }
+            })
+            .collect();
+        match labels.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
     }
 }
 
@@ -409,6 +488,38 @@ mod tests {
     fn the_built_in_library_is_sound() {
         let problems = problems();
         assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// For every set a server may mark and every category: a rotation with
+    /// no category holds exactly the categories that are not sensitive
+    /// (grief and recovery never), a named one only itself, and every
+    /// sensitive category has a content note.
+    #[test]
+    fn sensitive_categories_hold_for_every_marking() {
+        for bits in 0u32..(1 << Category::ALL.len()) {
+            let marked: Vec<Category> = Category::ALL
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| bits & (1 << i) != 0)
+                .map(|(_, c)| c)
+                .collect();
+            let s = Sensitive::with_marked(marked.iter().copied());
+            for c in Category::ALL {
+                let sensitive = c.is_sensitive() || marked.contains(&c);
+                assert_eq!(s.includes(c), sensitive);
+                assert_eq!(s.in_pool(None, c), !sensitive, "{c:?} {marked:?}");
+                assert_eq!(s.content_note(c).is_some(), sensitive);
+                for asked in Category::ALL {
+                    assert_eq!(s.in_pool(Some(asked), c), asked == c);
+                }
+            }
+            assert!(!s.in_pool(None, Category::Grief) && !s.in_pool(None, Category::Recovery));
+        }
+        assert_eq!(Sensitive::default().names(), "Grief and recovery");
+        assert_eq!(
+            Sensitive::with_marked([Category::Sleep, Category::Anxiety]).names(),
+            "Anxiety, grief, recovery and sleep"
+        );
     }
 
     #[test]

@@ -23,17 +23,19 @@ pub struct Entry {
 }
 
 /// The server's pool: built-ins it has not hidden and its own, in
-/// `category` if given. With none, sensitive categories (grief, recovery)
-/// are left out: a general channel gets them only when they are named.
+/// `category` if given. With none, sensitive categories (grief, recovery
+/// and any the server marked) are left out: a general channel gets them
+/// only when they are named.
 pub async fn pool(
     db: &Db,
     guild: GuildId,
     category: Option<Category>,
 ) -> Result<Vec<Entry>, StoreError> {
     let hidden = db.hidden_prompts(guild).await?;
+    let sensitive = db.sensitive_categories(guild).await?;
     let mut out: Vec<Entry> = library::prompts()
         .iter()
-        .filter(|p| in_pool(category, p.category) && !hidden.contains(&p.id))
+        .filter(|p| sensitive.in_pool(category, p.category) && !hidden.contains(&p.id))
         .map(|p| Entry {
             key: p.id.clone(),
             category: p.category,
@@ -45,7 +47,7 @@ pub async fn pool(
         db.server_prompts(guild)
             .await?
             .into_iter()
-            .filter(|p| in_pool(category, p.category))
+            .filter(|p| sensitive.in_pool(category, p.category))
             .map(|p| Entry {
                 key: p.key(),
                 category: p.category,
@@ -54,15 +56,6 @@ pub async fn pool(
             }),
     );
     Ok(out)
-}
-
-/// Whether a prompt of category `of` is drawn for `asked` (a category, or
-/// any but the sensitive ones).
-fn in_pool(asked: Option<Category>, of: Category) -> bool {
-    match asked {
-        Some(c) => c == of,
-        None => !of.is_sensitive(),
-    }
 }
 
 /// Why a prompt was not posted.
@@ -122,8 +115,12 @@ pub async fn post(
     nonce: Option<String>,
 ) -> Result<Posted, PostError> {
     let (entry, before, after) = take(db, guild, category).await?;
+    let note = db
+        .sensitive_categories(guild)
+        .await?
+        .content_note(entry.category);
     let message = serenity::CreateMessage::new()
-        .embed(views::prompt(&entry.text, entry.category))
+        .embed(views::prompt(&entry.text, entry.category, note.as_deref()))
         .allowed_mentions(serenity::CreateAllowedMentions::new());
     let channel_id = serenity::ChannelId::new(channel.0);
     let posted = match nonce {

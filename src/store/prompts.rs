@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::{Db, StoreResult, zone_from_db};
-use crate::domain::library::Category;
+use crate::domain::library::{Category, Sensitive};
 use crate::domain::prompt_schedule::{Days, PromptTimes};
 use crate::domain::rotation::Rotation;
 use crate::domain::{ChannelId, GuildId};
@@ -165,6 +165,44 @@ impl Db {
                     .fetch_all(pool)
                     .await?;
             Ok(ids.into_iter().collect())
+        })
+    }
+
+    /// Marks `category` sensitive for the server, or not. Returns whether
+    /// that changed anything.
+    pub async fn set_category_sensitive(
+        &self,
+        guild: GuildId,
+        category: Category,
+        sensitive: bool,
+    ) -> StoreResult<bool> {
+        on_pool!(self, |pool| {
+            let query = if sensitive {
+                "INSERT INTO sensitive_categories (guild_id, category) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            } else {
+                "DELETE FROM sensitive_categories WHERE guild_id = $1 AND category = $2"
+            };
+            Ok(sqlx::query(query)
+                .bind(guild.as_db())
+                .bind(category.as_str())
+                .execute(pool)
+                .await?
+                .rows_affected()
+                > 0)
+        })
+    }
+
+    /// The categories the server treats as sensitive (see [`Sensitive`]).
+    pub async fn sensitive_categories(&self, guild: GuildId) -> StoreResult<Sensitive> {
+        on_pool!(self, |pool| {
+            let keys: Vec<String> =
+                sqlx::query_scalar("SELECT category FROM sensitive_categories WHERE guild_id = $1")
+                    .bind(guild.as_db())
+                    .fetch_all(pool)
+                    .await?;
+            Ok(Sensitive::with_marked(
+                keys.iter().filter_map(|k| Category::parse(k)),
+            ))
         })
     }
 
