@@ -77,6 +77,7 @@ pub async fn run(
                     scheduler: setup_scheduler,
                     rest,
                     editor,
+                    pacers: bot::Pacers::default(),
                 })
             })
         })

@@ -87,6 +87,28 @@ impl Clock for VirtualClock {
     }
 }
 
+/// Waits until `clock` reads `at` or later: real time on the system clock;
+/// on a virtual clock, until it is moved there.
+pub async fn sleep_until(clock: &dyn Clock, at: DateTime<Utc>) {
+    let mut jumps = clock.jumps();
+    loop {
+        let now = clock.now();
+        if now >= at {
+            return;
+        }
+        let wait = (at - now).to_std().unwrap_or_default();
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            changed = jumps.changed() => {
+                if changed.is_err() {
+                    // Nobody moves it any more: real time only.
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

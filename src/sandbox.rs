@@ -765,6 +765,7 @@ impl Session {
                     "Haven"
                 };
                 self.say(&describe(&reply, who, self.sim.world(), self.clock.now()));
+                self.revisions.insert(reply.id, reply.revision);
             }
             None if self.sim.acknowledged(token) => {}
             None => self.say("(Haven did not answer.)"),
@@ -783,10 +784,17 @@ impl Session {
         let all = self.sim.all_messages();
         for m in all.iter().take(self.seen) {
             let shown = self.revisions.get(&m.id).copied().unwrap_or(0);
-            if m.ephemeral || m.deleted || m.revision <= shown {
+            if m.deleted || m.revision <= shown {
                 continue;
             }
             self.revisions.insert(m.id, m.revision);
+            // An answer only its member sees, moving on by itself (a paced
+            // exercise).
+            if m.ephemeral {
+                let place = "Haven updated its message (only you can see this)";
+                self.say(&describe(m, place, self.sim.world(), self.clock.now()));
+                continue;
+            }
             let place = match self
                 .sim
                 .world()

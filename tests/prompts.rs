@@ -589,50 +589,77 @@ async fn browse_pages_and_saves_to_a_toolkit_that_can_remove() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn breathe_and_ground_step_to_the_end_or_stop() {
     let h = Harness::start().await;
-    let mut step = h.say("alice", "/breathe pattern:box").await;
-    assert_ephemeral(&step);
+    let intro = h.say("alice", "/breathe pattern:box").await;
+    assert_ephemeral(&intro);
     assert!(
-        step.text().contains("Box breathing") && step.text().contains("holds are optional"),
+        intro.text().contains("Box breathing") && intro.text().contains("holds are optional"),
         "{}",
-        step.text()
+        intro.text()
     );
-    let mut presses = 0;
-    while let Some(label) = ["Next", "Finish"]
-        .into_iter()
-        .find(|l| step.button(l).is_some())
-    {
-        step = h.click("alice", &step, label).await;
-        presses += 1;
-        assert!(presses < 20, "it ends");
-    }
+    let started = h.click("alice", &intro, "Start").await;
+    let box_steps = [
+        "Round 1 · Hold",
+        "Round 1 · Breathe out",
+        "Round 1 · Hold",
+        "Round 2 · Breathe in",
+        "Round 2 · Hold",
+        "Round 2 · Breathe out",
+        "Round 2 · Hold",
+    ];
+    let close = paced_to_the_end(&h, &started, "Round 1 · Breathe in", &box_steps, &[4; 8]).await;
     assert!(
-        step.text().contains("/crisis") && step.text().contains("/toolkit"),
+        close.text().contains("/crisis") && close.text().contains("/toolkit"),
         "{}",
-        step.text()
+        close.text()
     );
-    assert_eq!(presses, 9);
-    // Breathing can go round again, from its first breath.
-    let again = h.click("alice", &step, "Another round").await;
-    assert!(again.text().contains("Round 1"), "{}", again.text());
+    // Breathing can go round again, from its first breath, and stop at
+    // any point: nothing moves on after Stop.
+    let again = h.click("alice", &close, "Another round").await;
+    assert!(
+        again.text().contains("Round 1 · Breathe in"),
+        "{}",
+        again.text()
+    );
+    let stopped = h.click("alice", &again, "Stop").await;
+    assert!(
+        stopped.text().contains("Stopped") && stopped.buttons().is_empty(),
+        "{}",
+        stopped.text()
+    );
+    h.clock.advance(Duration::seconds(60));
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(300),
+            std::time::Duration::from_secs(3),
+        )
+        .await;
+    let after = h.sim.message(stopped.id).unwrap();
+    assert!(after.text().contains("Stopped"), "{}", after.text());
 
-    // The default needs no holding of the breath at all.
-    let mut gentle = h.say("alice", "/breathe").await;
+    // The default needs no holding of the breath at all: in 4, out 6, and
+    // nothing between.
+    let gentle = h.say("alice", "/breathe").await;
     assert!(
         gentle.text().contains("Gentle breathing"),
         "{}",
         gentle.text()
     );
-    let mut presses = 0;
-    while let Some(label) = ["Next", "Finish"]
-        .into_iter()
-        .find(|l| gentle.button(l).is_some())
-    {
-        assert!(!gentle.text().contains("Hold"), "{}", gentle.text());
-        gentle = h.click("alice", &gentle, label).await;
-        presses += 1;
-        assert!(presses < 20, "it ends");
-    }
-    assert_eq!(presses, 7);
+    let started = h.click("alice", &gentle, "Start").await;
+    let gentle_steps = [
+        "Round 1 · Breathe out",
+        "Round 2 · Breathe in",
+        "Round 2 · Breathe out",
+        "Round 3 · Breathe in",
+        "Round 3 · Breathe out",
+    ];
+    paced_to_the_end(
+        &h,
+        &started,
+        "Round 1 · Breathe in",
+        &gentle_steps,
+        &[4, 6, 4, 6, 4, 6],
+    )
+    .await;
 
     let ground = h.say("bob", "/ground").await;
     let five = h.click("bob", &ground, "Next").await;
@@ -648,6 +675,59 @@ async fn breathe_and_ground_step_to_the_end_or_stop() {
         "{}",
         stopped.text()
     );
+}
+
+/// A paced exercise shown at `first` moves on to each of `then` exactly
+/// when the step before has lasted its `seconds` on the clock (a moment
+/// before, it has not), and ends on the close, which is returned.
+async fn paced_to_the_end(
+    h: &Harness,
+    started: &SimMessage,
+    first: &str,
+    then: &[&str],
+    seconds: &[i64],
+) -> SimMessage {
+    assert!(started.text().contains(first), "{}", started.text());
+    assert_eq!(started.buttons().len(), 1, "only Stop while it runs");
+    assert!(started.button("Stop").is_some());
+    assert!(started.text().contains("moves on by itself"));
+    let mut showing = first.to_owned();
+    let next = then
+        .iter()
+        .map(|s| s.to_string())
+        .chain(["Thank you".to_owned()]);
+    for (heading, secs) in next.zip(seconds) {
+        h.clock.advance(Duration::seconds(secs - 1));
+        h.sim
+            .settle(
+                std::time::Duration::from_millis(200),
+                std::time::Duration::from_secs(2),
+            )
+            .await;
+        let early = h.sim.message(started.id).unwrap();
+        assert!(
+            early.text().contains(&showing),
+            "moved on early from {showing}: {}",
+            early.text()
+        );
+        h.clock.advance(Duration::seconds(1));
+        let moved = h
+            .sim
+            .wait_for_message_where(started.id, std::time::Duration::from_secs(10), |m| {
+                m.text().contains(&heading)
+            })
+            .await
+            .unwrap();
+        assert!(
+            moved.text().contains(&heading),
+            "{heading}: {}",
+            moved.text()
+        );
+        showing = heading;
+    }
+    let close = h.sim.message(started.id).unwrap();
+    assert!(close.text().contains("Thank you"), "{}", close.text());
+    close
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,7 +29,8 @@ advance 5h
 /prompt schedule channel:#general time:09:00
 advance 1d
 /breathe
-click Next
+click Start
+advance 4s
 click Stop
 as admin
 /settings log-channel channel:#facilitators
@@ -101,6 +102,8 @@ quit
         "The clock now reads 2027-03-10 19:00:00 UTC.",
         "Gentle breathing",
         "Round 1 · Breathe in",
+        "Haven updated its message (only you can see this)",
+        "Round 1 · Breathe out",
         "Stopped",
         // Forms and message menus.
         "Haven opened a form: The group's guidelines",

@@ -23,6 +23,7 @@ mod settings;
 mod stats;
 mod strategies;
 mod timezone;
+pub use exercises::Pacers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,6 +50,8 @@ pub struct Data {
     pub rest: Rest,
     /// Keeps announcements and tallies up to date, coalescing edits.
     pub editor: Editor,
+    /// Breathing exercises moving on by themselves.
+    pub pacers: Pacers,
 }
 
 impl Data {

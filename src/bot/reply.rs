@@ -66,6 +66,14 @@ impl View {
         reply
     }
 
+    /// As an edit of an interaction's answer.
+    pub(super) fn edit(self) -> serenity::EditInteractionResponse {
+        serenity::EditInteractionResponse::new()
+            .content(self.content.unwrap_or_default())
+            .embeds(self.embeds)
+            .components(self.components)
+    }
+
     pub(super) fn message(self) -> serenity::CreateInteractionResponseMessage {
         serenity::CreateInteractionResponseMessage::new()
             .content(self.content.unwrap_or_default())

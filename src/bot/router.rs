@@ -153,8 +153,8 @@ async fn route(
         CustomId::StrategyDecide { id, approve } => {
             strategies::on_decide(data, press, facilitator_server()?, id, approve).await
         }
-        CustomId::Exercise { kind, step } => Ok(exercises::on_step(kind, step)),
-        CustomId::ExerciseStop { .. } => Ok(exercises::on_stop()),
+        CustomId::Exercise { kind, step } => Ok(exercises::on_step(ctx, data, press, kind, step)),
+        CustomId::ExerciseStop { .. } => Ok(exercises::on_stop(data, press).await),
         CustomId::BreakEnd { guild, until, .. } => {
             safety::end_break(data, guild, user, until).await
         }
@@ -221,16 +221,7 @@ async fn answer(
             f = f.allowed_mentions(serenity::CreateAllowedMentions::new());
             press.create_followup(ctx, f).await.map(|_| ())
         }
-        (Reply::Update(view), true) => press
-            .edit_response(
-                ctx,
-                serenity::EditInteractionResponse::new()
-                    .content(view.content.unwrap_or_default())
-                    .embeds(view.embeds)
-                    .components(view.components),
-            )
-            .await
-            .map(|_| ()),
+        (Reply::Update(view), true) => press.edit_response(ctx, view.edit()).await.map(|_| ()),
         (Reply::Ephemeral(text), false) => {
             press
                 .create_response(

@@ -4,11 +4,14 @@
 
 use super::custom_id::ExerciseKind;
 
-/// One step as shown: a heading and what to do.
+/// One step as shown: a heading and what to do, and for a breath how many
+/// seconds it lasts (the exercise moves on by itself, so a button press
+/// never stretches a breath or a hold).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step {
     pub heading: &'static str,
     pub text: &'static str,
+    pub seconds: Option<u8>,
 }
 
 const BREATHE: &[Step] = &[
@@ -17,39 +20,48 @@ const BREATHE: &[Step] = &[
         text: "We'll breathe in a square: in for four, hold for four, out for four, hold for four, twice round. \
                Sit or stand however is comfortable. The holds are optional: if holding your breath feels uncomfortable, \
                skip them and just breathe slowly in and out. If anything feels uncomfortable, breathe normally or press Stop. \
-               Press Next when you're ready.",
+               Press Start when you're ready; each step moves on by itself.",
+        seconds: None,
     },
     Step {
         heading: "Round 1 · Breathe in",
         text: "Breathe in gently through your nose, counting slowly: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
     Step {
         heading: "Round 1 · Hold",
         text: "Hold that breath softly, without strain: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
     Step {
         heading: "Round 1 · Breathe out",
         text: "Let the breath go slowly through your mouth: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
     Step {
         heading: "Round 1 · Hold",
         text: "Rest with your lungs empty for a moment: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
     Step {
         heading: "Round 2 · Breathe in",
         text: "Once more, in through your nose: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
     Step {
         heading: "Round 2 · Hold",
         text: "Hold, shoulders loose: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
     Step {
         heading: "Round 2 · Breathe out",
         text: "And out, slowly: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
     Step {
         heading: "Round 2 · Hold",
         text: "Rest for a moment: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
 ];
 
@@ -58,31 +70,38 @@ const GENTLE: &[Step] = &[
         heading: "Gentle breathing",
         text: "Breathing out a little longer than you breathe in helps the body settle. There is no holding your breath: \
                in for four, out for six, three times round. Sit or stand however is comfortable, and if anything feels \
-               uncomfortable, breathe normally or press Stop. Press Next when you're ready.",
+               uncomfortable, breathe normally or press Stop. Press Start when you're ready; each step moves on by itself.",
+        seconds: None,
     },
     Step {
         heading: "Round 1 · Breathe in",
         text: "Breathe in gently, through your nose if that's comfortable: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
     Step {
         heading: "Round 1 · Breathe out",
         text: "Let it go slowly, as if through a straw: 1, 2, 3, 4, 5, 6.",
+        seconds: Some(6),
     },
     Step {
         heading: "Round 2 · Breathe in",
         text: "In again, softly: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
     Step {
         heading: "Round 2 · Breathe out",
         text: "And out, a little longer: 1, 2, 3, 4, 5, 6.",
+        seconds: Some(6),
     },
     Step {
         heading: "Round 3 · Breathe in",
         text: "Once more, in: 1, 2, 3, 4.",
+        seconds: Some(4),
     },
     Step {
         heading: "Round 3 · Breathe out",
         text: "And out, shoulders loose: 1, 2, 3, 4, 5, 6.",
+        seconds: Some(6),
     },
 ];
 
@@ -92,26 +111,32 @@ const GROUND: &[Step] = &[
         text: "This brings your attention back to where you are, through your senses. \
                Take your time with each step; there's no right answer. If a sense isn't available to you, skip it. \
                Press Next when you're ready, or Stop at any point.",
+        seconds: None,
     },
     Step {
         heading: "5 things you can see",
         text: "Look around and name five things you can see. Small things count: a colour, a shadow, a crack in the ceiling.",
+        seconds: None,
     },
     Step {
         heading: "4 things you can touch",
         text: "Notice four things you can feel: your feet on the floor, the fabric of your clothes, the chair under you, the air on your skin.",
+        seconds: None,
     },
     Step {
         heading: "3 things you can hear",
         text: "Listen for three sounds, near or far: traffic, a fridge humming, your own breathing.",
+        seconds: None,
     },
     Step {
         heading: "2 things you can smell",
         text: "Find two smells. If nothing comes, think of two smells you like.",
+        seconds: None,
     },
     Step {
         heading: "1 thing you can taste",
         text: "Notice one taste, or take a sip of water and notice that.",
+        seconds: None,
     },
 ];
 
@@ -130,6 +155,13 @@ pub fn steps(kind: ExerciseKind) -> &'static [Step] {
         ExerciseKind::Gentle => GENTLE,
         ExerciseKind::Ground => GROUND,
     }
+}
+
+/// Whether the exercise moves on by itself once started (breathing, each
+/// step lasting its seconds), rather than at each press (grounding, which
+/// takes as long as it takes).
+pub fn paced(kind: ExerciseKind) -> bool {
+    steps(kind).iter().skip(1).all(|s| s.seconds.is_some())
 }
 
 /// The step `n` of an exercise, or `None` past its end (time for the close).
@@ -160,6 +192,27 @@ mod tests {
         assert!(BREATHE[0].text.contains("holds are optional"));
         assert!(GENTLE.iter().all(|s| !s.heading.contains("Hold")));
         assert!(GROUND[0].text.contains("skip it"));
+        // Breathing keeps its own time; grounding waits for the member.
+        for kind in [ExerciseKind::Breathe, ExerciseKind::Gentle] {
+            assert!(paced(kind));
+            assert!(steps(kind)[0].seconds.is_none());
+            for s in &steps(kind)[1..] {
+                let counted = s.text.rsplit(": ").next().unwrap_or_default();
+                let count = counted.split(", ").count();
+                assert_eq!(
+                    Some(count as u8),
+                    s.seconds,
+                    "{}: a count a second",
+                    s.heading
+                );
+            }
+        }
+        assert!(!paced(ExerciseKind::Ground));
+        assert!(
+            GENTLE[1..]
+                .chunks(2)
+                .all(|r| r[0].seconds == Some(4) && r[1].seconds == Some(6))
+        );
         assert!(STOPPED.contains("/crisis"));
     }
 }
