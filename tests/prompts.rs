@@ -252,6 +252,36 @@ async fn a_category_marked_sensitive_comes_only_when_named_with_a_content_note()
     assert!(!card.text().contains("Content note"), "{}", card.text());
 }
 
+/// Every low-mood card says when to see a doctor and where the safety plan
+/// is, and the search it names finds it, with its source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn low_mood_cards_point_to_a_doctor_a_safety_plan_and_crisis_lines() {
+    let h = Harness::start().await;
+    let card = h.say("alice", "/strategy browse category:low-mood").await;
+    let text = card.text();
+    assert!(
+        text.contains("lasts more than two weeks, please talk to a doctor")
+            && text.contains("search `safety plan`")
+            && text.contains("/crisis"),
+        "{text}"
+    );
+    let plan = h
+        .say("alice", "/strategy browse search:\"safety plan\"")
+        .await;
+    assert!(
+        plan.text().contains("Make a safety plan") && plan.text().contains("Samaritans"),
+        "{}",
+        plan.text()
+    );
+    // Other categories keep the plain line.
+    let stress = h.say("alice", "/strategy browse category:stress").await;
+    assert!(
+        stress.text().contains("/crisis") && !stress.text().contains("two weeks"),
+        "{}",
+        stress.text()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn own_prompts_join_the_list_which_pages_and_hides_built_ins() {
     let h = Harness::start().await;

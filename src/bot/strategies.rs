@@ -91,12 +91,22 @@ fn card(item: &Item, sensitive: &Sensitive) -> serenity::CreateEmbed {
     }
 }
 
+/// Under every low-mood strategy: when to see a doctor, the safety plan,
+/// and where to turn now.
+const LOW_MOOD_LINE: &str = "If low mood lasts more than two weeks, please talk to a doctor. \
+    If you're thinking about suicide, a safety plan can help (search `safety plan` in /strategy browse), \
+    and /crisis lists people you can talk to now.";
+
 /// A strategy's text after its category's content note, if it has one,
 /// and before the line that says where to turn when it is not enough.
 fn with_note(sensitive: &Sensitive, category: Category, text: String) -> String {
+    let help = match category {
+        Category::LowMood => LOW_MOOD_LINE,
+        _ => CRISIS_LINE,
+    };
     match sensitive.content_note(category) {
-        Some(note) => format!("*{note}*\n\n{text}\n\n*{CRISIS_LINE}*"),
-        None => format!("{text}\n\n*{CRISIS_LINE}*"),
+        Some(note) => format!("*{note}*\n\n{text}\n\n*{help}*"),
+        None => format!("{text}\n\n*{help}*"),
     }
 }
 

@@ -215,8 +215,27 @@ pub struct Strategy {
     pub text: String,
     pub source: String,
     pub source_name: String,
+    /// The date the entry was last checked against its source.
     pub reviewed_on: String,
+    /// What was checked: where on the source page the technique is described.
+    pub reviewed_by: String,
 }
+
+/// Pages that describe each of the techniques citing them (a page cited by
+/// more than [`MAX_CITATIONS`] strategies must be one of these).
+const DESCRIBES_EACH: &[(&str, &str)] = &[
+    (
+        "https://www.nhs.uk/mental-health/self-help/guides-tools-and-activities/five-steps-to-mental-wellbeing/",
+        "the NHS's five steps, each described with examples: connect, be active, learn, give, pay attention to the present moment",
+    ),
+    (
+        "https://royalfree.nhs.uk/patients-and-visitors/patient-information-leaflets/strategies-for-managing-chronic-pain",
+        "a leaflet of chronic-pain strategies, each described: pacing, breaking tasks down, resting before you need to, planning ahead, relaxation, gentle activity",
+    ),
+];
+
+/// How many strategies may cite one page, unless it describes each.
+const MAX_CITATIONS: usize = 5;
 
 /// The longest prompt, built-in or a group's own.
 pub const MAX_PROMPT: usize = 300;
@@ -476,6 +495,38 @@ pub fn problems() -> Vec<String> {
         if s.source_name.trim().is_empty() {
             out.push(format!("{}: the source has no name", s.id));
         }
+        if chrono::NaiveDate::parse_from_str(&s.reviewed_on, "%Y-%m-%d").is_err() {
+            out.push(format!("{}: reviewed_on is not a date", s.id));
+        }
+        if s.reviewed_by.split_whitespace().count() < 6 {
+            out.push(format!(
+                "{}: reviewed_by does not say what was checked",
+                s.id
+            ));
+        }
+    }
+    // A page cited for many techniques rarely describes them all.
+    let mut cited: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for s in strategies() {
+        *cited.entry(s.source.as_str()).or_default() += 1;
+    }
+    for (page, n) in cited {
+        if n > MAX_CITATIONS && !DESCRIBES_EACH.iter().any(|(p, _)| *p == page) {
+            out.push(format!(
+                "{page} is cited by {n} strategies (at most {MAX_CITATIONS} unless it describes each)"
+            ));
+        }
+    }
+    // Low mood points to a doctor when it lasts and to a safety plan.
+    let low: Vec<&Strategy> = strategies()
+        .iter()
+        .filter(|s| s.category == Category::LowMood)
+        .collect();
+    if !low.iter().any(|s| s.text.contains("two weeks")) {
+        out.push("no low-mood strategy says to see a doctor when it lasts two weeks".into());
+    }
+    if !low.iter().any(|s| s.text.contains("safety plan")) {
+        out.push("no low-mood strategy describes a safety plan".into());
     }
     out
 }
