@@ -4,7 +4,7 @@
 //! commands and the scheduler; every button id comes from
 //! [`crate::domain::custom_id`].
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use poise::serenity_prelude as serenity;
 
 use crate::domain::custom_id::CustomId;
@@ -31,6 +31,7 @@ pub fn announcement(
     m: &Meeting,
     next: Option<&Occurrence>,
     counts: RsvpCounts,
+    now: DateTime<Utc>,
 ) -> (serenity::CreateEmbed, Vec<serenity::CreateActionRow>) {
     let mut embed = embed(&m.title).footer(serenity::CreateEmbedFooter::new(format!(
         "Meeting #{} · answers are counted, never shown by name",
@@ -45,10 +46,19 @@ pub fn announcement(
         .as_deref()
         .map(|l| format!("\n**Where:** {}", location_text(l)))
         .unwrap_or_default();
+    // The occurrence in progress is shown as under way until it ends.
+    let time = if next.start <= now {
+        format!(
+            "**Under way now:** started {}, until {}",
+            relative(next.start),
+            full(next.start + m.duration)
+        )
+    } else {
+        format!("**Next:** {}", when(next.start))
+    };
     embed = embed
         .description(format!(
-            "**Next:** {}\n**When:** {}\n**Length:** {}{location}",
-            when(next.start),
+            "{time}\n**When:** {}\n**Length:** {}{location}",
             m.schedule.describe(),
             span_words(m.duration)
         ))
@@ -75,12 +85,16 @@ pub fn announcement(
     (embed, vec![buttons])
 }
 
-/// A reminder's text: the title and when (and where), with the mention role if set.
-pub fn reminder_text(m: &Meeting, occurrence: DateTime<Utc>) -> String {
+/// A reminder's text: the title and when (and where), with the mention role
+/// if set; at `0m`, that it is starting now, with the place to join.
+pub fn reminder_text(m: &Meeting, occurrence: DateTime<Utc>, offset: Duration) -> String {
     let mention = m
         .mention_role
         .map(|r| format!("<@&{}> ", r.0))
         .unwrap_or_default();
+    if offset.is_zero() {
+        return format!("{mention}{}", starting_now(m));
+    }
     let location = m
         .location
         .as_deref()
@@ -94,23 +108,44 @@ pub fn reminder_text(m: &Meeting, occurrence: DateTime<Utc>) -> String {
     )
 }
 
+/// "**Title** is starting now. Join in #voice." (or at the link).
+fn starting_now(m: &Meeting) -> String {
+    let join = match m.location.as_deref() {
+        Some(l) => format!(" Join here: {}", location_text(l)),
+        None => String::new(),
+    };
+    format!(
+        "**{}** is starting now.{join} Come as you are; listening is welcome too.",
+        inert(&m.title)
+    )
+}
+
 /// A reminder by direct message, with a button that stops them.
-pub fn dm_reminder(m: &Meeting, occurrence: DateTime<Utc>) -> serenity::CreateMessage {
-    let location = m
-        .location
-        .as_deref()
-        .map(|l| format!("\nWhere: {}", location_text(l)))
-        .unwrap_or_default();
+pub fn dm_reminder(
+    m: &Meeting,
+    occurrence: DateTime<Utc>,
+    offset: Duration,
+) -> serenity::CreateMessage {
     let stop = serenity::CreateButton::new(CustomId::DmStop { meeting: m.id.0 }.encode())
         .label("Stop these reminders")
         .style(serenity::ButtonStyle::Secondary);
-    serenity::CreateMessage::new()
-        .content(format!(
+    let text = if offset.is_zero() {
+        starting_now(m)
+    } else {
+        let location = m
+            .location
+            .as_deref()
+            .map(|l| format!("\nWhere: {}", location_text(l)))
+            .unwrap_or_default();
+        format!(
             "Reminder: **{}** starts {} ({}).{location}",
             inert(&m.title),
             relative(occurrence),
             full(occurrence)
-        ))
+        )
+    };
+    serenity::CreateMessage::new()
+        .content(text)
         .allowed_mentions(serenity::CreateAllowedMentions::new())
         .components(vec![serenity::CreateActionRow::Buttons(vec![stop])])
 }

@@ -524,3 +524,89 @@ async fn a_crash_after_sending_but_before_recording_shows_the_reminder_once() {
         "and the next one still comes"
     );
 }
+
+/// A meeting with a place to join gets a "starting now" post by default:
+/// one message at the start, with the link, nonced like every reminder;
+/// the announcement shows it under way until it ends, then moves on. A DM
+/// at the start says the same. Without a place, `0m` is asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_with_a_place_says_when_it_is_starting() {
+    let h = Harness::start().await; // 2027-03-09 12:00 UTC
+    let room = format!("<#{}>", h.sim.channel_id("meetings"));
+    let reply = h
+        .say(
+            "admin",
+            &format!(
+                "/meeting create title:\"Evening circle\" when:\"2027-03-09 19:00\" timezone:UTC repeat:weekly channel:#meetings location:{room}"
+            ),
+        )
+        .await;
+    assert!(
+        reply
+            .text()
+            .contains("1 hour before, 10 minutes before and a post at the start"),
+        "{}",
+        reply.text()
+    );
+    h.say("alice", "/meeting dm id:1 enabled:true").await;
+
+    h.advance(Duration::hours(6) + Duration::minutes(59)).await; // 18:59
+    assert_eq!(h.meeting_reminders().len(), 2, "not a minute early");
+    h.advance(Duration::minutes(1)).await; // 19:00
+    let sent = h.meeting_reminders();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    let now = &sent[2].content;
+    assert!(
+        now.contains("**Evening circle** is starting now.") && now.contains(&room),
+        "{now}"
+    );
+    let dms = h.sim.direct_messages(&h.member("alice"));
+    assert!(
+        dms.last()
+            .is_some_and(|m| m.text().contains("is starting now") && m.text().contains(&room)),
+        "{dms:?}"
+    );
+    let under_way = announcement_showing(&h, "Under way now").await.text();
+    assert!(
+        under_way.contains(&format!("<t:{}:R>", ts(2027, 3, 9, 19, 0))),
+        "{under_way}"
+    );
+
+    // Once over, the announcement moves to next week and the post is not repeated.
+    h.advance(Duration::hours(1)).await;
+    let next = format!("<t:{}:F>", ts(2027, 3, 16, 19, 0));
+    let moved = announcement_showing(&h, &next).await.text();
+    assert!(!moved.contains("Under way"), "{moved}");
+    assert_eq!(h.meeting_reminders().len(), 3);
+
+    // Without a place, the default has no post at the start; 0m asks for it.
+    let plain = h
+        .say(
+            "admin",
+            "/meeting create title:Plain when:\"2027-03-10 19:00\" timezone:UTC channel:#meetings",
+        )
+        .await;
+    assert!(!plain.text().contains("at the start"), "{}", plain.text());
+    let asked = h
+        .say(
+            "admin",
+            "/meeting create title:Asked when:\"2027-03-10 20:00\" timezone:UTC channel:#meetings reminders:0m",
+        )
+        .await;
+    assert!(
+        asked.text().contains("reminders a post at the start"),
+        "{}",
+        asked.text()
+    );
+    let bad = h
+        .say(
+            "admin",
+            "/meeting create title:Bad when:\"2027-03-10 20:00\" timezone:UTC reminders:30s",
+        )
+        .await;
+    assert!(
+        bad.text().contains("`0m` for a post at the start"),
+        "{}",
+        bad.text()
+    );
+}

@@ -48,10 +48,12 @@ fn repeats() -> impl Strategy<Value = Repeat> {
     prop::sample::select(Repeat::ALL.to_vec())
 }
 
-/// Offsets as facilitators write them: whole days, hours, minutes, mixes.
+/// Offsets as facilitators write them: whole days, hours, minutes, mixes,
+/// and `0m`, the post at the start.
 fn offsets() -> impl Strategy<Value = Vec<i64>> {
     prop::collection::vec(
         prop_oneof![
+            Just(0i64),
             (1i64..=14).prop_map(|d| d * 1440),
             (1i64..=48).prop_map(|h| h * 60),
             1i64..=20_160,
@@ -92,7 +94,11 @@ proptest! {
             for j in &plan.jobs {
                 if j.kind == JobKind::Reminder {
                     prop_assert!(j.due > at, "a job planned in the past");
-                    prop_assert!(j.due < j.occurrence, "a reminder at or after its start");
+                    if j.offset.is_zero() {
+                        prop_assert_eq!(j.due, j.occurrence, "the starting-now post at the start");
+                    } else {
+                        prop_assert!(j.due < j.occurrence, "a reminder at or after its start");
+                    }
                     let key = (j.occurrence.timestamp(), j.offset.num_minutes());
                     planned.insert(key);
                     planned_at.entry(key).or_insert(at);

@@ -27,9 +27,11 @@ use haven::store::{Db, MeetingEdit, NewMeeting};
 use proptest::prelude::*;
 
 /// The offsets a meeting may have (minutes): a day, hours, the last
-/// quarter of an hour. Each is longer than every retry of a failed send
-/// takes, so a failure never makes a reminder late past its meeting.
-const OFFSETS: [i64; 5] = [1440, 120, 60, 30, 15];
+/// quarter of an hour, and the "starting now" post (0). Each leaves more
+/// room than every retry of a failed send takes (the post, its meeting's
+/// hour), so a failure never makes a reminder late past its meeting.
+const OFFSETS: [i64; 6] = [1440, 120, 60, 30, 15, 0];
+// (Masks run to 62: all six would be one more than a meeting may have.)
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -55,7 +57,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (1i64..=600).prop_map(Op::Wait),
-        2 => ((16 * 60i64)..(22 * 60), 1u8..32).prop_map(|(m, o)| Op::Edit { minute_of_day: m, offsets: o }),
+        2 => ((16 * 60i64)..(22 * 60), 1u8..63).prop_map(|(m, o)| Op::Edit { minute_of_day: m, offsets: o }),
         1 => Just(Op::Touch),
         1 => (0usize..3).prop_map(Op::Skip),
         2 => (1u8..6).prop_map(Op::Fail),
@@ -356,7 +358,7 @@ proptest! {
     fn every_owed_reminder_is_sent_once_or_named(
         ops in prop::collection::vec(op(), 1..24),
         zone in prop::sample::select(vec![Tz::UTC, Tz::Europe__London, Tz::America__New_York, Tz::Australia__Sydney]),
-        first_mask in 1u8..32,
+        first_mask in 1u8..63,
     ) {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -50,6 +50,10 @@ impl Meeting {
     /// same local time the day before, also across a daylight-saving
     /// change); the rest of the offset counts in absolute time.
     pub fn reminder_due(&self, o: &Occurrence, offset: Duration) -> DateTime<Utc> {
+        // `0m`: the "starting now" post, at the start itself.
+        if offset.is_zero() {
+            return o.start;
+        }
         let days = offset.num_days();
         let rest = offset - Duration::days(days);
         let base = if days > 0 {
@@ -108,9 +112,15 @@ impl Meeting {
                     offset: *offset,
                     due,
                 };
+                // Owed though due: a reminder before its start, and the
+                // "starting now" post while the occurrence is under way.
+                let owed = match offset.is_zero() {
+                    true => now < o.start + self.duration,
+                    false => o.start > now,
+                };
                 if due > now {
                     plan.jobs.push(job);
-                } else if o.start > now {
+                } else if owed {
                     plan.missed.push(job);
                 }
             }
@@ -154,7 +164,13 @@ impl Meeting {
         let Some(o) = self.still_has(occurrence, offset) else {
             return ReminderCall::Skip(SkipWhy::NoLongerPlanned);
         };
-        if now >= occurrence {
+        // A reminder is for before the start; the "starting now" post for
+        // while it is under way.
+        let over = match offset.is_zero() {
+            true => occurrence + self.duration,
+            false => occurrence,
+        };
+        if now >= over {
             return ReminderCall::Skip(SkipWhy::Started);
         }
         let due = self.reminder_due(&o, offset);

@@ -7,6 +7,8 @@ use chrono::Duration;
 pub const MAX_REMINDERS: usize = 5;
 pub const MAX_OFFSET: Duration = Duration::days(14);
 pub const DEFAULT: &str = "1h,10m";
+/// The default of a meeting that has a location: a post at the start too.
+pub const DEFAULT_WITH_LOCATION: &str = "1h,10m,0m";
 /// A reminder missed by less than this (downtime) is still sent.
 pub const DEFAULT_GRACE: Duration = Duration::minutes(15);
 
@@ -38,7 +40,7 @@ impl std::error::Error for OffsetsError {}
 impl Offsets {
     /// Reads a comma-separated list; an empty text or `none` means no
     /// reminders. Each part is a span like `1d`, `2h`, `30m` or a
-    /// combination (`1h30m`).
+    /// combination (`1h30m`); `0m` is a "starting now" post at the start.
     pub fn parse(text: &str) -> Result<Self, OffsetsError> {
         if matches!(
             text.trim().to_ascii_lowercase().as_str(),
@@ -53,7 +55,8 @@ impl Offsets {
                 .ok()
                 .and_then(|d| Duration::from_std(d).ok())
                 .ok_or_else(|| OffsetsError::Unreadable(crate::domain::text::truncate(part, 20)))?;
-            if span < Duration::minutes(1) || span > MAX_OFFSET {
+            let in_range = span.is_zero() || (Duration::minutes(1)..=MAX_OFFSET).contains(&span);
+            if !in_range {
                 return Err(OffsetsError::OutOfRange(crate::domain::text::truncate(
                     part, 20,
                 )));
@@ -72,6 +75,17 @@ impl Offsets {
         Self::parse(DEFAULT).unwrap_or(Self(Vec::new()))
     }
 
+    /// The default for a meeting with a place to join: the usual reminders
+    /// and a "starting now" post with the link.
+    pub fn default_with_location() -> Self {
+        Self::parse(DEFAULT_WITH_LOCATION).unwrap_or_else(|_| Self::default_offsets())
+    }
+
+    /// Whether a "starting now" post (`0m`) is among them.
+    pub fn starts_now(&self) -> bool {
+        self.0.last().is_some_and(|d| d.is_zero())
+    }
+
     pub fn as_slice(&self) -> &[Duration] {
         &self.0
     }
@@ -79,7 +93,7 @@ impl Offsets {
     pub fn from_minutes(minutes: impl IntoIterator<Item = i64>) -> Self {
         let mut v: Vec<Duration> = minutes
             .into_iter()
-            .filter(|m| *m > 0)
+            .filter(|m| *m >= 0)
             .map(Duration::minutes)
             .collect();
         v.sort_by(|a, b| b.cmp(a));
@@ -108,6 +122,27 @@ pub fn span_text(d: Duration) -> String {
         }
     }
     if out.is_empty() { "0m".into() } else { out }
+}
+
+/// One reminder in words: "1 hour before", or for `0m` "a post at the start".
+pub fn reminder_words(d: Duration) -> String {
+    if d.is_zero() {
+        "a post at the start".to_owned()
+    } else {
+        format!("{} before", span_words(d))
+    }
+}
+
+impl Offsets {
+    /// "1 hour before, 10 minutes before and a post at the start".
+    pub fn describe(&self) -> String {
+        let words: Vec<String> = self.0.iter().map(|d| reminder_words(*d)).collect();
+        match words.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => "no reminders".to_owned(),
+        }
+    }
 }
 
 /// "1 day", "2 hours", "10 minutes", "1 hour 30 minutes".
@@ -146,6 +181,17 @@ mod tests {
         assert!(Offsets::parse("none").unwrap().as_slice().is_empty());
         assert!(Offsets::parse(" None ").unwrap().as_slice().is_empty());
         assert_eq!(Offsets::default_offsets().to_text(), "1h,10m");
+        // 0m: a post at the start, last in the list.
+        let o = Offsets::parse("0m,1h").unwrap();
+        assert_eq!(o.to_text(), "1h,0m");
+        assert!(o.starts_now() && !Offsets::default_offsets().starts_now());
+        assert!(Offsets::default_with_location().starts_now());
+        assert_eq!(Offsets::from_minutes([0, 10]).to_text(), "10m,0m");
+        assert_eq!(
+            Offsets::parse("1h,10m,0m").unwrap().describe(),
+            "1 hour before, 10 minutes before and a post at the start"
+        );
+        assert_eq!(Offsets::parse("none").unwrap().describe(), "no reminders");
     }
 
     #[test]
@@ -159,7 +205,7 @@ mod tests {
             Err(OffsetsError::Unreadable(_))
         ));
         assert!(matches!(
-            Offsets::parse("0m"),
+            Offsets::parse("30s"),
             Err(OffsetsError::OutOfRange(_))
         ));
         assert!(matches!(

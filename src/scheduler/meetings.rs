@@ -33,7 +33,7 @@ pub async fn post_announcement(
         Some(o) => db.rsvp_counts(meeting.id, o.start).await?,
         None => Default::default(),
     };
-    let (embed, components) = views::announcement(meeting, next.as_ref(), counts);
+    let (embed, components) = views::announcement(meeting, next.as_ref(), counts, now);
     let message = rest
         .send(
             serenity::ChannelId::new(meeting.channel.0),
@@ -64,7 +64,7 @@ pub async fn refresh_announcement(
         Some(o) => db.rsvp_counts(meeting.id, o.start).await?,
         None => Default::default(),
     };
-    let (embed, components) = views::announcement(meeting, next.as_ref(), counts);
+    let (embed, components) = views::announcement(meeting, next.as_ref(), counts, now);
     let edit = serenity::EditMessage::new()
         .embed(embed)
         .components(components);

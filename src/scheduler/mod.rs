@@ -953,13 +953,19 @@ impl Scheduler {
         }
         let channel = serenity::ChannelId::new(meeting.channel.0);
         let message = serenity::CreateMessage::new()
-            .content(views::reminder_text(&meeting, job.occurrence))
+            .content(views::reminder_text(&meeting, job.occurrence, job.offset))
             .allowed_mentions(views::reminder_mentions(&meeting))
             .nonce(serenity::Nonce::String(format!("haven-r{}", job.id)))
             .enforce_nonce(true);
         let wanted = || self.reminder_wanted(job, self.clock.now());
         match self.rest.send_while(channel, message, &wanted).await {
-            Ok(_) => crate::metrics::reminder_late_by(self.clock.now() - job.planned),
+            Ok(_) => {
+                crate::metrics::reminder_late_by(self.clock.now() - job.planned);
+                // The announcement shows the meeting under way.
+                if job.offset.is_zero() {
+                    self.editor.touch(editor::Target::Announcement(meeting.id));
+                }
+            }
             Err(RestError::Abandoned) => {
                 tracing::warn!(
                     job = job.id,
@@ -1001,9 +1007,9 @@ impl Scheduler {
 
     /// Whether a reminder (or one of its DMs) may still go out at `now`:
     /// within the grace period of the time it was planned for, and never
-    /// once its meeting started.
+    /// once its meeting started (but for the "starting now" post, `0m`).
     fn reminder_wanted(&self, job: &Job, now: DateTime<Utc>) -> bool {
-        now - job.planned <= self.grace && now < job.occurrence
+        now - job.planned <= self.grace && (job.offset.is_zero() || now < job.occurrence)
     }
 
     /// Sends one member the reminder by DM. A failure Discord may get over
@@ -1048,7 +1054,7 @@ impl Scheduler {
         }
         // One nonce per recipient: the same reminder to two people is two
         // messages, and a retry to one of them is still one.
-        let message = views::dm_reminder(&meeting, job.occurrence)
+        let message = views::dm_reminder(&meeting, job.occurrence, job.offset)
             .nonce(serenity::Nonce::String(dm_nonce(parent, user)))
             .enforce_nonce(true);
         let wanted = || self.reminder_wanted(job, self.clock.now());

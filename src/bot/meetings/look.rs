@@ -78,13 +78,7 @@ pub async fn info(
     let reminders = if meeting.reminders.as_slice().is_empty() {
         "None".to_owned()
     } else {
-        meeting
-            .reminders
-            .as_slice()
-            .iter()
-            .map(|d| format!("{} before", span_words(*d)))
-            .collect::<Vec<_>>()
-            .join(", ")
+        meeting.reminders.describe()
     };
     let mut embed = render::embed(&format!("#{}: {}", meeting.id.0, meeting.title))
         .description(meeting.schedule.describe())

@@ -43,9 +43,9 @@ pub fn parse_reminders(text: Option<&str>) -> Result<Offsets, Error> {
         let why = match e {
             OffsetsError::Unreadable(part) => format!("I couldn't read `{}` as a time before the meeting.", render::inline_code(&part, 20)),
             OffsetsError::TooMany => format!("A meeting can have at most {MAX_REMINDERS} reminders."),
-            OffsetsError::OutOfRange(part) => format!("`{}` is out of range: reminders go from 1 minute to 14 days before.", render::inline_code(&part, 20)),
+            OffsetsError::OutOfRange(part) => format!("`{}` is out of range: reminders go from 1 minute to 14 days before, or `0m` for a post at the start.", render::inline_code(&part, 20)),
         };
-        Error::member(format!("{why} Write reminders like `1d,1h,10m` (a day, an hour and ten minutes before), or `none`. Nothing was scheduled or changed."))
+        Error::member(format!("{why} Write reminders like `1d,1h,10m` (a day, an hour and ten minutes before), add `0m` for a post at the start, or write `none`. Nothing was scheduled or changed."))
     })
 }
 

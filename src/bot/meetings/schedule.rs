@@ -14,7 +14,7 @@ use super::{RepeatChoice, autocomplete_meeting, find};
 use crate::domain::RoleId;
 use crate::domain::meeting::{Meeting, PlannedJob};
 use crate::domain::recurrence::{Repeat, Schedule};
-use crate::domain::reminders::span_words;
+use crate::domain::reminders::{Offsets, span_words};
 use crate::domain::settings::Access;
 use crate::domain::when::{LocalAdjustment, parse_when};
 use crate::domain::zones::{self, ZoneSource};
@@ -46,7 +46,7 @@ pub async fn create(
     #[description = "Where to announce it (default: here)"]
     #[channel_types("Text", "News")]
     channel: Option<serenity::PartialChannel>,
-    #[description = "Reminders before it, like 1d,1h,10m (default 1h,10m; none for no reminders)"]
+    #[description = "Like 1d,1h,10m; 0m posts at the start (default 1h,10m, and 0m with a location)"]
     #[max_length = 100]
     reminders: Option<String>,
     #[description = "A role to mention in reminders"] mention: Option<serenity::Role>,
@@ -60,13 +60,17 @@ pub async fn create(
     let title = check_title(&title)?;
     let (zone, source) = meeting_zone(ctx, guild, timezone.as_deref()).await?;
     let when = parse_when(&when, zone, now).map_err(|e| when_error(e, zone))?;
-    let reminders = parse_reminders(reminders.as_deref())?;
     let duration = check_duration(duration)?;
     let location = location
         .as_deref()
         .map(check_location)
         .transpose()?
         .flatten();
+    // With a place to join, the default adds a "starting now" post there.
+    let reminders = match (reminders.as_deref(), &location) {
+        (None, Some(_)) => Offsets::default_with_location(),
+        (given, _) => parse_reminders(given)?,
+    };
     let mention_role = mention.map(|r| check_mention(&r, guild)).transpose()?;
     let channel = match &channel {
         Some(c) => postable_channel(c)?,
@@ -135,7 +139,7 @@ pub async fn edit(
     #[description = "Where to announce and remind"]
     #[channel_types("Text", "News")]
     channel: Option<serenity::PartialChannel>,
-    #[description = "Reminders before it, like 1d,1h,10m (none for no reminders)"]
+    #[description = "Like 1d,1h,10m; 0m posts at the start; none for no reminders"]
     #[max_length = 100]
     reminders: Option<String>,
     #[description = "A role to mention in reminders"] mention: Option<serenity::Role>,
@@ -357,13 +361,7 @@ fn created_text(m: &Meeting, now: DateTime<Utc>, zone: Tz, source: ZoneSource) -
     let reminders = if m.reminders.as_slice().is_empty() {
         "no reminders".to_owned()
     } else {
-        let list: Vec<String> = m
-            .reminders
-            .as_slice()
-            .iter()
-            .map(|d| span_words(*d))
-            .collect();
-        format!("reminders {} before", list.join(", "))
+        format!("reminders {}", m.reminders.describe())
     };
     text.push_str(&format!(
         "\nAnnounced in {} with {reminders}.",
@@ -379,6 +377,9 @@ fn created_text(m: &Meeting, now: DateTime<Utc>, zone: Tz, source: ZoneSource) -
 /// Names the reminders whose time had already passed, so none is dropped
 /// in silence.
 fn missed_note(missed: &[PlannedJob]) -> String {
+    // A "starting now" post for an occurrence already under way is not
+    // worth a note.
+    let missed: Vec<&PlannedJob> = missed.iter().filter(|j| !j.offset.is_zero()).collect();
     if missed.is_empty() {
         return String::new();
     }
