@@ -232,9 +232,16 @@ async fn without_a_log_channel_the_member_is_told_kindly() {
     assert_ephemeral(&answer);
     assert!(
         answer.text().contains("message a facilitator directly")
-            && answer.text().contains("/crisis"),
+            && answer.text().contains("emergency number"),
         "{}",
         answer.text()
+    );
+    // The lines stay one press away.
+    let lines = h.click("alice", &answer, "Show support lines").await;
+    assert!(
+        lines.text().contains("You're not alone") && lines.text().contains("emergency number"),
+        "{}",
+        lines.text()
     );
 }
 

@@ -106,22 +106,8 @@ pub async fn checkin(
             )
         };
         if let Some(n) = &note {
-            let quoted = crate::domain::text::inert(n).replace('\n', "\n> ");
-            // A spoiler cannot span the quote's lines: each is hidden.
-            let quoted = if hidden {
-                quoted
-                    .split("\n> ")
-                    .map(|line| format!("||{}||", line.replace('|', "\u{2223}")))
-                    .collect::<Vec<_>>()
-                    .join("\n> ")
-            } else {
-                quoted
-            };
-            text.push_str("\n> ");
-            text.push_str(&quoted);
+            text = with_note(text, n, hidden);
         }
-        // Quoting adds characters per line: stay within Discord's 2,000.
-        let text = crate::domain::text::truncate(&text, 2000);
         let posted = data
             .rest
             .send(
@@ -169,6 +155,45 @@ pub async fn checkin(
     Ok(())
 }
 
+/// Discord's limit for a message's content.
+const MESSAGE_MAX: usize = 2000;
+
+/// A group check-in post with the member's note quoted below it, line by
+/// line, each line behind its own spoiler when `hidden` (a spoiler cannot
+/// span a quote's lines). Kept within Discord's limit by cutting the note,
+/// never the markup: a cut line still closes its spoiler, and is cut
+/// before it is escaped, so no stray backslash can undo the closing marks.
+fn with_note(mut text: String, note: &str, hidden: bool) -> String {
+    let piece = |line: &str| {
+        let shown = crate::domain::text::inert(line);
+        if hidden {
+            format!("\n> ||{}||", shown.replace('|', "\u{2223}"))
+        } else {
+            format!("\n> {shown}")
+        }
+    };
+    for line in note.split('\n') {
+        let room = MESSAGE_MAX.saturating_sub(text.chars().count());
+        let whole = piece(line);
+        if whole.chars().count() <= room {
+            text.push_str(&whole);
+            continue;
+        }
+        // The longest start of the line that fits, marked as cut.
+        let chars: Vec<char> = line.chars().collect();
+        for keep in (0..chars.len()).rev() {
+            let cut: String = chars[..keep].iter().collect::<String>() + "\u{2026}";
+            let p = piece(&cut);
+            if p.chars().count() <= room {
+                text.push_str(&p);
+                break;
+            }
+        }
+        break;
+    }
+    text
+}
+
 /// What a member who checks in with a mood of 1 or 2 reads: warm, direct,
 /// naming suicide and self-harm plainly (safe-messaging guidance: asking
 /// directly does not put the idea in anyone's head), with the lines one
@@ -211,22 +236,22 @@ pub async fn reach_out(
         .as_ref()
         .map(|m| m.display_name().to_owned())
         .unwrap_or_else(|| press.user.name.clone());
-    let notice = format!(
-        "**{name}** (<@{}>) would like a facilitator to reach out to them privately.\n\
-         If you can: message them privately, and soon. Listen more than you speak; give no advice or diagnosis. \
-         Know your local emergency number; if they may be in danger, share it and `/crisis`, and tell an admin. \
-         If you can't reach out, say so here so another facilitator can.",
-        user.0
-    );
-    let quiet = || {
+    let notice = |in_log: bool| {
+        let handover = if in_log { HANDOVER_LOG } else { HANDOVER_DM };
+        format!(
+            "**{name}** (<@{}>) would like a facilitator to reach out to them privately.\n{PROTOCOL} {handover}",
+            user.0
+        )
+    };
+    let quiet = |in_log: bool| {
         serenity::CreateMessage::new()
-            .content(notice.clone())
+            .content(notice(in_log))
             .allowed_mentions(serenity::CreateAllowedMentions::new())
     };
     let told = match settings.log_channel {
         Some(channel) => match data
             .rest
-            .send(serenity::ChannelId::new(channel.0), quiet())
+            .send(serenity::ChannelId::new(channel.0), quiet(true))
             .await
         {
             Ok(_) => true,
@@ -239,37 +264,89 @@ pub async fn reach_out(
             }
         },
         None => {
-            super::checks::dm_facilitators(ctx, data, guild_id, settings.facilitator_role, quiet)
-                .await?
+            super::checks::dm_facilitators(ctx, data, guild_id, settings.facilitator_role, || {
+                quiet(false)
+            })
+            .await?
         }
     };
-    if !told {
-        return Err(Error::member(
-            "This server hasn't set up a place for these requests yet, so I couldn't pass it on. Please message a facilitator \
-             directly; and if you might be in danger, `/crisis` lists people you can talk to right now.",
-        ));
-    }
+    let said = if told { PASSED_ON } else { NOT_PASSED_ON };
     Ok(Reply::Update(View {
-        content: Some(
-            "I've passed your request to the facilitators. They are volunteers, so one may not see it or answer at once. \
-             If you are in danger now, call your local emergency number, or press **Show support lines** for people you can talk to right away."
-                .to_owned(),
-        ),
+        content: Some(said.to_owned()),
         embeds: Vec::new(),
         components: vec![serenity::CreateActionRow::Buttons(vec![support_button()])],
     }))
 }
 
+/// What facilitators are asked to do with a reach-out request.
+const PROTOCOL: &str = "If you can: message them privately, and soon. Listen more than you speak; give no advice or diagnosis. \
+     Know your local emergency number; if they may be in danger, share it and `/crisis`, and tell an admin.";
+/// In the log channel, every facilitator sees who takes it.
+const HANDOVER_LOG: &str = "If you can't reach out, say so here so another facilitator can.";
+/// By DM, each facilitator has their own copy.
+const HANDOVER_DM: &str = "Every facilitator who takes these by DM got this too; if you can't reach out, tell another facilitator directly.";
+/// The member's request reached the facilitators.
+const PASSED_ON: &str = "I've passed your request to the facilitators. They are volunteers, so one may not see it or answer at once. \
+     If you are in danger now, call your local emergency number, or press **Show support lines** for people you can talk to right away.";
+/// Nowhere to pass it on: the lines are still one press away.
+const NOT_PASSED_ON: &str = "This server hasn't set up a place for these requests yet, so I couldn't pass yours on. \
+     Please message a facilitator directly if you can. If you are in danger now, call your local emergency number, \
+     or press **Show support lines** for people you can talk to right away.";
+
 #[cfg(test)]
 mod tests {
-    use super::LOW_MOOD;
+    use super::*;
     use crate::domain::library::wording;
 
     /// What a member in a low moment reads is held to the same list as the
     /// library, and names suicide plainly with a way to reach the lines.
     #[test]
     fn the_low_mood_words_are_safe_and_direct() {
-        assert_eq!(wording("checkin", LOW_MOOD), Vec::<String>::new());
+        for text in [
+            LOW_MOOD,
+            PROTOCOL,
+            HANDOVER_LOG,
+            HANDOVER_DM,
+            PASSED_ON,
+            NOT_PASSED_ON,
+        ] {
+            assert_eq!(wording("checkin", text), Vec::<String>::new());
+        }
         assert!(LOW_MOOD.contains("suicide") && LOW_MOOD.contains("Show support lines"));
+        assert!(PASSED_ON.contains("volunteers") && NOT_PASSED_ON.contains("Show support lines"));
+    }
+
+    /// Whatever the note (long, many lines, full of markup and pipes), the
+    /// post fits Discord's limit and every spoiler opened is closed, with
+    /// nothing of the note outside one.
+    #[test]
+    fn a_hidden_note_stays_hidden_at_any_length() {
+        let head = "**Sam** checked in (content note: a hard day, tap to read): ||2||".to_owned();
+        let notes = [
+            "x\n".repeat(900),
+            "*".repeat(1000),
+            "\\".repeat(500),
+            "a|b||c\n".repeat(140),
+            format!("{}\n{}", "y".repeat(995), "z".repeat(4)),
+            "short".to_owned(),
+        ];
+        for note in notes {
+            let post = with_note(head.clone(), &note, true);
+            assert!(
+                post.chars().count() <= MESSAGE_MAX,
+                "{} chars",
+                post.chars().count()
+            );
+            for line in post.lines().skip(1) {
+                let body = line.strip_prefix("> ").expect("quoted");
+                assert!(body.starts_with("||") && body.ends_with("||"), "{line:?}");
+                let inner = &body[2..body.len() - 2];
+                // An odd run of backslashes would escape the closing marks.
+                let trailing = inner.chars().rev().take_while(|c| *c == '\\').count();
+                assert!(!inner.contains("||") && trailing % 2 == 0, "{line:?}");
+            }
+        }
+        let open = with_note(head, "fine", false);
+        assert!(open.ends_with("\n> fine"));
     }
 }

@@ -310,11 +310,14 @@ pub fn harmful_patterns() -> &'static [HarmfulPattern] {
     &HARMFUL
 }
 
-/// Whether `phrase` (words separated by single spaces) occurs in `text` as
-/// whole words, across any spacing and punctuation ("addict's" holds
-/// "addict"; "addiction" does not).
+/// Whether `phrase` (lowercase words) occurs in `text` as whole words,
+/// across any spacing and punctuation ("addict's" holds "addict";
+/// "addiction" does not; "won't" is the words "won" and "t" in both).
 fn contains_phrase(words: &[&str], phrase: &str) -> bool {
-    let parts: Vec<&str> = phrase.split(' ').collect();
+    let parts: Vec<&str> = super::text::words(phrase).collect();
+    if parts.is_empty() {
+        return false;
+    }
     words.windows(parts.len()).any(|w| w == parts.as_slice())
 }
 
@@ -614,6 +617,19 @@ mod tests {
             "It's all in your head.",
             "Tell us everything that happened.",
             "They're at peace now, finally free.",
+            "How did he die?",
+            "Describe how it happened.",
+            "How many tablets did you take?",
+            "She hanged herself.",
+            "I want to kill myself.",
+            "They'd be better off without me.",
+            "Have you tried stopping your meds?",
+            "Which meds work best?",
+            "Some people have it worse.",
+            "Try to think positive.",
+            "One drink won't hurt.",
+            "It sounds like you have depression.",
+            "You're bipolar, obviously.",
         ] {
             let found = harmful(text);
             assert!(found.is_some(), "not caught: {text}");
