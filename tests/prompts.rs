@@ -250,6 +250,78 @@ async fn a_category_marked_sensitive_comes_only_when_named_with_a_content_note()
     );
     let card = h.say("alice", "/strategy browse category:sleep").await;
     assert!(!card.text().contains("Content note"), "{}", card.text());
+
+    // A schedule with no category draws the same way: with every category
+    // but gratitude marked, its postings can only be gratitude prompts.
+    for c in library::Category::ALL {
+        if c != library::Category::Gratitude {
+            db.set_category_sensitive(guild, c, true).await.unwrap();
+        }
+    }
+    h.say(
+        "facilitator",
+        "/prompt schedule channel:#general time:13:00 timezone:UTC",
+    )
+    .await;
+    let before = prompt_posts(&h, "general").len();
+    h.advance(Duration::days(3)).await;
+    let posts = prompt_posts(&h, "general");
+    assert_eq!(posts.len(), before + 3, "one a day");
+    for p in &posts[before..] {
+        assert!(
+            p.text().contains("Gratitude") && !p.text().contains("Content note"),
+            "{}",
+            p.text()
+        );
+    }
+}
+
+/// A prompt whose honest answer can be "nothing" tells facilitators how
+/// to follow it up: in the reply to whoever posts it, and in the log
+/// channel when a schedule posts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_that_can_be_answered_nothing_tells_facilitators_to_follow_up() {
+    let h = Harness::start().await;
+    as_facilitator(&h).await;
+    let db = h.db().await;
+    let guild = haven::domain::GuildId(haven::sim::world::GUILD_ID);
+    for p in library::prompts() {
+        if p.category == library::Category::LowMood && p.id != "low-mood-13" {
+            db.set_prompt_hidden(guild, &p.id, true).await.unwrap();
+        }
+    }
+    let reply = h.say("facilitator", "/prompt post category:low-mood").await;
+    assert!(
+        reply.text().contains("**For facilitators:**")
+            && reply.text().contains("reach out to them privately")
+            && reply.text().contains("/crisis"),
+        "{}",
+        reply.text()
+    );
+    h.say(
+        "facilitator",
+        "/prompt schedule channel:#general time:13:00 category:low-mood timezone:UTC",
+    )
+    .await;
+    h.advance(Duration::hours(2)).await;
+    let log: Vec<String> = h
+        .sim
+        .channel_messages(h.sim.channel_id("facilitators"))
+        .iter()
+        .map(|m| m.text())
+        .filter(|t| t.contains("For facilitators"))
+        .collect();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert!(log[0].contains("looking forward to"), "{}", log[0]);
+    // Other prompts carry no such note.
+    let plain = h
+        .say("facilitator", "/prompt post category:gratitude")
+        .await;
+    assert!(
+        !plain.text().contains("For facilitators"),
+        "{}",
+        plain.text()
+    );
 }
 
 /// Every low-mood card says when to see a doctor and where the safety plan
@@ -718,8 +790,12 @@ async fn paced_to_the_end(
     seconds: &[i64],
 ) -> SimMessage {
     assert!(started.text().contains(first), "{}", started.text());
-    assert_eq!(started.buttons().len(), 1, "only Stop while it runs");
-    assert!(started.button("Stop").is_some());
+    assert_eq!(
+        started.buttons().len(),
+        2,
+        "only Stop and Restart while it runs"
+    );
+    assert!(started.button("Stop").is_some() && started.button("Restart").is_some());
     assert!(started.text().contains("moves on by itself"));
     let mut showing = first.to_owned();
     let next = then

@@ -4,6 +4,7 @@
 //! stretches one); grounding moves on at each press.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::Duration;
@@ -81,8 +82,13 @@ fn view(kind: ExerciseKind, step: u8) -> View {
         .label("Stop")
         .style(serenity::ButtonStyle::Secondary);
     if paced && step > 0 {
+        // From the first breath again: also what brings it back to life
+        // after Haven restarted mid-exercise.
+        let again = serenity::CreateButton::new(CustomId::Exercise { kind, step: 1 }.encode())
+            .label("Restart")
+            .style(serenity::ButtonStyle::Secondary);
         return View::embed(embed)
-            .with_components(vec![serenity::CreateActionRow::Buttons(vec![stop])]);
+            .with_components(vec![serenity::CreateActionRow::Buttons(vec![stop, again])]);
     }
     let label = if paced {
         "Start"
@@ -139,13 +145,17 @@ pub struct Pacers {
 
 struct Pacer {
     task: tokio::task::AbortHandle,
+    /// Set by a stop (or a newer pacer on the message): no edit starts
+    /// after it.
+    stopped: Arc<AtomicBool>,
     /// Held around each edit: a stop waits for the one in flight, so the
     /// stop's answer is the last word on the message.
-    editing: Arc<tokio::sync::Mutex<bool>>,
+    editing: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// How long a stop waits for an edit in flight before answering anyway.
-const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long a stop (acknowledged first) waits for an edit in flight
+/// before answering anyway.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Pacers {
     /// Moves the exercise on `message` on from `step` (shown by the press's
@@ -159,12 +169,13 @@ impl Pacers {
         kind: ExerciseKind,
         step: u8,
     ) {
-        let editing = Arc::new(tokio::sync::Mutex::new(false));
+        let editing = Arc::new(tokio::sync::Mutex::new(()));
+        let stopped = Arc::new(AtomicBool::new(false));
         let running = self.running.clone();
-        let lock = editing.clone();
+        let (lock, flag) = (editing.clone(), stopped.clone());
         let mut map = self.running.lock().unwrap_or_else(PoisonError::into_inner);
         let task = tokio::spawn(async move {
-            pace(&http, &press, &clock, kind, step, &lock).await;
+            pace(&http, &press, &clock, kind, step, &lock, &flag).await;
             // Done: forget this pacer (not a newer one on the same message).
             let me = tokio::task::id();
             let mut map = running.lock().unwrap_or_else(PoisonError::into_inner);
@@ -172,13 +183,13 @@ impl Pacers {
                 map.remove(&message);
             }
         });
-        if let Some(old) = map.insert(
-            message,
-            Pacer {
-                task: task.abort_handle(),
-                editing,
-            },
-        ) {
+        let pacer = Pacer {
+            task: task.abort_handle(),
+            stopped,
+            editing,
+        };
+        if let Some(old) = map.insert(message, pacer) {
+            old.stopped.store(true, Ordering::SeqCst);
             old.task.abort();
         }
     }
@@ -191,9 +202,9 @@ impl Pacers {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&message);
         if let Some(pacer) = pacer {
-            if let Ok(mut stopped) = tokio::time::timeout(STOP_WAIT, pacer.editing.lock()).await {
-                *stopped = true;
-            }
+            pacer.stopped.store(true, Ordering::SeqCst);
+            // An edit already on its way lands before the stop's answer.
+            let _ = tokio::time::timeout(STOP_WAIT, pacer.editing.lock()).await;
             pacer.task.abort();
         }
     }
@@ -201,14 +212,16 @@ impl Pacers {
 
 /// Shows each step after `step` when the one before has lasted its
 /// seconds, counted from the press (so the steps never drift), then the
-/// close.
+/// close. A step whose edit came late still lasts its seconds from when it
+/// showed: steps never run together.
 async fn pace(
     http: &serenity::Http,
     press: &serenity::ComponentInteraction,
     clock: &SharedClock,
     kind: ExerciseKind,
     step: u8,
-    editing: &tokio::sync::Mutex<bool>,
+    editing: &tokio::sync::Mutex<()>,
+    stopped: &AtomicBool,
 ) {
     let mut at = clock.now();
     let mut shown = step;
@@ -216,16 +229,22 @@ async fn pace(
         at += Duration::seconds(i64::from(s.seconds.unwrap_or(0)));
         crate::clock::sleep_until(clock.as_ref(), at).await;
         shown = shown.saturating_add(1);
-        let stopped = editing.lock().await;
-        if *stopped {
+        let _editing = editing.lock().await;
+        if stopped.load(Ordering::SeqCst) {
             return;
         }
+        let sent = std::time::Instant::now();
         if let Err(e) = press.edit_response(http, view(kind, shown).edit()).await {
             // The message is gone or the token has run out: nothing more
             // to show.
             tracing::info!(error = %e, "a paced exercise could not move on; it ends here");
             return;
         }
-        drop(stopped);
+        // An edit held up (a rate limit, a slow connection) moves the rest
+        // on by as much, so the step it showed still lasts its seconds.
+        let took = sent.elapsed();
+        if took > std::time::Duration::from_millis(500) {
+            at += Duration::from_std(took).unwrap_or_default();
+        }
     }
 }

@@ -135,6 +135,9 @@ async fn post(
     ctx.defer_ephemeral().await?;
     let data = ctx.data();
     let channel = ChannelId(ctx.channel_id().get());
+    // Read before posting: a failure after it would report a posted prompt
+    // as not posted.
+    let left_out = data.db.sensitive_categories(guild).await?;
     let posted = work::post(
         &data.db,
         &data.rest,
@@ -144,25 +147,39 @@ async fn post(
         None,
     )
     .await;
-    let left_out = data.db.sensitive_categories(guild).await?;
+    let follow_up = |p: &work::Posted| {
+        library::follow_up(&p.entry.key)
+            .filter(|_| !p.entry.own)
+            .map(|f| format!("\n\n**For facilitators:** {f}"))
+            .unwrap_or_default()
+    };
     let text = match posted {
-        Ok(p) => match p.thread {
-            Some(thread) => format!(
-                "Posted a {} prompt; answers can go in {}.{}",
-                p.entry.category.label().to_lowercase(),
-                render::channel_mention(thread.get()),
-                sensitive_note(category.is_none(), &left_out)
-            ),
-            None => format!(
-                "Posted a {} prompt. This channel doesn't allow threads, so answers go right below it.{}",
-                p.entry.category.label().to_lowercase(),
-                sensitive_note(category.is_none(), &left_out)
-            ),
-        },
+        Ok(p) => format!(
+            "{}{}",
+            posted_text(&p, category.is_none(), &left_out),
+            follow_up(&p)
+        ),
         Err(e) => return Err(post_error(e, channel)),
     };
     ctx.send(render::ephemeral(text)).await?;
     Ok(())
+}
+
+/// What the facilitator who posted a prompt is told.
+fn posted_text(p: &work::Posted, any: bool, left_out: &Sensitive) -> String {
+    match p.thread {
+        Some(thread) => format!(
+            "Posted a {} prompt; answers can go in {}.{}",
+            p.entry.category.label().to_lowercase(),
+            render::channel_mention(thread.get()),
+            sensitive_note(any, left_out)
+        ),
+        None => format!(
+            "Posted a {} prompt. This channel doesn't allow threads, so answers go right below it.{}",
+            p.entry.category.label().to_lowercase(),
+            sensitive_note(any, left_out)
+        ),
+    }
 }
 
 /// With no category asked for: that the sensitive categories' prompts are

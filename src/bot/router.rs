@@ -21,7 +21,10 @@ use crate::domain::custom_id::CustomId;
 fn is_slow(id: CustomId) -> bool {
     matches!(
         id,
-        CustomId::ReachOut { .. } | CustomId::ForgetConfirm { .. } | CustomId::BreakEnd { .. }
+        CustomId::ReachOut { .. }
+            | CustomId::ForgetConfirm { .. }
+            | CustomId::BreakEnd { .. }
+            | CustomId::ExerciseStop { .. }
     )
 }
 

@@ -93,9 +93,9 @@ fn card(item: &Item, sensitive: &Sensitive) -> serenity::CreateEmbed {
 
 /// Under every low-mood strategy: when to see a doctor, the safety plan,
 /// and where to turn now.
-const LOW_MOOD_LINE: &str = "If low mood lasts more than two weeks, please talk to a doctor. \
-    If you're thinking about suicide, a safety plan can help (search `safety plan` in /strategy browse), \
-    and /crisis lists people you can talk to now.";
+const LOW_MOOD_LINE: &str = "If you're thinking about suicide, /crisis lists people you can talk to now, \
+    and a safety plan can help (search `safety plan` in /strategy browse). \
+    If low mood lasts more than two weeks, please talk to a doctor.";
 
 /// A strategy's text after its category's content note, if it has one,
 /// and before the line that says where to turn when it is not enough.
@@ -623,4 +623,28 @@ pub async fn edit_log_card(
         "a shared strategy's card",
     )
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::library::wording;
+
+    /// The lines under every card are held to the list, and the low-mood
+    /// one puts the crisis lines first.
+    #[test]
+    fn the_lines_under_the_cards_are_safe() {
+        for text in [CRISIS_LINE, LOW_MOOD_LINE] {
+            assert_eq!(wording("card", text), Vec::<String>::new());
+        }
+        let crisis = LOW_MOOD_LINE.find("/crisis").unwrap();
+        assert!(crisis < LOW_MOOD_LINE.find("safety plan").unwrap());
+        assert!(crisis < LOW_MOOD_LINE.find("doctor").unwrap());
+        for c in Category::ALL {
+            let marked = Sensitive::with_marked([c]);
+            if let Some(note) = marked.content_note(c) {
+                assert_eq!(wording(c.as_str(), &note), Vec::<String>::new());
+            }
+        }
+    }
 }

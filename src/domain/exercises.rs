@@ -184,11 +184,15 @@ mod tests {
             assert!(steps(kind).len() >= 6);
             for s in steps(kind) {
                 assert_eq!(wording(s.heading, s.text), Vec::<String>::new());
+                assert_eq!(wording(s.heading, s.heading), Vec::<String>::new());
                 assert!(s.text.len() < 400);
             }
             assert!(step(kind, 200).is_none());
         }
         assert!(CLOSE.contains("/crisis") && CLOSE.contains("/toolkit"));
+        for text in [CLOSE, STOPPED] {
+            assert_eq!(wording("exercise", text), Vec::<String>::new());
+        }
         assert!(BREATHE[0].text.contains("holds are optional"));
         assert!(GENTLE.iter().all(|s| !s.heading.contains("Hold")));
         assert!(GROUND[0].text.contains("skip it"));

@@ -204,6 +204,18 @@ pub struct Prompt {
     pub id: String,
     pub category: Category,
     pub text: String,
+    /// What facilitators should watch for in the answers (a prompt whose
+    /// answer can be a sign of hopelessness), told them when it is posted.
+    #[serde(default)]
+    pub follow_up: Option<String>,
+}
+
+/// The follow-up guidance of built-in prompt `key`, if it has any.
+pub fn follow_up(key: &str) -> Option<&'static str> {
+    prompts()
+        .iter()
+        .find(|p| p.id == key)
+        .and_then(|p| p.follow_up.as_deref())
 }
 
 /// A built-in coping strategy with the public-health page it comes from.
@@ -459,6 +471,9 @@ pub fn problems() -> Vec<String> {
             out.push(format!("{}: a prompt is a question", p.id));
         }
         out.extend(wording(&p.id, &p.text));
+        if let Some(f) = &p.follow_up {
+            out.extend(wording(&p.id, f));
+        }
     }
     // Varied openings: a library where most questions start the same way
     // reads like a form.
@@ -509,16 +524,33 @@ pub fn problems() -> Vec<String> {
         }
     }
     // A page cited for many techniques rarely describes them all.
-    let mut cited: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // Counted by page: scheme, "www.", query, fragment and a final slash
+    // do not make another page.
+    let page_of = |url: &str| -> String {
+        match url::Url::parse(url) {
+            Ok(u) => format!(
+                "{}{}",
+                u.host_str().unwrap_or_default().trim_start_matches("www."),
+                u.path().trim_end_matches('/')
+            ),
+            Err(_) => url.to_owned(),
+        }
+    };
+    let mut cited: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for s in strategies() {
-        *cited.entry(s.source.as_str()).or_default() += 1;
+        *cited.entry(page_of(&s.source)).or_default() += 1;
     }
     for (page, n) in cited {
-        if n > MAX_CITATIONS && !DESCRIBES_EACH.iter().any(|(p, _)| *p == page) {
+        if n > MAX_CITATIONS && !DESCRIBES_EACH.iter().any(|(p, _)| page_of(p) == page) {
             out.push(format!(
                 "{page} is cited by {n} strategies (at most {MAX_CITATIONS} unless it describes each)"
             ));
         }
+    }
+    // A question whose honest answer can be "nothing" tells facilitators
+    // to follow it up.
+    if follow_up("low-mood-13").is_none_or(|f| !f.contains("/crisis")) {
+        out.push("low-mood-13: no follow-up guidance for facilitators".into());
     }
     // Low mood points to a doctor when it lasts and to a safety plan.
     let low: Vec<&Strategy> = strategies()

@@ -114,11 +114,11 @@ pub async fn post(
     category: Option<Category>,
     nonce: Option<String>,
 ) -> Result<Posted, PostError> {
+    // Read before the rotation moves on: nothing can fail between taking a
+    // prompt and posting it but the post.
+    let sensitive = db.sensitive_categories(guild).await?;
     let (entry, before, after) = take(db, guild, category).await?;
-    let note = db
-        .sensitive_categories(guild)
-        .await?
-        .content_note(entry.category);
+    let note = sensitive.content_note(entry.category);
     let message = serenity::CreateMessage::new()
         .embed(views::prompt(&entry.text, entry.category, note.as_deref()))
         .allowed_mentions(serenity::CreateAllowedMentions::new());
@@ -255,10 +255,22 @@ pub async fn run(
     )
     .await
     {
-        Ok(_) => {
+        Ok(posted) => {
             db.mark_prompt_posted(channel, date)
                 .await
                 .map_err(|e| e.to_string())?;
+            // Nobody posted it by hand: what to watch for in its answers
+            // goes to the facilitators.
+            if let Some(f) = library::follow_up(&posted.entry.key).filter(|_| !posted.entry.own) {
+                notify_log(
+                    db,
+                    rest,
+                    schedule.guild,
+                    &format!("Today's prompt in <#{}> asks: \u{201c}{}\u{201d}\n**For facilitators:** {f}", channel.0, posted.entry.text),
+                    job,
+                )
+                .await;
+            }
             replan(false).await
         }
         Err(PostError::NoPrompts) => {
