@@ -219,6 +219,17 @@ async fn a_low_mood_shared_with_the_group_is_behind_a_spoiler_by_default() {
         posts[0]
     );
     assert!(posts[0].contains("||rough night||"), "{}", posts[0]);
+    assert!(posts[0].contains("||no sleep||"), "{}", posts[0]);
+    // Outside the spoilers: only who checked in and the content note.
+    let shown: String = posts[0]
+        .split("||")
+        .step_by(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        !shown.contains("rough") && !shown.contains("sleep") && !shown.contains('2'),
+        "{shown}"
+    );
     assert!(!posts[1].contains("||"), "{}", posts[1]);
 }
 
