@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 
+pub mod events;
 pub mod moderation;
 
 /// Discord's limit on messages (and on edits) per channel per window.

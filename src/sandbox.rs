@@ -89,6 +89,7 @@ Sandbox commands:
     discord_help!(),
     "  advance <span>     move the virtual clock forward, e.g. advance 2h, advance 1d 30m
   messages [#chan]   show what everyone sees in a channel
+  events             the server's scheduled events (after /settings events enabled:true as admin)
   time               show the virtual clock
   help               this text
   quit               leave"
@@ -325,6 +326,7 @@ impl Session {
             "click" => self.click(rest).await,
             "choose" => self.choose(rest).await,
             "advance" => self.advance(rest).await,
+            "events" => self.events(),
             "messages" => {
                 let channel = if rest.is_empty() {
                     Some(self.channel)
@@ -929,6 +931,38 @@ impl Session {
     fn sim_owner(&self, message: &SimMessage) -> Option<u64> {
         let token = message.interaction_token.as_deref()?;
         self.sim.interaction_member(token)
+    }
+
+    /// The server's scheduled events, as Discord's Events tab lists them.
+    fn events(&mut self) {
+        let events = self.sim.scheduled_events();
+        if events.is_empty() {
+            self.say("No scheduled events.");
+            return;
+        }
+        for e in events {
+            let status = match e.status {
+                1 => "scheduled",
+                2 => "live now",
+                3 => "completed",
+                _ => "cancelled",
+            };
+            let place = match (e.channel_id, &e.location) {
+                (Some(c), _) => format!("<#{c}>"),
+                (None, Some(l)) => l.clone(),
+                (None, None) => "somewhere".to_owned(),
+            };
+            let line = format!(
+                "Event \"{}\": {} {} ({status}), {place}",
+                e.name,
+                e.start.format("%Y-%m-%d %H:%M UTC"),
+                e.end
+                    .map(|t| t.format("until %H:%M").to_string())
+                    .unwrap_or_default()
+            );
+            let line = humanize(&line, self.sim.world(), self.clock.now());
+            self.say(&line);
+        }
     }
 
     async fn advance(&mut self, span: &str) {

@@ -33,6 +33,8 @@ click Start
 advance 4s
 click Stop
 as admin
+/settings events enabled:true
+events
 /settings log-channel channel:#facilitators
 /guidelines set
 form text=\"Be kind; what is shared here stays here.\"
@@ -105,6 +107,8 @@ quit
         "Haven updated its message (only you can see this)",
         "Round 1 · Breathe out",
         "Stopped",
+        "Meetings are now listed in Discord's Events tab",
+        "No scheduled events.",
         // Forms and message menus.
         "Haven opened a form: The group's guidelines",
         "Answer with: form text=",

@@ -264,3 +264,93 @@ mod moderation {
         assert!(!sim.message(old.id).unwrap().deleted);
     }
 }
+
+/// Scheduled events are validated as Discord validates them: a start in
+/// the future, an end and a location for an external event, a voice
+/// channel for a voice event, only Discord's status moves, nothing edited
+/// once completed, and unknown events are 10070.
+#[tokio::test]
+async fn scheduled_events_are_validated_as_discord_does() {
+    let sim = Sim::start(World::sandbox()).await.unwrap();
+    let http = http(&sim);
+    let guild = serenity::GuildId::new(haven::sim::world::GUILD_ID);
+    let soon = chrono::Utc::now() + chrono::Duration::hours(1);
+    let external = |start: chrono::DateTime<chrono::Utc>,
+                    end: Option<chrono::DateTime<chrono::Utc>>| {
+        json!({
+            "name": "Circle", "privacy_level": 2, "entity_type": 3,
+            "entity_metadata": {"location": "Discord"},
+            "scheduled_start_time": start.to_rfc3339(),
+            "scheduled_end_time": end.map(|e| e.to_rfc3339()),
+        })
+    };
+    let refused = |r: serenity::Result<serenity::ScheduledEvent>| status(&r.expect_err("refused"));
+    let past = soon - chrono::Duration::hours(2);
+    assert_eq!(
+        refused(
+            http.create_scheduled_event(guild, &external(past, Some(soon)), None)
+                .await
+        ),
+        Some((400, 50035)),
+        "a start in the past"
+    );
+    assert_eq!(
+        refused(
+            http.create_scheduled_event(guild, &external(soon, None), None)
+                .await
+        ),
+        Some((400, 50035)),
+        "an external event needs an end"
+    );
+    let text_channel = json!({
+        "name": "Circle", "privacy_level": 2, "entity_type": 2,
+        "channel_id": sim.channel_id("general").to_string(),
+        "scheduled_start_time": soon.to_rfc3339(),
+    });
+    assert_eq!(
+        refused(
+            http.create_scheduled_event(guild, &text_channel, None)
+                .await
+        ),
+        Some((400, 50035)),
+        "a voice event in a text channel"
+    );
+    let event = http
+        .create_scheduled_event(
+            guild,
+            &external(soon, Some(soon + chrono::Duration::hours(1))),
+            None,
+        )
+        .await
+        .expect("a valid event");
+    let edit = |status: u8| json!({ "status": status });
+    assert_eq!(
+        refused(
+            http.edit_scheduled_event(guild, event.id, &edit(3), None)
+                .await
+        ),
+        Some((400, 50035)),
+        "scheduled cannot jump to completed"
+    );
+    http.edit_scheduled_event(guild, event.id, &edit(2), None)
+        .await
+        .expect("scheduled to active");
+    http.edit_scheduled_event(guild, event.id, &edit(3), None)
+        .await
+        .expect("active to completed");
+    assert_eq!(
+        refused(
+            http.edit_scheduled_event(guild, event.id, &json!({"name": "Again"}), None)
+                .await
+        ),
+        Some((400, 50035)),
+        "a completed event is final"
+    );
+    http.delete_scheduled_event(guild, event.id)
+        .await
+        .expect("deleted");
+    assert_eq!(
+        refused(http.get_scheduled_event(guild, event.id, false).await),
+        Some((404, 10070))
+    );
+}

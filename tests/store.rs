@@ -47,6 +47,7 @@ async fn migrates_an_empty_file_and_reopens() {
         [
             "_sqlx_migrations",
             "cw_posts",
+            "event_mirrors",
             "facilitator_dm_notices",
             "guidelines",
             "guild_settings",
@@ -55,6 +56,7 @@ async fn migrates_an_empty_file_and_reopens() {
             "journal_entries",
             "journal_members",
             "meeting_dms",
+            "meeting_events",
             "meeting_skips",
             "meetings",
             "member_prefs",

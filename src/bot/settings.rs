@@ -9,6 +9,7 @@ use crate::domain::library::Sensitive;
 use crate::domain::settings::{Access, GuildSettings, MinGroupSize, Setting};
 use crate::domain::zones;
 use crate::domain::{ChannelId, RoleId};
+use crate::scheduler::events::Synced;
 
 /// This server's Haven settings
 #[poise::command(
@@ -21,6 +22,7 @@ use crate::domain::{ChannelId, RoleId};
         "log_channel",
         "min_group_size",
         "dm_notices",
+        "events",
         "mod_retention",
         "clear"
     ),
@@ -310,6 +312,76 @@ async fn mod_retention(
     )))
     .await?;
     Ok(())
+}
+
+/// List meetings in Discord's Events tab (each meeting's next time), or stop
+#[poise::command(slash_command, guild_only, custom_data = "Access::Admin")]
+async fn events(
+    ctx: Context<'_>,
+    #[description = "True to list meetings as Discord events, false to remove them"] enabled: bool,
+) -> Result<(), Error> {
+    let guild = super::server(ctx)?;
+    if enabled && haven_may_manage_events(ctx) == Some(false) {
+        return Err(Error::member(NEEDS_EVENTS_PERMISSION));
+    }
+    // Creating or removing many events can take a while: answer first.
+    ctx.defer_ephemeral().await?;
+    let data = ctx.data();
+    data.db.set_events_mirrored(guild, enabled).await?;
+    let synced =
+        crate::scheduler::events::sync_server(&data.db, &data.rest, guild, data.clock.now())
+            .await
+            .map_err(|e| anyhow::anyhow!("syncing a server's events: {e}"))?;
+    ctx.send(render::ephemeral(events_reply(enabled, &synced)))
+        .await?;
+    Ok(())
+}
+
+const NEEDS_EVENTS_PERMISSION: &str = "To list meetings in Discord's Events tab I need the **Create Events** permission \
+     (or Manage Events). An admin can give it to my role in Server Settings → Roles; then run this again. Nothing was changed.";
+
+/// What the admin is told after turning the mirror on or off.
+fn events_reply(enabled: bool, synced: &[(crate::domain::meeting::Meeting, Synced)]) -> String {
+    if !enabled {
+        return "Meetings are no longer listed in Discord's Events tab; their events were removed. \
+                Announcements and reminders go on as before."
+            .to_owned();
+    }
+    if synced.iter().any(|(_, s)| *s == Synced::NoPermission) {
+        return NEEDS_EVENTS_PERMISSION.replace(
+            "Nothing was changed.",
+            "It is turned on, and meetings will be listed once I can.",
+        );
+    }
+    let shown = synced.iter().filter(|(_, s)| *s == Synced::Shown).count();
+    let mut text = format!(
+        "Meetings are now listed in Discord's Events tab: {shown} with an event for their next time. \
+         Each moves on after every meeting, and follows every edit and cancellation. \
+         Note that Discord shows an event's **Interested** list by name to everyone in the server; \
+         Haven's own buttons on the announcement stay the private way to answer."
+    );
+    let left: Vec<String> = synced
+        .iter()
+        .filter(|(_, s)| matches!(s, Synced::Full | Synced::Refused))
+        .map(|(m, _)| format!("#{} {}", m.id.0, crate::domain::text::inert(&m.title)))
+        .collect();
+    if !left.is_empty() {
+        text.push_str(&format!(
+            "\n\nThese have no event (Discord allows 100 at a time in a server, and the soonest come first): {}.",
+            left.join(", ")
+        ));
+    }
+    text
+}
+
+/// Whether Haven may create events here, as Discord last told it (`None`
+/// when the cache does not know: Discord's answer will tell).
+fn haven_may_manage_events(ctx: Context<'_>) -> Option<bool> {
+    let me = ctx.cache().current_user().id;
+    let guild = ctx.guild()?;
+    let member = guild.members.get(&me)?;
+    let p = guild.member_permissions(member);
+    Some(p.administrator() || p.create_events() || p.manage_events())
 }
 
 /// Facilitators: get reach-out requests and reports by DM when the log channel can't take them

@@ -10,6 +10,8 @@ pub enum JobKind {
     ReminderDm,
     /// An occurrence ended: move the announcement on and plan the next one.
     Rollover,
+    /// An occurrence starts: its Discord event is marked active.
+    EventStart,
     /// A check-in round's time is up.
     RoundClose,
     /// Daily housekeeping: journal entries past their retention.
@@ -37,10 +39,11 @@ pub const MAX_ATTEMPTS: i64 = 10;
 impl JobKind {
     /// Every kind this version knows: only these are ever claimed (a row
     /// of a kind from a newer version is left for a process that knows it).
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Reminder,
         Self::ReminderDm,
         Self::Rollover,
+        Self::EventStart,
         Self::RoundClose,
         Self::Purge,
         Self::PeriodClose,
@@ -74,6 +77,7 @@ impl JobKind {
             Self::Reminder => "reminder",
             Self::ReminderDm => "reminder_dm",
             Self::Rollover => "rollover",
+            Self::EventStart => "event_start",
             Self::RoundClose => "round_close",
             Self::Purge => "purge",
             Self::PeriodClose => "period_close",
@@ -91,6 +95,7 @@ impl JobKind {
             "reminder" => Some(Self::Reminder),
             "reminder_dm" => Some(Self::ReminderDm),
             "rollover" => Some(Self::Rollover),
+            "event_start" => Some(Self::EventStart),
             "round_close" => Some(Self::RoundClose),
             "purge" => Some(Self::Purge),
             "period_close" => Some(Self::PeriodClose),

@@ -131,6 +131,15 @@ impl Meeting {
             offset: Duration::zero(),
             due: current.start + self.duration,
         });
+        // Its Discord event (where the server mirrors them) goes live.
+        if current.start > now {
+            plan.jobs.push(PlannedJob {
+                kind: JobKind::EventStart,
+                occurrence: current.start,
+                offset: Duration::zero(),
+                due: current.start,
+            });
+        }
         plan.jobs.sort_by_key(|j| (j.due, j.occurrence));
         plan
     }

@@ -3,6 +3,7 @@
 pub mod anonymity;
 pub mod crisis;
 pub mod custom_id;
+pub mod events;
 pub mod exercises;
 pub mod ics;
 pub mod ids;

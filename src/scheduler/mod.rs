@@ -18,6 +18,7 @@
 //! flight can show again once Discord has forgotten its nonce.
 
 pub mod editor;
+pub mod events;
 pub mod facilitators;
 pub mod meetings;
 pub mod moderation;
@@ -825,7 +826,15 @@ impl Scheduler {
         match job.kind {
             JobKind::Reminder => self.remind(job).await,
             JobKind::ReminderDm => self.remind_by_dm(job).await,
-            JobKind::Rollover => meetings::rollover(&self.db, &self.editor, job)
+            JobKind::Rollover => {
+                meetings::rollover(&self.db, &self.editor, job).await?;
+                // The event moves on to the next occurrence (a failure
+                // Discord may get over runs the roll-over again: it is
+                // idempotent).
+                events::ended(&self.db, &self.rest, job, now).await?;
+                Ok(Outcome::Done)
+            }
+            JobKind::EventStart => events::started(&self.db, &self.rest, job)
                 .await
                 .map(|()| Outcome::Done),
             JobKind::RoundClose => match job.round {

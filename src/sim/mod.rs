@@ -8,6 +8,7 @@
 //! Discord's gateway events.
 
 mod actors;
+pub mod events;
 mod gateway;
 pub mod limits;
 pub mod message;
@@ -230,6 +231,8 @@ struct State {
     overwrites_now: HashMap<u64, Vec<SimOverwrite>>,
     /// Moderation calls with their audit-log reasons.
     audit: Vec<moderation::AuditEntry>,
+    /// Guild scheduled events, by id.
+    events: std::collections::BTreeMap<u64, events::SimEvent>,
     /// Open gateway connections by number, each with the shard it
     /// identified as (once it has).
     connections: HashMap<u64, Connection>,
@@ -1087,6 +1090,16 @@ impl Sim {
     }
 
     /// Moderation calls so far, with their audit-log reasons.
+    /// Every scheduled event, in order of creation.
+    pub fn scheduled_events(&self) -> Vec<events::SimEvent> {
+        self.inner.state().events.values().cloned().collect()
+    }
+
+    /// Someone deletes a scheduled event by hand in Discord's UI.
+    pub fn delete_event_by_hand(&self, id: u64) {
+        self.inner.update(|s| s.events.remove(&id));
+    }
+
     pub fn audit_log(&self) -> Vec<moderation::AuditEntry> {
         self.inner.state().audit.clone()
     }

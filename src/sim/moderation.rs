@@ -81,6 +81,11 @@ fn bot_permissions(inner: &Inner, s: &State) -> u64 {
     guild_permissions(inner, s, &inner.world.bot_roles)
 }
 
+/// The bot's guild permissions now, for the other route families.
+pub(super) fn bot_guild_permissions(inner: &Inner, s: &State) -> u64 {
+    bot_permissions(inner, s)
+}
+
 fn member_permissions(inner: &Inner, s: &State, id: u64) -> u64 {
     guild_permissions(inner, s, &s.member_roles(&inner.world, id))
 }

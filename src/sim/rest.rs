@@ -330,6 +330,9 @@ fn route(inner: &Inner, request: Request<'_>, payload: MessagePayload) -> Respon
     {
         return response;
     }
+    if let Some(response) = super::events::route(inner, method, &segments, &payload.json) {
+        return response;
+    }
     let world = &inner.world;
     let bot = payloads::user(world.bot_id, &world.bot_name, true);
     let num = |s: &str| s.parse::<u64>().ok();

@@ -113,9 +113,10 @@ pub const MEMBER_ROLE: u64 = 1_600_000_000_000_000_003;
 pub const HAVEN_ROLE: u64 = 1_600_000_000_000_000_004;
 /// What Haven's role may do: what its invite link asks for (post, embed,
 /// attach, read history, threads, mention roles) and moderation: Kick, Ban,
-/// Manage Channels, Manage Messages, Manage Roles, Moderate Members, and
+/// Manage Channels, Manage Messages, Manage Roles, Moderate Members,
 /// Create Private Threads (a lock denies it, and Discord lets a bot deny
-/// only what it holds).
+/// only what it holds), and Create Events (the meetings' scheduled
+/// events, which it may then edit and delete).
 pub const HAVEN_PERMISSIONS: u64 = EVERYONE
     | (1 << 1)
     | (1 << 2)
@@ -128,7 +129,8 @@ pub const HAVEN_PERMISSIONS: u64 = EVERYONE
     | CREATE_PUBLIC_THREADS
     | (1 << 36)
     | (1 << 38)
-    | (1 << 40);
+    | (1 << 40)
+    | super::events::CREATE_EVENTS;
 
 /// What the sandbox's facilitators may do in Discord itself: moderate
 /// (time out, kick, ban, manage channels, roles and messages), not manage
@@ -205,6 +207,11 @@ impl World {
                         overwrite(FACILITATOR_ROLE, SEND_MESSAGES, 0),
                     ],
                     ..channel(4, "announcements")
+                },
+                // Where meetings happen.
+                SimChannel {
+                    kind: 2,
+                    ..channel(5, "Meeting room")
                 },
             ],
             members: vec![

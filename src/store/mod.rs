@@ -30,6 +30,7 @@ macro_rules! on_pool {
 }
 
 mod cw_posts;
+mod events;
 mod guild_settings;
 mod jobs;
 mod journal;
@@ -45,6 +46,7 @@ mod stats;
 mod strategies;
 
 pub use cw_posts::CwPost;
+pub use events::MeetingEvent;
 pub use jobs::{Busy, Job};
 pub use journal::{DEFAULT_RETENTION_DAYS, JournalEntry};
 pub use meetings::{MeetingEdit, NewMeeting};

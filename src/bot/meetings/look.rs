@@ -63,6 +63,8 @@ pub async fn info(
     id: i64,
 ) -> Result<(), Error> {
     let meeting = find(ctx, id).await?;
+    // Its Discord event may be looked up: answer first.
+    ctx.defer_ephemeral().await?;
     let now = ctx.data().clock.now();
     let next = meeting
         .schedule
@@ -102,6 +104,27 @@ pub async fn info(
             ),
             false,
         );
+    }
+    if !meeting.ended && ctx.data().db.events_mirrored(meeting.guild).await? {
+        let data = ctx.data();
+        let shown = match data.db.meeting_event(meeting.id).await? {
+            // Someone may have deleted it by hand in Discord.
+            Some(e) => match data.rest.event_exists(meeting.guild.0, e.event).await {
+                Ok(false) => {
+                    data.db.forget_meeting_event(meeting.id).await?;
+                    None
+                }
+                Ok(true) | Err(_) => Some(e),
+            },
+            None => None,
+        };
+        let event = match shown {
+            Some(e) => format!("Listed in Discord's Events tab for {}.", views::when(e.occurrence)),
+            None => "Not listed in Discord's Events tab (its event was deleted, Discord's limit of 100 was reached, \
+                     or I lack the Create Events permission). The next change to the meeting lists it again."
+                .to_owned(),
+        };
+        embed = embed.field("Discord event", event, false);
     }
     if !meeting.reminders_enabled {
         embed = embed.field(

@@ -12,7 +12,7 @@ use super::options::{
 };
 use super::{RepeatChoice, autocomplete_meeting, find};
 use crate::domain::RoleId;
-use crate::domain::meeting::{Meeting, PlannedJob};
+use crate::domain::meeting::{Meeting, MeetingId, PlannedJob};
 use crate::domain::recurrence::{Repeat, Schedule};
 use crate::domain::reminders::{Offsets, span_words};
 use crate::domain::settings::Access;
@@ -109,6 +109,7 @@ pub async fn create(
     data.scheduler.poke();
     let mut text = created_text(&meeting, now, zone, source);
     text.push_str(&missed_note(&plan.missed));
+    text.push_str(&event_note(data, meeting.id, now).await);
     ctx.send(render::ephemeral(text)).await?;
     Ok(())
 }
@@ -256,8 +257,26 @@ pub async fn edit(
     if let Some(p) = problem {
         text.push_str(&p);
     }
+    text.push_str(&event_note(data, meeting.id, now).await);
     ctx.send(render::ephemeral(text)).await?;
     Ok(())
+}
+
+/// Brings the meeting's Discord event in line (where the server mirrors
+/// meetings), and says what the facilitator should know about it. Never
+/// fails the command: the meeting itself is saved.
+async fn event_note(data: &super::super::Data, meeting: MeetingId, now: DateTime<Utc>) -> String {
+    use crate::scheduler::events::{Synced, sync};
+    match sync(&data.db, &data.rest, meeting, now).await {
+        Ok(Synced::Off | Synced::Shown) => String::new(),
+        Ok(Synced::Full) => "\nIt isn't listed in Discord's Events tab: the server has Discord's limit of 100 events.".to_owned(),
+        Ok(Synced::NoPermission) => "\nI couldn't list it in Discord's Events tab: I need the **Create Events** permission (an admin can give it to my role).".to_owned(),
+        Ok(Synced::Refused) => "\nDiscord didn't accept it as an event, so it isn't listed in the Events tab.".to_owned(),
+        Err(e) => {
+            tracing::warn!(meeting = meeting.0, error = %e, "cannot update a meeting's Discord event");
+            "\nI couldn't update its Discord event just now; the next change to the meeting will.".to_owned()
+        }
+    }
 }
 
 /// Skip one date, or end the whole series
@@ -277,7 +296,7 @@ pub async fn cancel(
     if meeting.ended {
         return Err(Error::member("That meeting has already ended."));
     }
-    let text = match date {
+    let mut text = match date {
         Some(raw) => {
             let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
                 Error::member(format!(
@@ -304,6 +323,8 @@ pub async fn cancel(
                     }
                 )));
             }
+            // Its Discord event may have to move: answer first.
+            ctx.defer_ephemeral().await?;
             data.db.skip_occurrence(meeting.id, date).await?;
             meeting.schedule.skips.insert(date);
             format!(
@@ -313,6 +334,7 @@ pub async fn cancel(
             )
         }
         None => {
+            ctx.defer_ephemeral().await?;
             data.db.end_meeting(meeting.id).await?;
             meeting.ended = true;
             format!(
@@ -324,6 +346,7 @@ pub async fn cancel(
     work::plan(&data.db, &meeting, now).await?;
     data.editor.touch(Target::Announcement(meeting.id));
     data.scheduler.poke();
+    text.push_str(&event_note(data, meeting.id, now).await);
     ctx.send(render::ephemeral(text)).await?;
     Ok(())
 }

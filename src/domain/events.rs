@@ -1,0 +1,88 @@
+//! A meeting as a Discord Scheduled Event: which occurrence it stands for,
+//! where it happens and what it says. Haven's own recurrence stays the
+//! truth: each event is one occurrence, moved on when it ends.
+
+use chrono::{DateTime, Utc};
+
+use super::meeting::Meeting;
+use super::recurrence::Occurrence;
+use super::text::truncate;
+
+/// Discord's limits for an event.
+pub const MAX_NAME: usize = 100;
+pub const MAX_DESCRIPTION: usize = 1000;
+pub const MAX_LOCATION: usize = 100;
+
+/// Where an event happens, as Discord knows places.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Voice(u64),
+    Stage(u64),
+    /// A link, or "Discord".
+    External(String),
+}
+
+/// What Haven asks Discord to show for one occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSpec {
+    pub name: String,
+    pub description: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub place: Place,
+}
+
+/// The occurrence a meeting's event should stand for at `now`: the one
+/// under way if its event already stands for it (`shown`), else the next
+/// that has not started (an event cannot start in the past).
+pub fn occurrence_for(
+    meeting: &Meeting,
+    now: DateTime<Utc>,
+    shown: Option<DateTime<Utc>>,
+) -> Option<Occurrence> {
+    if meeting.ended {
+        return None;
+    }
+    let current = meeting.current_occurrence(now)?;
+    if current.start > now || shown == Some(current.start) {
+        return Some(current);
+    }
+    meeting
+        .schedule
+        .next_after(current.start)
+        .filter(|o| o.start > now)
+}
+
+/// Where an external event says it is: the link when it fits Discord's
+/// limit, else "Discord" (the link is in the description).
+pub fn external_location(location: Option<&str>) -> String {
+    match location {
+        Some(l) if l.chars().count() <= MAX_LOCATION && !l.starts_with("<#") => l.to_owned(),
+        _ => "Discord".to_owned(),
+    }
+}
+
+/// The event of `meeting` for occurrence `o`, at `place`, pointing to its
+/// announcement (`link`).
+pub fn spec(meeting: &Meeting, o: &Occurrence, place: Place, link: Option<&str>) -> EventSpec {
+    let mut description = String::new();
+    if let Some(l) = link {
+        description.push_str(&format!(
+            "Answer privately with Haven's buttons on the announcement: {l}\n"
+        ));
+    }
+    if let Some(loc) = meeting.location.as_deref().filter(|l| !l.starts_with("<#")) {
+        description.push_str(&format!("Where: {loc}\n"));
+    }
+    description.push_str(
+        "Discord shows this event's Interested list by name to everyone in the server; \
+         Haven's buttons count answers without names.",
+    );
+    EventSpec {
+        name: truncate(&meeting.title, MAX_NAME),
+        description: truncate(&description, MAX_DESCRIPTION),
+        start: o.start,
+        end: o.start + meeting.duration,
+        place,
+    }
+}

@@ -1,0 +1,118 @@
+//! Discord Scheduled Events, paced and retried like every call.
+
+use poise::serenity_prelude as serenity;
+use serde_json::{Value, json};
+
+use super::{Rest, RestError};
+use crate::domain::events::{EventSpec, Place};
+
+/// Discord's code when a server has its 100 scheduled or active events.
+pub const MAX_EVENTS_REACHED: isize = 30038;
+/// Discord's code for an event that no longer exists.
+pub const UNKNOWN_EVENT: isize = 10070;
+
+/// The body that creates or replaces an event with `spec`.
+fn body(spec: &EventSpec) -> Value {
+    let mut v = json!({
+        "name": spec.name,
+        "description": spec.description,
+        "privacy_level": 2,
+        "scheduled_start_time": spec.start.to_rfc3339(),
+        "scheduled_end_time": spec.end.to_rfc3339(),
+    });
+    match &spec.place {
+        Place::Voice(c) | Place::Stage(c) => {
+            v["entity_type"] = json!(if matches!(spec.place, Place::Stage(_)) {
+                1
+            } else {
+                2
+            });
+            v["channel_id"] = json!(c.to_string());
+            v["entity_metadata"] = Value::Null;
+        }
+        Place::External(location) => {
+            v["entity_type"] = json!(3);
+            v["channel_id"] = Value::Null;
+            v["entity_metadata"] = json!({ "location": location });
+        }
+    }
+    v
+}
+
+impl Rest {
+    /// Creates an event; returns its id.
+    pub async fn create_event(&self, guild: u64, spec: &EventSpec) -> Result<u64, RestError> {
+        let body = body(spec);
+        let guild = serenity::GuildId::new(guild);
+        self.run(None, &|| true, || {
+            self.http.create_scheduled_event(guild, &body, None)
+        })
+        .await
+        .map(|e| e.id.get())
+    }
+
+    /// Makes event `id` say `spec` (its time, place, name and text).
+    pub async fn edit_event(&self, guild: u64, id: u64, spec: &EventSpec) -> Result<(), RestError> {
+        let body = body(spec);
+        self.patch_event(guild, id, &body).await
+    }
+
+    /// Moves event `id` to `status` (2 active, 3 completed, 4 cancelled).
+    pub async fn set_event_status(&self, guild: u64, id: u64, status: u8) -> Result<(), RestError> {
+        self.patch_event(guild, id, &json!({ "status": status }))
+            .await
+    }
+
+    async fn patch_event(&self, guild: u64, id: u64, body: &Value) -> Result<(), RestError> {
+        let (guild, id) = (
+            serenity::GuildId::new(guild),
+            serenity::ScheduledEventId::new(id),
+        );
+        self.run(None, &|| true, || {
+            self.http.edit_scheduled_event(guild, id, body, None)
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Whether event `id` still exists (a human may have deleted it).
+    pub async fn event_exists(&self, guild: u64, id: u64) -> Result<bool, RestError> {
+        let (guild, id) = (
+            serenity::GuildId::new(guild),
+            serenity::ScheduledEventId::new(id),
+        );
+        match self
+            .run(None, &|| true, || {
+                self.http.get_scheduled_event(guild, id, false)
+            })
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(RestError::Gone { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn delete_event(&self, guild: u64, id: u64) -> Result<(), RestError> {
+        let (guild, id) = (
+            serenity::GuildId::new(guild),
+            serenity::ScheduledEventId::new(id),
+        );
+        self.run(None, &|| true, || {
+            self.http.delete_scheduled_event(guild, id)
+        })
+        .await
+    }
+
+    /// Whether channel `id` is a stage (else a voice channel or anything
+    /// else): what kind of event a meeting there is.
+    pub async fn channel_kind(&self, id: u64) -> Result<serenity::ChannelType, RestError> {
+        let channel = serenity::ChannelId::new(id);
+        self.run(None, &|| true, || self.http.get_channel(channel))
+            .await
+            .map(|c| match c {
+                serenity::Channel::Guild(g) => g.kind,
+                _ => serenity::ChannelType::Private,
+            })
+    }
+}

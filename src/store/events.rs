@@ -1,0 +1,109 @@
+//! Discord Scheduled Events mirrored from meetings: which servers want
+//! them, and each meeting's event (for its next occurrence).
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, StoreResult};
+use crate::domain::GuildId;
+use crate::domain::meeting::MeetingId;
+
+/// A meeting's scheduled event in Discord.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeetingEvent {
+    pub event: u64,
+    /// The occurrence it stands for.
+    pub occurrence: DateTime<Utc>,
+}
+
+impl Db {
+    /// Turns the mirror on or off for a server. Returns whether it changed.
+    pub async fn set_events_mirrored(&self, guild: GuildId, on: bool) -> StoreResult<bool> {
+        on_pool!(self, |pool| {
+            let query = if on {
+                "INSERT INTO event_mirrors (guild_id) VALUES ($1) ON CONFLICT DO NOTHING"
+            } else {
+                "DELETE FROM event_mirrors WHERE guild_id = $1"
+            };
+            Ok(sqlx::query(query)
+                .bind(guild.as_db())
+                .execute(pool)
+                .await?
+                .rows_affected()
+                > 0)
+        })
+    }
+
+    pub async fn events_mirrored(&self, guild: GuildId) -> StoreResult<bool> {
+        on_pool!(self, |pool| {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT guild_id FROM event_mirrors WHERE guild_id = $1")
+                    .bind(guild.as_db())
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(found.is_some())
+        })
+    }
+
+    pub async fn meeting_event(&self, meeting: MeetingId) -> StoreResult<Option<MeetingEvent>> {
+        on_pool!(self, |pool| {
+            let row: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT event_id, occurrence FROM meeting_events WHERE meeting_id = $1",
+            )
+            .bind(meeting.0)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(|(event, occurrence)| {
+                Some(MeetingEvent {
+                    event: u64::try_from(event).ok()?,
+                    occurrence: DateTime::from_timestamp(occurrence, 0)?,
+                })
+            }))
+        })
+    }
+
+    pub async fn set_meeting_event(
+        &self,
+        meeting: MeetingId,
+        event: MeetingEvent,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO meeting_events (meeting_id, event_id, occurrence) VALUES ($1, $2, $3)
+                 ON CONFLICT (meeting_id) DO UPDATE SET event_id = excluded.event_id, occurrence = excluded.occurrence",
+            )
+            .bind(meeting.0)
+            .bind(event.event as i64)
+            .bind(event.occurrence.timestamp())
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn forget_meeting_event(&self, meeting: MeetingId) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM meeting_events WHERE meeting_id = $1")
+                .bind(meeting.0)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// The server's meetings that have an event, for turning the mirror off.
+    pub async fn meetings_with_events(&self, guild: GuildId) -> StoreResult<Vec<(MeetingId, u64)>> {
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT e.meeting_id, e.event_id FROM meeting_events e JOIN meetings m ON m.id = e.meeting_id
+                 WHERE m.guild_id = $1 ORDER BY e.meeting_id",
+            )
+            .bind(guild.as_db())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(m, e)| (MeetingId(m), e as u64))
+                .collect())
+        })
+    }
+}
