@@ -514,6 +514,25 @@ async fn doing_the_same_thing_twice_keeps_one_of_it() {
     );
     assert_eq!(db.hidden_prompts(GuildId(1)).await.unwrap().len(), 1);
 
+    // A meeting has one event: a second created at the same moment loses.
+    let shown = haven::store::MeetingEvent {
+        event: 77,
+        occurrence: t0(),
+    };
+    assert!(db.claim_meeting_event(m.id, shown).await.unwrap());
+    assert!(
+        !db.claim_meeting_event(m.id, haven::store::MeetingEvent { event: 78, ..shown })
+            .await
+            .unwrap()
+    );
+    assert_eq!(db.meeting_event(m.id).await.unwrap(), Some(shown));
+    assert!(db.set_events_mirrored(GuildId(1), true).await.unwrap());
+    assert!(!db.set_events_mirrored(GuildId(1), true).await.unwrap());
+    assert!(db.events_mirrored(GuildId(1)).await.unwrap());
+    assert!(!db.events_mirrored(GuildId(2)).await.unwrap());
+    db.forget_meeting_event(m.id).await.unwrap();
+    assert_eq!(db.meeting_event(m.id).await.unwrap(), None);
+
     // Marking a category sensitive twice is once; each server its own.
     use haven::domain::library::Category;
     assert!(

@@ -135,9 +135,18 @@ pub async fn sync(
     }
     match rest.create_event(guild, &spec).await {
         Ok(event) => {
-            db.set_meeting_event(id, MeetingEvent { event, ..shown })
+            let ours = db
+                .claim_meeting_event(id, MeetingEvent { event, ..shown })
                 .await
                 .map_err(|e| e.to_string())?;
+            if !ours {
+                // Another change created one at the same moment: one event
+                // per meeting, so this one goes (the other follows the
+                // meeting as that change saw it; the next change syncs it).
+                if let Err(e) = rest.delete_event(guild, event).await {
+                    tracing::warn!(meeting = id.0, error = %e, "cannot delete a second event of a meeting");
+                }
+            }
             Ok(Synced::Shown)
         }
         Err(RestError::Rejected { code, .. }) if code == MAX_EVENTS_REACHED => Ok(Synced::Full),

@@ -80,6 +80,29 @@ impl Db {
         })
     }
 
+    /// Records a newly created event as the meeting's unless another is
+    /// recorded already (two changes at once both created one). Returns
+    /// whether this one is the meeting's: if not, its creator deletes it.
+    pub async fn claim_meeting_event(
+        &self,
+        meeting: MeetingId,
+        event: MeetingEvent,
+    ) -> StoreResult<bool> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
+                "INSERT INTO meeting_events (meeting_id, event_id, occurrence) VALUES ($1, $2, $3)
+                 ON CONFLICT (meeting_id) DO NOTHING",
+            )
+            .bind(meeting.0)
+            .bind(event.event as i64)
+            .bind(event.occurrence.timestamp())
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1)
+        })
+    }
+
     pub async fn forget_meeting_event(&self, meeting: MeetingId) -> StoreResult<()> {
         on_pool!(self, |pool| {
             sqlx::query("DELETE FROM meeting_events WHERE meeting_id = $1")
