@@ -90,6 +90,7 @@ Sandbox commands:
     "  advance <span>     move the virtual clock forward, e.g. advance 2h, advance 1d 30m
   messages [#chan]   show what everyone sees in a channel
   events             the server's scheduled events (after /settings events enabled:true as admin)
+  voice join #chan   join a voice channel as the current member (voice leave to leave)
   time               show the virtual clock
   help               this text
   quit               leave"
@@ -320,13 +321,14 @@ impl Session {
                     self.say(&format!("You are now in #{}.", c.name));
                 }
                 None => self
-                    .say("There is no such channel. Channels: #general, #facilitators, #meetings, #announcements."),
+                    .say("There is no such channel. Channels: #general, #facilitators, #meetings, #announcements, #Meeting room."),
             },
             "complete" => self.complete(rest).await,
             "click" => self.click(rest).await,
             "choose" => self.choose(rest).await,
             "advance" => self.advance(rest).await,
             "events" => self.events(),
+            "voice" => self.voice(rest),
             "messages" => {
                 let channel = if rest.is_empty() {
                     Some(self.channel)
@@ -931,6 +933,28 @@ impl Session {
     fn sim_owner(&self, message: &SimMessage) -> Option<u64> {
         let token = message.interaction_token.as_deref()?;
         self.sim.interaction_member(token)
+    }
+
+    /// `voice join #Meeting room` / `voice leave`: the current member in
+    /// voice, as a person in Discord.
+    fn voice(&mut self, rest: &str) {
+        let member = self.member.clone();
+        let said = match rest.split_once(' ').unwrap_or((rest, "")) {
+            ("join", channel) => match self.sim.world().channel(channel.trim()).map(|c| c.id) {
+                Some(id) if self.sim.voice_join(&member, id) => {
+                    format!(
+                        "{} joined voice in #{}.",
+                        member.name,
+                        self.channel_name(id)
+                    )
+                }
+                _ => "That isn't a voice channel. Try `voice join #Meeting room`.".to_owned(),
+            },
+            ("leave", _) if self.sim.voice_leave(&member) => format!("{} left voice.", member.name),
+            ("leave", _) => format!("{} isn't in a voice channel.", member.name),
+            _ => "Say `voice join #Meeting room` or `voice leave`.".to_owned(),
+        };
+        self.say(&said);
     }
 
     /// The server's scheduled events, as Discord's Events tab lists them.

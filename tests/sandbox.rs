@@ -35,6 +35,8 @@ click Stop
 as admin
 /settings events enabled:true
 events
+voice join #Meeting room
+voice leave
 /settings log-channel channel:#facilitators
 /guidelines set
 form text=\"Be kind; what is shared here stays here.\"
@@ -109,6 +111,8 @@ quit
         "Stopped",
         "Meetings are now listed in Discord's Events tab",
         "No scheduled events.",
+        "admin joined voice in #Meeting room.",
+        "admin left voice.",
         // Forms and message menus.
         "Haven opened a form: The group's guidelines",
         "Answer with: form text=",

@@ -426,6 +426,44 @@ mod tests {
         assert!(sim.inner.state().pending.is_empty(), "dropped, not queued");
     }
 
+    /// People join, move between and leave voice channels as in Discord:
+    /// one `VOICE_STATE_UPDATE` per change, only to a session with the
+    /// Guild Voice States intent, reading as serenity's; a text channel is
+    /// not joined; `GUILD_CREATE` carries who is in voice now.
+    #[tokio::test]
+    async fn voice_states_are_told_as_discord_tells_them() {
+        let sim = Sim::start(World::sandbox()).await.unwrap();
+        let (alice, bob) = (sim.member("alice"), sim.member("bob"));
+        let room = sim.channel_id("Meeting room");
+        let mut without = listen(&sim, intents::GUILDS);
+        assert!(sim.voice_join(&alice, room));
+        assert!(events(&mut without).is_empty(), "no intent, no event");
+        assert!(sim.voice_leave(&alice));
+
+        let mut rx = listen(&sim, intents::GUILDS | intents::GUILD_VOICE_STATES);
+        assert!(!sim.voice_join(&bob, sim.channel_id("general")));
+        assert!(sim.voice_join(&bob, room));
+        assert!(sim.voice_join(&bob, room), "already there");
+        let joined = only(&mut rx, "VOICE_STATE_UPDATE");
+        assert_eq!(joined["channel_id"], json!(room.to_string()));
+        assert_eq!(joined["user_id"], json!(bob.id.to_string()));
+        assert_eq!(sim.voice_states(), [(bob.id, room)]);
+
+        let w = sim.world().clone();
+        let guild: serenity::all::Guild = serde_json::from_value(
+            payloads::guild_create_with_voice(&w, &w.guild, &sim.voice_states()),
+        )
+        .unwrap();
+        let state = guild.voice_states.values().next().expect("a voice state");
+        assert_eq!(state.channel_id.map(|c| c.get()), Some(room));
+
+        assert!(sim.voice_leave(&bob));
+        assert!(!sim.voice_leave(&bob), "not in voice any more");
+        let left = only(&mut rx, "VOICE_STATE_UPDATE");
+        assert_eq!(left["channel_id"], Value::Null);
+        assert!(sim.voice_states().is_empty());
+    }
+
     #[test]
     fn intents_follow_discords_table() {
         use intents::*;

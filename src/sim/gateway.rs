@@ -119,7 +119,8 @@ async fn connection(
                         let mut sent = true;
                         for g in owned {
                             seq += 1;
-                            let guild = json!({"op": 0, "s": seq, "t": "GUILD_CREATE", "d": payloads::guild_create(&inner.world, g)});
+                            let voice = inner.state().voice_in(&inner.world, g.id);
+                            let guild = json!({"op": 0, "s": seq, "t": "GUILD_CREATE", "d": payloads::guild_create_with_voice(&inner.world, g, &voice)});
                             if send(&mut socket, guild).await.is_err() { sent = false; break }
                         }
                         if !sent { break }

@@ -73,6 +73,8 @@ pub mod intents {
     pub const GUILD_MESSAGES: u64 = 1 << 9;
     /// Messages in direct messages.
     pub const DIRECT_MESSAGES: u64 = 1 << 12;
+    /// `VOICE_STATE_UPDATE`.
+    pub const GUILD_VOICE_STATES: u64 = 1 << 7;
     /// `AUTO_MODERATION_ACTION_EXECUTION`.
     pub const AUTO_MODERATION_EXECUTION: u64 = 1 << 21;
 
@@ -91,6 +93,7 @@ pub mod intents {
                 }
             }
             "AUTO_MODERATION_ACTION_EXECUTION" => AUTO_MODERATION_EXECUTION,
+            "VOICE_STATE_UPDATE" => GUILD_VOICE_STATES,
             _ => 0,
         }
     }
@@ -233,6 +236,8 @@ struct State {
     audit: Vec<moderation::AuditEntry>,
     /// Guild scheduled events, by id.
     events: std::collections::BTreeMap<u64, events::SimEvent>,
+    /// Who is in which voice or stage channel now, by member.
+    voice: std::collections::BTreeMap<u64, u64>,
     /// Open gateway connections by number, each with the shard it
     /// identified as (once it has).
     connections: HashMap<u64, Connection>,
@@ -350,6 +355,20 @@ impl State {
     fn message_mut(&mut self, id: u64) -> Option<&mut SimMessage> {
         let at = *self.message_index.get(&id)?;
         self.messages.get_mut(at)
+    }
+
+    /// Who is in a voice or stage channel of `guild` now: (member, channel).
+    fn voice_in(&self, world: &World, guild: u64) -> Vec<(u64, u64)> {
+        self.voice
+            .iter()
+            .filter(|(_, channel)| {
+                world
+                    .channels
+                    .iter()
+                    .any(|c| c.id == **channel && c.guild_id == Some(guild))
+            })
+            .map(|(u, c)| (*u, *c))
+            .collect()
     }
 
     fn message(&self, id: u64) -> Option<&SimMessage> {
@@ -1090,6 +1109,63 @@ impl Sim {
     }
 
     /// Moderation calls so far, with their audit-log reasons.
+    /// `member` joins voice or stage channel `channel` (or moves there from
+    /// another), as a person does in Discord: `VOICE_STATE_UPDATE` goes to a
+    /// bot with the Guild Voice States intent. False, changing nothing, for
+    /// a channel that is not a voice or stage channel of the server.
+    pub fn voice_join(&self, member: &SimMember, channel: u64) -> bool {
+        let world = &self.inner.world;
+        let Some(c) = world.channels.iter().find(|c| c.id == channel) else {
+            return false;
+        };
+        if !matches!(c.kind, 2 | 13) {
+            return false;
+        }
+        let guild = c.guild_id.unwrap_or(world.guild.id);
+        self.inner.update(|s| {
+            if s.voice.get(&member.id) == Some(&channel) {
+                return;
+            }
+            s.voice.insert(member.id, channel);
+            s.dispatch(
+                "VOICE_STATE_UPDATE",
+                payloads::voice_state(world, guild, member.id, Some(channel)),
+            );
+        });
+        true
+    }
+
+    /// `member` leaves voice. False when they were in no voice channel.
+    pub fn voice_leave(&self, member: &SimMember) -> bool {
+        let world = &self.inner.world;
+        self.inner.update(|s| {
+            let Some(channel) = s.voice.remove(&member.id) else {
+                return false;
+            };
+            let guild = world
+                .channels
+                .iter()
+                .find(|c| c.id == channel)
+                .and_then(|c| c.guild_id)
+                .unwrap_or(world.guild.id);
+            s.dispatch(
+                "VOICE_STATE_UPDATE",
+                payloads::voice_state(world, guild, member.id, None),
+            );
+            true
+        })
+    }
+
+    /// Who is in a voice or stage channel now: (member, channel).
+    pub fn voice_states(&self) -> Vec<(u64, u64)> {
+        self.inner
+            .state()
+            .voice
+            .iter()
+            .map(|(u, c)| (*u, *c))
+            .collect()
+    }
+
     /// Every scheduled event, in order of creation.
     pub fn scheduled_events(&self) -> Vec<events::SimEvent> {
         self.inner.state().events.values().cloned().collect()

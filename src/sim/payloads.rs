@@ -155,6 +155,45 @@ pub fn member(world: &World, member: &SimMember) -> Value {
     })
 }
 
+/// A member's voice state as Discord sends it: in `channel`, or (with no
+/// channel) having left voice.
+pub fn voice_state(world: &World, guild: u64, user_id: u64, channel: Option<u64>) -> Value {
+    let m = world.members.iter().find(|m| m.id == user_id);
+    let mut member_json = m.map(|m| member(world, m));
+    if let Some(v) = member_json.as_mut() {
+        v["guild_id"] = json!(guild.to_string());
+    }
+    json!({
+        "guild_id": guild.to_string(),
+        "channel_id": channel.map(|c| c.to_string()),
+        "user_id": user_id.to_string(),
+        "member": member_json,
+        "session_id": format!("voice-{user_id}"),
+        "deaf": false, "mute": false, "self_deaf": false, "self_mute": false,
+        "self_video": false, "self_stream": false, "suppress": false,
+        "request_to_speak_timestamp": null,
+    })
+}
+
+/// `GUILD_CREATE` for `g`, with who is in which voice channel now.
+pub fn guild_create_with_voice(world: &World, g: &SimGuild, voice: &[(u64, u64)]) -> Value {
+    let mut v = guild_create(world, g);
+    v["voice_states"] = json!(
+        voice
+            .iter()
+            .map(|(user, channel)| {
+                let mut state = voice_state(world, g.id, *user, Some(*channel));
+                // In GUILD_CREATE, voice states carry no guild id.
+                if let Some(o) = state.as_object_mut() {
+                    o.remove("guild_id");
+                }
+                state
+            })
+            .collect::<Vec<_>>()
+    );
+    v
+}
+
 pub fn guild_create(world: &World, g: &SimGuild) -> Value {
     let mut members: Vec<Value> = world.members.iter().map(|m| member(world, m)).collect();
     members.push(json!({
