@@ -439,7 +439,8 @@ mod tests {
         assert!(sim.voice_join(&alice, room));
         assert!(events(&mut without).is_empty(), "no intent, no event");
         assert!(sim.voice_leave(&alice));
-
+        // That session ends; the next asks for the intent.
+        sim.inner.update(|s| s.connections.clear());
         let mut rx = listen(&sim, intents::GUILDS | intents::GUILD_VOICE_STATES);
         assert!(!sim.voice_join(&bob, sim.channel_id("general")));
         assert!(sim.voice_join(&bob, room));
