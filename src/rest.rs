@@ -351,6 +351,22 @@ impl Rest {
         &self,
         bucket: Option<Bucket>,
         wanted: &(dyn Fn() -> bool + Send + Sync),
+        call: F,
+    ) -> Result<T, RestError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
+    {
+        self.run_tries(bucket, wanted, ATTEMPTS, call).await
+    }
+
+    /// [`Rest::run`] with at most `tries` attempts (1 for a call that must
+    /// not be repeated blindly: a create whose answer may be lost).
+    async fn run_tries<T, F, Fut>(
+        &self,
+        bucket: Option<Bucket>,
+        wanted: &(dyn Fn() -> bool + Send + Sync),
+        tries: u32,
         mut call: F,
     ) -> Result<T, RestError>
     where
@@ -359,7 +375,7 @@ impl Rest {
     {
         let mut backoff = Duration::from_millis(200);
         let mut last = String::new();
-        for attempt in 1..=ATTEMPTS {
+        for attempt in 1..=tries {
             if !wanted() {
                 return Err(RestError::Abandoned);
             }
@@ -397,13 +413,13 @@ impl Rest {
                     Failure::RateLimited => {
                         last = "rate limited".to_owned();
                         tracing::debug!(?bucket, "429 from Discord; waiting for the bucket");
-                        if attempt < ATTEMPTS {
+                        if attempt < tries {
                             self.back_off_429(bucket).await;
                         }
                     }
                     Failure::Transient => {
                         last = e.to_string();
-                        if attempt < ATTEMPTS {
+                        if attempt < tries {
                             tokio::time::sleep(backoff).await;
                             backoff = (backoff * 2).min(Duration::from_secs(8));
                         }

@@ -87,13 +87,18 @@ pub fn announcement(
 
 /// A reminder's text: the title and when (and where), with the mention role
 /// if set; at `0m`, that it is starting now, with the place to join.
-pub fn reminder_text(m: &Meeting, occurrence: DateTime<Utc>, offset: Duration) -> String {
+pub fn reminder_text(
+    m: &Meeting,
+    occurrence: DateTime<Utc>,
+    offset: Duration,
+    now: DateTime<Utc>,
+) -> String {
     let mention = m
         .mention_role
         .map(|r| format!("<@&{}> ", r.0))
         .unwrap_or_default();
     if offset.is_zero() {
-        return format!("{mention}{}", starting_now(m));
+        return format!("{mention}{}", starting_now(m, occurrence, now));
     }
     let location = m
         .location
@@ -108,14 +113,24 @@ pub fn reminder_text(m: &Meeting, occurrence: DateTime<Utc>, offset: Duration) -
     )
 }
 
-/// "**Title** is starting now. Join in #voice." (or at the link).
-fn starting_now(m: &Meeting) -> String {
+/// "**Title** is starting now. Join here: #voice." (or at the link); a
+/// post that went out late (Discord failing at the start) says when it
+/// started instead.
+fn starting_now(m: &Meeting, occurrence: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let join = match m.location.as_deref() {
         Some(l) => format!(" Join here: {}", location_text(l)),
         None => String::new(),
     };
+    let when = if now - occurrence > Duration::minutes(2) {
+        format!(
+            "started {}; it isn't too late to join",
+            relative(occurrence)
+        )
+    } else {
+        "is starting now".to_owned()
+    };
     format!(
-        "**{}** is starting now.{join} Come as you are; listening is welcome too.",
+        "**{}** {when}.{join} Come as you are; listening is welcome too.",
         inert(&m.title)
     )
 }
@@ -125,12 +140,13 @@ pub fn dm_reminder(
     m: &Meeting,
     occurrence: DateTime<Utc>,
     offset: Duration,
+    now: DateTime<Utc>,
 ) -> serenity::CreateMessage {
     let stop = serenity::CreateButton::new(CustomId::DmStop { meeting: m.id.0 }.encode())
         .label("Stop these reminders")
         .style(serenity::ButtonStyle::Secondary);
     let text = if offset.is_zero() {
-        starting_now(m)
+        starting_now(m, occurrence, now)
     } else {
         let location = m
             .location

@@ -205,3 +205,73 @@ async fn a_missing_permission_is_named_and_the_limit_of_100_keeps_the_soonest() 
         created.text()
     );
 }
+
+/// Under faults and edits at awkward moments there is still exactly one
+/// event per meeting, for the right time: a create whose answer was lost
+/// (Discord made it) is adopted rather than doubled; an edit while the
+/// meeting is live changes the live event's words, not its time; a new
+/// time given mid-meeting ends the live event and lists the new one; a
+/// meeting announced in a private channel gets none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_event_per_meeting_under_lost_answers_and_edits_mid_meeting() {
+    let h = Harness::start().await; // 2027-03-09 12:00 UTC
+    let room = h.sim.channel_id("Meeting room");
+    h.say("admin", "/settings events enabled:true").await;
+    h.sim.inject_fault(haven::sim::Fault {
+        method: Some("POST".into()),
+        path_contains: "scheduled-events".into(),
+        kind: haven::sim::FaultKind::LostResponse(502),
+        times: 1,
+    });
+    h.say(
+        "admin",
+        &format!(
+            "/meeting create title:Circle when:\"2027-03-10 19:00\" timezone:UTC repeat:weekly channel:#meetings location:<#{room}>"
+        ),
+    )
+    .await;
+    let first = the_event_at(&h, at(2027, 3, 10, 19, 0));
+    assert_eq!(h.sim.scheduled_events().len(), 1, "adopted, not doubled");
+    let info = h.say("alice", "/meeting info id:1").await.text();
+    assert!(info.contains("Listed in Discord's Events tab"), "{info}");
+
+    // Live: a new title reaches the live event; its time stays.
+    h.advance(at(2027, 3, 10, 19, 10) - h.clock.now()).await;
+    h.say("admin", "/meeting edit id:1 title:\"Circle (tonight)\"")
+        .await;
+    let live = the_event_at(&h, at(2027, 3, 10, 19, 0));
+    assert_eq!((live.id, live.status), (first.id, 2));
+    assert_eq!(live.name, "Circle (tonight)");
+
+    // A new time mid-meeting: the live one ends, the new time is listed.
+    h.say("admin", "/meeting edit id:1 when:\"2027-03-11 19:00\"")
+        .await;
+    let ended = h
+        .sim
+        .scheduled_events()
+        .into_iter()
+        .find(|e| e.id == first.id)
+        .unwrap();
+    assert!(!ended.is_open(), "{ended:#?}");
+    let moved = the_event_at(&h, at(2027, 3, 11, 19, 0));
+    assert_ne!(moved.id, first.id);
+
+    // Announced where not everyone can read: no event, and the reply says why.
+    let reply = h
+        .say(
+            "admin",
+            "/meeting create title:\"Facilitators' catch-up\" when:\"2027-03-12 19:00\" timezone:UTC channel:#facilitators",
+        )
+        .await;
+    assert!(
+        reply.text().contains("isn't open to everyone"),
+        "{}",
+        reply.text()
+    );
+    assert!(
+        h.sim
+            .scheduled_events()
+            .iter()
+            .all(|e| !e.name.contains("catch-up"))
+    );
+}

@@ -62,6 +62,12 @@ pub fn external_location(location: Option<&str>) -> String {
     }
 }
 
+/// The mark at the end of a meeting's event description, by which an event
+/// Haven created but never recorded is found again.
+pub fn mark(meeting: super::meeting::MeetingId) -> String {
+    format!("(Haven meeting #{})", meeting.0)
+}
+
 /// The event of `meeting` for occurrence `o`, at `place`, pointing to its
 /// announcement (`link`).
 pub fn spec(meeting: &Meeting, o: &Occurrence, place: Place, link: Option<&str>) -> EventSpec {
@@ -78,9 +84,11 @@ pub fn spec(meeting: &Meeting, o: &Occurrence, place: Place, link: Option<&str>)
         "Discord shows this event's Interested list by name to everyone in the server; \
          Haven's buttons count answers without names.",
     );
+    let mark = mark(meeting.id);
+    let room = MAX_DESCRIPTION - mark.chars().count() - 1;
     EventSpec {
         name: truncate(&meeting.title, MAX_NAME),
-        description: truncate(&description, MAX_DESCRIPTION),
+        description: format!("{}\n{mark}", truncate(&description, room)),
         start: o.start,
         end: o.start + meeting.duration,
         place,

@@ -131,14 +131,18 @@ impl Meeting {
             offset: Duration::zero(),
             due: current.start + self.duration,
         });
-        // Its Discord event (where the server mirrors them) goes live.
+        // Its Discord event (where the server mirrors them) goes live; owed
+        // while the occurrence is under way, so an edit at the start keeps it.
+        let event_start = PlannedJob {
+            kind: JobKind::EventStart,
+            occurrence: current.start,
+            offset: Duration::zero(),
+            due: current.start,
+        };
         if current.start > now {
-            plan.jobs.push(PlannedJob {
-                kind: JobKind::EventStart,
-                occurrence: current.start,
-                offset: Duration::zero(),
-                due: current.start,
-            });
+            plan.jobs.push(event_start);
+        } else {
+            plan.missed.push(event_start);
         }
         plan.jobs.sort_by_key(|j| (j.due, j.occurrence));
         plan

@@ -8,8 +8,11 @@ use crate::domain::events::{EventSpec, Place};
 
 /// Discord's code when a server has its 100 scheduled or active events.
 pub const MAX_EVENTS_REACHED: isize = 30038;
-/// Discord's code for an event that no longer exists.
-pub const UNKNOWN_EVENT: isize = 10070;
+/// An event's statuses, as Discord numbers them.
+pub const SCHEDULED: u8 = 1;
+pub const ACTIVE: u8 = 2;
+pub const COMPLETED: u8 = 3;
+pub const CANCELLED: u8 = 4;
 
 /// The body that creates or replaces an event with `spec`.
 fn body(spec: &EventSpec) -> Value {
@@ -40,11 +43,13 @@ fn body(spec: &EventSpec) -> Value {
 }
 
 impl Rest {
-    /// Creates an event; returns its id.
+    /// Creates an event; returns its id. Tried once: Discord may have made
+    /// it though its answer was lost, so the caller looks before trying
+    /// again (an event carries no nonce).
     pub async fn create_event(&self, guild: u64, spec: &EventSpec) -> Result<u64, RestError> {
         let body = body(spec);
         let guild = serenity::GuildId::new(guild);
-        self.run(None, &|| true, || {
+        self.run_tries(None, &|| true, 1, || {
             self.http.create_scheduled_event(guild, &body, None)
         })
         .await
@@ -55,6 +60,74 @@ impl Rest {
     pub async fn edit_event(&self, guild: u64, id: u64, spec: &EventSpec) -> Result<(), RestError> {
         let body = body(spec);
         self.patch_event(guild, id, &body).await
+    }
+
+    /// Changes only the words of event `id` (a live event's time and
+    /// place are Discord's to keep).
+    pub async fn edit_event_text(
+        &self,
+        guild: u64,
+        id: u64,
+        spec: &EventSpec,
+    ) -> Result<(), RestError> {
+        let body = json!({ "name": spec.name, "description": spec.description });
+        self.patch_event(guild, id, &body).await
+    }
+
+    /// Event `id`'s status, or `None` when it no longer exists.
+    pub async fn event_status(&self, guild: u64, id: u64) -> Result<Option<u8>, RestError> {
+        let (guild, id) = (
+            serenity::GuildId::new(guild),
+            serenity::ScheduledEventId::new(id),
+        );
+        match self
+            .run(None, &|| true, || {
+                self.http.get_scheduled_event(guild, id, false)
+            })
+            .await
+        {
+            Ok(e) => Ok(Some(u8::from(e.status))),
+            Err(RestError::Gone { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The open events of the server that Haven created with `mark` in
+    /// their description (one it created but never recorded).
+    pub async fn own_open_events(&self, guild: u64, mark: &str) -> Result<Vec<u64>, RestError> {
+        let Some(me) = self.http.application_id() else {
+            return Ok(Vec::new());
+        };
+        let guild = serenity::GuildId::new(guild);
+        let all = self
+            .run(None, &|| true, || {
+                self.http.get_scheduled_events(guild, false)
+            })
+            .await?;
+        Ok(all
+            .into_iter()
+            .filter(|e| e.creator_id.is_some_and(|c| c.get() == me.get()))
+            .filter(|e| matches!(u8::from(e.status), SCHEDULED | ACTIVE))
+            .filter(|e| e.description.as_deref().is_some_and(|d| d.ends_with(mark)))
+            .map(|e| e.id.get())
+            .collect())
+    }
+
+    /// Whether @everyone may see channel `id` of `guild`, by its overwrite
+    /// (an event shows to the whole server).
+    pub async fn everyone_can_view(&self, id: u64, guild: u64) -> Result<bool, RestError> {
+        let channel = serenity::ChannelId::new(id);
+        let found = self
+            .run(None, &|| true, || self.http.get_channel(channel))
+            .await?;
+        let serenity::Channel::Guild(c) = found else {
+            return Ok(false);
+        };
+        let everyone = serenity::PermissionOverwriteType::Role(serenity::RoleId::new(guild));
+        Ok(!c
+            .permission_overwrites
+            .iter()
+            .any(|o| o.kind == everyone && o.deny.view_channel()))
     }
 
     /// Moves event `id` to `status` (2 active, 3 completed, 4 cancelled).

@@ -3,13 +3,18 @@
 //! edit and cancel, marked active at the start and completed at the end,
 //! then moved on to the following occurrence. Haven's own recurrence stays
 //! the truth: Discord's `recurrence_rule` is never used.
+//!
+//! Two changes at once never leave two events: records are changed only
+//! while they name the event the change saw, a second event created at the
+//! same moment is deleted, and an event Haven created but never recorded (a
+//! lost answer, a crash) is found by the meeting's mark in its description
+//! and adopted before another is created.
 
 use chrono::{DateTime, Utc};
-use poise::serenity_prelude as serenity;
 
 use crate::domain::events::{self, Place};
 use crate::domain::meeting::{Meeting, MeetingId, location_channel};
-use crate::rest::events::{MAX_EVENTS_REACHED, UNKNOWN_EVENT};
+use crate::rest::events::{ACTIVE, CANCELLED, COMPLETED, SCHEDULED};
 use crate::rest::{Rest, RestError};
 use crate::store::{Db, Job, MeetingEvent};
 
@@ -23,45 +28,90 @@ pub enum Synced {
     Shown,
     /// The server has Discord's 100 scheduled or active events already.
     Full,
-    /// Haven may not create or manage events there.
+    /// Haven may not create or manage events there (or join its voice
+    /// channel).
     NoPermission,
-    /// Discord refused this event (logged): the meeting goes on without.
+    /// Announced in a channel not everyone can read: an event would show
+    /// it to the whole server, so there is none.
+    Private,
+    /// Discord refused this event, or its voice channel cannot be seen
+    /// (logged): the meeting goes on without.
     Refused,
+    /// Discord failed for now (logged); the next change or roll-over tries
+    /// again.
+    Failed,
 }
 
-/// Deletes the meeting's event, if any, and forgets it. An event deleted
-/// by hand already, or one Haven may no longer manage, is simply forgotten.
-async fn remove(db: &Db, rest: &Rest, guild: u64, meeting: MeetingId) -> Result<(), String> {
-    if let Some(e) = db.meeting_event(meeting).await.map_err(|e| e.to_string())? {
-        match rest.delete_event(guild, e.event).await {
+fn store(e: crate::store::StoreError) -> String {
+    e.to_string()
+}
+
+/// Deletes the meeting's event, if any, and forgets it. One deleted by
+/// hand already is simply forgotten; one Haven may no longer delete is
+/// kept on record (so it is tried again), as is one Discord failed on.
+async fn remove(db: &Db, rest: &Rest, guild: u64, meeting: MeetingId) -> Result<Synced, String> {
+    let Some(e) = db.meeting_event(meeting).await.map_err(store)? else {
+        return Ok(Synced::Off);
+    };
+    match rest.delete_event(guild, e.event).await {
+        Ok(()) | Err(RestError::Gone { .. }) => {}
+        Err(RestError::Forbidden { .. }) => return Ok(Synced::NoPermission),
+        Err(RestError::Transient(why)) => return Err(why),
+        Err(e) => {
+            tracing::warn!(meeting = meeting.0, error = %e, "Discord refused to delete a meeting's event; forgotten")
+        }
+    }
+    db.forget_event(meeting, e.event).await.map_err(store)?;
+    Ok(Synced::Off)
+}
+
+/// An event whose occurrence has started or passed: completed if live,
+/// cancelled if it never went live (Discord allows no other move), left
+/// alone if Discord ended it itself; then forgotten.
+async fn finish(
+    db: &Db,
+    rest: &Rest,
+    guild: u64,
+    meeting: MeetingId,
+    e: MeetingEvent,
+) -> Result<(), String> {
+    let to = match rest.event_status(guild, e.event).await {
+        Ok(Some(SCHEDULED)) => Some(CANCELLED),
+        Ok(Some(ACTIVE)) => Some(COMPLETED),
+        Ok(_) | Err(RestError::Forbidden { .. }) => None,
+        Err(RestError::Transient(why)) => return Err(why),
+        Err(_) => None,
+    };
+    if let Some(to) = to {
+        match rest.set_event_status(guild, e.event, to).await {
             Ok(()) | Err(RestError::Gone { .. } | RestError::Forbidden { .. }) => {}
             Err(RestError::Transient(why)) => return Err(why),
-            Err(e) => {
-                tracing::warn!(meeting = meeting.0, error = %e, "cannot delete a meeting's event")
+            Err(why) => {
+                tracing::info!(meeting = meeting.0, error = %why, "a meeting's event could not be ended; it is deleted");
+                let _ = rest.delete_event(guild, e.event).await;
             }
         }
-        db.forget_meeting_event(meeting)
-            .await
-            .map_err(|e| e.to_string())?;
     }
-    Ok(())
+    db.forget_event(meeting, e.event).await.map_err(store)
 }
 
 /// Where the meeting happens, as Discord's events know places: its voice
-/// or stage channel, else its link (or "Discord").
-async fn place(rest: &Rest, meeting: &Meeting) -> Result<Place, String> {
+/// channel; a stage, a link or nothing as an external event (a stage event
+/// would need Haven to hold Mute and Move Members there). `None` when its
+/// voice channel cannot be seen.
+async fn place(rest: &Rest, meeting: &Meeting) -> Result<Option<Place>, String> {
     let location = meeting.location.as_deref();
     let Some(channel) = location.and_then(location_channel) else {
-        return Ok(Place::External(events::external_location(location)));
+        return Ok(Some(Place::External(events::external_location(location))));
     };
     match rest.channel_kind(channel).await {
-        Ok(serenity::ChannelType::Stage) => Ok(Place::Stage(channel)),
-        Ok(serenity::ChannelType::Voice) => Ok(Place::Voice(channel)),
-        Ok(_) | Err(RestError::Gone { .. } | RestError::Forbidden { .. }) => {
-            Ok(Place::External(events::external_location(None)))
-        }
+        Ok(poise::serenity_prelude::ChannelType::Voice) => Ok(Some(Place::Voice(channel))),
+        Ok(_) => Ok(Some(Place::External(format!(
+            "https://discord.com/channels/{}/{channel}",
+            meeting.guild.0
+        )))),
         Err(RestError::Transient(why)) => Err(why),
-        Err(e) => Err(e.to_string()),
+        Err(_) => Ok(None),
     }
 }
 
@@ -74,23 +124,26 @@ pub async fn sync(
     id: MeetingId,
     now: DateTime<Utc>,
 ) -> Result<Synced, String> {
-    let Some(meeting) = db.meeting(id).await.map_err(|e| e.to_string())? else {
+    let Some(meeting) = db.meeting(id).await.map_err(store)? else {
         return Ok(Synced::Off);
     };
     let guild = meeting.guild.0;
-    let mirrored = db
-        .events_mirrored(meeting.guild)
-        .await
-        .map_err(|e| e.to_string())?;
-    let existing = db.meeting_event(id).await.map_err(|e| e.to_string())?;
+    let mirrored = db.events_mirrored(meeting.guild).await.map_err(store)?;
+    let existing = db.meeting_event(id).await.map_err(store)?;
     let target = events::occurrence_for(&meeting, now, existing.map(|e| e.occurrence));
     let Some(target) = target.filter(|_| mirrored) else {
-        remove(db, rest, guild, id).await?;
-        return Ok(Synced::Off);
+        return remove(db, rest, guild, id).await;
     };
-    // Under way: its event is live, and its time can no longer move.
-    if target.start <= now {
-        return Ok(Synced::Shown);
+    // An event shows to everyone in the server: none for a meeting
+    // announced where not everyone may read.
+    match rest.everyone_can_view(meeting.channel.0, guild).await {
+        Ok(true) => {}
+        Ok(false) | Err(RestError::Gone { .. } | RestError::Forbidden { .. }) => {
+            remove(db, rest, guild, id).await?;
+            return Ok(Synced::Private);
+        }
+        Err(RestError::Transient(why)) => return Err(why),
+        Err(e) => return Err(e.to_string()),
     }
     let link = meeting.announcement.map(|m| {
         format!(
@@ -98,60 +151,94 @@ pub async fn sync(
             meeting.channel.0
         )
     });
-    let spec = events::spec(
-        &meeting,
-        &target,
-        place(rest, &meeting).await?,
-        link.as_deref(),
-    );
-    let shown = MeetingEvent {
-        event: 0,
-        occurrence: target.start,
+    let Some(place) = place(rest, &meeting).await? else {
+        tracing::warn!(
+            meeting = id.0,
+            "a meeting's voice channel cannot be seen; no event"
+        );
+        remove(db, rest, guild, id).await?;
+        return Ok(Synced::Refused);
     };
-    if let Some(e) = existing {
-        match rest.edit_event(guild, e.event, &spec).await {
+    let spec = events::spec(&meeting, &target, place, link.as_deref());
+    match existing {
+        // Live now: only its words can change.
+        Some(e) if e.occurrence == target.start && target.start <= now => {
+            match rest.edit_event_text(guild, e.event, &spec).await {
+                Err(RestError::Transient(why)) => return Err(why),
+                Err(RestError::Gone { .. }) => {
+                    db.forget_event(id, e.event).await.map_err(store)?;
+                }
+                _ => {}
+            }
+            return Ok(Synced::Shown);
+        }
+        // Its occurrence started or passed (an edit moved the meeting):
+        // that event ends, and the new time gets one of its own.
+        Some(e) if e.occurrence <= now => finish(db, rest, guild, id, e).await?,
+        Some(e) => match rest.edit_event(guild, e.event, &spec).await {
             Ok(()) => {
-                db.set_meeting_event(
-                    id,
-                    MeetingEvent {
-                        event: e.event,
-                        ..shown
-                    },
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+                // (Replaced meanwhile by another change: that one stands.)
+                db.move_meeting_event(id, e.event, target.start)
+                    .await
+                    .map_err(store)?;
                 return Ok(Synced::Shown);
             }
-            // Deleted by hand, or over (completed): a new one below.
-            Err(RestError::Gone { .. } | RestError::Rejected { .. }) => {
-                db.forget_meeting_event(id)
-                    .await
-                    .map_err(|e| e.to_string())?;
+            Err(RestError::Gone { .. }) => db.forget_event(id, e.event).await.map_err(store)?,
+            Err(RestError::Rejected { .. }) => {
+                // Discord no longer takes changes to it (it ended): it goes,
+                // and the new time gets one of its own.
+                let _ = rest.delete_event(guild, e.event).await;
+                db.forget_event(id, e.event).await.map_err(store)?;
             }
             Err(RestError::Forbidden { .. }) => return Ok(Synced::NoPermission),
             Err(RestError::Transient(why)) => return Err(why),
             Err(e) => return Err(e.to_string()),
-        }
+        },
+        None => {}
     }
-    match rest.create_event(guild, &spec).await {
+    create(db, rest, guild, id, &spec, target.start).await
+}
+
+/// Creates the meeting's event, first adopting one Haven created for it
+/// but never recorded (its answer lost, or a crash before the record).
+async fn create(
+    db: &Db,
+    rest: &Rest,
+    guild: u64,
+    id: MeetingId,
+    spec: &events::EventSpec,
+    occurrence: DateTime<Utc>,
+) -> Result<Synced, String> {
+    if let Some(adopted) = adopt(db, rest, guild, id, spec, occurrence).await? {
+        return Ok(adopted);
+    }
+    match rest.create_event(guild, spec).await {
         Ok(event) => {
             let ours = db
-                .claim_meeting_event(id, MeetingEvent { event, ..shown })
+                .claim_meeting_event(id, MeetingEvent { event, occurrence })
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(store)?;
             if !ours {
                 // Another change created one at the same moment: one event
-                // per meeting, so this one goes (the other follows the
-                // meeting as that change saw it; the next change syncs it).
+                // per meeting, so this one goes.
                 if let Err(e) = rest.delete_event(guild, event).await {
                     tracing::warn!(meeting = id.0, error = %e, "cannot delete a second event of a meeting");
                 }
             }
             Ok(Synced::Shown)
         }
-        Err(RestError::Rejected { code, .. }) if code == MAX_EVENTS_REACHED => Ok(Synced::Full),
+        Err(RestError::Rejected { code, .. })
+            if code == crate::rest::events::MAX_EVENTS_REACHED =>
+        {
+            Ok(Synced::Full)
+        }
         Err(RestError::Forbidden { .. }) => Ok(Synced::NoPermission),
-        Err(RestError::Transient(why)) => Err(why),
+        // The answer may have been lost after Discord made it: look.
+        Err(RestError::Transient(why)) => match adopt(db, rest, guild, id, spec, occurrence).await?
+        {
+            Some(adopted) => Ok(adopted),
+            None => Err(why),
+        },
         Err(e) => {
             tracing::warn!(meeting = id.0, error = %e, "Discord refused a meeting's event");
             Ok(Synced::Refused)
@@ -159,19 +246,73 @@ pub async fn sync(
     }
 }
 
+/// Adopts an open event Haven created for the meeting but never recorded,
+/// deleting any more of them; `None` when there is none.
+async fn adopt(
+    db: &Db,
+    rest: &Rest,
+    guild: u64,
+    id: MeetingId,
+    spec: &events::EventSpec,
+    occurrence: DateTime<Utc>,
+) -> Result<Option<Synced>, String> {
+    let mark = events::mark(id);
+    let strays = match rest.own_open_events(guild, &mark).await {
+        Ok(found) => found,
+        Err(RestError::Transient(why)) => return Err(why),
+        Err(RestError::Forbidden { .. }) => return Ok(Some(Synced::NoPermission)),
+        Err(_) => Vec::new(),
+    };
+    let recorded = db.meeting_event(id).await.map_err(store)?.map(|e| e.event);
+    let mut strays = strays.into_iter().filter(|e| Some(*e) != recorded);
+    let Some(stray) = strays.next() else {
+        return Ok(None);
+    };
+    for extra in strays {
+        let _ = rest.delete_event(guild, extra).await;
+    }
+    if !db
+        .claim_meeting_event(
+            id,
+            MeetingEvent {
+                event: stray,
+                occurrence,
+            },
+        )
+        .await
+        .map_err(store)?
+    {
+        // The meeting has another recorded now: this one goes.
+        let _ = rest.delete_event(guild, stray).await;
+        return Ok(Some(Synced::Shown));
+    }
+    match rest.edit_event(guild, stray, spec).await {
+        Ok(()) => Ok(Some(Synced::Shown)),
+        Err(RestError::Transient(why)) => Err(why),
+        Err(_) => {
+            let _ = rest.delete_event(guild, stray).await;
+            db.forget_event(id, stray).await.map_err(store)?;
+            Ok(None)
+        }
+    }
+}
+
 /// An occurrence starts: its event (if it stands for it) is marked active.
 pub async fn started(db: &Db, rest: &Rest, job: &Job) -> Result<(), String> {
     let Some(id) = job.meeting else { return Ok(()) };
-    let Some(e) = db.meeting_event(id).await.map_err(|e| e.to_string())? else {
+    let Some(e) = db.meeting_event(id).await.map_err(store)? else {
         return Ok(());
     };
-    let Some(meeting) = db.meeting(id).await.map_err(|e| e.to_string())? else {
+    let Some(meeting) = db.meeting(id).await.map_err(store)? else {
         return Ok(());
     };
     if e.occurrence != job.occurrence {
         return Ok(());
     }
-    match rest.set_event_status(meeting.guild.0, e.event, 2).await {
+    match rest
+        .set_event_status(meeting.guild.0, e.event, ACTIVE)
+        .await
+    {
         Ok(()) => Ok(()),
         Err(RestError::Transient(why)) => Err(why),
         // Deleted by hand, started by hand, or no longer Haven's to manage.
@@ -186,51 +327,58 @@ pub async fn started(db: &Db, rest: &Rest, job: &Job) -> Result<(), String> {
 /// gets one.
 pub async fn ended(db: &Db, rest: &Rest, job: &Job, now: DateTime<Utc>) -> Result<(), String> {
     let Some(id) = job.meeting else { return Ok(()) };
-    let Some(meeting) = db.meeting(id).await.map_err(|e| e.to_string())? else {
+    let Some(meeting) = db.meeting(id).await.map_err(store)? else {
         return Ok(());
     };
-    if let Some(shown) = db.meeting_event(id).await.map_err(|e| e.to_string())?
-        && shown.occurrence == job.occurrence
+    if let Some(e) = db.meeting_event(id).await.map_err(store)?
+        && e.occurrence == job.occurrence
     {
-        let guild = meeting.guild.0;
-        // Completed from active; one never marked active (its start was
-        // missed) is made active first, as Discord allows no other move.
-        let mut done = rest.set_event_status(guild, shown.event, 3).await;
-        if matches!(done, Err(RestError::Rejected { .. })) {
-            let _ = rest.set_event_status(guild, shown.event, 2).await;
-            done = rest.set_event_status(guild, shown.event, 3).await;
-        }
-        match done {
-            Ok(()) | Err(RestError::Gone { .. } | RestError::Forbidden { .. }) => {}
-            Err(RestError::Transient(why)) => return Err(why),
-            Err(RestError::Rejected { code, .. }) if code == UNKNOWN_EVENT => {}
-            Err(why) => {
-                tracing::info!(meeting = id.0, error = %why, "a meeting's event could not be completed; it is removed");
-                let _ = rest.delete_event(guild, shown.event).await;
-            }
-        }
-        db.forget_meeting_event(id)
-            .await
-            .map_err(|e| e.to_string())?;
+        finish(db, rest, meeting.guild.0, id, e).await?;
     }
     sync(db, rest, id, now).await.map(drop)
 }
 
 /// Syncs every meeting of the server, the soonest first (so that under
-/// Discord's limit of 100 events, the soonest meetings have theirs).
-/// Returns each meeting with what became of its event.
+/// Discord's limit of 100 events, the soonest meetings have theirs), and
+/// removes the events of meetings that have ended. Returns each meeting
+/// with what became of its event; one Discord failed on is `Failed`.
 pub async fn sync_server(
     db: &Db,
     rest: &Rest,
     guild: crate::domain::GuildId,
     now: DateTime<Utc>,
 ) -> Result<Vec<(Meeting, Synced)>, String> {
-    let mut meetings = db.guild_meetings(guild).await.map_err(|e| e.to_string())?;
+    let mut meetings = db.guild_meetings(guild).await.map_err(store)?;
     meetings.sort_by_key(|m| m.current_occurrence(now).map(|o| o.start));
     let mut out = Vec::with_capacity(meetings.len());
+    let listed: std::collections::HashSet<MeetingId> = meetings.iter().map(|m| m.id).collect();
     for m in meetings {
-        let synced = sync(db, rest, m.id, now).await?;
+        let synced = match sync(db, rest, m.id, now).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(meeting = m.id.0, error = %e, "cannot sync a meeting's event");
+                Synced::Failed
+            }
+        };
         out.push((m, synced));
     }
+    // Ended meetings whose event is still listed.
+    for (id, _) in db.meetings_with_events(guild).await.map_err(store)? {
+        if !listed.contains(&id)
+            && let Err(e) = remove(db, rest, guild.0, id).await
+        {
+            tracing::warn!(meeting = id.0, error = %e, "cannot remove an ended meeting's event");
+        }
+    }
     Ok(out)
+}
+
+/// Daily: events of meetings that ended and whose removal failed then.
+pub async fn sweep(db: &Db, rest: &Rest) -> Result<(), String> {
+    for (id, guild, _) in db.ended_meetings_with_events().await.map_err(store)? {
+        if let Err(e) = remove(db, rest, guild.0, id).await {
+            tracing::warn!(meeting = id.0, error = %e, "cannot remove an ended meeting's event; tried again tomorrow");
+        }
+    }
+    Ok(())
 }

@@ -925,6 +925,8 @@ impl Scheduler {
             );
         }
         moderation::remove_expired_log_posts(&self.removing, &self.db, &self.rest);
+        // Events of ended meetings whose removal failed at the time.
+        events::sweep(&self.db, &self.rest).await?;
         // Every day, whatever was deleted: a checkpoint held back earlier by
         // a busy database (after a forget, say) completes here.
         if !self.db.checkpoint().await.map_err(|e| e.to_string())? {
@@ -962,7 +964,12 @@ impl Scheduler {
         }
         let channel = serenity::ChannelId::new(meeting.channel.0);
         let message = serenity::CreateMessage::new()
-            .content(views::reminder_text(&meeting, job.occurrence, job.offset))
+            .content(views::reminder_text(
+                &meeting,
+                job.occurrence,
+                job.offset,
+                now,
+            ))
             .allowed_mentions(views::reminder_mentions(&meeting))
             .nonce(serenity::Nonce::String(format!("haven-r{}", job.id)))
             .enforce_nonce(true);
@@ -1063,7 +1070,7 @@ impl Scheduler {
         }
         // One nonce per recipient: the same reminder to two people is two
         // messages, and a retry to one of them is still one.
-        let message = views::dm_reminder(&meeting, job.occurrence, job.offset)
+        let message = views::dm_reminder(&meeting, job.occurrence, job.offset, self.clock.now())
             .nonce(serenity::Nonce::String(dm_nonce(parent, user)))
             .enforce_nonce(true);
         let wanted = || self.reminder_wanted(job, self.clock.now());

@@ -4,9 +4,11 @@
 //! (1 to 100 characters) and an end time for an external event, an end
 //! after the start, a description of at most 1,000 characters, at most 100
 //! scheduled or active events per server (30038), Create Events or Manage
-//! Events, and only Discord's status moves: scheduled to active or
-//! cancelled, active to completed. A completed or cancelled event can no
-//! longer be edited. Events can also be deleted by hand (a human in
+//! Events (and Connect for a voice event), and only Discord's status
+//! moves: scheduled to active or cancelled, active to completed. A live
+//! event's start cannot move; a live external event completes by itself
+//! at its end time; a completed or cancelled event can no longer be
+//! edited. Events can also be deleted by hand (a human in
 //! Discord's UI).
 
 use axum::http::{Method, StatusCode};
@@ -21,6 +23,8 @@ use super::{Inner, State};
 pub const MANAGE_EVENTS: u64 = 1 << 33;
 /// Create Events.
 pub const CREATE_EVENTS: u64 = 1 << 44;
+/// Connect: a voice event needs it in its channel.
+pub const CONNECT: u64 = 1 << 20;
 /// Discord's limit of scheduled or active events in one server.
 pub const MAX_ACTIVE: usize = 100;
 
@@ -203,7 +207,15 @@ pub(super) fn route(
     let event_id = rest.first().and_then(|e| e.parse::<u64>().ok());
     let bot = inner.world.bot_id;
     Some(inner.update(|s| {
+        // Discord ends a live external event at its end time by itself.
+        let now = s.now();
+        for e in s.events.values_mut() {
+            if e.kind == 3 && e.status == 2 && e.end.is_some_and(|end| end <= now) {
+                e.status = 3;
+            }
+        }
         let may = super::moderation::bot_guild_permissions(inner, s);
+        let may_connect = may & (CONNECT | super::world::ADMINISTRATOR) != 0;
         let allowed = may & (MANAGE_EVENTS | CREATE_EVENTS | super::world::ADMINISTRATOR) != 0;
         match (method.as_str(), event_id) {
             ("GET", None) => ok(json!(
@@ -251,6 +263,9 @@ pub(super) fn route(
                 if let Err(why) = apply(inner, s, &mut event, body, true) {
                     return invalid(&why);
                 }
+                if event.kind == 2 && !may_connect {
+                    return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+                }
                 let json = event.to_json(bot);
                 s.events.insert(event.id, event);
                 ok(json)
@@ -266,6 +281,15 @@ pub(super) fn route(
                 if !event.is_open() {
                     return invalid("a completed or cancelled event cannot be edited");
                 }
+                // A live event's start is history: it cannot move.
+                if event.status == 2
+                    && body
+                        .get("scheduled_start_time")
+                        .and_then(time)
+                        .is_some_and(|t| t != Some(event.start))
+                {
+                    return invalid("scheduled_start_time: the event has started");
+                }
                 if let Some(status) = body.get("status") {
                     let to = status.as_u64().unwrap_or(0) as u8;
                     let allowed_move = matches!((event.status, to), (1, 2) | (1, 4) | (2, 3))
@@ -277,6 +301,9 @@ pub(super) fn route(
                 }
                 if let Err(why) = apply(inner, s, &mut event, body, false) {
                     return invalid(&why);
+                }
+                if event.kind == 2 && !may_connect {
+                    return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
                 }
                 let json = event.to_json(bot);
                 s.events.insert(id, event);

@@ -1108,7 +1108,6 @@ impl Sim {
         self.inner.update(|s| s.clock = Some(now));
     }
 
-    /// Moderation calls so far, with their audit-log reasons.
     /// `member` joins voice or stage channel `channel` (or moves there from
     /// another), as a person does in Discord: `VOICE_STATE_UPDATE` goes to a
     /// bot with the Guild Voice States intent. False, changing nothing, for
@@ -1176,6 +1175,7 @@ impl Sim {
         self.inner.update(|s| s.events.remove(&id));
     }
 
+    /// Moderation calls so far, with their audit-log reasons.
     pub fn audit_log(&self) -> Vec<moderation::AuditEntry> {
         self.inner.state().audit.clone()
     }

@@ -115,8 +115,9 @@ pub const HAVEN_ROLE: u64 = 1_600_000_000_000_000_004;
 /// attach, read history, threads, mention roles) and moderation: Kick, Ban,
 /// Manage Channels, Manage Messages, Manage Roles, Moderate Members,
 /// Create Private Threads (a lock denies it, and Discord lets a bot deny
-/// only what it holds), and Create Events (the meetings' scheduled
-/// events, which it may then edit and delete).
+/// only what it holds), Create Events (the meetings' scheduled events,
+/// which it may then edit and delete) and Connect (which a voice event
+/// needs in its channel).
 pub const HAVEN_PERMISSIONS: u64 = EVERYONE
     | (1 << 1)
     | (1 << 2)
@@ -130,6 +131,7 @@ pub const HAVEN_PERMISSIONS: u64 = EVERYONE
     | (1 << 36)
     | (1 << 38)
     | (1 << 40)
+    | super::events::CONNECT
     | super::events::CREATE_EVENTS;
 
 /// What the sandbox's facilitators may do in Discord itself: moderate

@@ -103,6 +103,59 @@ impl Db {
         })
     }
 
+    /// Moves the recorded event `event` to `occurrence`, only while it is
+    /// still the meeting's (another change may have replaced it).
+    pub async fn move_meeting_event(
+        &self,
+        meeting: MeetingId,
+        event: u64,
+        occurrence: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query(
+                "UPDATE meeting_events SET occurrence = $3 WHERE meeting_id = $1 AND event_id = $2",
+            )
+            .bind(meeting.0)
+            .bind(event as i64)
+            .bind(occurrence.timestamp())
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1)
+        })
+    }
+
+    /// Forgets event `event` as the meeting's, only if it still is.
+    pub async fn forget_event(&self, meeting: MeetingId, event: u64) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM meeting_events WHERE meeting_id = $1 AND event_id = $2")
+                .bind(meeting.0)
+                .bind(event as i64)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Meetings that ended and still have an event (its removal failed):
+    /// swept daily.
+    pub async fn ended_meetings_with_events(
+        &self,
+    ) -> StoreResult<Vec<(MeetingId, crate::domain::GuildId, u64)>> {
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+                "SELECT e.meeting_id, m.guild_id, e.event_id FROM meeting_events e JOIN meetings m ON m.id = e.meeting_id
+                 WHERE m.ended <> 0 ORDER BY e.meeting_id LIMIT 500",
+            )
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(m, g, e)| (MeetingId(m), crate::domain::GuildId::from_db(g), e as u64))
+                .collect())
+        })
+    }
+
     pub async fn forget_meeting_event(&self, meeting: MeetingId) -> StoreResult<()> {
         on_pool!(self, |pool| {
             sqlx::query("DELETE FROM meeting_events WHERE meeting_id = $1")

@@ -270,8 +270,10 @@ async fn event_note(data: &super::super::Data, meeting: MeetingId, now: DateTime
     match sync(&data.db, &data.rest, meeting, now).await {
         Ok(Synced::Off | Synced::Shown) => String::new(),
         Ok(Synced::Full) => "\nIt isn't listed in Discord's Events tab: the server has Discord's limit of 100 events.".to_owned(),
-        Ok(Synced::NoPermission) => "\nI couldn't list it in Discord's Events tab: I need the **Create Events** permission (an admin can give it to my role).".to_owned(),
-        Ok(Synced::Refused) => "\nDiscord didn't accept it as an event, so it isn't listed in the Events tab.".to_owned(),
+        Ok(Synced::NoPermission) => "\nI couldn't list it in Discord's Events tab: I need the **Create Events** permission, and **Connect** on its voice channel (an admin can give them to my role).".to_owned(),
+        Ok(Synced::Refused) => "\nDiscord didn't accept it as an event (or I can't see its voice channel), so it isn't listed in the Events tab.".to_owned(),
+        Ok(Synced::Private) => "\nIt isn't listed in Discord's Events tab: its channel isn't open to everyone, and an event shows to the whole server.".to_owned(),
+        Ok(Synced::Failed) => "\nI couldn't update its Discord event just now; I'll try again at its next change or once it ends.".to_owned(),
         Err(e) => {
             tracing::warn!(meeting = meeting.0, error = %e, "cannot update a meeting's Discord event");
             "\nI couldn't update its Discord event just now; the next change to the meeting will.".to_owned()
@@ -400,9 +402,12 @@ fn created_text(m: &Meeting, now: DateTime<Utc>, zone: Tz, source: ZoneSource) -
 /// Names the reminders whose time had already passed, so none is dropped
 /// in silence.
 fn missed_note(missed: &[PlannedJob]) -> String {
-    // A "starting now" post for an occurrence already under way is not
-    // worth a note.
-    let missed: Vec<&PlannedJob> = missed.iter().filter(|j| !j.offset.is_zero()).collect();
+    // A "starting now" post (or an event going live) for an occurrence
+    // already under way is not worth a note.
+    let missed: Vec<&PlannedJob> = missed
+        .iter()
+        .filter(|j| j.kind == crate::domain::jobs::JobKind::Reminder && !j.offset.is_zero())
+        .collect();
     if missed.is_empty() {
         return String::new();
     }
