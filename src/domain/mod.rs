@@ -1,6 +1,7 @@
 //! Pure logic with no I/O. Nothing here reads the clock: `now` is a parameter.
 
 pub mod anonymity;
+pub mod attendance;
 pub mod crisis;
 pub mod custom_id;
 pub mod events;
