@@ -46,6 +46,10 @@ async fn migrates_an_empty_file_and_reopens() {
         tables,
         [
             "_sqlx_migrations",
+            "attendance_counts",
+            "attendance_optouts",
+            "attendance_presence",
+            "attendance_salts",
             "cw_posts",
             "event_mirrors",
             "facilitator_dm_notices",

@@ -29,6 +29,7 @@ macro_rules! on_pool {
     };
 }
 
+mod attendance;
 mod cw_posts;
 mod events;
 mod guild_settings;
@@ -265,6 +266,8 @@ pub(crate) mod alone {
     pub const ROTATIONS: i64 = 0x4861_7665_6e03;
     /// Replanning one meeting's jobs (combined with the meeting).
     pub const REPLAN: i64 = 0x4861_7665_6e04;
+    /// Changing an occurrence's attendance (combined with the meeting).
+    pub const ATTENDANCE: i64 = 0x4861_7665_6e05;
 }
 
 impl Db {

@@ -167,12 +167,34 @@ impl Db {
                 "UPDATE mod_case_amendments SET amended_by = NULL WHERE amended_by = $1",
                 // Their /cw posts (deleted from Discord by the caller first).
                 "DELETE FROM cw_posts WHERE author_id = $1",
+                // Their "don't count me" (with the rest of their preferences).
+                "DELETE FROM attendance_optouts WHERE user_id = $1",
             ] {
                 deleted += sqlx::query(table)
                     .bind(user.as_db())
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+            }
+            // In a voice meeting open now, they are held as a keyed hash under
+            // its salt: theirs goes (the count will not include them).
+            let open_meetings: Vec<(i64, i64, Vec<u8>)> =
+                sqlx::query_as("SELECT meeting_id, occurrence, salt FROM attendance_salts")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for (meeting, occurrence, salt) in open_meetings {
+                let Ok(salt) = <[u8; 32]>::try_from(salt.as_slice()) else {
+                    continue;
+                };
+                deleted += sqlx::query(
+                    "DELETE FROM attendance_presence WHERE meeting_id = $1 AND occurrence = $2 AND hash = $3",
+                )
+                .bind(meeting)
+                .bind(occurrence)
+                .bind(super::attendance::person(&salt, user))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             }
             // While a statistics period is open, the member is held there as a
             // keyed hash under its salt: delete theirs in every open period and

@@ -1,0 +1,198 @@
+//! Anonymous attendance on a real database (SQLite files, or PostgreSQL
+//! when `HAVEN_TEST_POSTGRES` is set): people, not visits; a restart loses
+//! and doubles nobody; "don't count me" and forget are kept; and once the
+//! occurrence ends only the count is left.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::backend::{blobs, scalar, url};
+use common::files_containing;
+use haven::domain::attendance::{Attendance, Window};
+use haven::domain::meeting::MeetingId;
+use haven::domain::{ChannelId, GuildId, UserId};
+use haven::store::Db;
+
+const GUILD: GuildId = GuildId(1_300_000_000_000_000_001);
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 3, 10, 19, 0, 0).unwrap()
+}
+
+fn member(n: u64) -> UserId {
+    UserId(1_500_000_000_000_000_000 + n)
+}
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    start() + Duration::minutes(minutes)
+}
+
+async fn meeting(db: &Db) -> MeetingId {
+    let new = haven::store::NewMeeting {
+        guild: GUILD,
+        channel: ChannelId(1_400_000_000_000_000_003),
+        title: "Circle".into(),
+        schedule: haven::domain::recurrence::Schedule {
+            zone: chrono_tz::Tz::UTC,
+            start: start().naive_utc(),
+            repeat: haven::domain::recurrence::Repeat::Weekly,
+            skips: Default::default(),
+        },
+        duration: Duration::minutes(60),
+        reminders: haven::domain::reminders::Offsets::parse("none").unwrap(),
+        mention_role: None,
+        location: Some("<#1400000000000000005>".into()),
+    };
+    db.create_meeting(&new, start() - Duration::days(1))
+        .await
+        .unwrap()
+        .id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_are_counted_once_a_restart_loses_nobody_and_only_the_count_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = url(&dir).await;
+    let db = Db::open(&url).await.unwrap();
+    let m = meeting(&db).await;
+    let w = Window::of(start(), Duration::minutes(60));
+    let threshold = Duration::minutes(10);
+    let change = |user: UserId, minutes: i64, joined: bool| {
+        let db = db.clone();
+        async move {
+            db.attendance_change(m, start(), &w, user, at(minutes), joined)
+                .await
+                .unwrap()
+        }
+    };
+
+    // Six stay 15 minutes; two stay 3; one comes and goes three times (5
+    // minutes each: counted once); one said "don't count me" and comes.
+    db.set_attendance_counted(member(99), false).await.unwrap();
+    assert!(!db.attendance_counted(member(99)).await.unwrap());
+    let rejoiner = member(8);
+    for n in 0..6 {
+        change(member(n), -5, true).await;
+    }
+    for n in 6..8 {
+        change(member(n), 0, true).await;
+    }
+    change(rejoiner, 0, true).await;
+    change(member(99), 0, true).await;
+    for n in 6..8 {
+        change(member(n), 3, false).await;
+    }
+    change(rejoiner, 5, false).await;
+    assert!(
+        db.attendance_open_for(member(0))
+            .await
+            .unwrap()
+            .contains(&(m, start())),
+        "/privacy show can say they are being counted"
+    );
+    assert!(db.attendance_open_for(member(99)).await.unwrap().is_empty());
+    // Haven restarts 5 minutes in and finds the six still there (twice
+    // over: a repeated reconciliation); nobody is lost or doubled.
+    let here: Vec<UserId> = (0..6).map(member).chain([member(99)]).collect();
+    let db = {
+        db.close().await;
+        Db::open(&url).await.unwrap()
+    };
+    for _ in 0..2 {
+        db.attendance_reconcile(m, start(), &w, &here, at(5))
+            .await
+            .unwrap();
+    }
+    let change = |user: UserId, minutes: i64, joined: bool| {
+        let db = db.clone();
+        async move {
+            db.attendance_change(m, start(), &w, user, at(minutes), joined)
+                .await
+                .unwrap()
+        }
+    };
+    for n in 0..6 {
+        change(member(n), 10, false).await;
+    }
+    for round in 1..3 {
+        change(rejoiner, round * 10, true).await;
+        change(rejoiner, round * 10 + 5, false).await;
+    }
+    let salts = blobs(&url, "SELECT salt FROM attendance_salts").await;
+    let hashes = blobs(&url, "SELECT hash FROM attendance_presence").await;
+    assert_eq!((salts.len(), hashes.len()), (1, 9), "one hash a person");
+
+    let count = db
+        .close_attendance(m, GUILD, start(), &w, threshold)
+        .await
+        .unwrap();
+    assert_eq!(count, Attendance { came: 7, stayed: 0 });
+    // Run again (a roll-over retried): the same count, nothing new.
+    let again = db
+        .close_attendance(m, GUILD, start(), &w, threshold)
+        .await
+        .unwrap();
+    assert_eq!(again, count);
+    assert_eq!(db.attendance(m, start()).await.unwrap(), Some(count));
+    // A late voice change after the close counts nobody.
+    db.attendance_change(m, start(), &w, member(50), at(61), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        scalar(&url, "SELECT COUNT(*) FROM attendance_salts").await,
+        0
+    );
+    assert_eq!(
+        scalar(&url, "SELECT COUNT(*) FROM attendance_presence").await,
+        0
+    );
+    assert!(db.checkpoint().await.unwrap());
+    db.close().await;
+
+    // On SQLite nothing of the salt, the hashes or anyone's id is left in
+    // the files. (PostgreSQL keeps dead row versions until vacuum.)
+    if url.starts_with("postgres") {
+        return;
+    }
+    for bytes in salts.iter().chain(&hashes) {
+        assert!(
+            common::files_with(dir.path(), bytes).is_empty(),
+            "a salt or hash survived"
+        );
+    }
+    for n in 0..9 {
+        let hits = files_containing(dir.path(), member(n).0);
+        assert!(hits.is_empty(), "{hits:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forget_and_dont_count_me_remove_a_member_from_open_meetings() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = url(&dir).await;
+    let db = Db::open(&url).await.unwrap();
+    let m = meeting(&db).await;
+    let w = Window::of(start(), Duration::minutes(60));
+    for n in 0..3 {
+        db.attendance_change(m, start(), &w, member(n), at(0), true)
+            .await
+            .unwrap();
+    }
+    db.forget_member(member(0)).await.unwrap();
+    db.set_attendance_counted(member(1), false).await.unwrap();
+    assert!(db.attendance_open_for(member(0)).await.unwrap().is_empty());
+    assert!(db.attendance_open_for(member(1)).await.unwrap().is_empty());
+    assert_eq!(db.attendance_open_for(member(2)).await.unwrap().len(), 1);
+    assert_eq!(
+        scalar(&url, "SELECT COUNT(*) FROM attendance_presence").await,
+        1
+    );
+    // Forget also takes back "don't count me" (it is theirs): counted again.
+    db.forget_member(member(1)).await.unwrap();
+    assert!(db.attendance_counted(member(1)).await.unwrap());
+    let count = db
+        .close_attendance(m, GUILD, start(), &w, Duration::minutes(10))
+        .await
+        .unwrap();
+    assert_eq!(count, Attendance { came: 1, stayed: 1 });
+}
