@@ -124,6 +124,7 @@ pub async fn run(
         rest,
         editor,
         grace: config.reminder_grace,
+        attend: chrono::Duration::minutes(config.attend_minutes),
         handle: scheduler,
         removing: Default::default(),
         cache: client.cache.clone(),
@@ -287,5 +288,7 @@ pub async fn shutdown_signal() {
 /// (`GUILD_MODERATION`), so its timers give way to humans. Neither is
 /// privileged.
 pub fn intents() -> serenity::GatewayIntents {
-    serenity::GatewayIntents::GUILDS | serenity::GatewayIntents::GUILD_MODERATION
+    serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MODERATION
+        | serenity::GatewayIntents::GUILD_VOICE_STATES
 }

@@ -52,6 +52,9 @@ pub struct Config {
     /// `HAVEN_REMINDER_GRACE`: a reminder missed (downtime) by less than this
     /// is still sent; an older one is skipped. Default 15 minutes.
     pub reminder_grace: chrono::Duration,
+    /// `HAVEN_ATTEND_MINUTES`: time in a voice meeting's channel that counts
+    /// as attending it (default 10 minutes, 1 to 240).
+    pub attend_minutes: i64,
     /// `HAVEN_JOB_LEASE`: how long this process's claim on a job holds
     /// unless renewed; another process takes the jobs of one that died once
     /// it has passed. Default 30 seconds.
@@ -262,6 +265,21 @@ impl Config {
                 })?,
         };
 
+        let attend_minutes = match get("HAVEN_ATTEND_MINUTES") {
+            None => crate::domain::attendance::DEFAULT_ATTEND_MINUTES,
+            Some(raw) => raw
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (1..=240).contains(m))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "HAVEN_ATTEND_MINUTES",
+                        "must be a number of minutes from 1 to 240",
+                    )
+                })?,
+        };
+
         let job_lease = match get("HAVEN_JOB_LEASE") {
             None => crate::store::DEFAULT_LEASE,
             Some(raw) => humantime::parse_duration(raw.trim())
@@ -341,6 +359,7 @@ impl Config {
             dev_guild,
             log_filter,
             reminder_grace,
+            attend_minutes,
             job_lease,
             db_pool,
             shards,
@@ -359,6 +378,7 @@ impl Config {
             dev_guild: None,
             log_filter: "warn".to_owned(),
             reminder_grace: crate::domain::reminders::DEFAULT_GRACE,
+            attend_minutes: crate::domain::attendance::DEFAULT_ATTEND_MINUTES,
             job_lease: crate::store::DEFAULT_LEASE,
             db_pool: crate::store::DEFAULT_POOL,
             shards: None,

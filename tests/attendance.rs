@@ -8,6 +8,7 @@ mod common;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::backend::{blobs, scalar, url};
 use common::files_containing;
+use haven::clock::Clock;
 use haven::domain::attendance::{Attendance, Window};
 use haven::domain::meeting::MeetingId;
 use haven::domain::{ChannelId, GuildId, UserId};
@@ -195,4 +196,110 @@ async fn forget_and_dont_count_me_remove_a_member_from_open_meetings() {
         .await
         .unwrap();
     assert_eq!(count, Attendance { came: 1, stayed: 1 });
+}
+
+/// Through the real bot and the fake Discord's voice: members in the
+/// meeting's voice channel within its window are counted as people when it
+/// ends (one too brief is not, one outside the window is not), across a
+/// restart of Haven mid-meeting, and nothing of who is left afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voice_attendance_end_to_end_across_a_restart() {
+    let mut h = common::Harness::start().await; // 2027-03-09 12:00 UTC
+    let room = h.sim.channel_id("Meeting room");
+    h.say(
+        "admin",
+        &format!(
+            "/meeting create title:Circle when:\"2027-03-10 19:00\" timezone:UTC repeat:weekly channel:#meetings location:<#{room}>"
+        ),
+    )
+    .await;
+    let db = h.db().await;
+    let db_url = h.db_url.clone();
+    let presences = || async { scalar(&db_url, "SELECT COUNT(*) FROM attendance_presence").await };
+    // Early in the day: outside the window, nobody is held.
+    h.advance(Utc.with_ymd_and_hms(2027, 3, 10, 18, 0, 0).unwrap() - h.clock.now())
+        .await;
+    let early = h.sim.member("facilitator");
+    h.sim.voice_join(&early, room);
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_secs(2),
+        )
+        .await;
+    h.sim.voice_leave(&early);
+    assert_eq!(presences().await, 0);
+
+    h.advance(Utc.with_ymd_and_hms(2027, 3, 10, 18, 55, 0).unwrap() - h.clock.now())
+        .await;
+    // Eli said not to be counted.
+    let said = h.say("eli", "/privacy attendance counted:false").await;
+    assert!(said.text().contains("won't be counted"), "{}", said.text());
+    let names = ["alice", "bob", "casey", "dana", "eli", "farah"];
+    for name in names {
+        h.sim.voice_join(&h.sim.member(name), room);
+    }
+    wait_for(|| async { presences().await == 5 }).await;
+    let shown = h.say("alice", "/privacy show").await.text();
+    assert!(shown.contains("being counted in 1 meeting"), "{shown}");
+    let shown = h.say("eli", "/privacy show").await.text();
+    assert!(shown.contains("asked not to be counted"), "{shown}");
+    h.advance(Duration::minutes(7)).await; // 19:02
+    h.sim.voice_leave(&h.sim.member("farah"));
+    wait_for(|| async {
+        scalar(
+            &db_url,
+            "SELECT COUNT(*) FROM attendance_presence WHERE since_ms IS NULL",
+        )
+        .await
+            == 1
+    })
+    .await;
+
+    // Haven restarts mid-meeting; bob leaves while it is down.
+    h.advance(Duration::minutes(13)).await; // 19:15
+    h.stop().await.unwrap();
+    h.sim.voice_leave(&h.sim.member("bob"));
+    h.restart_after_stop().await;
+    wait_for(|| async {
+        scalar(
+            &db_url,
+            "SELECT COUNT(*) FROM attendance_presence WHERE since_ms IS NULL",
+        )
+        .await
+            == 2
+    })
+    .await;
+
+    // The meeting ends: one count, and no salt or hash left.
+    h.advance(Duration::minutes(50)).await; // 20:05
+    let occurrence = Utc.with_ymd_and_hms(2027, 3, 10, 19, 0, 0).unwrap();
+    let count = db
+        .attendance(MeetingId(1), occurrence)
+        .await
+        .unwrap()
+        .expect("counted at the end");
+    // alice, casey, dana stayed; bob was there 20 minutes; farah 7; eli
+    // is not counted.
+    assert_eq!(count, Attendance { came: 4, stayed: 3 });
+    assert_eq!(
+        scalar(&db_url, "SELECT COUNT(*) FROM attendance_salts").await,
+        0
+    );
+    assert_eq!(presences().await, 0);
+    db.close().await;
+}
+
+async fn wait_for<F, Fut>(check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the bot never got there");
 }

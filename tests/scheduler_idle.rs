@@ -149,6 +149,7 @@ async fn an_idle_process_costs_the_same_whatever_the_other_processes_do() {
         rest: rest.clone(),
         editor: Editor::new(a.clone(), rest, clock),
         grace: DEFAULT_GRACE,
+        attend: chrono::Duration::minutes(10),
         handle: SchedulerHandle::default(),
         removing: Default::default(),
         cache: Arc::new(serenity::Cache::new()),

@@ -58,7 +58,8 @@ fn help_embed() -> poise::serenity_prelude::CreateEmbed {
             "Your privacy",
             "`/privacy show` — everything Haven stores about you\n\
              `/privacy export` — a copy of it as a file\n\
-             `/privacy forget` — delete all of it, for good",
+             `/privacy forget` — delete all of it, for good\n\
+             `/privacy attendance` — whether you're counted (anonymously) as attending voice meetings",
             false,
         )
         .field(

@@ -225,6 +225,51 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                         )
                         .await
                     }
+                    // Members in and out of voice: anonymous attendance.
+                    serenity::FullEvent::VoiceStateUpdate { old, new } => {
+                        let data = framework.user_data;
+                        let Some(guild) = new.guild_id else {
+                            return Ok(());
+                        };
+                        let me = framework.serenity_context.cache.current_user().id;
+                        let is_bot =
+                            new.user_id == me || new.member.as_ref().is_some_and(|m| m.user.bot);
+                        if let Err(e) = crate::scheduler::attendance::on_voice(
+                            &data.db,
+                            crate::domain::GuildId(guild.get()),
+                            crate::domain::UserId(new.user_id.get()),
+                            is_bot,
+                            old.as_ref().and_then(|o| o.channel_id).map(|c| c.get()),
+                            new.channel_id.map(|c| c.get()),
+                            data.clock.now(),
+                        )
+                        .await
+                        {
+                            tracing::warn!(guild = guild.get(), error = %e, "cannot record a voice change for attendance");
+                        }
+                    }
+                    // (Re)connected to a server: who is in voice now.
+                    serenity::FullEvent::GuildCreate { guild, .. } => {
+                        let data = framework.user_data;
+                        let in_voice: Vec<(crate::domain::UserId, u64)> = guild
+                            .voice_states
+                            .values()
+                            .filter(|v| !guild.members.get(&v.user_id).is_some_and(|m| m.user.bot))
+                            .filter_map(|v| {
+                                Some((crate::domain::UserId(v.user_id.get()), v.channel_id?.get()))
+                            })
+                            .collect();
+                        if let Err(e) = crate::scheduler::attendance::reconcile(
+                            &data.db,
+                            crate::domain::GuildId(guild.id.get()),
+                            &in_voice,
+                            data.clock.now(),
+                        )
+                        .await
+                        {
+                            tracing::warn!(guild = guild.id.get(), error = %e, "cannot reconcile attendance after connecting");
+                        }
+                    }
                     serenity::FullEvent::ChannelUpdate { new, .. } => {
                         let data = framework.user_data;
                         crate::scheduler::moderation::on_channel_update(

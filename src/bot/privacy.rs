@@ -14,7 +14,7 @@ use crate::domain::privacy::{Export, MemberData, confirmation_valid};
 /// See, export or delete what Haven keeps about you
 #[poise::command(
     slash_command,
-    subcommands("show", "export", "forget"),
+    subcommands("show", "export", "forget", "attendance"),
     subcommand_required
 )]
 pub async fn privacy(_ctx: Context<'_>) -> Result<(), Error> {
@@ -24,8 +24,17 @@ pub async fn privacy(_ctx: Context<'_>) -> Result<(), Error> {
 /// See everything Haven stores about you
 #[poise::command(slash_command)]
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
-    let data = ctx.data().db.member_data(super::author(ctx)).await?;
+    let user = super::author(ctx);
+    let data = ctx.data().db.member_data(user).await?;
     let (embed, complete) = data_embed(&data);
+    let embed = embed.field(
+        "Voice meetings",
+        attendance_line(
+            ctx.data().db.attendance_counted(user).await?,
+            ctx.data().db.attendance_open_for(user).await?.len(),
+        ),
+        false,
+    );
     let mut reply = render::ephemeral_embed(embed);
     if !complete {
         // Too much for one message: everything, in a file.
@@ -40,6 +49,44 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
             ));
     }
     ctx.send(reply).await?;
+    Ok(())
+}
+
+/// What `/privacy show` says of attendance.
+fn attendance_line(counted: bool, open_now: usize) -> String {
+    let now = match open_now {
+        0 => "You are not being counted in any meeting right now.".to_owned(),
+        n => format!(
+            "You are being counted in {n} meeting{} under way now, as a code that cannot be traced to you; \
+             when it ends it becomes part of one number and the code is deleted.",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    if counted {
+        format!(
+            "Time in a meeting's voice channel counts you (anonymously) as attending. {now} `/privacy attendance counted:false` stops it."
+        )
+    } else {
+        format!(
+            "You asked not to be counted as attending voice meetings. {now} `/privacy attendance counted:true` counts you again."
+        )
+    }
+}
+
+/// Whether you are counted (anonymously) as attending voice meetings
+#[poise::command(slash_command)]
+async fn attendance(
+    ctx: Context<'_>,
+    #[description = "True to be counted (the default), false to never be"] counted: bool,
+) -> Result<(), Error> {
+    let user = super::author(ctx);
+    ctx.data().db.set_attendance_counted(user, counted).await?;
+    let text = if counted {
+        "You'll be counted again as attending voice meetings: only as part of a number, never by name."
+    } else {
+        "You won't be counted as attending voice meetings from now on, and you've been taken out of any meeting under way."
+    };
+    ctx.send(render::ephemeral(text)).await?;
     Ok(())
 }
 

@@ -17,6 +17,7 @@
 //! have a job of their own), so after a crash at most the one message in
 //! flight can show again once Discord has forgotten its nonce.
 
+pub mod attendance;
 pub mod editor;
 pub mod events;
 pub mod facilitators;
@@ -117,6 +118,8 @@ pub struct Scheduler {
     pub rest: Rest,
     pub editor: Editor,
     pub grace: Duration,
+    /// Time in a voice meeting's channel that counts as attending.
+    pub attend: Duration,
     pub handle: SchedulerHandle,
     /// Whether expired log posts are being removed now.
     pub removing: moderation::Removing,
@@ -827,6 +830,8 @@ impl Scheduler {
             JobKind::Reminder => self.remind(job).await,
             JobKind::ReminderDm => self.remind_by_dm(job).await,
             JobKind::Rollover => {
+                // Who came becomes one count before anything moves on.
+                attendance::close(&self.db, job, self.attend).await?;
                 meetings::rollover(&self.db, &self.editor, job).await?;
                 // The event moves on to the next occurrence (a failure
                 // Discord may get over runs the roll-over again: it is

@@ -1,0 +1,116 @@
+//! Anonymous attendance of voice meetings, from the gateway's voice
+//! changes: each person in a meeting's voice channel within its window
+//! (see `domain::attendance`), held as a keyed hash until the occurrence
+//! ends, then one count.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::attendance::Window;
+use crate::domain::meeting::{Meeting, location_channel};
+use crate::domain::recurrence::Occurrence;
+use crate::domain::{GuildId, UserId};
+use crate::store::{Db, Job, StoreResult};
+
+/// The occurrence whose window is open at `now`, if any.
+fn open_occurrence(m: &Meeting, now: DateTime<Utc>) -> Option<(Occurrence, Window)> {
+    if m.ended {
+        return None;
+    }
+    // The one under way (or just over), else the next, which opens early.
+    let first = m
+        .schedule
+        .next_after(now - m.duration - Duration::seconds(1))?;
+    let second = m.schedule.next_after(first.start);
+    [Some(first), second]
+        .into_iter()
+        .flatten()
+        .map(|o| (o, Window::of(o.start, m.duration)))
+        .find(|(_, w)| w.contains(now))
+}
+
+/// The server's meetings held in voice channel `channel`.
+async fn meetings_in(db: &Db, guild: GuildId, channel: u64) -> StoreResult<Vec<Meeting>> {
+    Ok(db
+        .guild_meetings(guild)
+        .await?
+        .into_iter()
+        .filter(|m| m.location.as_deref().and_then(location_channel) == Some(channel))
+        .collect())
+}
+
+/// A member's voice changed in `guild`: they left `from` and/or joined
+/// `to`. Bots (Haven among them) are never counted; nor is anyone who
+/// said not to be.
+pub async fn on_voice(
+    db: &Db,
+    guild: GuildId,
+    user: UserId,
+    is_bot: bool,
+    from: Option<u64>,
+    to: Option<u64>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if is_bot || from == to {
+        return Ok(());
+    }
+    for (channel, joined) in [(from, false), (to, true)] {
+        let Some(channel) = channel else { continue };
+        for m in meetings_in(db, guild, channel).await? {
+            if let Some((o, w)) = open_occurrence(&m, now) {
+                db.attendance_change(m.id, o.start, &w, user, now, joined)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// After Haven (re)connects to a server: who is in each meeting's voice
+/// channel now is all it knows; open occurrences are brought in line.
+pub async fn reconcile(
+    db: &Db,
+    guild: GuildId,
+    in_voice: &[(UserId, u64)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    for m in db.guild_meetings(guild).await? {
+        let Some(channel) = m.location.as_deref().and_then(location_channel) else {
+            continue;
+        };
+        let Some((o, w)) = open_occurrence(&m, now) else {
+            continue;
+        };
+        let here: Vec<UserId> = in_voice
+            .iter()
+            .filter(|(_, c)| *c == channel)
+            .map(|(u, _)| *u)
+            .collect();
+        db.attendance_reconcile(m.id, o.start, &w, &here, now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// An occurrence ended (its roll-over): who came becomes one count, and its
+/// salt and hashes are deleted (and the write-ahead log checkpointed, so
+/// no copy stays on disk).
+pub async fn close(db: &Db, job: &Job, threshold: Duration) -> Result<(), String> {
+    let Some(id) = job.meeting else { return Ok(()) };
+    let Some(m) = db.meeting(id).await.map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    if m.location.as_deref().and_then(location_channel).is_none() {
+        return Ok(());
+    }
+    let w = Window::of(job.occurrence, m.duration);
+    db.close_attendance(m.id, m.guild, job.occurrence, &w, threshold)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !db.checkpoint().await.map_err(|e| e.to_string())? {
+        tracing::warn!(
+            meeting = m.id.0,
+            "the checkpoint after counting attendance could not complete; the daily one will"
+        );
+    }
+    Ok(())
+}
