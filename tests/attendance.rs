@@ -287,6 +287,18 @@ async fn voice_attendance_end_to_end_across_a_restart() {
         0
     );
     assert_eq!(presences().await, 0);
+
+    // Shown as people, rounded like every figure: 4 is fewer than k = 5.
+    let info = h.say("alice", "/meeting info id:1").await.text();
+    assert!(
+        info.contains("Came last time") && info.contains("fewer than 5 people came"),
+        "{info}"
+    );
+    let stats = h.say("admin", "/stats overview period:week").await.text();
+    assert!(
+        stats.contains("1 counted; none with at least 5 people"),
+        "{stats}"
+    );
     db.close().await;
 }
 

@@ -42,6 +42,8 @@ struct Activity {
     /// Meeting occurrences: minutes after the start; and who said going to which.
     occurrences: Vec<i64>,
     going: Vec<(u64, usize)>,
+    /// People who came to each occurrence (voice attendance), in order.
+    attended: Vec<u64>,
     /// Rounds: minutes after the start of their close, and how many answered.
     rounds: Vec<(i64, u64)>,
     /// When the facilitator looks: minutes after the start.
@@ -137,7 +139,18 @@ fn view(
         held,
         going_people: people_of(sets, &request.period.key, Facet::Going),
     };
-    StatsView::build(request, a.k, &people, &rounds, meetings)
+    let attended: Vec<u64> = a
+        .occurrences
+        .iter()
+        .zip(&a.attended)
+        .filter(|(t, _)| **t <= a.now)
+        .filter(|(t, _)| {
+            let day = local_day(Activity::at(**t), a.tz);
+            request.period.first <= day && day <= request.period.last
+        })
+        .map(|(_, came)| *came)
+        .collect();
+    StatsView::build(request, a.k, &people, &rounds, meetings, &attended)
 }
 
 /// A people figure found in a rendering: "fewer than k" (0) or "N to M" (N).
@@ -218,6 +231,8 @@ fn shown_figures(
                 v.rounds_held,
                 v.rounds_with_k,
                 v.meetings_held,
+                v.attended_meetings,
+                v.attended_with_k,
                 u64::from(k),
             ];
             if !allowed.contains(&n) {
@@ -384,17 +399,19 @@ fn activity(max_members: u64, max_checkins: usize) -> impl Strategy<Value = Acti
                 ),
                 Just(occurrences),
                 prop::collection::vec((0..members, 0..n_occ), 0..40),
+                prop::collection::vec(0u64..20, n_occ),
                 prop::collection::vec((0i64..MINUTES, 0u64..20), 0..10),
                 (MINUTES - 30 * 1440)..MINUTES,
             )
         })
         .prop_map(
-            |(tz, k, checkins, occurrences, going, rounds, now)| Activity {
+            |(tz, k, checkins, occurrences, going, attended, rounds, now)| Activity {
                 tz,
                 k,
                 checkins,
                 occurrences,
                 going,
+                attended,
                 rounds,
                 now,
             },
@@ -447,6 +464,7 @@ fn five_people_struggling_means_five_people() {
         checkins: (0..5).map(|i| (1, MINUTES - 2000 + i * 10, 1)).collect(),
         occurrences: vec![0],
         going: vec![],
+        attended: vec![3],
         rounds: vec![],
         now: MINUTES - 1,
     };

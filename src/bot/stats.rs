@@ -141,11 +141,13 @@ async fn compute(ctx: Context<'_>, kind: PeriodKind, which: Which) -> Result<Sta
         held: db.meetings_held(guild, &request.period, tz).await?,
         going_people: people.get(&request.period.key).map_or(0, |p| p.going),
     };
+    let attended = db.attendance_in(guild, &request.period, tz).await?;
     Ok(StatsView::build(
         request,
         settings.min_group_size.get(),
         &people,
         &rounds,
         meetings,
+        &attended,
     ))
 }

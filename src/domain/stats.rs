@@ -99,6 +99,10 @@ pub struct MeetingStats {
     pub going_people: u64,
 }
 
+/// People who came to each voice meeting counted in a period (one figure
+/// an occurrence).
+pub type Attended = [u64];
+
 /// Which calendar period a facilitator asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
@@ -295,6 +299,13 @@ pub struct StatsView {
     pub meetings_held: u64,
     /// People who said they were going to at least one meeting.
     pub going: People,
+    /// Voice meetings whose attendance was counted, and of those, how many
+    /// had at least k people.
+    pub attended_meetings: u64,
+    pub attended_with_k: u64,
+    /// People who came, on average, to the voice meetings with at least k,
+    /// rounded like every figure.
+    pub came: People,
     /// People who checked in, per week of the chart.
     pub weeks: Vec<(Period, People)>,
 }
@@ -311,6 +322,7 @@ impl StatsView {
         people: &std::collections::HashMap<String, PeopleCounts>,
         rounds: &[u64],
         meetings: MeetingStats,
+        attended: &Attended,
     ) -> Self {
         let k = k.max(1);
         let counts = |key: &str| people.get(key).copied().unwrap_or_default();
@@ -338,6 +350,18 @@ impl StatsView {
         } else {
             big.iter().sum::<u64>() / big.len() as u64
         };
+        // Attendance as round turnout: the average of the meetings with at
+        // least k people, rounded; a meeting with fewer adds nothing.
+        let came_big: Vec<u64> = attended
+            .iter()
+            .copied()
+            .filter(|a| *a >= u64::from(k))
+            .collect();
+        let came = if came_big.is_empty() {
+            0
+        } else {
+            came_big.iter().sum::<u64>() / came_big.len() as u64
+        };
         let weeks = request
             .weeks
             .iter()
@@ -355,6 +379,9 @@ impl StatsView {
             round_turnout: People::new(turnout, k),
             meetings_held: meetings.held,
             going: People::new(meetings.going_people, k),
+            attended_meetings: attended.len() as u64,
+            attended_with_k: came_big.len() as u64,
+            came: People::new(came, k),
             weeks,
         }
     }
@@ -371,6 +398,7 @@ impl StatsView {
             self.people.at_least(),
             self.round_turnout.at_least(),
             self.going.at_least(),
+            self.came.at_least(),
         ];
         all.extend(self.moods.iter().map(|m| m.at_least()));
         all.extend(self.weeks.iter().map(|(_, p)| p.at_least()));
@@ -454,6 +482,21 @@ impl StatsView {
                 ),
                 inline: false,
             },
+            EmbedField {
+                name: "Came to voice meetings".into(),
+                value: match (self.attended_meetings, self.came.shown()) {
+                    (0, _) => "No voice meeting counted.".to_owned(),
+                    (n, Some(_)) => format!(
+                        "{n} counted; {} with at least {k} people, averaging {} people",
+                        self.attended_with_k,
+                        self.came.render()
+                    ),
+                    (n, None) => format!(
+                        "{n} counted; none with at least {k} people, so how many came stays private"
+                    ),
+                },
+                inline: false,
+            },
         ];
         if let Some(trend) = &self.trend {
             fields.push(EmbedField {
@@ -502,6 +545,12 @@ impl StatsView {
         rows.push(row("round_turnout", key, self.round_turnout.render()));
         rows.push(row("meetings_held", key, self.meetings_held.to_string()));
         rows.push(row("people_going", key, self.going.render()));
+        rows.push(row(
+            "voice_meetings_counted",
+            key,
+            self.attended_meetings.to_string(),
+        ));
+        rows.push(row("people_came", key, self.came.render()));
         if let Some(trend) = &self.trend {
             let before = previous(&self.period);
             rows.push(row(
@@ -532,6 +581,7 @@ impl StatsView {
     pub fn csv_metric_is_people(metric: &str) -> bool {
         !(metric == "rounds_held"
             || metric == "meetings_held"
+            || metric == "voice_meetings_counted"
             || metric == "average_mood"
             || (metric.starts_with("rounds_with_") && metric.ends_with("_answers")))
     }
@@ -618,6 +668,7 @@ mod tests {
                 held: 2,
                 going_people: 4,
             },
+            &[4, 7, 12],
         )
     }
 

@@ -290,6 +290,30 @@ impl Db {
         })
     }
 
+    /// The latest occurrence of the meeting whose attendance was counted.
+    pub async fn last_attendance(
+        &self,
+        meeting: MeetingId,
+    ) -> StoreResult<Option<(DateTime<Utc>, Attendance)>> {
+        on_pool!(self, |pool| {
+            let row: Option<(i64, i64, i64)> = sqlx::query_as(
+                "SELECT occurrence, came, stayed FROM attendance_counts WHERE meeting_id = $1 ORDER BY occurrence DESC LIMIT 1",
+            )
+            .bind(meeting.0)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(|(o, c, s)| {
+                Some((
+                    DateTime::from_timestamp(o, 0)?,
+                    Attendance {
+                        came: u32::try_from(c).ok()?,
+                        stayed: u32::try_from(s).ok()?,
+                    },
+                ))
+            }))
+        })
+    }
+
     /// The open occurrences `user` is being counted in now.
     pub async fn attendance_open_for(
         &self,

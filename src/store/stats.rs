@@ -120,4 +120,27 @@ impl Db {
             Ok(count(held))
         })
     }
+
+    /// How many came to each voice meeting counted in `period` (people per
+    /// occurrence: never who).
+    pub async fn attendance_in(
+        &self,
+        guild: GuildId,
+        period: &Period,
+        tz: Tz,
+    ) -> StoreResult<Vec<u64>> {
+        on_pool!(self, |pool| {
+            let from = closes_at(&previous(period), tz);
+            let to = closes_at(period, tz);
+            let came: Vec<i64> = sqlx::query_scalar(
+                "SELECT came FROM attendance_counts WHERE guild_id = $1 AND occurrence >= $2 AND occurrence < $3",
+            )
+            .bind(guild.as_db())
+            .bind(from.timestamp())
+            .bind(to.timestamp())
+            .fetch_all(pool)
+            .await?;
+            Ok(came.into_iter().map(count).collect())
+        })
+    }
 }

@@ -126,6 +126,26 @@ pub async fn info(
         };
         embed = embed.field("Discord event", event, false);
     }
+    // Who came last time: people, rounded like every figure.
+    if let Some((when, a)) = ctx.data().db.last_attendance(meeting.id).await? {
+        let k = super::super::settings(ctx).await?.min_group_size.get();
+        let came = crate::domain::stats::People::new(u64::from(a.came), k);
+        let stayed = crate::domain::stats::People::new(u64::from(a.stayed), k);
+        let text = match came.shown() {
+            Some(_) => format!(
+                "{}: {} people came; {} stayed more than half.",
+                views::full(when),
+                came.render(),
+                stayed.render()
+            ),
+            None => format!(
+                "{}: {} people came, so how many stays private.",
+                views::full(when),
+                came.render()
+            ),
+        };
+        embed = embed.field("Came last time (voice)", text, false);
+    }
     if !meeting.reminders_enabled {
         embed = embed.field(
             "Reminders paused",
