@@ -78,6 +78,7 @@ pub async fn run(
                     rest,
                     editor,
                     pacers: bot::Pacers::default(),
+                    rooms: Default::default(),
                 })
             })
         })

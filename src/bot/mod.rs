@@ -52,6 +52,8 @@ pub struct Data {
     pub editor: Editor,
     /// Breathing exercises moving on by themselves.
     pub pacers: Pacers,
+    /// The voice channels of each server's meetings (for attendance).
+    pub rooms: crate::scheduler::attendance::Rooms,
 }
 
 impl Data {
@@ -236,6 +238,7 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                             new.user_id == me || new.member.as_ref().is_some_and(|m| m.user.bot);
                         if let Err(e) = crate::scheduler::attendance::on_voice(
                             &data.db,
+                            &data.rooms,
                             crate::domain::GuildId(guild.get()),
                             crate::domain::UserId(new.user_id.get()),
                             is_bot,

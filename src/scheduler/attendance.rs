@@ -3,6 +3,10 @@
 //! (see `domain::attendance`), held as a keyed hash until the occurrence
 //! ends, then one count.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::attendance::Window;
@@ -28,6 +32,53 @@ fn open_occurrence(m: &Meeting, now: DateTime<Utc>) -> Option<(Occurrence, Windo
         .find(|(_, w)| w.contains(now))
 }
 
+/// How long the voice channels of a server's meetings are trusted before
+/// they are read again (a meeting another process created is tracked
+/// within this, well before its window opens ten minutes ahead).
+const ROOMS_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The voice channels where each server's meetings happen, kept in memory:
+/// a voice change anywhere else costs no query.
+#[derive(Clone, Default)]
+pub struct Rooms(Arc<Mutex<HashMap<u64, Known>>>);
+
+/// A server's meeting rooms, and when they were read.
+type Known = (Instant, HashSet<u64>);
+
+impl Rooms {
+    /// Whether some meeting of `guild` happens in `channel`.
+    pub async fn contains(&self, db: &Db, guild: GuildId, channel: u64) -> StoreResult<bool> {
+        {
+            let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((at, rooms)) = map.get(&guild.0)
+                && at.elapsed() < ROOMS_FRESH
+            {
+                return Ok(rooms.contains(&channel));
+            }
+        }
+        let rooms: HashSet<u64> = db
+            .guild_meetings(guild)
+            .await?
+            .iter()
+            .filter_map(|m| m.location.as_deref().and_then(location_channel))
+            .collect();
+        let found = rooms.contains(&channel);
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(guild.0, (Instant::now(), rooms));
+        Ok(found)
+    }
+
+    /// A meeting changed here: read the rooms again at the next voice change.
+    pub fn forget(&self, guild: GuildId) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&guild.0);
+    }
+}
+
 /// The server's meetings held in voice channel `channel`.
 async fn meetings_in(db: &Db, guild: GuildId, channel: u64) -> StoreResult<Vec<Meeting>> {
     Ok(db
@@ -41,8 +92,10 @@ async fn meetings_in(db: &Db, guild: GuildId, channel: u64) -> StoreResult<Vec<M
 /// A member's voice changed in `guild`: they left `from` and/or joined
 /// `to`. Bots (Haven among them) are never counted; nor is anyone who
 /// said not to be.
+#[allow(clippy::too_many_arguments)]
 pub async fn on_voice(
     db: &Db,
+    rooms: &Rooms,
     guild: GuildId,
     user: UserId,
     is_bot: bool,
@@ -55,6 +108,9 @@ pub async fn on_voice(
     }
     for (channel, joined) in [(from, false), (to, true)] {
         let Some(channel) = channel else { continue };
+        if !rooms.contains(db, guild, channel).await? {
+            continue;
+        }
         for m in meetings_in(db, guild, channel).await? {
             if let Some((o, w)) = open_occurrence(&m, now) {
                 db.attendance_change(m.id, o.start, &w, user, now, joined)

@@ -267,6 +267,10 @@ pub async fn edit(
 /// fails the command: the meeting itself is saved.
 async fn event_note(data: &super::super::Data, meeting: MeetingId, now: DateTime<Utc>) -> String {
     use crate::scheduler::events::{Synced, sync};
+    // Its voice channel may have changed: attendance reads the rooms again.
+    if let Ok(Some(m)) = data.db.meeting(meeting).await {
+        data.rooms.forget(m.guild);
+    }
     match sync(&data.db, &data.rest, meeting, now).await {
         Ok(Synced::Off | Synced::Shown) => String::new(),
         Ok(Synced::Full) => "\nIt isn't listed in Discord's Events tab: the server has Discord's limit of 100 events.".to_owned(),
