@@ -534,7 +534,13 @@ async fn doing_the_same_thing_twice_keeps_one_of_it() {
     assert!(!db.set_events_mirrored(GuildId(1), true).await.unwrap());
     assert!(db.events_mirrored(GuildId(1)).await.unwrap());
     assert!(!db.events_mirrored(GuildId(2)).await.unwrap());
-    db.forget_meeting_event(m.id).await.unwrap();
+    db.forget_event(m.id, 78).await.unwrap();
+    assert_eq!(
+        db.meeting_event(m.id).await.unwrap(),
+        Some(shown),
+        "only the event it names"
+    );
+    db.forget_event(m.id, shown.event).await.unwrap();
     assert_eq!(db.meeting_event(m.id).await.unwrap(), None);
 
     // Marking a category sensitive twice is once; each server its own.

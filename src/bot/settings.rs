@@ -360,22 +360,21 @@ fn events_reply(enabled: bool, synced: &[(crate::domain::meeting::Meeting, Synce
          Note that Discord shows an event's **Interested** list by name to everyone in the server; \
          Haven's own buttons on the announcement stay the private way to answer."
     );
-    let private: Vec<String> = synced
-        .iter()
-        .filter(|(_, s)| *s == Synced::Private)
-        .map(|(m, _)| format!("#{} {}", m.id.0, crate::domain::text::inert(&m.title)))
-        .collect();
+    let named = |which: &dyn Fn(Synced) -> bool| -> Vec<String> {
+        synced
+            .iter()
+            .filter(|(_, s)| which(*s))
+            .map(|(m, _)| format!("#{} {}", m.id.0, crate::domain::text::inert(&m.title)))
+            .collect()
+    };
+    let private = named(&|s| s == Synced::Private);
     if !private.is_empty() {
         text.push_str(&format!(
             "\n\nThese are announced in channels not everyone can read, so they have no event (an event shows to the whole server): {}.",
             private.join(", ")
         ));
     }
-    let left: Vec<String> = synced
-        .iter()
-        .filter(|(_, s)| matches!(s, Synced::Full | Synced::Refused | Synced::Failed))
-        .map(|(m, _)| format!("#{} {}", m.id.0, crate::domain::text::inert(&m.title)))
-        .collect();
+    let left = named(&|s| matches!(s, Synced::Full | Synced::Refused | Synced::Failed));
     if !left.is_empty() {
         text.push_str(&format!(
             "\n\nThese have no event yet (Discord allows 100 at a time in a server, the soonest first, or Discord failed for now; each is tried again at its next change): {}.",

@@ -148,24 +148,6 @@ impl Rest {
         .map(drop)
     }
 
-    /// Whether event `id` still exists (a human may have deleted it).
-    pub async fn event_exists(&self, guild: u64, id: u64) -> Result<bool, RestError> {
-        let (guild, id) = (
-            serenity::GuildId::new(guild),
-            serenity::ScheduledEventId::new(id),
-        );
-        match self
-            .run(None, &|| true, || {
-                self.http.get_scheduled_event(guild, id, false)
-            })
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(RestError::Gone { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
     pub async fn delete_event(&self, guild: u64, id: u64) -> Result<(), RestError> {
         let (guild, id) = (
             serenity::GuildId::new(guild),

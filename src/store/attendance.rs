@@ -60,15 +60,22 @@ macro_rules! open_salt {
     }};
 }
 
+/// Writes one presence (an upsert by occurrence and hash).
+const SAVE_PRESENCE: &str = "INSERT INTO attendance_presence (meeting_id, occurrence, hash, counted_ms, since_ms) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (meeting_id, occurrence, hash) DO UPDATE SET counted_ms = excluded.counted_ms, since_ms = excluded.since_ms";
+/// Whether a member said not to be counted.
+const OPTED_OUT: &str = "SELECT user_id FROM attendance_optouts WHERE user_id = $1";
+/// Every occurrence open now, with its salt.
+pub(super) const OPEN_SALTS: &str = "SELECT meeting_id, occurrence, salt FROM attendance_salts";
+
 impl Db {
     /// Whether `user` said not to be counted.
     pub async fn attendance_counted(&self, user: UserId) -> StoreResult<bool> {
         on_pool!(self, |pool| {
-            let found: Option<i64> =
-                sqlx::query_scalar("SELECT user_id FROM attendance_optouts WHERE user_id = $1")
-                    .bind(user.as_db())
-                    .fetch_optional(pool)
-                    .await?;
+            let found: Option<i64> = sqlx::query_scalar(OPTED_OUT)
+                .bind(user.as_db())
+                .fetch_optional(pool)
+                .await?;
             Ok(found.is_none())
         })
     }
@@ -106,11 +113,10 @@ impl Db {
             let mut tx = pool
                 .begin_alone_in(super::alone::ATTENDANCE, meeting.0)
                 .await?;
-            let opted_out: Option<i64> =
-                sqlx::query_scalar("SELECT user_id FROM attendance_optouts WHERE user_id = $1")
-                    .bind(user.as_db())
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let opted_out: Option<i64> = sqlx::query_scalar(OPTED_OUT)
+                .bind(user.as_db())
+                .fetch_optional(&mut *tx)
+                .await?;
             if opted_out.is_some() {
                 return Ok(());
             }
@@ -132,17 +138,14 @@ impl Db {
             } else {
                 p.leave(at, window);
             }
-            sqlx::query(
-                "INSERT INTO attendance_presence (meeting_id, occurrence, hash, counted_ms, since_ms) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (meeting_id, occurrence, hash) DO UPDATE SET counted_ms = excluded.counted_ms, since_ms = excluded.since_ms",
-            )
-            .bind(meeting.0)
-            .bind(occurrence.timestamp())
-            .bind(&hash)
-            .bind(p.counted.num_milliseconds())
-            .bind(p.since.map(|s| s.timestamp_millis()))
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(SAVE_PRESENCE)
+                .bind(meeting.0)
+                .bind(occurrence.timestamp())
+                .bind(&hash)
+                .bind(p.counted.num_milliseconds())
+                .bind(p.since.map(|s| s.timestamp_millis()))
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(())
         })
@@ -178,11 +181,10 @@ impl Db {
                 .collect();
             let mut counted = Vec::with_capacity(here.len());
             for u in here {
-                let opted_out: Option<i64> =
-                    sqlx::query_scalar("SELECT user_id FROM attendance_optouts WHERE user_id = $1")
-                        .bind(u.as_db())
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let opted_out: Option<i64> = sqlx::query_scalar(OPTED_OUT)
+                    .bind(u.as_db())
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 if opted_out.is_none() {
                     counted.push(person(&salt, *u));
                 }
@@ -190,17 +192,14 @@ impl Db {
             let here: std::collections::HashSet<Vec<u8>> = counted.into_iter().collect();
             reconcile(&mut presences, &here, at, window);
             for (hash, p) in presences {
-                sqlx::query(
-                    "INSERT INTO attendance_presence (meeting_id, occurrence, hash, counted_ms, since_ms) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (meeting_id, occurrence, hash) DO UPDATE SET counted_ms = excluded.counted_ms, since_ms = excluded.since_ms",
-                )
-                .bind(meeting.0)
-                .bind(occurrence.timestamp())
-                .bind(&hash)
-                .bind(p.counted.num_milliseconds())
-                .bind(p.since.map(|s| s.timestamp_millis()))
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(SAVE_PRESENCE)
+                    .bind(meeting.0)
+                    .bind(occurrence.timestamp())
+                    .bind(&hash)
+                    .bind(p.counted.num_milliseconds())
+                    .bind(p.since.map(|s| s.timestamp_millis()))
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
             Ok(())
@@ -321,9 +320,7 @@ impl Db {
     ) -> StoreResult<Vec<(MeetingId, DateTime<Utc>)>> {
         on_pool!(self, |pool| {
             let salts: Vec<(i64, i64, Vec<u8>)> =
-                sqlx::query_as("SELECT meeting_id, occurrence, salt FROM attendance_salts")
-                    .fetch_all(pool)
-                    .await?;
+                sqlx::query_as(OPEN_SALTS).fetch_all(pool).await?;
             let mut out = Vec::new();
             for (m, o, salt) in salts {
                 let Ok(salt) = <[u8; 32]>::try_from(salt.as_slice()) else {
@@ -351,9 +348,7 @@ impl Db {
     pub async fn forget_attendance(&self, user: UserId) -> StoreResult<u64> {
         on_pool!(self, |pool| {
             let salts: Vec<(i64, i64, Vec<u8>)> =
-                sqlx::query_as("SELECT meeting_id, occurrence, salt FROM attendance_salts")
-                    .fetch_all(pool)
-                    .await?;
+                sqlx::query_as(OPEN_SALTS).fetch_all(pool).await?;
             let mut removed = 0;
             for (m, o, salt) in salts {
                 let Ok(salt) = <[u8; 32]>::try_from(salt.as_slice()) else {

@@ -61,25 +61,6 @@ impl Db {
         })
     }
 
-    pub async fn set_meeting_event(
-        &self,
-        meeting: MeetingId,
-        event: MeetingEvent,
-    ) -> StoreResult<()> {
-        on_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO meeting_events (meeting_id, event_id, occurrence) VALUES ($1, $2, $3)
-                 ON CONFLICT (meeting_id) DO UPDATE SET event_id = excluded.event_id, occurrence = excluded.occurrence",
-            )
-            .bind(meeting.0)
-            .bind(event.event as i64)
-            .bind(event.occurrence.timestamp())
-            .execute(pool)
-            .await?;
-            Ok(())
-        })
-    }
-
     /// Records a newly created event as the meeting's unless another is
     /// recorded already (two changes at once both created one). Returns
     /// whether this one is the meeting's: if not, its creator deletes it.
@@ -153,16 +134,6 @@ impl Db {
                 .into_iter()
                 .map(|(m, g, e)| (MeetingId(m), crate::domain::GuildId::from_db(g), e as u64))
                 .collect())
-        })
-    }
-
-    pub async fn forget_meeting_event(&self, meeting: MeetingId) -> StoreResult<()> {
-        on_pool!(self, |pool| {
-            sqlx::query("DELETE FROM meeting_events WHERE meeting_id = $1")
-                .bind(meeting.0)
-                .execute(pool)
-                .await?;
-            Ok(())
         })
     }
 

@@ -179,7 +179,7 @@ impl Db {
             // In a voice meeting open now, they are held as a keyed hash under
             // its salt: theirs goes (the count will not include them).
             let open_meetings: Vec<(i64, i64, Vec<u8>)> =
-                sqlx::query_as("SELECT meeting_id, occurrence, salt FROM attendance_salts")
+                sqlx::query_as(super::attendance::OPEN_SALTS)
                     .fetch_all(&mut *tx)
                     .await?;
             for (meeting, occurrence, salt) in open_meetings {

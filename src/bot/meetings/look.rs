@@ -109,12 +109,12 @@ pub async fn info(
         let data = ctx.data();
         let shown = match data.db.meeting_event(meeting.id).await? {
             // Someone may have deleted it by hand in Discord.
-            Some(e) => match data.rest.event_exists(meeting.guild.0, e.event).await {
-                Ok(false) => {
-                    data.db.forget_meeting_event(meeting.id).await?;
+            Some(e) => match data.rest.event_status(meeting.guild.0, e.event).await {
+                Ok(None) => {
+                    data.db.forget_event(meeting.id, e.event).await?;
                     None
                 }
-                Ok(true) | Err(_) => Some(e),
+                Ok(Some(_)) | Err(_) => Some(e),
             },
             None => None,
         };
