@@ -239,12 +239,7 @@ pub async fn advance_through(
     // or took back from a process that stopped (waiting again for a moment
     // between the two), finish before the clock moves on.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while db.claimed_job_count().await? > 0
-        || db
-            .next_job_due()
-            .await?
-            .is_some_and(|next| next <= clock.now())
-    {
+    while db.work_in_hand(clock.now()).await? {
         if tokio::time::Instant::now() > deadline {
             anyhow::bail!("the scheduler did not finish the jobs it had claimed");
         }

@@ -760,6 +760,25 @@ impl Db {
         })
     }
 
+    /// Whether any job is being worked on, or waits due by `now`, in one
+    /// statement: two separate questions could both miss a job claimed
+    /// between them (for the sandbox's and the tests' clock).
+    pub async fn work_in_hand(&self, now: DateTime<Utc>) -> StoreResult<bool> {
+        on_pool!(self, |pool| {
+            let busy: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'claimed')
+                     OR EXISTS (SELECT 1 FROM jobs WHERE state = 'pending' AND due_ms <= $1
+                                AND {mine} AND {known})",
+                mine = self.own_jobs(),
+                known = known_kinds(),
+            )))
+            .bind(now.timestamp_millis())
+            .fetch_one(pool)
+            .await?;
+            Ok(busy)
+        })
+    }
+
     /// Pending jobs of a meeting, earliest first (for tests and `/meeting info`).
     pub async fn pending_jobs(&self, meeting: MeetingId) -> StoreResult<Vec<Job>> {
         on_pool!(self, |pool| {
