@@ -204,6 +204,102 @@ async fn a_missing_permission_is_named_and_the_limit_of_100_keeps_the_soonest() 
         "{}",
         created.text()
     );
+
+    // A series ends: its place goes to the soonest meeting without one.
+    h.say("admin", "/meeting cancel id:1").await;
+    let open = open_events(&h);
+    assert_eq!(open.len(), 100);
+    assert!(open.iter().all(|e| e.name != "Circle"));
+    assert!(
+        open.iter().any(|e| e.name == "Group 99"),
+        "the freed place is taken by the soonest waiting"
+    );
+    assert!(
+        open.iter()
+            .all(|e| e.name != "Group 100" && e.name != "Late")
+    );
+}
+
+/// An event someone changed by hand in Discord is a person's decision:
+/// Haven never overwrites it, never starts or ends it, says so to the
+/// facilitator, and gives the next time a new event of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_changed_by_hand_is_left_as_it_is() {
+    let h = Harness::start().await; // 2027-03-09 12:00 UTC
+    let room = h.sim.channel_id("Meeting room");
+    h.say("admin", "/settings events enabled:true").await;
+    h.say(
+        "admin",
+        &format!(
+            "/meeting create title:Circle when:\"2027-03-10 19:00\" timezone:UTC repeat:weekly channel:#meetings location:<#{room}>"
+        ),
+    )
+    .await;
+    let e = the_event_at(&h, at(2027, 3, 10, 19, 0));
+    // An edit that changes nothing Discord shows sends nothing.
+    let patches = || {
+        h.sim
+            .rest_log()
+            .iter()
+            .filter(|c| c.method == "PATCH" && c.path.contains("scheduled-events"))
+            .count()
+    };
+    let before = patches();
+    h.say("admin", "/meeting edit id:1 reminders:1h").await;
+    assert_eq!(patches(), before, "nothing to change, nothing sent");
+
+    h.sim.edit_event_by_hand(e.id, |e| {
+        e.name = "Circle: bring a cup of tea".into();
+    });
+    let reply = h
+        .say("admin", "/meeting edit id:1 when:\"2027-03-10 20:00\"")
+        .await
+        .text();
+    assert!(reply.contains("changed by hand"), "{reply}");
+    let kept = the_event_at(&h, at(2027, 3, 10, 19, 0));
+    assert_eq!(kept.name, "Circle: bring a cup of tea", "not overwritten");
+    let info = h.say("alice", "/meeting info id:1").await.text();
+    assert!(info.contains("changed by hand"), "{info}");
+    h.say("admin", "/meeting edit id:1 title:\"Evening circle\"")
+        .await;
+    assert_eq!(
+        the_event_at(&h, at(2027, 3, 10, 19, 0)).name,
+        "Circle: bring a cup of tea"
+    );
+
+    // Neither started nor ended by Haven; the next time gets its own.
+    h.advance(at(2027, 3, 10, 20, 30) - h.clock.now()).await;
+    let same = h
+        .sim
+        .scheduled_events()
+        .into_iter()
+        .find(|x| x.id == e.id)
+        .unwrap();
+    assert_eq!(same.status, 1, "not marked active: it is theirs");
+    h.advance(at(2027, 3, 10, 21, 30) - h.clock.now()).await;
+    let all = h.sim.scheduled_events();
+    let theirs = all.iter().find(|x| x.id == e.id).unwrap();
+    assert_eq!(
+        (theirs.status, theirs.name.as_str()),
+        (1, "Circle: bring a cup of tea")
+    );
+    let next = all
+        .iter()
+        .find(|x| x.id != e.id && x.is_open())
+        .expect("the next time has an event");
+    assert_eq!(
+        (next.start, next.name.as_str()),
+        (at(2027, 3, 17, 20, 0), "Evening circle")
+    );
+    // And that one follows edits again.
+    h.say("admin", "/meeting edit id:1 title:Circle").await;
+    let followed = h
+        .sim
+        .scheduled_events()
+        .into_iter()
+        .find(|x| x.id == next.id)
+        .unwrap();
+    assert_eq!(followed.name, "Circle");
 }
 
 /// Under faults and edits at awkward moments there is still exactly one

@@ -59,6 +59,7 @@ async fn migrates_an_empty_file_and_reopens() {
             "jobs",
             "journal_entries",
             "journal_members",
+            "kept_events",
             "meeting_dms",
             "meeting_events",
             "meeting_skips",
@@ -522,6 +523,8 @@ async fn doing_the_same_thing_twice_keeps_one_of_it() {
     let shown = haven::store::MeetingEvent {
         event: 77,
         occurrence: t0(),
+        sent: Some(-5),
+        by_hand: false,
     };
     assert!(db.claim_meeting_event(m.id, shown).await.unwrap());
     assert!(
@@ -540,6 +543,38 @@ async fn doing_the_same_thing_twice_keeps_one_of_it() {
         Some(shown),
         "only the event it names"
     );
+    // Moved with what was sent; once changed by hand, Haven no longer moves it.
+    let later = t0() + chrono::Duration::days(7);
+    assert!(db.move_meeting_event(m.id, 77, later, 9).await.unwrap());
+    assert_eq!(
+        db.meeting_event(m.id).await.unwrap(),
+        Some(haven::store::MeetingEvent {
+            occurrence: later,
+            sent: Some(9),
+            ..shown
+        })
+    );
+    assert!(
+        db.meetings_without_event(GuildId(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    db.keep_event_by_hand(m.id, 77).await.unwrap();
+    assert!(!db.move_meeting_event(m.id, 77, t0(), 10).await.unwrap());
+    let kept = db.meeting_event(m.id).await.unwrap().unwrap();
+    assert!(kept.by_hand && kept.occurrence == later && kept.sent == Some(9));
+    // Let go once its time passed: no longer the meeting's, never adopted,
+    // and forgotten once Discord no longer lists it open.
+    db.release_kept_event(m.id, 77).await.unwrap();
+    assert_eq!(db.meeting_event(m.id).await.unwrap(), None);
+    assert_eq!(db.kept_events(m.id, &[77, 5]).await.unwrap(), [77]);
+    assert_eq!(db.kept_events(m.id, &[5]).await.unwrap(), Vec::<u64>::new());
+    assert_eq!(
+        db.kept_events(m.id, &[77]).await.unwrap(),
+        Vec::<u64>::new()
+    );
+    assert!(db.claim_meeting_event(m.id, shown).await.unwrap());
     db.forget_event(m.id, shown.event).await.unwrap();
     assert_eq!(db.meeting_event(m.id).await.unwrap(), None);
 

@@ -353,7 +353,10 @@ fn events_reply(enabled: bool, synced: &[(crate::domain::meeting::Meeting, Synce
             "It is turned on, and meetings will be listed once I can.",
         );
     }
-    let shown = synced.iter().filter(|(_, s)| *s == Synced::Shown).count();
+    let shown = synced
+        .iter()
+        .filter(|(_, s)| matches!(s, Synced::Shown | Synced::ByHand))
+        .count();
     let mut text = format!(
         "Meetings are now listed in Discord's Events tab: {shown} with an event for their next time. \
          Each moves on after every meeting, and follows every edit and cancellation. \

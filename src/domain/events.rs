@@ -94,3 +94,68 @@ pub fn spec(meeting: &Meeting, o: &Occurrence, place: Place, link: Option<&str>)
         place,
     }
 }
+
+/// A digest of what an event shows (name, text, times, place), by which a
+/// change made by hand in Discord is told from Haven's own last edit.
+pub fn digest(spec: &EventSpec) -> i64 {
+    let mut h = blake3::Hasher::new();
+    for part in [spec.name.as_str(), spec.description.as_str()] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.update(&spec.start.timestamp().to_le_bytes());
+    h.update(&spec.end.timestamp().to_le_bytes());
+    let (kind, place) = match &spec.place {
+        Place::Voice(c) => (1u8, c.to_string()),
+        Place::Stage(c) => (2, c.to_string()),
+        Place::External(l) => (3, l.clone()),
+    };
+    h.update(&[kind]);
+    h.update(place.as_bytes());
+    let bytes = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&bytes.as_bytes()[..8]);
+    i64::from_le_bytes(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> EventSpec {
+        EventSpec {
+            name: "Circle".into(),
+            description: "Text".into(),
+            start: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            end: DateTime::from_timestamp(1_800_003_600, 0).unwrap(),
+            place: Place::External("Discord".into()),
+        }
+    }
+
+    #[test]
+    fn every_shown_field_changes_the_digest() {
+        let base = digest(&spec());
+        assert_eq!(base, digest(&spec()), "stable");
+        let changes: [fn(&mut EventSpec); 6] = [
+            |s| s.name.push('!'),
+            |s| s.description.push(' '),
+            |s| s.start += chrono::Duration::minutes(1),
+            |s| s.end += chrono::Duration::minutes(1),
+            |s| s.place = Place::Voice(7),
+            |s| s.place = Place::External("https://example.org".into()),
+        ];
+        for change in changes {
+            let mut s = spec();
+            change(&mut s);
+            assert_ne!(digest(&s), base, "{s:?}");
+        }
+        // Moving text between name and description is a change too.
+        let mut a = spec();
+        a.name = "Ab".into();
+        a.description = "c".into();
+        let mut b = spec();
+        b.name = "A".into();
+        b.description = "bc".into();
+        assert_ne!(digest(&a), digest(&b));
+    }
+}

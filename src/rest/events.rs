@@ -8,6 +8,8 @@ use crate::domain::events::{EventSpec, Place};
 
 /// Discord's code when a server has its 100 scheduled or active events.
 pub const MAX_EVENTS_REACHED: isize = 30038;
+/// Discord's limit of scheduled or active events in one server.
+pub const MAX_OPEN_EVENTS: usize = 100;
 /// An event's statuses, as Discord numbers them.
 pub const SCHEDULED: u8 = 1;
 pub const ACTIVE: u8 = 2;
@@ -42,40 +44,86 @@ fn body(spec: &EventSpec) -> Value {
     v
 }
 
+/// What an event shows, in the form Haven sends it (so that the two can be
+/// compared by [`crate::domain::events::digest`]).
+fn shown(e: &serenity::ScheduledEvent) -> EventSpec {
+    let start =
+        chrono::DateTime::from_timestamp(e.start_time.unix_timestamp(), 0).unwrap_or_default();
+    let end = e
+        .end_time
+        .and_then(|t| chrono::DateTime::from_timestamp(t.unix_timestamp(), 0))
+        .unwrap_or(start);
+    let channel = e.channel_id.map_or(0, |c| c.get());
+    let place = match e.kind {
+        serenity::ScheduledEventType::StageInstance => Place::Stage(channel),
+        serenity::ScheduledEventType::Voice => Place::Voice(channel),
+        _ => Place::External(
+            e.metadata
+                .as_ref()
+                .and_then(|m| m.location.clone())
+                .unwrap_or_default(),
+        ),
+    };
+    EventSpec {
+        name: e.name.clone(),
+        description: e.description.clone().unwrap_or_default(),
+        start,
+        end,
+        place,
+    }
+}
+
 impl Rest {
     /// Creates an event; returns its id. Tried once: Discord may have made
     /// it though its answer was lost, so the caller looks before trying
     /// again (an event carries no nonce).
-    pub async fn create_event(&self, guild: u64, spec: &EventSpec) -> Result<u64, RestError> {
+    /// With what it shows as Discord stored it.
+    pub async fn create_event(
+        &self,
+        guild: u64,
+        spec: &EventSpec,
+    ) -> Result<(u64, EventSpec), RestError> {
         let body = body(spec);
         let guild = serenity::GuildId::new(guild);
         self.run_tries(None, &|| true, 1, || {
             self.http.create_scheduled_event(guild, &body, None)
         })
         .await
-        .map(|e| e.id.get())
+        .map(|e| (e.id.get(), shown(&e)))
     }
 
-    /// Makes event `id` say `spec` (its time, place, name and text).
-    pub async fn edit_event(&self, guild: u64, id: u64, spec: &EventSpec) -> Result<(), RestError> {
+    /// Makes event `id` say `spec` (its time, place, name and text);
+    /// returns what it shows as Discord stored it.
+    pub async fn edit_event(
+        &self,
+        guild: u64,
+        id: u64,
+        spec: &EventSpec,
+    ) -> Result<EventSpec, RestError> {
         let body = body(spec);
-        self.patch_event(guild, id, &body).await
+        self.patch_event(guild, id, &body).await.map(|e| shown(&e))
     }
 
     /// Changes only the words of event `id` (a live event's time and
-    /// place are Discord's to keep).
+    /// place are Discord's to keep); returns what it shows.
     pub async fn edit_event_text(
         &self,
         guild: u64,
         id: u64,
         spec: &EventSpec,
-    ) -> Result<(), RestError> {
+    ) -> Result<EventSpec, RestError> {
         let body = json!({ "name": spec.name, "description": spec.description });
-        self.patch_event(guild, id, &body).await
+        self.patch_event(guild, id, &body).await.map(|e| shown(&e))
     }
 
     /// Event `id`'s status, or `None` when it no longer exists.
     pub async fn event_status(&self, guild: u64, id: u64) -> Result<Option<u8>, RestError> {
+        Ok(self.event(guild, id).await?.map(|(status, _)| status))
+    }
+
+    /// Event `id` as it stands in Discord: its status and what it shows,
+    /// or `None` when it no longer exists.
+    pub async fn event(&self, guild: u64, id: u64) -> Result<Option<(u8, EventSpec)>, RestError> {
         let (guild, id) = (
             serenity::GuildId::new(guild),
             serenity::ScheduledEventId::new(id),
@@ -86,7 +134,7 @@ impl Rest {
             })
             .await
         {
-            Ok(e) => Ok(Some(u8::from(e.status))),
+            Ok(e) => Ok(Some((u8::from(e.status), shown(&e)))),
             Err(RestError::Gone { .. }) => Ok(None),
             Err(e) => Err(e),
         }
@@ -113,6 +161,21 @@ impl Rest {
             .collect())
     }
 
+    /// How many of the server's events are scheduled or active (Discord
+    /// allows [`MAX_OPEN_EVENTS`]).
+    pub async fn open_event_count(&self, guild: u64) -> Result<usize, RestError> {
+        let guild = serenity::GuildId::new(guild);
+        let all = self
+            .run(None, &|| true, || {
+                self.http.get_scheduled_events(guild, false)
+            })
+            .await?;
+        Ok(all
+            .iter()
+            .filter(|e| matches!(u8::from(e.status), SCHEDULED | ACTIVE))
+            .count())
+    }
+
     /// Whether @everyone may see channel `id` of `guild`, by its overwrite
     /// (an event shows to the whole server).
     pub async fn everyone_can_view(&self, id: u64, guild: u64) -> Result<bool, RestError> {
@@ -134,9 +197,15 @@ impl Rest {
     pub async fn set_event_status(&self, guild: u64, id: u64, status: u8) -> Result<(), RestError> {
         self.patch_event(guild, id, &json!({ "status": status }))
             .await
+            .map(drop)
     }
 
-    async fn patch_event(&self, guild: u64, id: u64, body: &Value) -> Result<(), RestError> {
+    async fn patch_event(
+        &self,
+        guild: u64,
+        id: u64,
+        body: &Value,
+    ) -> Result<serenity::ScheduledEvent, RestError> {
         let (guild, id) = (
             serenity::GuildId::new(guild),
             serenity::ScheduledEventId::new(id),
@@ -145,7 +214,6 @@ impl Rest {
             self.http.edit_scheduled_event(guild, id, body, None)
         })
         .await
-        .map(drop)
     }
 
     pub async fn delete_event(&self, guild: u64, id: u64) -> Result<(), RestError> {

@@ -40,6 +40,9 @@ pub enum Synced {
     /// Discord failed for now (logged); the next change or roll-over tries
     /// again.
     Failed,
+    /// Someone changed the event by hand in Discord: it is theirs, and
+    /// stays as they left it until its time has passed.
+    ByHand,
 }
 
 fn store(e: crate::store::StoreError) -> String {
@@ -75,6 +78,10 @@ async fn finish(
     meeting: MeetingId,
     e: MeetingEvent,
 ) -> Result<(), String> {
+    if e.by_hand {
+        // Left as whoever changed it left it.
+        return db.release_kept_event(meeting, e.event).await.map_err(store);
+    }
     let to = match rest.event_status(guild, e.event).await {
         Ok(Some(SCHEDULED)) => Some(CANCELLED),
         Ok(Some(ACTIVE)) => Some(COMPLETED),
@@ -160,25 +167,72 @@ pub async fn sync(
         return Ok(Synced::Refused);
     };
     let spec = events::spec(&meeting, &target, place, link.as_deref());
-    match existing {
-        // Live now: only its words can change.
-        Some(e) if e.occurrence == target.start && target.start <= now => {
-            match rest.edit_event_text(guild, e.event, &spec).await {
-                Err(RestError::Transient(why)) => return Err(why),
-                Err(RestError::Gone { .. }) => {
-                    db.forget_event(id, e.event).await.map_err(store)?;
-                }
-                _ => {}
+    let Some(e) = existing else {
+        return create(db, rest, guild, id, &spec, target.start).await;
+    };
+    if !e.by_hand {
+        // Changed by hand in Discord since Haven's last edit? Then it is
+        // a person's decision, and stays as they left it.
+        match rest.event(guild, e.event).await {
+            Ok(Some((_, shown))) if e.sent.is_some_and(|sent| sent != events::digest(&shown)) => {
+                tracing::info!(
+                    meeting = id.0,
+                    event = e.event,
+                    "a meeting's event was changed by hand in Discord; Haven leaves it as it is"
+                );
+                db.keep_event_by_hand(id, e.event).await.map_err(store)?;
+                return by_hand(db, rest, guild, id, e.event, e.occurrence, &spec, now).await;
             }
-            return Ok(Synced::Shown);
+            // As Haven left it, and already showing this: nothing to send.
+            Ok(Some((_, shown))) if shown == spec && e.occurrence == target.start => {
+                if e.sent.is_none() {
+                    db.move_meeting_event(id, e.event, e.occurrence, events::digest(&shown))
+                        .await
+                        .map_err(store)?;
+                }
+                return Ok(Synced::Shown);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                // Deleted by hand: a new one for the next time not started.
+                db.forget_event(id, e.event).await.map_err(store)?;
+                if target.start <= now {
+                    return Ok(Synced::Off);
+                }
+                return create(db, rest, guild, id, &spec, target.start).await;
+            }
+            Err(RestError::Transient(why)) => return Err(why),
+            Err(RestError::Forbidden { .. }) => return Ok(Synced::NoPermission),
+            Err(_) => {}
         }
+    } else {
+        return by_hand(db, rest, guild, id, e.event, e.occurrence, &spec, now).await;
+    }
+    // Live now: only its words can change.
+    if e.occurrence == target.start && target.start <= now {
+        match rest.edit_event_text(guild, e.event, &spec).await {
+            Ok(shown) => {
+                db.move_meeting_event(id, e.event, e.occurrence, events::digest(&shown))
+                    .await
+                    .map_err(store)?;
+            }
+            Err(RestError::Transient(why)) => return Err(why),
+            Err(RestError::Gone { .. }) => {
+                db.forget_event(id, e.event).await.map_err(store)?;
+            }
+            Err(_) => {}
+        }
+        return Ok(Synced::Shown);
+    }
+    if e.occurrence <= now {
         // Its occurrence started or passed (an edit moved the meeting):
         // that event ends, and the new time gets one of its own.
-        Some(e) if e.occurrence <= now => finish(db, rest, guild, id, e).await?,
-        Some(e) => match rest.edit_event(guild, e.event, &spec).await {
-            Ok(()) => {
+        finish(db, rest, guild, id, e).await?;
+    } else {
+        match rest.edit_event(guild, e.event, &spec).await {
+            Ok(shown) => {
                 // (Replaced meanwhile by another change: that one stands.)
-                db.move_meeting_event(id, e.event, target.start)
+                db.move_meeting_event(id, e.event, target.start, events::digest(&shown))
                     .await
                     .map_err(store)?;
                 return Ok(Synced::Shown);
@@ -193,10 +247,33 @@ pub async fn sync(
             Err(RestError::Forbidden { .. }) => return Ok(Synced::NoPermission),
             Err(RestError::Transient(why)) => return Err(why),
             Err(e) => return Err(e.to_string()),
-        },
-        None => {}
+        }
     }
     create(db, rest, guild, id, &spec, target.start).await
+}
+
+/// A meeting whose event someone changed by hand: the event is theirs and
+/// stays as it is, until its occurrence has passed; then it is forgotten
+/// (never ended or deleted by Haven) and the next time gets a new one.
+#[allow(clippy::too_many_arguments)]
+async fn by_hand(
+    db: &Db,
+    rest: &Rest,
+    guild: u64,
+    id: MeetingId,
+    event: u64,
+    occurrence: DateTime<Utc>,
+    spec: &events::EventSpec,
+    now: DateTime<Utc>,
+) -> Result<Synced, String> {
+    if occurrence > now || occurrence == spec.start {
+        return Ok(Synced::ByHand);
+    }
+    db.release_kept_event(id, event).await.map_err(store)?;
+    if spec.start <= now {
+        return Ok(Synced::Off);
+    }
+    create(db, rest, guild, id, spec, spec.start).await
 }
 
 /// Creates the meeting's event, first adopting one Haven created for it
@@ -213,11 +290,14 @@ async fn create(
         return Ok(adopted);
     }
     match rest.create_event(guild, spec).await {
-        Ok(event) => {
-            let ours = db
-                .claim_meeting_event(id, MeetingEvent { event, occurrence })
-                .await
-                .map_err(store)?;
+        Ok((event, shown)) => {
+            let record = MeetingEvent {
+                event,
+                occurrence,
+                sent: Some(events::digest(&shown)),
+                by_hand: false,
+            };
+            let ours = db.claim_meeting_event(id, record).await.map_err(store)?;
             if !ours {
                 // Another change created one at the same moment: one event
                 // per meeting, so this one goes.
@@ -264,30 +344,35 @@ async fn adopt(
         Err(_) => Vec::new(),
     };
     let recorded = db.meeting_event(id).await.map_err(store)?.map(|e| e.event);
-    let mut strays = strays.into_iter().filter(|e| Some(*e) != recorded);
+    // Events changed by hand and let go are someone else's now.
+    let kept = db.kept_events(id, &strays).await.map_err(store)?;
+    let mut strays = strays
+        .into_iter()
+        .filter(|e| Some(*e) != recorded && !kept.contains(e));
     let Some(stray) = strays.next() else {
         return Ok(None);
     };
     for extra in strays {
         let _ = rest.delete_event(guild, extra).await;
     }
-    if !db
-        .claim_meeting_event(
-            id,
-            MeetingEvent {
-                event: stray,
-                occurrence,
-            },
-        )
-        .await
-        .map_err(store)?
-    {
+    let record = MeetingEvent {
+        event: stray,
+        occurrence,
+        sent: None,
+        by_hand: false,
+    };
+    if !db.claim_meeting_event(id, record).await.map_err(store)? {
         // The meeting has another recorded now: this one goes.
         let _ = rest.delete_event(guild, stray).await;
         return Ok(Some(Synced::Shown));
     }
     match rest.edit_event(guild, stray, spec).await {
-        Ok(()) => Ok(Some(Synced::Shown)),
+        Ok(shown) => {
+            db.move_meeting_event(id, stray, occurrence, events::digest(&shown))
+                .await
+                .map_err(store)?;
+            Ok(Some(Synced::Shown))
+        }
         Err(RestError::Transient(why)) => Err(why),
         Err(_) => {
             let _ = rest.delete_event(guild, stray).await;
@@ -306,7 +391,8 @@ pub async fn started(db: &Db, rest: &Rest, job: &Job) -> Result<(), String> {
     let Some(meeting) = db.meeting(id).await.map_err(store)? else {
         return Ok(());
     };
-    if e.occurrence != job.occurrence {
+    // (One changed by hand is theirs to start.)
+    if e.occurrence != job.occurrence || e.by_hand {
         return Ok(());
     }
     match rest
@@ -335,7 +421,59 @@ pub async fn ended(db: &Db, rest: &Rest, job: &Job, now: DateTime<Utc>) -> Resul
     {
         finish(db, rest, meeting.guild.0, id, e).await?;
     }
-    sync(db, rest, id, now).await.map(drop)
+    sync(db, rest, id, now).await?;
+    fill(db, rest, meeting.guild, now).await;
+    Ok(())
+}
+
+/// How many meetings that cannot have an event (private, refused) one
+/// filling passes over before it stops.
+const FILL_TRIES: usize = 3;
+
+/// Gives meetings that have no event one, the soonest first, now that a
+/// place may have freed up under Discord's limit of 100 (an event ended,
+/// a series ended or a date was cancelled). Stops at the first that does
+/// not fit; the rest wait for the next place.
+pub async fn fill(db: &Db, rest: &Rest, guild: crate::domain::GuildId, now: DateTime<Utc>) {
+    if !db.events_mirrored(guild).await.unwrap_or(false) {
+        return;
+    }
+    let without: std::collections::HashSet<MeetingId> = match db.meetings_without_event(guild).await
+    {
+        Ok(ids) if ids.is_empty() => return,
+        Ok(ids) => ids.into_iter().collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot look for meetings without an event");
+            return;
+        }
+    };
+    let mut waiting = match db.guild_meetings(guild).await {
+        Ok(all) => all,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read a server's meetings");
+            return;
+        }
+    };
+    waiting.retain(|m| without.contains(&m.id));
+    waiting.retain(|m| events::occurrence_for(m, now, None).is_some());
+    waiting.sort_by_key(|m| events::occurrence_for(m, now, None).map(|o| o.start));
+    // Only while Discord has room: one look, not a refused create each.
+    let mut room = match rest.open_event_count(guild.0).await {
+        Ok(n) => crate::rest::events::MAX_OPEN_EVENTS.saturating_sub(n),
+        Err(_) => return,
+    };
+    let mut misses = 0;
+    for m in waiting {
+        if room == 0 || misses == FILL_TRIES {
+            return;
+        }
+        match sync(db, rest, m.id, now).await {
+            Ok(Synced::Shown) => room -= 1,
+            Ok(Synced::Full | Synced::NoPermission) | Err(_) => return,
+            // Private, refused, off: this one takes no place.
+            Ok(_) => misses += 1,
+        }
+    }
 }
 
 /// Syncs every meeting of the server, the soonest first (so that under

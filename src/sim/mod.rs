@@ -1175,6 +1175,15 @@ impl Sim {
         self.inner.update(|s| s.events.remove(&id));
     }
 
+    /// Someone edits a scheduled event by hand in Discord's UI.
+    pub fn edit_event_by_hand(&self, id: u64, edit: impl FnOnce(&mut events::SimEvent)) {
+        self.inner.update(|s| {
+            if let Some(e) = s.events.get_mut(&id) {
+                edit(e);
+            }
+        });
+    }
+
     /// Moderation calls so far, with their audit-log reasons.
     pub fn audit_log(&self) -> Vec<moderation::AuditEntry> {
         self.inner.state().audit.clone()

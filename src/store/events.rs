@@ -13,6 +13,12 @@ pub struct MeetingEvent {
     pub event: u64,
     /// The occurrence it stands for.
     pub occurrence: DateTime<Utc>,
+    /// The digest of what Haven last sent for it
+    /// ([`crate::domain::events::digest`]); `None` before the first.
+    pub sent: Option<i64>,
+    /// Someone changed it by hand in Discord since: Haven leaves it as it
+    /// is, and only forgets it once its occurrence has passed.
+    pub by_hand: bool,
 }
 
 impl Db {
@@ -46,16 +52,18 @@ impl Db {
 
     pub async fn meeting_event(&self, meeting: MeetingId) -> StoreResult<Option<MeetingEvent>> {
         on_pool!(self, |pool| {
-            let row: Option<(i64, i64)> = sqlx::query_as(
-                "SELECT event_id, occurrence FROM meeting_events WHERE meeting_id = $1",
+            let row: Option<(i64, i64, Option<i64>, i64)> = sqlx::query_as(
+                "SELECT event_id, occurrence, sent, by_hand FROM meeting_events WHERE meeting_id = $1",
             )
             .bind(meeting.0)
             .fetch_optional(pool)
             .await?;
-            Ok(row.and_then(|(event, occurrence)| {
+            Ok(row.and_then(|(event, occurrence, sent, by_hand)| {
                 Some(MeetingEvent {
                     event: u64::try_from(event).ok()?,
                     occurrence: DateTime::from_timestamp(occurrence, 0)?,
+                    sent,
+                    by_hand: by_hand != 0,
                 })
             }))
         })
@@ -71,12 +79,15 @@ impl Db {
     ) -> StoreResult<bool> {
         on_pool!(self, |pool| {
             Ok(sqlx::query(
-                "INSERT INTO meeting_events (meeting_id, event_id, occurrence) VALUES ($1, $2, $3)
+                "INSERT INTO meeting_events (meeting_id, event_id, occurrence, sent, by_hand)
+                 VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (meeting_id) DO NOTHING",
             )
             .bind(meeting.0)
             .bind(event.event as i64)
             .bind(event.occurrence.timestamp())
+            .bind(event.sent)
+            .bind(i64::from(event.by_hand))
             .execute(pool)
             .await?
             .rows_affected()
@@ -84,25 +95,106 @@ impl Db {
         })
     }
 
-    /// Moves the recorded event `event` to `occurrence`, only while it is
-    /// still the meeting's (another change may have replaced it).
+    /// Moves the recorded event `event` to `occurrence`, having sent it
+    /// what digests to `sent`, only while it is still the meeting's
+    /// (another change may have replaced it).
     pub async fn move_meeting_event(
         &self,
         meeting: MeetingId,
         event: u64,
         occurrence: DateTime<Utc>,
+        sent: i64,
     ) -> StoreResult<bool> {
         on_pool!(self, |pool| {
             Ok(sqlx::query(
-                "UPDATE meeting_events SET occurrence = $3 WHERE meeting_id = $1 AND event_id = $2",
+                "UPDATE meeting_events SET occurrence = $3, sent = $4
+                 WHERE meeting_id = $1 AND event_id = $2 AND by_hand = 0",
             )
             .bind(meeting.0)
             .bind(event as i64)
             .bind(occurrence.timestamp())
+            .bind(sent)
             .execute(pool)
             .await?
             .rows_affected()
                 == 1)
+        })
+    }
+
+    /// Records that event `event` was changed by hand in Discord: Haven
+    /// leaves it as it is from now on.
+    pub async fn keep_event_by_hand(&self, meeting: MeetingId, event: u64) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE meeting_events SET by_hand = 1 WHERE meeting_id = $1 AND event_id = $2",
+            )
+            .bind(meeting.0)
+            .bind(event as i64)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Lets go of event `event`, changed by hand, whose occurrence has
+    /// passed: it is no longer the meeting's, and never adopted again.
+    pub async fn release_kept_event(&self, meeting: MeetingId, event: u64) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM meeting_events WHERE meeting_id = $1 AND event_id = $2")
+                .bind(meeting.0)
+                .bind(event as i64)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO kept_events (event_id, meeting_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(event as i64)
+            .bind(meeting.0)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The meeting's released events, keeping only those of `open` (the
+    /// rest have ended in Discord and are forgotten).
+    pub async fn kept_events(&self, meeting: MeetingId, open: &[u64]) -> StoreResult<Vec<u64>> {
+        on_pool!(self, |pool| {
+            let kept: Vec<i64> =
+                sqlx::query_scalar("SELECT event_id FROM kept_events WHERE meeting_id = $1")
+                    .bind(meeting.0)
+                    .fetch_all(pool)
+                    .await?;
+            let (still, gone): (Vec<u64>, Vec<u64>) = kept
+                .into_iter()
+                .map(|e| e as u64)
+                .partition(|e| open.contains(e));
+            for e in gone {
+                sqlx::query("DELETE FROM kept_events WHERE event_id = $1")
+                    .bind(e as i64)
+                    .execute(pool)
+                    .await?;
+            }
+            Ok(still)
+        })
+    }
+
+    /// Meetings of the server that are on and have no event (Discord's
+    /// limit was reached, or it failed), for when a place frees up.
+    pub async fn meetings_without_event(&self, guild: GuildId) -> StoreResult<Vec<MeetingId>> {
+        on_pool!(self, |pool| {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT m.id FROM meetings m
+                 WHERE m.guild_id = $1 AND m.ended = 0
+                   AND NOT EXISTS (SELECT 1 FROM meeting_events e WHERE e.meeting_id = m.id)
+                 ORDER BY m.id",
+            )
+            .bind(guild.as_db())
+            .fetch_all(pool)
+            .await?;
+            Ok(ids.into_iter().map(MeetingId).collect())
         })
     }
 

@@ -119,6 +119,10 @@ pub async fn info(
             None => None,
         };
         let event = match shown {
+            Some(e) if e.by_hand => format!(
+                "Listed in Discord's Events tab for {}; changed by hand there, so I leave that event as it is.",
+                views::when(e.occurrence)
+            ),
             Some(e) => format!("Listed in Discord's Events tab for {}.", views::when(e.occurrence)),
             None => "Not listed in Discord's Events tab (its event was deleted, Discord's limit of 100 was reached, \
                      or I lack the Create Events permission). The next change to the meeting lists it again."

@@ -272,7 +272,16 @@ async fn event_note(data: &super::super::Data, meeting: MeetingId, now: DateTime
         data.rooms.forget(m.guild);
     }
     match sync(&data.db, &data.rest, meeting, now).await {
-        Ok(Synced::Off | Synced::Shown) => String::new(),
+        Ok(Synced::Shown) => String::new(),
+        Ok(Synced::Off) => {
+            // A place under Discord's limit may have freed up.
+            if let Ok(Some(m)) = data.db.meeting(meeting).await {
+                crate::scheduler::events::fill(&data.db, &data.rest, m.guild, now).await;
+            }
+            String::new()
+        }
+        Ok(Synced::ByHand) => "\nIts Discord event was changed by hand in Discord, so I left it as it is: \
+             change it there too if it should follow. The next time after it gets a new event from me.".to_owned(),
         Ok(Synced::Full) => "\nIt isn't listed in Discord's Events tab: the server has Discord's limit of 100 events.".to_owned(),
         Ok(Synced::NoPermission) => "\nI couldn't list it in Discord's Events tab: I need the **Create Events** permission, and **Connect** on its voice channel (an admin can give them to my role).".to_owned(),
         Ok(Synced::Refused) => "\nDiscord didn't accept it as an event (or I can't see its voice channel), so it isn't listed in the Events tab.".to_owned(),
