@@ -28,6 +28,7 @@ async fn main() {
             name: format!("member{n}"),
             roles: vec![],
             permissions_override: None,
+            bot: false,
         })
         .collect();
     world.members.push(World::sandbox().members[0].clone()); // admin

@@ -28,6 +28,7 @@ async fn main() {
         name: format!("member{n}"),
         roles: vec![MEMBER_ROLE],
         permissions_override: None,
+        bot: false,
     }));
     let sim = Sim::start(world).await.unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -137,6 +137,7 @@ fn crowded_ranks() -> World {
         name: name.into(),
         roles: roles.to_vec(),
         permissions_override: None,
+        bot: false,
     };
     world.members.extend([
         member(20, "sam", &[ADMIN_ROLE]),

@@ -26,6 +26,7 @@ fn server() -> World {
         name: name.into(),
         roles: roles.to_vec(),
         permissions_override: perms,
+        bot: false,
     };
     world.members.extend([
         member(20, "sam", &[ADMIN_ROLE], None),

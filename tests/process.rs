@@ -1011,3 +1011,177 @@ async fn a_crash_mid_dms_repeats_at_most_what_was_in_flight() {
     let (status, logs) = terminate(child, logs).await;
     assert_eq!(status, Some(0), "{logs}");
 }
+
+/// Anonymous attendance through the real binary, killed with SIGKILL in
+/// the middle of a voice meeting: 7 people who stay, 2 too brief, one who
+/// leaves and comes back twice (counted once), another bot and a member
+/// who asked not to be counted. A new process reads who is in voice again
+/// and neither loses nor doubles anyone: the store holds 7 exactly, shown
+/// as a rounded range, and no salt or hash is left in the database files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attendance_survives_sigkill_mid_meeting_and_leaves_only_the_count() {
+    use chrono::{DurationRound, TimeDelta, Utc};
+    use haven::domain::recurrence::{Repeat, Schedule};
+    let mut world = World::sandbox();
+    let template = world.members[2].clone();
+    for (n, name) in ["gus", "hana", "ivan", "jo"].into_iter().enumerate() {
+        world.members.push(haven::sim::SimMember {
+            id: 1_500_000_000_000_000_100 + n as u64,
+            name: name.to_owned(),
+            ..template.clone()
+        });
+    }
+    world.members.push(haven::sim::SimMember {
+        id: 1_500_000_000_000_000_200,
+        name: "jukebox".to_owned(),
+        bot: true,
+        ..template.clone()
+    });
+    let sim = Sim::start(world).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("haven.db");
+    let url = format!("sqlite://{}", path.display());
+    let room = sim.channel_id("Meeting room");
+
+    // A one-minute meeting in the voice room, starting in 25 s.
+    let start =
+        Utc::now().duration_trunc(TimeDelta::seconds(1)).unwrap() + chrono::Duration::seconds(25);
+    let db = haven::store::Db::open(&url).await.unwrap();
+    let now = Utc::now();
+    let meeting = db
+        .create_meeting(
+            &haven::store::NewMeeting {
+                guild: haven::domain::GuildId(GUILD_ID),
+                channel: haven::domain::ChannelId(sim.channel_id("meetings")),
+                title: "Circle".to_owned(),
+                schedule: Schedule {
+                    zone: chrono_tz::Tz::UTC,
+                    start: start.naive_utc(),
+                    repeat: Repeat::None,
+                    skips: Default::default(),
+                },
+                duration: chrono::Duration::minutes(1),
+                reminders: haven::domain::reminders::Offsets::parse("none").unwrap(),
+                mention_role: None,
+                location: Some(format!("<#{room}>")),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    haven::scheduler::meetings::plan(&db, &meeting, now)
+        .await
+        .unwrap();
+    db.close().await;
+    let start_haven = || {
+        haven(&dir)
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("DISCORD_API_BASE", sim.base_url())
+            .env("DATABASE_URL", &url)
+            .env("HAVEN_DEV_GUILD", GUILD_ID.to_string())
+            .env("HAVEN_ATTEND_MINUTES", "1")
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap()
+    };
+    let mut first = start_haven();
+    let _first_logs = drain_stderr(&mut first);
+    assert!(sim.wait_registered(Duration::from_secs(30)).await.is_some());
+    assert!(sim.wait_connected(Duration::from_secs(10)).await);
+
+    // jo asks not to be counted.
+    let jo = sim.member("jo");
+    let token = sim
+        .command(&jo, sim.channel_id("general"), "/privacy attendance counted:false")
+        .unwrap();
+    assert!(sim.reply(&token).await.is_some());
+
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let hashes = |pool: sqlx::SqlitePool| async move {
+        sqlx::query_scalar::<_, Vec<u8>>("SELECT hash FROM attendance_presence")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+    let stayers = ["alice", "bob", "casey", "dana", "eli", "farah", "gus"];
+    let brief = ["hana", "ivan"];
+    for name in stayers.iter().chain(&brief).chain(&["jo", "jukebox"]) {
+        assert!(sim.voice_join(&sim.member(name), room));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while hashes(pool.clone()).await.len() < 9 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(hashes(pool.clone()).await.len(), 9, "people, not bots or jo");
+    // Two stay a few seconds only; alice leaves and comes back twice.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for name in brief {
+        sim.voice_leave(&sim.member(name));
+    }
+    let alice = sim.member("alice");
+    for _ in 0..2 {
+        sim.voice_leave(&alice);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sim.voice_join(&alice, room);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(hashes(pool.clone()).await.len(), 9, "alice once");
+
+    // Ten seconds into the meeting, Haven dies without warning.
+    let kill_at = start + chrono::Duration::seconds(10);
+    tokio::time::sleep((kill_at - Utc::now()).to_std().unwrap_or_default()).await;
+    let salts: Vec<Vec<u8>> = sqlx::query_scalar("SELECT salt FROM attendance_salts")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let secrets: Vec<Vec<u8>> = salts.into_iter().chain(hashes(pool.clone()).await).collect();
+    assert_eq!(secrets.len(), 10, "one salt and nine hashes while it is open");
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    let mut second = start_haven();
+    let second_logs = drain_stderr(&mut second);
+    let counted = || async {
+        sqlx::query_as::<_, (i64, i64)>("SELECT came, stayed FROM attendance_counts")
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while counted().await.is_none() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(counted().await, Some((7, 7)), "the seven who stayed, once each");
+
+    // Shown as people, rounded down to a step of k = 5.
+    let token = sim
+        .command(&alice, sim.channel_id("general"), "/meeting info id:1")
+        .unwrap();
+    let info = sim.reply(&token).await.expect("answered").text();
+    assert!(info.contains("5 to 9 people came"), "{info}");
+
+    let (status, logs) = terminate(second, second_logs).await;
+    assert_eq!(status, Some(0), "{logs}");
+    for table in ["attendance_salts", "attendance_presence"] {
+        let left: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM {table}"
+        )))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(left, 0, "{table}");
+    }
+    pool.close().await;
+    // Not a byte of any salt or hash in the database's files.
+    for file in ["haven.db", "haven.db-wal"] {
+        let Ok(bytes) = std::fs::read(dir.path().join(file)) else {
+            continue;
+        };
+        for secret in &secrets {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_slice()),
+                "a salt or hash is still in {file}"
+            );
+        }
+    }
+}

@@ -29,6 +29,7 @@ fn crowded(n: u64) -> World {
             name: format!("member{i}"),
             roles: vec![MEMBER_ROLE],
             permissions_override: None,
+            bot: false,
         });
     }
     world

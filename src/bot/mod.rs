@@ -254,10 +254,16 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                     // (Re)connected to a server: who is in voice now.
                     serenity::FullEvent::GuildCreate { guild, .. } => {
                         let data = framework.user_data;
+                        let me = framework.serenity_context.cache.current_user().id;
+                        let is_bot = |v: &serenity::VoiceState| {
+                            v.user_id == me
+                                || v.member.as_ref().is_some_and(|m| m.user.bot)
+                                || guild.members.get(&v.user_id).is_some_and(|m| m.user.bot)
+                        };
                         let in_voice: Vec<(crate::domain::UserId, u64)> = guild
                             .voice_states
                             .values()
-                            .filter(|v| !guild.members.get(&v.user_id).is_some_and(|m| m.user.bot))
+                            .filter(|v| !is_bot(v))
                             .filter_map(|v| {
                                 Some((crate::domain::UserId(v.user_id.get()), v.channel_id?.get()))
                             })

@@ -140,7 +140,7 @@ pub fn automod_timeout(guild_id: u64, user_id: u64, seconds: u64) -> Value {
 
 pub fn member(world: &World, member: &SimMember) -> Value {
     json!({
-        "user": user(member.id, &member.name, false),
+        "user": user(member.id, &member.name, member.bot),
         "nick": null,
         "avatar": null,
         "roles": member.roles.iter().map(u64::to_string).collect::<Vec<_>>(),

@@ -69,6 +69,8 @@ pub struct SimMember {
     pub roles: Vec<u64>,
     /// Permission bits to send instead of those computed from the roles.
     pub permissions_override: Option<u64>,
+    /// Another bot (a music bot, a logger), not a person.
+    pub bot: bool,
 }
 
 impl SimMember {
@@ -174,6 +176,7 @@ impl World {
             name: name.to_owned(),
             roles: roles.to_vec(),
             permissions_override: None,
+            bot: false,
         };
         Self {
             app_id: APP_ID,
