@@ -53,6 +53,7 @@ pub async fn run(
     let setup_clock = clock.clone();
     let scheduler = SchedulerHandle::default();
     let setup_scheduler = scheduler.clone();
+    let attend = chrono::Duration::minutes(config.attend_minutes);
     // Made once the client (and its HTTP handle) exists, before setup runs.
     let shared: Arc<OnceLock<(Rest, Editor)>> = Arc::default();
     let setup_shared = shared.clone();
@@ -79,6 +80,7 @@ pub async fn run(
                     editor,
                     pacers: bot::Pacers::default(),
                     rooms: Default::default(),
+                    attend,
                 })
             })
         })

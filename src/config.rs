@@ -271,7 +271,7 @@ impl Config {
                 .trim()
                 .parse::<i64>()
                 .ok()
-                .filter(|m| (1..=240).contains(m))
+                .filter(|m| crate::domain::attendance::ATTEND_MINUTES.contains(m))
                 .ok_or_else(|| {
                     ConfigError::new(
                         "HAVEN_ATTEND_MINUTES",

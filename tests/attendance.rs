@@ -315,3 +315,63 @@ where
     }
     panic!("the bot never got there");
 }
+
+/// A server chooses its own time that counts as coming: with 30 minutes,
+/// 20 minutes in the room is not enough and 40 is; `/settings show` says
+/// which applies, and clearing it goes back to the operator's default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_chooses_how_long_counts_as_coming() {
+    let h = common::Harness::start().await; // 2027-03-09 12:00 UTC
+    let room = h.sim.channel_id("Meeting room");
+    let refused = h.say("alice", "/settings attendance minutes:30").await;
+    assert!(!refused.text().contains("now counts"), "{}", refused.text());
+    let set = h.say("admin", "/settings attendance minutes:30").await;
+    assert!(set.text().contains("**30 minutes**"), "{}", set.text());
+    let shown = h.say("admin", "/settings show").await.text();
+    assert!(shown.contains("Counted after 30 minutes"), "{shown}");
+    h.say(
+        "admin",
+        &format!(
+            "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC channel:#meetings location:<#{room}>"
+        ),
+    )
+    .await;
+    h.advance(Utc.with_ymd_and_hms(2027, 3, 9, 19, 0, 0).unwrap() - h.clock.now())
+        .await;
+    let db_url = h.db_url.clone();
+    let presences = || async { scalar(&db_url, "SELECT COUNT(*) FROM attendance_presence").await };
+    for name in ["alice", "bob"] {
+        h.sim.voice_join(&h.sim.member(name), room);
+    }
+    wait_for(|| async { presences().await == 2 }).await;
+    h.advance(Duration::minutes(20)).await;
+    h.sim.voice_leave(&h.sim.member("alice"));
+    wait_for(|| async {
+        scalar(
+            &db_url,
+            "SELECT COUNT(*) FROM attendance_presence WHERE since_ms IS NULL",
+        )
+        .await
+            == 1
+    })
+    .await;
+    h.advance(Duration::minutes(45)).await; // past the end at 20:00
+    let db = h.db().await;
+    let count = db
+        .attendance(
+            MeetingId(1),
+            Utc.with_ymd_and_hms(2027, 3, 9, 19, 0, 0).unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("counted at the end");
+    assert_eq!(count.came, 1, "20 minutes is less than the server's 30");
+    db.close().await;
+
+    h.say("admin", "/settings clear setting:attendance").await;
+    let shown = h.say("admin", "/settings show").await.text();
+    assert!(
+        shown.contains("Counted after 10 minutes in a meeting's voice channel (the default)"),
+        "{shown}"
+    );
+}

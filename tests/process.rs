@@ -1092,7 +1092,11 @@ async fn attendance_survives_sigkill_mid_meeting_and_leaves_only_the_count() {
     // jo asks not to be counted.
     let jo = sim.member("jo");
     let token = sim
-        .command(&jo, sim.channel_id("general"), "/privacy attendance counted:false")
+        .command(
+            &jo,
+            sim.channel_id("general"),
+            "/privacy attendance counted:false",
+        )
         .unwrap();
     assert!(sim.reply(&token).await.is_some());
 
@@ -1112,7 +1116,11 @@ async fn attendance_survives_sigkill_mid_meeting_and_leaves_only_the_count() {
     while hashes(pool.clone()).await.len() < 9 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(hashes(pool.clone()).await.len(), 9, "people, not bots or jo");
+    assert_eq!(
+        hashes(pool.clone()).await.len(),
+        9,
+        "people, not bots or jo"
+    );
     // Two stay a few seconds only; alice leaves and comes back twice.
     tokio::time::sleep(Duration::from_secs(3)).await;
     for name in brief {
@@ -1134,8 +1142,15 @@ async fn attendance_survives_sigkill_mid_meeting_and_leaves_only_the_count() {
         .fetch_all(&pool)
         .await
         .unwrap();
-    let secrets: Vec<Vec<u8>> = salts.into_iter().chain(hashes(pool.clone()).await).collect();
-    assert_eq!(secrets.len(), 10, "one salt and nine hashes while it is open");
+    let secrets: Vec<Vec<u8>> = salts
+        .into_iter()
+        .chain(hashes(pool.clone()).await)
+        .collect();
+    assert_eq!(
+        secrets.len(),
+        10,
+        "one salt and nine hashes while it is open"
+    );
     first.kill().unwrap();
     first.wait().unwrap();
 
@@ -1151,7 +1166,11 @@ async fn attendance_survives_sigkill_mid_meeting_and_leaves_only_the_count() {
     while counted().await.is_none() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(counted().await, Some((7, 7)), "the seven who stayed, once each");
+    assert_eq!(
+        counted().await,
+        Some((7, 7)),
+        "the seven who stayed, once each"
+    );
 
     // Shown as people, rounded down to a step of k = 5.
     let token = sim
@@ -1163,12 +1182,11 @@ async fn attendance_survives_sigkill_mid_meeting_and_leaves_only_the_count() {
     let (status, logs) = terminate(second, second_logs).await;
     assert_eq!(status, Some(0), "{logs}");
     for table in ["attendance_salts", "attendance_presence"] {
-        let left: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM {table}"
-        )))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+        let left: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert_eq!(left, 0, "{table}");
     }
     pool.close().await;

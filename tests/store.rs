@@ -173,8 +173,15 @@ async fn each_setting_changes_alone() {
             timezone: Some(Tz::Europe__Berlin),
             log_channel: Some(ChannelId(1_400_000_000_000_000_002)),
             min_group_size: MinGroupSize::new(7).unwrap(),
+            attend_minutes: None,
         }
     );
+    db.set_attend_minutes(g, 20, t0()).await.unwrap();
+    assert_eq!(db.guild_settings(g).await.unwrap().attend_minutes, Some(20));
+    db.clear_setting(g, haven::domain::settings::Setting::AttendMinutes, t0())
+        .await
+        .unwrap();
+    assert_eq!(db.guild_settings(g).await.unwrap().attend_minutes, None);
     // Another server is untouched.
     assert_eq!(
         db.guild_settings(GuildId(2)).await.unwrap(),

@@ -54,6 +54,9 @@ pub struct Data {
     pub pacers: Pacers,
     /// The voice channels of each server's meetings (for attendance).
     pub rooms: crate::scheduler::attendance::Rooms,
+    /// The operator's time in a voice meeting that counts as coming, for
+    /// servers that chose none.
+    pub attend: chrono::Duration,
 }
 
 impl Data {

@@ -23,6 +23,7 @@ use crate::scheduler::events::Synced;
         "min_group_size",
         "dm_notices",
         "events",
+        "attendance",
         "mod_retention",
         "clear"
     ),
@@ -42,7 +43,9 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
         .sensitive_categories(super::server(ctx)?)
         .await?;
     ctx.send(render::ephemeral_embed(settings_embed(
-        &settings, &sensitive,
+        &settings,
+        &sensitive,
+        ctx.data().attend.num_minutes(),
     )))
     .await?;
     Ok(())
@@ -199,6 +202,35 @@ fn everyone_can_read(ctx: Context<'_>, channel: serenity::ChannelId) -> bool {
     p.view_channel()
 }
 
+/// Set how long someone must be in a voice meeting to count as having come
+#[poise::command(slash_command, guild_only, custom_data = "Access::Admin")]
+async fn attendance(
+    ctx: Context<'_>,
+    #[description = "Minutes in the meeting's voice channel (1 to 240) that count as coming"]
+    #[min = 1]
+    #[max = 240]
+    minutes: i64,
+) -> Result<(), Error> {
+    if !crate::domain::attendance::ATTEND_MINUTES.contains(&minutes) {
+        return Err(Error::member(
+            "Choose from 1 to 240 minutes. Nothing was changed.",
+        ));
+    }
+    let now = ctx.data().clock.now();
+    ctx.data()
+        .db
+        .set_attend_minutes(super::server(ctx)?, minutes, now)
+        .await?;
+    ctx.send(render::ephemeral(format!(
+        "Someone now counts as having come to a voice meeting after **{minutes} minute{}** in its channel, \
+         between 10 minutes before the start and the end. Only a count of people is kept, never who; \
+         it applies from the next meeting to end.",
+        if minutes == 1 { "" } else { "s" }
+    )))
+    .await?;
+    Ok(())
+}
+
 /// Put one setting back to its default
 #[poise::command(slash_command, guild_only, custom_data = "Access::Admin")]
 async fn clear(
@@ -221,6 +253,9 @@ async fn clear(
             "The log channel is cleared: facilitator notices go by direct message to facilitators who asked for them (`/settings dm-notices`)."
         }
         SettingChoice::MinGroupSize => "The minimum group size is back to 5.",
+        SettingChoice::Attendance => {
+            "Voice attendance is back to the default time in a meeting's channel."
+        }
     };
     ctx.send(render::ephemeral(text)).await?;
     Ok(())
@@ -236,6 +271,8 @@ pub enum SettingChoice {
     LogChannel,
     #[name = "min-group-size"]
     MinGroupSize,
+    #[name = "attendance"]
+    Attendance,
 }
 
 impl From<SettingChoice> for Setting {
@@ -245,6 +282,7 @@ impl From<SettingChoice> for Setting {
             SettingChoice::Timezone => Setting::Timezone,
             SettingChoice::LogChannel => Setting::LogChannel,
             SettingChoice::MinGroupSize => Setting::MinGroupSize,
+            SettingChoice::Attendance => Setting::AttendMinutes,
         }
     }
 }
@@ -424,7 +462,11 @@ async fn dm_notices(
     Ok(())
 }
 
-fn settings_embed(s: &GuildSettings, sensitive: &Sensitive) -> serenity::CreateEmbed {
+fn settings_embed(
+    s: &GuildSettings,
+    sensitive: &Sensitive,
+    default_attend: i64,
+) -> serenity::CreateEmbed {
     let role = match s.facilitator_role {
         Some(RoleId(id)) => render::role_mention(id),
         None => "Not set: only members with Manage Server count as facilitators.".to_owned(),
@@ -447,6 +489,16 @@ fn settings_embed(s: &GuildSettings, sensitive: &Sensitive) -> serenity::CreateE
                 "{}: no statistic is shown when fewer people contributed.",
                 s.min_group_size
             ),
+            false,
+        )
+        .field(
+            "Voice attendance",
+            match s.attend_minutes {
+                Some(m) => format!("Counted after {m} minutes in a meeting's voice channel."),
+                None => format!(
+                    "Counted after {default_attend} minutes in a meeting's voice channel (the default)."
+                ),
+            },
             false,
         )
         .field(

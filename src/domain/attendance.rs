@@ -11,6 +11,8 @@ pub const EARLY: Duration = Duration::minutes(10);
 /// Time in the channel that counts as attending, unless a server or the
 /// operator says otherwise (`HAVEN_ATTEND_MINUTES`).
 pub const DEFAULT_ATTEND_MINUTES: i64 = 10;
+/// The range a server or the operator may choose from.
+pub const ATTEND_MINUTES: std::ops::RangeInclusive<i64> = 1..=240;
 
 /// When presence counts for one occurrence: from ten minutes before its
 /// start to its end.

@@ -13,6 +13,7 @@ pub enum Setting {
     Timezone,
     LogChannel,
     MinGroupSize,
+    AttendMinutes,
 }
 
 /// The anonymity threshold k: no statistic is shown when fewer than k distinct
@@ -83,6 +84,9 @@ pub struct GuildSettings {
     pub log_channel: Option<ChannelId>,
     /// The anonymity threshold k.
     pub min_group_size: MinGroupSize,
+    /// Minutes in a voice meeting's channel that count as coming; `None`
+    /// keeps the operator's default.
+    pub attend_minutes: Option<i64>,
 }
 
 /// What a member may do, as far as Haven is concerned.

@@ -159,6 +159,11 @@ pub async fn close(db: &Db, job: &Job, threshold: Duration) -> Result<(), String
         return Ok(());
     }
     let w = Window::of(job.occurrence, m.duration);
+    // The server's own threshold, if it chose one.
+    let threshold = match db.guild_settings(m.guild).await {
+        Ok(s) => s.attend_minutes.map_or(threshold, Duration::minutes),
+        Err(e) => return Err(e.to_string()),
+    };
     db.close_attendance(m.id, m.guild, job.occurrence, &w, threshold)
         .await
         .map_err(|e| e.to_string())?;

@@ -13,6 +13,7 @@ struct Row {
     timezone: Option<String>,
     log_channel_id: Option<i64>,
     min_group_size: i64,
+    attend_minutes: Option<i64>,
 }
 
 impl From<Row> for GuildSettings {
@@ -22,6 +23,9 @@ impl From<Row> for GuildSettings {
             timezone: zone_from_db(row.timezone),
             log_channel: row.log_channel_id.map(ChannelId::from_db),
             min_group_size: MinGroupSize::new(row.min_group_size).unwrap_or_default(),
+            attend_minutes: row
+                .attend_minutes
+                .filter(|m| crate::domain::attendance::ATTEND_MINUTES.contains(m)),
         }
     }
 }
@@ -31,7 +35,7 @@ impl Db {
     pub async fn guild_settings(&self, guild: GuildId) -> StoreResult<GuildSettings> {
         on_pool!(self, |pool| {
             let row: Option<Row> = sqlx::query_as(
-                "SELECT facilitator_role_id, timezone, log_channel_id, min_group_size
+                "SELECT facilitator_role_id, timezone, log_channel_id, min_group_size, attend_minutes
              FROM guild_settings WHERE guild_id = $1",
             )
             .bind(guild.as_db())
@@ -62,6 +66,9 @@ impl Db {
                 Setting::MinGroupSize => {
                     "UPDATE guild_settings SET min_group_size = 5, updated_at = $1 WHERE guild_id = $2"
                 }
+                Setting::AttendMinutes => {
+                    "UPDATE guild_settings SET attend_minutes = NULL, updated_at = $1 WHERE guild_id = $2"
+                }
             };
             sqlx::query(query)
                 .bind(now)
@@ -88,6 +95,27 @@ impl Db {
         .bind(now)
         .execute(pool)
         .await?;
+            Ok(())
+        })
+    }
+
+    /// The server's own time in a voice meeting that counts as coming.
+    pub async fn set_attend_minutes(
+        &self,
+        guild: GuildId,
+        minutes: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO guild_settings (guild_id, attend_minutes, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (guild_id) DO UPDATE SET attend_minutes = $2, updated_at = $3",
+            )
+            .bind(guild.as_db())
+            .bind(minutes)
+            .bind(now)
+            .execute(pool)
+            .await?;
             Ok(())
         })
     }
