@@ -139,16 +139,13 @@ fn view(
         held,
         going_people: people_of(sets, &request.period.key, Facet::Going),
     };
-    let attended: Vec<u64> = a
+    // Every counted meeting by its local day: the view takes each figure's.
+    let attended: Vec<(chrono::NaiveDate, u64)> = a
         .occurrences
         .iter()
         .zip(&a.attended)
         .filter(|(t, _)| **t <= a.now)
-        .filter(|(t, _)| {
-            let day = local_day(Activity::at(**t), a.tz);
-            request.period.first <= day && day <= request.period.last
-        })
-        .map(|(_, came)| *came)
+        .map(|(t, came)| (local_day(Activity::at(*t), a.tz), *came))
         .collect();
     StatsView::build(request, a.k, &people, &rounds, meetings, &attended)
 }

@@ -11,6 +11,7 @@ use crate::domain::stats::ChartData;
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const TEAL: RGBColor = RGBColor(0x5B, 0xA8, 0xA0);
 const GREY: RGBColor = RGBColor(0xC8, 0xC8, 0xC8);
+const NAVY: RGBColor = RGBColor(0x2F, 0x4B, 0x7C);
 const MOOD_COLOURS: [RGBColor; 5] = [
     RGBColor(0xC0, 0x6C, 0x84),
     RGBColor(0xE0, 0x9F, 0x7D),
@@ -40,7 +41,9 @@ fn encode(buf: Vec<u8>, (w, h): (u32, u32)) -> anyhow::Result<Vec<u8>> {
 }
 
 /// People per week (a week of fewer than k, hidden, is drawn as a grey
-/// stub) and people per mood in the period (moods of fewer than k left out).
+/// stub) with the people who came to voice meetings that week as dots (no
+/// dot below k), and people per mood in the period (moods of fewer than k
+/// left out).
 /// Every height is a figure already rounded down to a step of k.
 pub fn stats_chart(data: &ChartData) -> anyhow::Result<Vec<u8>> {
     register_font();
@@ -62,12 +65,20 @@ pub fn stats_chart(data: &ChartData) -> anyhow::Result<Vec<u8>> {
             })
             .collect();
         let week_labels: Vec<String> = data.weeks.iter().map(|(l, _)| l.clone()).collect();
-        bars(
-            &top,
-            &format!("People who checked in, per week (grey: fewer than {k})"),
-            &week_bars,
-            &week_labels,
-        )?;
+        let came: Vec<(usize, u64)> = data
+            .came
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (i, v)))
+            .collect();
+        let caption = if came.is_empty() {
+            format!("People who checked in, per week (grey: fewer than {k})")
+        } else {
+            format!(
+                "People who checked in per week (grey: fewer than {k}); dots: came to voice meetings"
+            )
+        };
+        bars(&top, &caption, &week_bars, &week_labels, &came)?;
         let names: Vec<String> = ["struggling", "low", "okay", "good", "great"]
             .iter()
             .map(|s| s.to_string())
@@ -83,21 +94,31 @@ pub fn stats_chart(data: &ChartData) -> anyhow::Result<Vec<u8>> {
             &format!("People per mood (steps of {k}; fewer than {k} left out)"),
             &mood_bars,
             &names,
+            &[],
         )?;
         root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     encode(buf, STATS_SIZE)
 }
 
-/// A bar chart on `area`: one bar per (slot, value, colour), slots labelled.
+/// A bar chart on `area`: one bar per (slot, value, colour), slots
+/// labelled, and a dot per (slot, value) of `dots` over them.
 fn bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     caption: &str,
     bars: &[(usize, u64, RGBColor)],
     labels: &[String],
+    dots: &[(usize, u64)],
 ) -> anyhow::Result<()> {
     let slots = labels.len().max(1) as f64;
-    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1) as f64 * 1.15;
+    let max = bars
+        .iter()
+        .map(|b| b.1)
+        .chain(dots.iter().map(|d| d.1))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64
+        * 1.15;
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 18))
         .margin(12)
@@ -126,6 +147,12 @@ fn bars<DB: DrawingBackend>(
             let x = *i as f64;
             Rectangle::new([(x - 0.35, 0.0), (x + 0.35, *v as f64)], colour.filled())
         }))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    chart
+        .draw_series(
+            dots.iter()
+                .map(|(i, v)| Circle::new((*i as f64, *v as f64), 6, NAVY.filled())),
+        )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
@@ -198,6 +225,7 @@ mod tests {
             weeks: (1..=5)
                 .map(|i| (format!("W{i}"), if i == 3 { None } else { Some(i * 5) }))
                 .collect(),
+            came: vec![Some(5), None, None, Some(10), Some(5)],
             moods: [None, None, Some(5), Some(10), Some(5)],
         };
         let png = stats_chart(&data).unwrap();
@@ -216,6 +244,7 @@ mod tests {
             stats_chart(&ChartData {
                 k: 5,
                 weeks: vec![],
+                came: vec![],
                 moods: [None; 5]
             })
             .is_ok()

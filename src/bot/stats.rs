@@ -141,7 +141,22 @@ async fn compute(ctx: Context<'_>, kind: PeriodKind, which: Which) -> Result<Sta
         held: db.meetings_held(guild, &request.period, tz).await?,
         going_people: people.get(&request.period.key).map_or(0, |p| p.going),
     };
-    let attended = db.attendance_in(guild, &request.period, tz).await?;
+    // Every voice meeting the period and the chart's weeks cover, by the
+    // day it was held there (a day either side, then exact by day).
+    let days = request.weeks.iter().chain([&request.period]);
+    let first = days.clone().map(|p| p.first).min().unwrap_or(today);
+    let last = days.map(|p| p.last).max().unwrap_or(today);
+    let edge = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+    let attended: Vec<(chrono::NaiveDate, u64)> = db
+        .attendance_between(
+            guild,
+            edge(first) - chrono::Duration::days(1),
+            edge(last) + chrono::Duration::days(2),
+        )
+        .await?
+        .into_iter()
+        .map(|(at, came)| (local_day(at, tz), came))
+        .collect();
     Ok(StatsView::build(
         request,
         settings.min_group_size.get(),

@@ -99,9 +99,20 @@ pub struct MeetingStats {
     pub going_people: u64,
 }
 
-/// People who came to each voice meeting counted in a period (one figure
-/// an occurrence).
-pub type Attended = [u64];
+/// People who came to each voice meeting counted, with the local day it
+/// was held (one figure an occurrence, never who); it may reach beyond the
+/// period: each figure takes the days it covers.
+pub type Attended = [(NaiveDate, u64)];
+
+/// Attendance as round turnout: the average of the meetings with at least
+/// `k` people, and how many those were; a meeting with fewer adds nothing.
+fn average_came(attended: impl Iterator<Item = u64>, k: u32) -> (u64, u64) {
+    let big: Vec<u64> = attended.filter(|a| *a >= u64::from(k)).collect();
+    if big.is_empty() {
+        return (0, 0);
+    }
+    (big.iter().sum::<u64>() / big.len() as u64, big.len() as u64)
+}
 
 /// Which calendar period a facilitator asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,6 +285,9 @@ pub struct EmbedText {
 pub struct ChartData {
     pub k: u32,
     pub weeks: Vec<(String, Option<u64>)>,
+    /// People who came to voice meetings, on average, per week (the same
+    /// weeks; `None` below k or with no meeting counted).
+    pub came: Vec<Option<u64>>,
     pub moods: [Option<u64>; 5],
 }
 
@@ -308,6 +322,9 @@ pub struct StatsView {
     pub came: People,
     /// People who checked in, per week of the chart.
     pub weeks: Vec<(Period, People)>,
+    /// People who came to voice meetings, on average, per week of the chart
+    /// (the same rule as `came`).
+    pub weeks_came: Vec<People>,
 }
 
 const CSV_HEADER: [&str; 3] = ["metric", "period", "value"];
@@ -350,22 +367,24 @@ impl StatsView {
         } else {
             big.iter().sum::<u64>() / big.len() as u64
         };
-        // Attendance as round turnout: the average of the meetings with at
-        // least k people, rounded; a meeting with fewer adds nothing.
-        let came_big: Vec<u64> = attended
-            .iter()
-            .copied()
-            .filter(|a| *a >= u64::from(k))
-            .collect();
-        let came = if came_big.is_empty() {
-            0
-        } else {
-            came_big.iter().sum::<u64>() / came_big.len() as u64
+        let within = |p: &Period| {
+            let (first, last) = (p.first, p.last);
+            attended
+                .iter()
+                .filter(move |(day, _)| first <= *day && *day <= last)
+                .map(|(_, came)| *came)
         };
+        let (came, came_with_k) = average_came(within(&request.period), k);
+        let attended_meetings = within(&request.period).count() as u64;
         let weeks = request
             .weeks
             .iter()
             .map(|w| (w.clone(), People::new(counts(&w.key).any, k)))
+            .collect();
+        let weeks_came = request
+            .weeks
+            .iter()
+            .map(|w| People::new(average_came(within(w), k).0, k))
             .collect();
         Self {
             period: request.period,
@@ -379,10 +398,11 @@ impl StatsView {
             round_turnout: People::new(turnout, k),
             meetings_held: meetings.held,
             going: People::new(meetings.going_people, k),
-            attended_meetings: attended.len() as u64,
-            attended_with_k: came_big.len() as u64,
+            attended_meetings,
+            attended_with_k: came_with_k,
             came: People::new(came, k),
             weeks,
+            weeks_came,
         }
     }
 
@@ -402,6 +422,7 @@ impl StatsView {
         ];
         all.extend(self.moods.iter().map(|m| m.at_least()));
         all.extend(self.weeks.iter().map(|(_, p)| p.at_least()));
+        all.extend(self.weeks_came.iter().map(|p| p.at_least()));
         all
     }
 
@@ -521,6 +542,7 @@ impl StatsView {
                 .iter()
                 .map(|(w, p)| (w.first.format("%-d %b").to_string(), p.shown()))
                 .collect(),
+            came: self.weeks_came.iter().map(|p| p.shown()).collect(),
             moods: self.moods.map(People::shown),
         })
     }
@@ -562,6 +584,9 @@ impl StatsView {
         }
         for (week, p) in &self.weeks {
             rows.push(row("weekly_people", &week.key, p.render()));
+        }
+        for ((week, _), p) in self.weeks.iter().zip(&self.weeks_came) {
+            rows.push(row("weekly_people_came", &week.key, p.render()));
         }
         rows
     }
@@ -668,8 +693,64 @@ mod tests {
                 held: 2,
                 going_people: 4,
             },
-            &[4, 7, 12],
+            &[(d(2027, 3, 8), 4), (d(2027, 3, 9), 7), (d(2027, 3, 10), 12)],
         )
+    }
+
+    /// Attendance per week on the chart: a week's average of its voice
+    /// meetings with at least k, rounded; none below k; each meeting in
+    /// the week of its own day only.
+    #[test]
+    fn the_chart_shows_attendance_per_week_never_below_k() {
+        let request = StatsRequest::new(PeriodKind::Week, Which::This, d(2027, 3, 10));
+        let mut people = HashMap::new();
+        for w in &request.weeks {
+            people.insert(
+                w.key.clone(),
+                PeopleCounts {
+                    any: 9,
+                    ..Default::default()
+                },
+            );
+        }
+        let view = StatsView::build(
+            request.clone(),
+            5,
+            &people,
+            &[],
+            MeetingStats::default(),
+            &[
+                (d(2027, 3, 9), 7),
+                (d(2027, 3, 10), 12),
+                (d(2027, 3, 2), 4),
+                (d(2027, 2, 23), 6),
+            ],
+        );
+        let chart = view.chart().expect("enough people for a chart");
+        assert_eq!(chart.came.len(), chart.weeks.len());
+        let of = |day: NaiveDate| {
+            let i = request
+                .weeks
+                .iter()
+                .position(|w| w.first <= day && day <= w.last)
+                .unwrap();
+            chart.came[i]
+        };
+        assert_eq!(
+            of(d(2027, 3, 10)),
+            Some(5),
+            "(7 + 12) / 2 = 9, shown as 5 to 9"
+        );
+        assert_eq!(of(d(2027, 3, 2)), None, "4 is fewer than k");
+        assert_eq!(of(d(2027, 2, 23)), Some(5));
+        assert_eq!(of(d(2027, 2, 16)), None, "no meeting counted");
+        // The period's own figure takes only its days.
+        assert_eq!((view.attended_meetings, view.attended_with_k), (2, 2));
+        assert!(
+            view.csv_rows()
+                .iter()
+                .any(|r| r[0] == "weekly_people_came" && r[2] == "5 to 9")
+        );
     }
 
     #[test]

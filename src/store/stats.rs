@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::{Db, StoreResult, params};
@@ -121,26 +121,28 @@ impl Db {
         })
     }
 
-    /// How many came to each voice meeting counted in `period` (people per
-    /// occurrence: never who).
-    pub async fn attendance_in(
+    /// How many came to each voice meeting counted from `from` to `to`,
+    /// with when it was held (people per occurrence: never who).
+    pub async fn attendance_between(
         &self,
         guild: GuildId,
-        period: &Period,
-        tz: Tz,
-    ) -> StoreResult<Vec<u64>> {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(DateTime<Utc>, u64)>> {
         on_pool!(self, |pool| {
-            let from = closes_at(&previous(period), tz);
-            let to = closes_at(period, tz);
-            let came: Vec<i64> = sqlx::query_scalar(
-                "SELECT came FROM attendance_counts WHERE guild_id = $1 AND occurrence >= $2 AND occurrence < $3",
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT occurrence, came FROM attendance_counts
+                 WHERE guild_id = $1 AND occurrence >= $2 AND occurrence < $3",
             )
             .bind(guild.as_db())
             .bind(from.timestamp())
             .bind(to.timestamp())
             .fetch_all(pool)
             .await?;
-            Ok(came.into_iter().map(count).collect())
+            Ok(rows
+                .into_iter()
+                .filter_map(|(at, came)| Some((DateTime::from_timestamp(at, 0)?, count(came))))
+                .collect())
         })
     }
 }
