@@ -90,7 +90,7 @@ async fn main() {
         let user = UserId(1_500_000_000_000_000_000 + i % MEMBERS);
         let from = Some(lounge(i % LOUNGES));
         let to = Some(lounge((i + 1) % LOUNGES));
-        on_voice(&db, &rooms, GUILD, user, false, from, to, now)
+        on_voice(&db, &rooms, GUILD, user, false, (from, to), to, now)
             .await
             .unwrap();
     }
@@ -108,7 +108,7 @@ async fn main() {
             GUILD,
             user,
             false,
-            None,
+            (None, Some(room(i % ROOMS))),
             Some(room(i % ROOMS)),
             now,
         )

@@ -375,3 +375,112 @@ async fn a_server_chooses_how_long_counts_as_coming() {
         "{shown}"
     );
 }
+
+/// Someone already in the room before the window opens (a facilitator
+/// setting up, a standing hangout) is counted from the start; someone who
+/// left before it leaves nothing behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn those_in_the_room_before_the_window_opens_are_counted_from_the_start() {
+    let h = common::Harness::start().await; // 2027-03-09 12:00 UTC
+    let room = h.sim.channel_id("Meeting room");
+    h.say(
+        "admin",
+        &format!(
+            "/meeting create title:Circle when:\"2027-03-09 19:00\" timezone:UTC channel:#meetings location:<#{room}>"
+        ),
+    )
+    .await;
+    h.advance(Utc.with_ymd_and_hms(2027, 3, 9, 18, 0, 0).unwrap() - h.clock.now())
+        .await;
+    let db_url = h.db_url.clone();
+    let presences = || async { scalar(&db_url, "SELECT COUNT(*) FROM attendance_presence").await };
+    h.sim.voice_join(&h.sim.member("facilitator"), room);
+    h.sim.voice_join(&h.sim.member("bob"), room);
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_secs(2),
+        )
+        .await;
+    h.sim.voice_leave(&h.sim.member("bob"));
+    h.sim
+        .settle(
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_secs(2),
+        )
+        .await;
+    assert_eq!(presences().await, 0, "nothing is held before the window");
+    h.advance(Duration::minutes(55)).await; // 18:55
+    h.sim.voice_join(&h.sim.member("alice"), room);
+    wait_for(|| async { presences().await == 1 }).await;
+    h.advance(Duration::minutes(5)).await; // 19:00: the start
+    assert_eq!(
+        presences().await,
+        2,
+        "the facilitator is held from the start"
+    );
+    h.advance(Duration::hours(1)).await; // 20:00: the end
+    let count = h
+        .db()
+        .await
+        .attendance(
+            MeetingId(1),
+            Utc.with_ymd_and_hms(2027, 3, 9, 19, 0, 0).unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("counted");
+    assert_eq!(count, Attendance { came: 2, stayed: 2 });
+}
+
+/// An occurrence whose roll-over never comes (its series ended during the
+/// window) keeps no salt or hash: the sweep counts it an hour after its
+/// end, and drops one whose meeting is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_salt_outlives_its_occurrence() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = url(&dir).await;
+    let db = Db::open(&url).await.unwrap();
+    let m = meeting(&db).await;
+    let w = Window::of(start(), Duration::minutes(60));
+    for n in 0..6 {
+        db.attendance_change(m, start(), &w, member(n), at(-5), true)
+            .await
+            .unwrap();
+    }
+    let sweep = |now| {
+        let db = db.clone();
+        async move {
+            haven::scheduler::attendance::sweep(&db, Duration::minutes(10), now)
+                .await
+                .unwrap()
+        }
+    };
+    sweep(at(90)).await;
+    assert_eq!(
+        scalar(&url, "SELECT COUNT(*) FROM attendance_salts").await,
+        1,
+        "not yet"
+    );
+    sweep(at(121)).await;
+    assert_eq!(
+        scalar(&url, "SELECT COUNT(*) FROM attendance_salts").await,
+        0
+    );
+    assert_eq!(
+        scalar(&url, "SELECT COUNT(*) FROM attendance_presence").await,
+        0
+    );
+    assert_eq!(
+        db.attendance(m, start()).await.unwrap(),
+        Some(Attendance { came: 6, stayed: 6 })
+    );
+    // A leave where nobody was held writes nothing.
+    db.attendance_change(m, at(7 * 24 * 60), &w, member(9), at(7 * 24 * 60), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        scalar(&url, "SELECT COUNT(*) FROM attendance_presence").await,
+        0
+    );
+}

@@ -75,7 +75,7 @@ pub fn stats_chart(data: &ChartData) -> anyhow::Result<Vec<u8>> {
             format!("People who checked in, per week (grey: fewer than {k})")
         } else {
             format!(
-                "People who checked in per week (grey: fewer than {k}); dots: came to voice meetings"
+                "People who checked in per week (grey: fewer than {k}); dots: came to a voice meeting, on average"
             )
         };
         bars(&top, &caption, &week_bars, &week_labels, &came)?;

@@ -236,17 +236,30 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                         let Some(guild) = new.guild_id else {
                             return Ok(());
                         };
-                        let me = framework.serenity_context.cache.current_user().id;
-                        let is_bot =
-                            new.user_id == me || new.member.as_ref().is_some_and(|m| m.user.bot);
+                        let cache = &framework.serenity_context.cache;
+                        let me = cache.current_user().id;
+                        let is_bot = new.user_id == me
+                            || new.member.as_ref().is_some_and(|m| m.user.bot)
+                            || cache.user(new.user_id).is_some_and(|u| u.bot);
+                        // Where they are now (events of one member may be
+                        // handled out of order): the cache, else this event.
+                        let current = match cache.guild(guild) {
+                            Some(g) => g
+                                .voice_states
+                                .get(&new.user_id)
+                                .and_then(|v| v.channel_id)
+                                .map(|c| c.get()),
+                            None => new.channel_id.map(|c| c.get()),
+                        };
+                        let from = old.as_ref().and_then(|o| o.channel_id).map(|c| c.get());
                         if let Err(e) = crate::scheduler::attendance::on_voice(
                             &data.db,
                             &data.rooms,
                             crate::domain::GuildId(guild.get()),
                             crate::domain::UserId(new.user_id.get()),
                             is_bot,
-                            old.as_ref().and_then(|o| o.channel_id).map(|c| c.get()),
-                            new.channel_id.map(|c| c.get()),
+                            (from, new.channel_id.map(|c| c.get())),
+                            current,
                             data.clock.now(),
                         )
                         .await

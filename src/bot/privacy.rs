@@ -57,8 +57,8 @@ fn attendance_line(counted: bool, open_now: usize) -> String {
     let now = match open_now {
         0 => "You are not being counted in any meeting right now.".to_owned(),
         n => format!(
-            "You are being counted in {n} meeting{} under way now, as a code that cannot be traced to you; \
-             when it ends it becomes part of one number and the code is deleted.",
+            "You are being counted in {n} meeting{} under way now, as a scrambled code rather than your name; \
+             when it ends it becomes part of one number and the code, and what made it, are deleted.",
             if n == 1 { "" } else { "s" }
         ),
     };
@@ -125,7 +125,8 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
                 "This deletes everything Haven stores about you, in every server: your time zone, your meeting \
                  answers, direct-message reminders, your journal, your toolkit and strategies you shared (an approved one stays with the \
                  group, credited to \"a member\"), and your name on reports you made, and your `/cw` posts (deleted from their channels). Moderation cases and notes about you are kept \
-                 for the group's safety until their retention ends. It can't be undone. Anonymous statistics never held your name, so the counts stay; \
+                 for the group's safety until their retention ends. If you asked not to be counted at voice meetings, that goes too (it holds your id): \
+                 ask again after with `/privacy attendance counted:false`. It can't be undone. Anonymous statistics never held your name, so the counts stay; \
                  the scrambled fingerprints that keep a running week, month, quarter or year from counting you twice are deleted now too.\n\n\
                  What you posted in channels yourself stays in Discord, because it is Discord's and the server's: your check-ins shared with \
                  `share:group` are messages under your name there. You can delete those messages in Discord.\n\n\

@@ -34,6 +34,12 @@ pub struct MemberData {
     /// Messages they posted through `/cw` (Haven posted them, so Haven
     /// keeps whose they are; a forget deletes them from Discord too).
     pub cw_posts: Vec<StoredCwPost>,
+    /// They asked not to be counted as attending voice meetings (kept with
+    /// their id, so that it holds).
+    pub not_counted_at_voice_meetings: bool,
+    /// Voice meetings under way now that hold them as a keyed code, until
+    /// each ends and becomes one number.
+    pub counted_now_in_meetings: usize,
 }
 
 /// A strategy saved in a member's toolkit: its key (`stress-03`, `s42`)
@@ -114,6 +120,8 @@ impl MemberData {
             && self.toolkit.is_empty()
             && self.shared_strategies.is_empty()
             && self.moderation.is_empty()
+            && !self.not_counted_at_voice_meetings
+            && self.counted_now_in_meetings == 0
     }
 }
 
@@ -207,11 +215,14 @@ mod tests {
             shared_strategies: Vec::new(),
             moderation: Vec::new(),
             cw_posts: Vec::new(),
+            not_counted_at_voice_meetings: true,
+            counted_now_in_meetings: 0,
         };
         let json: serde_json::Value =
             serde_json::from_slice(&Export::new(&data, now).to_json()).unwrap();
         assert_eq!(json["data"]["user_id"], "1500000000000000001");
         assert_eq!(json["data"]["timezone"]["zone"], "Europe/Berlin");
+        assert_eq!(json["data"]["not_counted_at_voice_meetings"], true);
         assert_eq!(json["exported_at"], "2027-01-02T03:04:05Z");
         assert_eq!(json["data"]["rsvps"][0]["answer"], "going");
         assert_eq!(json["data"]["rsvps"][0]["answer"], "going");

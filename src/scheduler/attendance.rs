@@ -14,6 +14,7 @@ use crate::domain::meeting::{Meeting, location_channel};
 use crate::domain::recurrence::Occurrence;
 use crate::domain::{GuildId, UserId};
 use crate::store::{Db, Job, StoreResult};
+use poise::serenity_prelude as serenity;
 
 /// The occurrence whose window is open at `now`, if any.
 fn open_occurrence(m: &Meeting, now: DateTime<Utc>) -> Option<(Occurrence, Window)> {
@@ -90,8 +91,11 @@ async fn meetings_in(db: &Db, guild: GuildId, channel: u64) -> StoreResult<Vec<M
 }
 
 /// A member's voice changed in `guild`: they left `from` and/or joined
-/// `to`. Bots (Haven among them) are never counted; nor is anyone who
-/// said not to be.
+/// `to`, and are in `current` as the gateway's cache says now. Events of
+/// one member may be handled out of order (each on a task of its own), so
+/// what is recorded for each channel concerned is where they are *now*:
+/// in it or not, which gives the same result in any order. Bots (Haven
+/// among them) are never counted; nor is anyone who said not to be.
 #[allow(clippy::too_many_arguments)]
 pub async fn on_voice(
     db: &Db,
@@ -99,18 +103,19 @@ pub async fn on_voice(
     guild: GuildId,
     user: UserId,
     is_bot: bool,
-    from: Option<u64>,
-    to: Option<u64>,
+    (from, to): (Option<u64>, Option<u64>),
+    current: Option<u64>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     if is_bot || from == to {
         return Ok(());
     }
-    for (channel, joined) in [(from, false), (to, true)] {
+    for channel in [from, to] {
         let Some(channel) = channel else { continue };
         if !rooms.contains(db, guild, channel).await? {
             continue;
         }
+        let joined = current == Some(channel);
         for m in meetings_in(db, guild, channel).await? {
             if let Some((o, w)) = open_occurrence(&m, now) {
                 db.attendance_change(m.id, o.start, &w, user, now, joined)
@@ -147,6 +152,84 @@ pub async fn reconcile(
     Ok(())
 }
 
+/// An occurrence starts: whoever is in its voice channel now, as the
+/// gateway's cache says (those who came before its window opened, or
+/// stayed on from the one before), is counted from now, and anyone held
+/// as present who is not there any more is not.
+pub async fn at_start(
+    db: &Db,
+    cache: &serenity::Cache,
+    job: &Job,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let Some(id) = job.meeting else { return Ok(()) };
+    let Some(m) = db.meeting(id).await? else {
+        return Ok(());
+    };
+    let Some(channel) = m.location.as_deref().and_then(location_channel) else {
+        return Ok(());
+    };
+    let me = cache.current_user().id;
+    let here: Option<Vec<UserId>> = cache
+        .guild(serenity::GuildId::new(m.guild.0))
+        .and_then(|g| {
+            // Only a voice or stage channel has people in it.
+            let room = g.channels.get(&serenity::ChannelId::new(channel))?;
+            if !matches!(
+                room.kind,
+                serenity::ChannelType::Voice | serenity::ChannelType::Stage
+            ) {
+                return None;
+            }
+            Some(
+                g.voice_states
+                    .values()
+                    .filter(|v| v.channel_id.map(|c| c.get()) == Some(channel))
+                    .filter(|v| {
+                        v.user_id != me
+                            && !v.member.as_ref().is_some_and(|m| m.user.bot)
+                            && !g.members.get(&v.user_id).is_some_and(|m| m.user.bot)
+                    })
+                    .map(|v| UserId(v.user_id.get()))
+                    .collect(),
+            )
+        });
+    let Some(here) = here else { return Ok(()) };
+    let w = Window::of(job.occurrence, m.duration);
+    db.attendance_reconcile(m.id, job.occurrence, &w, &here, now)
+        .await
+}
+
+/// How long after its end an occurrence's roll-over may still come before
+/// the sweep counts it instead.
+const SWEEP_AFTER: Duration = Duration::hours(1);
+
+/// Occurrences whose roll-over never came (the series ended or the date
+/// was cancelled during the window, the time moved, the roll-over gave up)
+/// are counted, or dropped with their meeting: no salt or hash outlives its
+/// occurrence by more than a day. Run daily and at every roll-over.
+pub async fn sweep(db: &Db, threshold: Duration, now: DateTime<Utc>) -> Result<(), String> {
+    let store = |e: crate::store::StoreError| e.to_string();
+    for (id, occurrence) in db.open_attendance().await.map_err(store)? {
+        let Some(m) = db.meeting(id).await.map_err(store)? else {
+            db.drop_attendance(id, occurrence).await.map_err(store)?;
+            continue;
+        };
+        let w = Window::of(occurrence, m.duration);
+        if w.close + SWEEP_AFTER > now {
+            continue;
+        }
+        let threshold = match db.guild_settings(m.guild).await {
+            Ok(s) => s.attend_minutes.map_or(threshold, Duration::minutes),
+            Err(e) => return Err(e.to_string()),
+        };
+        db.close_attendance(m.id, m.guild, occurrence, &w, threshold)
+            .await
+            .map_err(store)?;
+    }
+    Ok(())
+}
+
 /// An occurrence ended (its roll-over): who came becomes one count, and its
 /// salt and hashes are deleted (and the write-ahead log checkpointed, so
 /// no copy stays on disk).
@@ -155,9 +238,8 @@ pub async fn close(db: &Db, job: &Job, threshold: Duration) -> Result<(), String
     let Some(m) = db.meeting(id).await.map_err(|e| e.to_string())? else {
         return Ok(());
     };
-    if m.location.as_deref().and_then(location_channel).is_none() {
-        return Ok(());
-    }
+    // (Counted even if its place has changed since: who was in its voice
+    // channel then came; an occurrence never tracked gets no count.)
     let w = Window::of(job.occurrence, m.duration);
     // The server's own threshold, if it chose one.
     let threshold = match db.guild_settings(m.guild).await {

@@ -832,6 +832,7 @@ impl Scheduler {
             JobKind::Rollover => {
                 // Who came becomes one count before anything moves on.
                 attendance::close(&self.db, job, self.attend).await?;
+                attendance::sweep(&self.db, self.attend, now).await?;
                 meetings::rollover(&self.db, &self.editor, job).await?;
                 // The event moves on to the next occurrence (a failure
                 // Discord may get over runs the roll-over again: it is
@@ -839,9 +840,15 @@ impl Scheduler {
                 events::ended(&self.db, &self.rest, job, now).await?;
                 Ok(Outcome::Done)
             }
-            JobKind::EventStart => events::started(&self.db, &self.rest, job)
-                .await
-                .map(|()| Outcome::Done),
+            JobKind::EventStart => {
+                // Who is in its voice channel already is counted from now.
+                if let Err(e) = attendance::at_start(&self.db, &self.cache, job, now).await {
+                    tracing::warn!(job = job.id, error = %e, "cannot read who is in a meeting's voice channel at its start");
+                }
+                events::started(&self.db, &self.rest, job)
+                    .await
+                    .map(|()| Outcome::Done)
+            }
             JobKind::RoundClose => match job.round {
                 Some(round) => rounds::close(&self.db, &self.rest, &self.editor, round, now)
                     .await
@@ -910,6 +917,8 @@ impl Scheduler {
             .purge_moderation(self.clock.now())
             .await
             .map_err(|e| e.to_string())?;
+        // Attendance of occurrences whose roll-over never came.
+        attendance::sweep(&self.db, self.attend, self.clock.now()).await?;
         // Report tidying has jobs of its own; this catches anything they
         // left (a job given up).
         reports::tidy(&self.db, self.clock.now()).await?;

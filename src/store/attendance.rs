@@ -132,6 +132,11 @@ impl Db {
             .bind(&hash)
             .fetch_optional(&mut *tx)
             .await?;
+            // Leaving where they were never counted (forgotten, or before
+            // the window) leaves nothing behind.
+            if row.is_none() && !joined {
+                return Ok(());
+            }
             let mut p = row.map(|(c, s)| presence(c, s)).unwrap_or_default();
             if joined {
                 p.join(at, window);
@@ -207,7 +212,9 @@ impl Db {
     }
 
     /// The occurrence ended: its presences become one count, and its salt
-    /// and hashes are deleted. Run again, it returns the same count.
+    /// and hashes are deleted. Run again, it returns the same count. An
+    /// occurrence never tracked (no salt: not held in a voice channel)
+    /// gets no count.
     pub async fn close_attendance(
         &self,
         meeting: MeetingId,
@@ -229,6 +236,17 @@ impl Db {
             .await?;
             let presences: Vec<Presence> = rows.into_iter().map(|(c, s)| presence(c, s)).collect();
             let count = tally(&presences, window, threshold, window.close - occurrence);
+            let tracked: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM attendance_salts WHERE meeting_id = $1 AND occurrence = $2
+                 UNION ALL SELECT 1 FROM attendance_counts WHERE meeting_id = $1 AND occurrence = $2",
+            )
+            .bind(meeting.0)
+            .bind(occurrence.timestamp())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if tracked.is_none() {
+                return Ok(Attendance::default());
+            }
             sqlx::query(
                 "INSERT INTO attendance_counts (meeting_id, guild_id, occurrence, came, stayed) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (meeting_id, occurrence) DO NOTHING",
@@ -344,6 +362,43 @@ impl Db {
         })
     }
 
+    /// Every occurrence open now (its salt kept), for the sweep of those
+    /// whose roll-over never came.
+    pub async fn open_attendance(&self) -> StoreResult<Vec<(MeetingId, DateTime<Utc>)>> {
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(OPEN_SALTS).fetch_all(pool).await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(m, o, _)| Some((MeetingId(m), DateTime::from_timestamp(o, 0)?)))
+                .collect())
+        })
+    }
+
+    /// Deletes an open occurrence's salt and hashes uncounted (its meeting
+    /// is gone).
+    pub async fn drop_attendance(
+        &self,
+        meeting: MeetingId,
+        occurrence: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool
+                .begin_alone_in(super::alone::ATTENDANCE, meeting.0)
+                .await?;
+            for table in ["attendance_presence", "attendance_salts"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE meeting_id = $1 AND occurrence = $2"
+                )))
+                .bind(meeting.0)
+                .bind(occurrence.timestamp())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     /// Removes `user` from every occurrence open now.
     pub async fn forget_attendance(&self, user: UserId) -> StoreResult<u64> {
         on_pool!(self, |pool| {
@@ -354,15 +409,19 @@ impl Db {
                 let Ok(salt) = <[u8; 32]>::try_from(salt.as_slice()) else {
                     continue;
                 };
+                // In turn with the meeting's voice changes: one in flight
+                // cannot put the hash back after it is deleted.
+                let mut tx = pool.begin_alone_in(super::alone::ATTENDANCE, m).await?;
                 removed += sqlx::query(
                     "DELETE FROM attendance_presence WHERE meeting_id = $1 AND occurrence = $2 AND hash = $3",
                 )
                 .bind(m)
                 .bind(o)
                 .bind(person(&salt, user))
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
+                tx.commit().await?;
             }
             Ok(removed)
         })

@@ -93,6 +93,8 @@ impl Db {
                 })
                 .collect();
             Ok(MemberData {
+                not_counted_at_voice_meetings: !self.attendance_counted(user).await?,
+                counted_now_in_meetings: self.attendance_open_for(user).await?.len(),
                 moderation,
                 cw_posts,
                 toolkit,
