@@ -205,18 +205,34 @@ async fn a_missing_permission_is_named_and_the_limit_of_100_keeps_the_soonest() 
         created.text()
     );
 
+    // One sooner than the latest listed takes that one's place.
+    let soon = h
+        .say(
+            "admin",
+            "/meeting create title:Soon when:\"2027-03-20 19:00\" timezone:UTC channel:#meetings",
+        )
+        .await;
+    assert!(!soon.text().contains("limit of 100"), "{}", soon.text());
+    let open = open_events(&h);
+    assert_eq!(open.len(), 100);
+    assert!(open.iter().any(|e| e.name == "Soon"));
+    assert!(
+        open.iter().all(|e| e.name != "Group 98"),
+        "the latest listed gave its place up"
+    );
+
     // A series ends: its place goes to the soonest meeting without one.
     h.say("admin", "/meeting cancel id:1").await;
     let open = open_events(&h);
     assert_eq!(open.len(), 100);
     assert!(open.iter().all(|e| e.name != "Circle"));
     assert!(
-        open.iter().any(|e| e.name == "Group 99"),
+        open.iter().any(|e| e.name == "Group 98"),
         "the freed place is taken by the soonest waiting"
     );
     assert!(
         open.iter()
-            .all(|e| e.name != "Group 100" && e.name != "Late")
+            .all(|e| e.name != "Group 99" && e.name != "Group 100" && e.name != "Late")
     );
 }
 
@@ -370,4 +386,31 @@ async fn one_event_per_meeting_under_lost_answers_and_edits_mid_meeting() {
             .iter()
             .all(|e| !e.name.contains("catch-up"))
     );
+}
+
+/// An event started by hand before Haven's time is someone's decision too:
+/// a later edit of the meeting neither deletes nor restarts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_started_early_by_hand_is_never_deleted() {
+    let h = Harness::start().await; // 2027-03-09 12:00 UTC
+    h.say("admin", "/settings events enabled:true").await;
+    h.say(
+        "admin",
+        "/meeting create title:Circle when:\"2027-03-10 19:00\" timezone:UTC repeat:weekly channel:#meetings",
+    )
+    .await;
+    let e = the_event_at(&h, at(2027, 3, 10, 19, 0));
+    h.sim.edit_event_by_hand(e.id, |e| e.status = 2);
+    let reply = h
+        .say("admin", "/meeting edit id:1 when:\"2027-03-10 19:30\"")
+        .await
+        .text();
+    assert!(reply.contains("changed by hand"), "{reply}");
+    let still = h
+        .sim
+        .scheduled_events()
+        .into_iter()
+        .find(|x| x.id == e.id)
+        .expect("not deleted");
+    assert_eq!((still.status, still.start), (2, at(2027, 3, 10, 19, 0)));
 }

@@ -531,6 +531,7 @@ async fn doing_the_same_thing_twice_keeps_one_of_it() {
         event: 77,
         occurrence: t0(),
         sent: Some(-5),
+        sending: None,
         by_hand: false,
     };
     assert!(db.claim_meeting_event(m.id, shown).await.unwrap());

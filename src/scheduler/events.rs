@@ -93,9 +93,9 @@ async fn finish(
         match rest.set_event_status(guild, e.event, to).await {
             Ok(()) | Err(RestError::Gone { .. } | RestError::Forbidden { .. }) => {}
             Err(RestError::Transient(why)) => return Err(why),
+            // Ended already (by a person, or by Discord): left as it is.
             Err(why) => {
-                tracing::info!(meeting = meeting.0, error = %why, "a meeting's event could not be ended; it is deleted");
-                let _ = rest.delete_event(guild, e.event).await;
+                tracing::info!(meeting = meeting.0, error = %why, "a meeting's event could not be ended; left as it is");
             }
         }
     }
@@ -122,10 +122,57 @@ async fn place(rest: &Rest, meeting: &Meeting) -> Result<Option<Place>, String> 
     }
 }
 
+/// Whether someone other than Haven changed event `e` in Discord: what it
+/// shows is neither what Haven sent nor what it was sending (an answer
+/// lost), nor what it is about to send; or it was started or ended before
+/// Haven's time for it.
+fn changed_by_hand(
+    e: &MeetingEvent,
+    status: u8,
+    shown: &events::EventSpec,
+    spec: &events::EventSpec,
+    now: DateTime<Utc>,
+) -> bool {
+    if status != SCHEDULED && e.occurrence > now {
+        return true;
+    }
+    let d = events::digest(shown);
+    e.sent.is_some_and(|sent| sent != d) && e.sending != Some(d) && shown != spec
+}
+
+/// One change of a meeting's event at a time in this process (two edits,
+/// or an edit and the meeting's end). A meeting's server belongs to one
+/// process, which runs both its commands and its jobs.
+async fn one_at_a_time(id: MeetingId) -> tokio::sync::OwnedMutexGuard<()> {
+    static SYNCING: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<i64, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let lock = {
+        let mut map = SYNCING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Locks nobody holds or waits for go, so the map stays small.
+        map.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
+        map.entry(id.0).or_default().clone()
+    };
+    lock.lock_owned().await
+}
+
 /// Brings the meeting's event in line with the meeting as it is at `now`:
 /// created, moved, or deleted when the server no longer mirrors meetings
 /// or the series has ended. An event deleted by hand is created again.
 pub async fn sync(
+    db: &Db,
+    rest: &Rest,
+    id: MeetingId,
+    now: DateTime<Utc>,
+) -> Result<Synced, String> {
+    let _turn = one_at_a_time(id).await;
+    sync_held(db, rest, id, now).await
+}
+
+/// [`sync`], with the meeting's turn held.
+async fn sync_held(
     db: &Db,
     rest: &Rest,
     id: MeetingId,
@@ -174,7 +221,7 @@ pub async fn sync(
         // Changed by hand in Discord since Haven's last edit? Then it is
         // a person's decision, and stays as they left it.
         match rest.event(guild, e.event).await {
-            Ok(Some((_, shown))) if e.sent.is_some_and(|sent| sent != events::digest(&shown)) => {
+            Ok(Some((status, shown))) if changed_by_hand(&e, status, &shown, &spec, now) => {
                 tracing::info!(
                     meeting = id.0,
                     event = e.event,
@@ -185,7 +232,7 @@ pub async fn sync(
             }
             // As Haven left it, and already showing this: nothing to send.
             Ok(Some((_, shown))) if shown == spec && e.occurrence == target.start => {
-                if e.sent.is_none() {
+                if e.sent != Some(events::digest(&shown)) {
                     db.move_meeting_event(id, e.event, e.occurrence, events::digest(&shown))
                         .await
                         .map_err(store)?;
@@ -194,7 +241,8 @@ pub async fn sync(
             }
             Ok(Some(_)) => {}
             Ok(None) => {
-                // Deleted by hand: a new one for the next time not started.
+                // Deleted by hand; this change lists the meeting again, for
+                // its next time not started.
                 db.forget_event(id, e.event).await.map_err(store)?;
                 if target.start <= now {
                     return Ok(Synced::Off);
@@ -210,6 +258,9 @@ pub async fn sync(
     }
     // Live now: only its words can change.
     if e.occurrence == target.start && target.start <= now {
+        db.set_event_sending(id, e.event, events::digest(&spec))
+            .await
+            .map_err(store)?;
         match rest.edit_event_text(guild, e.event, &spec).await {
             Ok(shown) => {
                 db.move_meeting_event(id, e.event, e.occurrence, events::digest(&shown))
@@ -229,6 +280,9 @@ pub async fn sync(
         // that event ends, and the new time gets one of its own.
         finish(db, rest, guild, id, e).await?;
     } else {
+        db.set_event_sending(id, e.event, events::digest(&spec))
+            .await
+            .map_err(store)?;
         match rest.edit_event(guild, e.event, &spec).await {
             Ok(shown) => {
                 // (Replaced meanwhile by another change: that one stands.)
@@ -239,9 +293,9 @@ pub async fn sync(
             }
             Err(RestError::Gone { .. }) => db.forget_event(id, e.event).await.map_err(store)?,
             Err(RestError::Rejected { .. }) => {
-                // Discord no longer takes changes to it (it ended): it goes,
-                // and the new time gets one of its own.
-                let _ = rest.delete_event(guild, e.event).await;
+                // Discord no longer takes changes to it (someone ended or
+                // started it): it stays as it is, and the new time gets
+                // one of its own.
                 db.forget_event(id, e.event).await.map_err(store)?;
             }
             Err(RestError::Forbidden { .. }) => return Ok(Synced::NoPermission),
@@ -286,6 +340,45 @@ async fn create(
     spec: &events::EventSpec,
     occurrence: DateTime<Utc>,
 ) -> Result<Synced, String> {
+    create_once(db, rest, guild, id, spec, occurrence, false).await
+}
+
+/// Gives up Haven's event for the server's latest occurrence, if it is
+/// later than `occurrence`, so that a sooner meeting has one under
+/// Discord's limit of 100. Returns whether a place was made.
+async fn make_room(
+    db: &Db,
+    rest: &Rest,
+    guild: u64,
+    occurrence: DateTime<Utc>,
+) -> Result<bool, String> {
+    let latest = db
+        .latest_meeting_event(crate::domain::GuildId(guild))
+        .await
+        .map_err(store)?;
+    let Some((other, event, at)) = latest.filter(|(_, _, at)| *at > occurrence) else {
+        return Ok(false);
+    };
+    match rest.delete_event(guild, event).await {
+        Ok(()) | Err(RestError::Gone { .. }) => {}
+        Err(RestError::Transient(why)) => return Err(why),
+        Err(_) => return Ok(false),
+    }
+    tracing::info!(meeting = other.0, %at, "a later meeting's event gave its place to a sooner one");
+    db.forget_event(other, event).await.map_err(store)?;
+    Ok(true)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn create_once(
+    db: &Db,
+    rest: &Rest,
+    guild: u64,
+    id: MeetingId,
+    spec: &events::EventSpec,
+    occurrence: DateTime<Utc>,
+    displaced: bool,
+) -> Result<Synced, String> {
     if let Some(adopted) = adopt(db, rest, guild, id, spec, occurrence).await? {
         return Ok(adopted);
     }
@@ -295,12 +388,14 @@ async fn create(
                 event,
                 occurrence,
                 sent: Some(events::digest(&shown)),
+                sending: None,
                 by_hand: false,
             };
             let ours = db.claim_meeting_event(id, record).await.map_err(store)?;
-            if !ours {
-                // Another change created one at the same moment: one event
-                // per meeting, so this one goes.
+            // Another change recorded one at the same moment (or adopted
+            // this very one): one event per meeting, so a second goes.
+            let recorded = db.meeting_event(id).await.map_err(store)?;
+            if !ours && recorded.is_some_and(|r| r.event != event) {
                 if let Err(e) = rest.delete_event(guild, event).await {
                     tracing::warn!(meeting = id.0, error = %e, "cannot delete a second event of a meeting");
                 }
@@ -310,6 +405,11 @@ async fn create(
         Err(RestError::Rejected { code, .. })
             if code == crate::rest::events::MAX_EVENTS_REACHED =>
         {
+            // The soonest meetings have theirs: a later one of Haven's
+            // gives its place up (it gets one again when a place frees).
+            if !displaced && make_room(db, rest, guild, occurrence).await? {
+                return Box::pin(create_once(db, rest, guild, id, spec, occurrence, true)).await;
+            }
             Ok(Synced::Full)
         }
         Err(RestError::Forbidden { .. }) => Ok(Synced::NoPermission),
@@ -359,6 +459,7 @@ async fn adopt(
         event: stray,
         occurrence,
         sent: None,
+        sending: None,
         by_hand: false,
     };
     if !db.claim_meeting_event(id, record).await.map_err(store)? {
@@ -416,12 +517,24 @@ pub async fn ended(db: &Db, rest: &Rest, job: &Job, now: DateTime<Utc>) -> Resul
     let Some(meeting) = db.meeting(id).await.map_err(store)? else {
         return Ok(());
     };
-    if let Some(e) = db.meeting_event(id).await.map_err(store)?
-        && e.occurrence == job.occurrence
     {
-        finish(db, rest, meeting.guild.0, id, e).await?;
+        let _turn = one_at_a_time(id).await;
+        if let Some(e) = db.meeting_event(id).await.map_err(store)?
+            && e.occurrence == job.occurrence
+        {
+            finish(db, rest, meeting.guild.0, id, e).await?;
+        }
+        // Still one on record (for another time, or kept by hand), not
+        // mirrored any more, or the series is over: brought in line now.
+        if db.meeting_event(id).await.map_err(store)?.is_some()
+            || !db.events_mirrored(meeting.guild).await.map_err(store)?
+            || events::occurrence_for(&meeting, now, None).is_none()
+        {
+            sync_held(db, rest, id, now).await?;
+        }
     }
-    sync(db, rest, id, now).await?;
+    // The next time gets an event in turn with every meeting waiting for
+    // one, the soonest first (under Discord's limit of 100).
     fill(db, rest, meeting.guild, now).await;
     Ok(())
 }

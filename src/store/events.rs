@@ -16,6 +16,9 @@ pub struct MeetingEvent {
     /// The digest of what Haven last sent for it
     /// ([`crate::domain::events::digest`]); `None` before the first.
     pub sent: Option<i64>,
+    /// The digest of what Haven last began to send (its answer may have
+    /// been lost).
+    pub sending: Option<i64>,
     /// Someone changed it by hand in Discord since: Haven leaves it as it
     /// is, and only forgets it once its occurrence has passed.
     pub by_hand: bool,
@@ -52,17 +55,18 @@ impl Db {
 
     pub async fn meeting_event(&self, meeting: MeetingId) -> StoreResult<Option<MeetingEvent>> {
         on_pool!(self, |pool| {
-            let row: Option<(i64, i64, Option<i64>, i64)> = sqlx::query_as(
-                "SELECT event_id, occurrence, sent, by_hand FROM meeting_events WHERE meeting_id = $1",
+            let row: Option<(i64, i64, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+                "SELECT event_id, occurrence, sent, sending, by_hand FROM meeting_events WHERE meeting_id = $1",
             )
             .bind(meeting.0)
             .fetch_optional(pool)
             .await?;
-            Ok(row.and_then(|(event, occurrence, sent, by_hand)| {
+            Ok(row.and_then(|(event, occurrence, sent, sending, by_hand)| {
                 Some(MeetingEvent {
                     event: u64::try_from(event).ok()?,
                     occurrence: DateTime::from_timestamp(occurrence, 0)?,
                     sent,
+                    sending,
                     by_hand: by_hand != 0,
                 })
             }))
@@ -118,6 +122,49 @@ impl Db {
             .await?
             .rows_affected()
                 == 1)
+        })
+    }
+
+    /// Notes what Haven is about to send event `event`.
+    pub async fn set_event_sending(
+        &self,
+        meeting: MeetingId,
+        event: u64,
+        sending: i64,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE meeting_events SET sending = $3 WHERE meeting_id = $1 AND event_id = $2",
+            )
+            .bind(meeting.0)
+            .bind(event as i64)
+            .bind(sending)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// The server's Haven-kept event that stands for the latest
+    /// occurrence (the one to give up for a sooner meeting under Discord's
+    /// limit of 100).
+    pub async fn latest_meeting_event(
+        &self,
+        guild: GuildId,
+    ) -> StoreResult<Option<(MeetingId, u64, DateTime<Utc>)>> {
+        on_pool!(self, |pool| {
+            let row: Option<(i64, i64, i64)> = sqlx::query_as(
+                "SELECT e.meeting_id, e.event_id, e.occurrence FROM meeting_events e
+                 JOIN meetings m ON m.id = e.meeting_id
+                 WHERE m.guild_id = $1 AND e.by_hand = 0
+                 ORDER BY e.occurrence DESC, e.meeting_id DESC LIMIT 1",
+            )
+            .bind(guild.as_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(|(m, e, o)| {
+                Some((MeetingId(m), e as u64, DateTime::from_timestamp(o, 0)?))
+            }))
         })
     }
 

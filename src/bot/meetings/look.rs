@@ -108,12 +108,10 @@ pub async fn info(
     if !meeting.ended && ctx.data().db.events_mirrored(meeting.guild).await? {
         let data = ctx.data();
         let shown = match data.db.meeting_event(meeting.id).await? {
-            // Someone may have deleted it by hand in Discord.
+            // Someone may have deleted it by hand in Discord (kept on
+            // record: the next change to the meeting lists it again).
             Some(e) => match data.rest.event_status(meeting.guild.0, e.event).await {
-                Ok(None) => {
-                    data.db.forget_event(meeting.id, e.event).await?;
-                    None
-                }
+                Ok(None) => None,
                 Ok(Some(_)) | Err(_) => Some(e),
             },
             None => None,
