@@ -395,10 +395,11 @@ async fn create_once(
             // Another change recorded one at the same moment (or adopted
             // this very one): one event per meeting, so a second goes.
             let recorded = db.meeting_event(id).await.map_err(store)?;
-            if !ours && recorded.is_some_and(|r| r.event != event) {
-                if let Err(e) = rest.delete_event(guild, event).await {
-                    tracing::warn!(meeting = id.0, error = %e, "cannot delete a second event of a meeting");
-                }
+            if !ours
+                && recorded.is_some_and(|r| r.event != event)
+                && let Err(e) = rest.delete_event(guild, event).await
+            {
+                tracing::warn!(meeting = id.0, error = %e, "cannot delete a second event of a meeting");
             }
             Ok(Synced::Shown)
         }

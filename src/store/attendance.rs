@@ -237,8 +237,8 @@ impl Db {
             let presences: Vec<Presence> = rows.into_iter().map(|(c, s)| presence(c, s)).collect();
             let count = tally(&presences, window, threshold, window.close - occurrence);
             let tracked: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM attendance_salts WHERE meeting_id = $1 AND occurrence = $2
-                 UNION ALL SELECT 1 FROM attendance_counts WHERE meeting_id = $1 AND occurrence = $2",
+                "SELECT meeting_id FROM attendance_salts WHERE meeting_id = $1 AND occurrence = $2
+                 UNION ALL SELECT meeting_id FROM attendance_counts WHERE meeting_id = $1 AND occurrence = $2",
             )
             .bind(meeting.0)
             .bind(occurrence.timestamp())

@@ -24,6 +24,9 @@ pub struct MeetingEvent {
     pub by_hand: bool,
 }
 
+/// A `meeting_events` row: event, occurrence, sent, sending, by hand.
+type EventRow = (i64, i64, Option<i64>, Option<i64>, i64);
+
 impl Db {
     /// Turns the mirror on or off for a server. Returns whether it changed.
     pub async fn set_events_mirrored(&self, guild: GuildId, on: bool) -> StoreResult<bool> {
@@ -55,7 +58,7 @@ impl Db {
 
     pub async fn meeting_event(&self, meeting: MeetingId) -> StoreResult<Option<MeetingEvent>> {
         on_pool!(self, |pool| {
-            let row: Option<(i64, i64, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+            let row: Option<EventRow> = sqlx::query_as(
                 "SELECT event_id, occurrence, sent, sending, by_hand FROM meeting_events WHERE meeting_id = $1",
             )
             .bind(meeting.0)
