@@ -291,7 +291,7 @@ async fn voice_attendance_end_to_end_across_a_restart() {
     // Shown as people, rounded like every figure: 4 is fewer than k = 5.
     let info = h.say("alice", "/meeting info id:1").await.text();
     assert!(
-        info.contains("Came last time") && info.contains("fewer than 5 people came"),
+        info.contains("Came (voice)") && info.contains("fewer than 5 people came"),
         "{info}"
     );
     let stats = h.say("admin", "/stats overview period:week").await.text();
@@ -448,6 +448,18 @@ async fn no_salt_outlives_its_occurrence() {
             .await
             .unwrap();
     }
+    // Three had said they were going: kept beside the count, as a number.
+    for n in [0, 1, 7] {
+        db.set_rsvp(
+            m,
+            start(),
+            member(n),
+            haven::domain::meeting::RsvpAnswer::Going,
+            at(-60),
+        )
+        .await
+        .unwrap();
+    }
     let sweep = |now| {
         let db = db.clone();
         async move {
@@ -475,6 +487,7 @@ async fn no_salt_outlives_its_occurrence() {
         db.attendance(m, start()).await.unwrap(),
         Some(Attendance { came: 6, stayed: 6 })
     );
+    assert_eq!(db.said_going(m, start()).await.unwrap(), Some(3));
     // A leave where nobody was held writes nothing.
     db.attendance_change(m, at(7 * 24 * 60), &w, member(9), at(7 * 24 * 60), false)
         .await

@@ -139,13 +139,25 @@ fn view(
         held,
         going_people: people_of(sets, &request.period.key, Facet::Going),
     };
-    // Every counted meeting by its local day: the view takes each figure's.
-    let attended: Vec<(chrono::NaiveDate, u64)> = a
+    // Every counted meeting by its local day, with how many had said they
+    // were going to it: the view takes each figure's days.
+    let attended: Vec<haven::domain::stats::Counted> = a
         .occurrences
         .iter()
         .zip(&a.attended)
-        .filter(|(t, _)| **t <= a.now)
-        .map(|(t, came)| (local_day(Activity::at(*t), a.tz), *came))
+        .enumerate()
+        .filter(|(_, (t, _))| **t <= a.now)
+        .map(|(i, (t, came))| haven::domain::stats::Counted {
+            day: local_day(Activity::at(*t), a.tz),
+            came: *came,
+            going: a
+                .going
+                .iter()
+                .filter(|(_, o)| *o == i)
+                .map(|(m, _)| *m)
+                .collect::<BTreeSet<_>>()
+                .len() as u64,
+        })
         .collect();
     StatsView::build(request, a.k, &people, &rounds, meetings, &attended)
 }
@@ -250,6 +262,7 @@ fn shown_figures(
             }
             figures.extend(chart.weeks.iter().map(|(_, p)| p.unwrap_or(0)));
             figures.extend(chart.moods.iter().map(|p| p.unwrap_or(0)));
+            figures.extend(chart.came.iter().map(|p| p.unwrap_or(0)));
         }
         None => {
             if any >= u64::from(k) {

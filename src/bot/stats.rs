@@ -147,7 +147,7 @@ async fn compute(ctx: Context<'_>, kind: PeriodKind, which: Which) -> Result<Sta
     let first = days.clone().map(|p| p.first).min().unwrap_or(today);
     let last = days.map(|p| p.last).max().unwrap_or(today);
     let edge = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
-    let attended: Vec<(chrono::NaiveDate, u64)> = db
+    let attended: Vec<crate::domain::stats::Counted> = db
         .attendance_between(
             guild,
             edge(first) - chrono::Duration::days(1),
@@ -155,7 +155,11 @@ async fn compute(ctx: Context<'_>, kind: PeriodKind, which: Which) -> Result<Sta
         )
         .await?
         .into_iter()
-        .map(|(at, came)| (local_day(at, tz), came))
+        .map(|(at, came, going)| crate::domain::stats::Counted {
+            day: local_day(at, tz),
+            came,
+            going,
+        })
         .collect();
     Ok(StatsView::build(
         request,

@@ -99,19 +99,33 @@ pub struct MeetingStats {
     pub going_people: u64,
 }
 
-/// People who came to each voice meeting counted, with the local day it
-/// was held (one figure an occurrence, never who); it may reach beyond the
-/// period: each figure takes the days it covers.
-pub type Attended = [(NaiveDate, u64)];
+/// One counted voice meeting: the local day it was held, how many came
+/// and how many had said they were going (people, never who).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    pub day: NaiveDate,
+    pub came: u64,
+    pub going: u64,
+}
 
-/// Attendance as round turnout: the average of the meetings with at least
-/// `k` people, and how many those were; a meeting with fewer adds nothing.
-fn average_came(attended: impl Iterator<Item = u64>, k: u32) -> (u64, u64) {
-    let big: Vec<u64> = attended.filter(|a| *a >= u64::from(k)).collect();
+/// Every counted voice meeting a view needs; it may reach beyond the
+/// period: each figure takes the days it covers.
+pub type Attended = [Counted];
+
+/// Attendance as round turnout: of the meetings at least `k` people came
+/// to, the average who came and who had said they were going, and how
+/// many such meetings there were; a meeting with fewer adds nothing.
+fn average_came<'a>(attended: impl Iterator<Item = &'a Counted>, k: u32) -> (u64, u64, u64) {
+    let big: Vec<&Counted> = attended.filter(|a| a.came >= u64::from(k)).collect();
     if big.is_empty() {
-        return (0, 0);
+        return (0, 0, 0);
     }
-    (big.iter().sum::<u64>() / big.len() as u64, big.len() as u64)
+    let n = big.len() as u64;
+    (
+        big.iter().map(|c| c.came).sum::<u64>() / n,
+        big.iter().map(|c| c.going).sum::<u64>() / n,
+        n,
+    )
 }
 
 /// Which calendar period a facilitator asks about.
@@ -320,6 +334,9 @@ pub struct StatsView {
     /// People who came, on average, to the voice meetings with at least k,
     /// rounded like every figure.
     pub came: People,
+    /// Of the same meetings, how many had said they were going, on
+    /// average, rounded the same way.
+    pub said_going: People,
     /// People who checked in, per week of the chart.
     pub weeks: Vec<(Period, People)>,
     /// People who came to voice meetings, on average, per week of the chart
@@ -371,10 +388,9 @@ impl StatsView {
             let (first, last) = (p.first, p.last);
             attended
                 .iter()
-                .filter(move |(day, _)| first <= *day && *day <= last)
-                .map(|(_, came)| *came)
+                .filter(move |c| first <= c.day && c.day <= last)
         };
-        let (came, came_with_k) = average_came(within(&request.period), k);
+        let (came, said_going, came_with_k) = average_came(within(&request.period), k);
         let attended_meetings = within(&request.period).count() as u64;
         let weeks = request
             .weeks
@@ -401,6 +417,7 @@ impl StatsView {
             attended_meetings,
             attended_with_k: came_with_k,
             came: People::new(came, k),
+            said_going: People::new(said_going, k),
             weeks,
             weeks_came,
         }
@@ -419,6 +436,7 @@ impl StatsView {
             self.round_turnout.at_least(),
             self.going.at_least(),
             self.came.at_least(),
+            self.said_going.at_least(),
         ];
         all.extend(self.moods.iter().map(|m| m.at_least()));
         all.extend(self.weeks.iter().map(|(_, p)| p.at_least()));
@@ -508,9 +526,10 @@ impl StatsView {
                 value: match (self.attended_meetings, self.came.shown()) {
                     (0, _) => "No voice meeting counted.".to_owned(),
                     (n, Some(_)) => format!(
-                        "{n} counted; {} with at least {k} people, averaging {} people",
+                        "{n} counted; {} with at least {k} people, averaging {} people who came and {} who had said they were going",
                         self.attended_with_k,
-                        self.came.render()
+                        self.came.render(),
+                        self.said_going.render()
                     ),
                     (n, None) => format!(
                         "{n} counted; none with at least {k} people, so how many came stays private"
@@ -573,6 +592,11 @@ impl StatsView {
             self.attended_meetings.to_string(),
         ));
         rows.push(row("people_came", key, self.came.render()));
+        rows.push(row(
+            "people_said_going_to_counted",
+            key,
+            self.said_going.render(),
+        ));
         if let Some(trend) = &self.trend {
             let before = previous(&self.period);
             rows.push(row(
@@ -693,7 +717,13 @@ mod tests {
                 held: 2,
                 going_people: 4,
             },
-            &[(d(2027, 3, 8), 4), (d(2027, 3, 9), 7), (d(2027, 3, 10), 12)],
+            &[(d(2027, 3, 8), 4), (d(2027, 3, 9), 7), (d(2027, 3, 10), 12)].map(|(day, came)| {
+                Counted {
+                    day,
+                    came,
+                    going: came,
+                }
+            }),
         )
     }
 
@@ -724,7 +754,12 @@ mod tests {
                 (d(2027, 3, 10), 12),
                 (d(2027, 3, 2), 4),
                 (d(2027, 2, 23), 6),
-            ],
+            ]
+            .map(|(day, came)| Counted {
+                day,
+                came,
+                going: 10,
+            }),
         );
         let chart = view.chart().expect("enough people for a chart");
         assert_eq!(chart.came.len(), chart.weeks.len());

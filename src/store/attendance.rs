@@ -247,8 +247,18 @@ impl Db {
             if tracked.is_none() {
                 return Ok(Attendance::default());
             }
+            // Beside it, how many had said they were going (their answers
+            // are deleted as the occurrence rolls over, right after this).
+            let going: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM rsvps WHERE meeting_id = $1 AND occurrence = $2 AND answer = 'going'",
+            )
+            .bind(meeting.0)
+            .bind(occurrence.timestamp())
+            .fetch_one(&mut *tx)
+            .await?;
             sqlx::query(
-                "INSERT INTO attendance_counts (meeting_id, guild_id, occurrence, came, stayed) VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO attendance_counts (meeting_id, guild_id, occurrence, came, stayed, going)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (meeting_id, occurrence) DO NOTHING",
             )
             .bind(meeting.0)
@@ -256,6 +266,7 @@ impl Db {
             .bind(occurrence.timestamp())
             .bind(i64::from(count.came))
             .bind(i64::from(count.stayed))
+            .bind(going)
             .execute(&mut *tx)
             .await?;
             // The salt goes, and its hashes with it.
@@ -307,27 +318,54 @@ impl Db {
         })
     }
 
-    /// The latest occurrence of the meeting whose attendance was counted.
-    pub async fn last_attendance(
+    /// How many had said they were going to a counted occurrence (`None`
+    /// when not counted, or counted before this was kept).
+    pub async fn said_going(
         &self,
         meeting: MeetingId,
-    ) -> StoreResult<Option<(DateTime<Utc>, Attendance)>> {
+        occurrence: DateTime<Utc>,
+    ) -> StoreResult<Option<u64>> {
         on_pool!(self, |pool| {
-            let row: Option<(i64, i64, i64)> = sqlx::query_as(
-                "SELECT occurrence, came, stayed FROM attendance_counts WHERE meeting_id = $1 ORDER BY occurrence DESC LIMIT 1",
+            let going: Option<Option<i64>> = sqlx::query_scalar(
+                "SELECT going FROM attendance_counts WHERE meeting_id = $1 AND occurrence = $2",
             )
             .bind(meeting.0)
+            .bind(occurrence.timestamp())
             .fetch_optional(pool)
             .await?;
-            Ok(row.and_then(|(o, c, s)| {
-                Some((
-                    DateTime::from_timestamp(o, 0)?,
-                    Attendance {
-                        came: u32::try_from(c).ok()?,
-                        stayed: u32::try_from(s).ok()?,
-                    },
-                ))
-            }))
+            Ok(going.flatten().and_then(|g| u64::try_from(g).ok()))
+        })
+    }
+
+    /// The meeting's latest `n` counted occurrences, latest first: who
+    /// came and how many had said they were going (`None` when not kept).
+    pub async fn recent_attendance(
+        &self,
+        meeting: MeetingId,
+        n: i64,
+    ) -> StoreResult<Vec<(DateTime<Utc>, Attendance, Option<u64>)>> {
+        on_pool!(self, |pool| {
+            let rows: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT occurrence, came, stayed, going FROM attendance_counts WHERE meeting_id = $1
+                 ORDER BY occurrence DESC LIMIT $2",
+            )
+            .bind(meeting.0)
+            .bind(n)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(o, c, s, g)| {
+                    Some((
+                        DateTime::from_timestamp(o, 0)?,
+                        Attendance {
+                            came: u32::try_from(c).ok()?,
+                            stayed: u32::try_from(s).ok()?,
+                        },
+                        g.and_then(|g| u64::try_from(g).ok()),
+                    ))
+                })
+                .collect())
         })
     }
 

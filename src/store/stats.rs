@@ -122,16 +122,17 @@ impl Db {
     }
 
     /// How many came to each voice meeting counted from `from` to `to`,
-    /// with when it was held (people per occurrence: never who).
+    /// and how many had said they were going, with when it was held
+    /// (people per occurrence: never who).
     pub async fn attendance_between(
         &self,
         guild: GuildId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(DateTime<Utc>, u64)>> {
+    ) -> StoreResult<Vec<(DateTime<Utc>, u64, u64)>> {
         on_pool!(self, |pool| {
-            let rows: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT occurrence, came FROM attendance_counts
+            let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT occurrence, came, going FROM attendance_counts
                  WHERE guild_id = $1 AND occurrence >= $2 AND occurrence < $3",
             )
             .bind(guild.as_db())
@@ -141,7 +142,13 @@ impl Db {
             .await?;
             Ok(rows
                 .into_iter()
-                .filter_map(|(at, came)| Some((DateTime::from_timestamp(at, 0)?, count(came))))
+                .filter_map(|(at, came, going)| {
+                    Some((
+                        DateTime::from_timestamp(at, 0)?,
+                        count(came),
+                        count(going.unwrap_or(0)),
+                    ))
+                })
                 .collect())
         })
     }

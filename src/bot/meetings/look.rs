@@ -128,25 +128,20 @@ pub async fn info(
         };
         embed = embed.field("Discord event", event, false);
     }
-    // Who came last time: people, rounded like every figure.
-    if let Some((when, a)) = ctx.data().db.last_attendance(meeting.id).await? {
+    // Who came to its latest meetings, beside who had said they were
+    // going: people, each rounded like every figure.
+    let recent = ctx
+        .data()
+        .db
+        .recent_attendance(meeting.id, RECENT_COUNTED)
+        .await?;
+    if !recent.is_empty() {
         let k = super::super::settings(ctx).await?.min_group_size.get();
-        let came = crate::domain::stats::People::new(u64::from(a.came), k);
-        let stayed = crate::domain::stats::People::new(u64::from(a.stayed), k);
-        let text = match came.shown() {
-            Some(_) => format!(
-                "{}: {} people came; {} stayed more than half.",
-                views::full(when),
-                came.render(),
-                stayed.render()
-            ),
-            None => format!(
-                "{}: {} people came, so how many stays private.",
-                views::full(when),
-                came.render()
-            ),
-        };
-        embed = embed.field("Came last time (voice)", text, false);
+        let lines: Vec<String> = recent
+            .iter()
+            .map(|(when, a, going)| came_line(views::full(*when), *a, *going, k))
+            .collect();
+        embed = embed.field("Came (voice)", lines.join("\n"), false);
     }
     if !meeting.reminders_enabled {
         embed = embed.field(
@@ -166,6 +161,33 @@ pub async fn info(
     }
     ctx.send(render::ephemeral_embed(embed)).await?;
     Ok(())
+}
+
+/// How many counted meetings `/meeting info` shows.
+const RECENT_COUNTED: i64 = 4;
+
+/// One counted meeting: who came and who had said they were going, each
+/// rounded down to a step of `k` (never below it), so neither figure nor
+/// their difference singles anyone out.
+fn came_line(
+    when: String,
+    a: crate::domain::attendance::Attendance,
+    going: Option<u64>,
+    k: u32,
+) -> String {
+    use crate::domain::stats::People;
+    let came = People::new(u64::from(a.came), k);
+    let said = going
+        .map(|g| format!(" ({} had said they were going)", People::new(g, k).render()))
+        .unwrap_or_default();
+    match came.shown() {
+        Some(_) => format!(
+            "{when}: {} people came{said}; {} stayed more than half.",
+            came.render(),
+            People::new(u64::from(a.stayed), k).render()
+        ),
+        None => format!("{when}: {} people came{said}.", came.render()),
+    }
 }
 
 /// A calendar file for the meeting
