@@ -212,40 +212,36 @@ pub async fn advance_through(
     mut after_each_step: impl FnMut(),
 ) -> anyhow::Result<DateTime<Utc>> {
     let target = clock.now() + by;
-    while let Some(due) = db.next_job_due().await?.filter(|due| *due <= target) {
+    loop {
+        // The clock never moves while work is in hand: a job still running
+        // (one planned by another as it finished, say) would otherwise see
+        // a time it was not due at.
+        settle(db, clock).await?;
+        let Some(due) = db.next_job_due().await?.filter(|due| *due <= target) else {
+            break;
+        };
         clock.advance_to(due);
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        // Wait until the scheduler has claimed every job due by now...
-        while db
-            .next_job_due()
-            .await?
-            .is_some_and(|next| next <= clock.now())
-        {
-            if tokio::time::Instant::now() > deadline {
-                anyhow::bail!("the scheduler did not run the jobs due at {due}");
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        // ...and finished them.
-        while db.claimed_job_count().await? > 0 {
-            if tokio::time::Instant::now() > deadline {
-                anyhow::bail!("the scheduler did not finish the jobs due at {due}");
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        settle(db, clock).await?;
         after_each_step();
     }
-    // Jobs the engine claimed on its own before we looked (at start, say),
-    // or took back from a process that stopped (waiting again for a moment
-    // between the two), finish before the clock moves on.
+    Ok(clock.advance_to(target))
+}
+
+/// Waits until the scheduler has claimed and finished every job due by
+/// the clock's time (jobs it claimed on its own, or took back from a
+/// process that stopped, included), asked in one statement each time.
+async fn settle(db: &Db, clock: &VirtualClock) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while db.work_in_hand(clock.now()).await? {
         if tokio::time::Instant::now() > deadline {
-            anyhow::bail!("the scheduler did not finish the jobs it had claimed");
+            anyhow::bail!(
+                "the scheduler did not finish the jobs due at {}",
+                clock.now()
+            );
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    Ok(clock.advance_to(target))
+    Ok(())
 }
 
 struct Session {
