@@ -496,4 +496,22 @@ async fn no_salt_outlives_its_occurrence() {
         scalar(&url, "SELECT COUNT(*) FROM attendance_presence").await,
         0
     );
+    assert_eq!(
+        scalar(&url, "SELECT COUNT(*) FROM attendance_salts").await,
+        0,
+        "not even a salt"
+    );
+    // An occurrence the meeting no longer has (its date cancelled) is
+    // dropped uncounted once its window has passed.
+    let next = start() + Duration::days(7);
+    db.attendance_change(m, next, &w, member(1), next, true)
+        .await
+        .unwrap();
+    db.skip_occurrence(m, next.date_naive()).await.unwrap();
+    sweep(next + Duration::minutes(61)).await;
+    assert_eq!(
+        scalar(&url, "SELECT COUNT(*) FROM attendance_salts").await,
+        0
+    );
+    assert_eq!(db.attendance(m, next).await.unwrap(), None, "never counted");
 }

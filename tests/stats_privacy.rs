@@ -150,13 +150,14 @@ fn view(
         .map(|(i, (t, came))| haven::domain::stats::Counted {
             day: local_day(Activity::at(*t), a.tz),
             came: *came,
-            going: a
-                .going
-                .iter()
-                .filter(|(_, o)| *o == i)
-                .map(|(m, _)| *m)
-                .collect::<BTreeSet<_>>()
-                .len() as u64,
+            going: Some(
+                a.going
+                    .iter()
+                    .filter(|(_, o)| *o == i)
+                    .map(|(m, _)| *m)
+                    .collect::<BTreeSet<_>>()
+                    .len() as u64,
+            ),
         })
         .collect();
     StatsView::build(request, a.k, &people, &rounds, meetings, &attended)

@@ -267,27 +267,21 @@ pub fn options() -> poise::FrameworkOptions<Data, Error> {
                             tracing::warn!(guild = guild.get(), error = %e, "cannot record a voice change for attendance");
                         }
                     }
-                    // (Re)connected to a server: who is in voice now.
+                    // (Re)connected to a server: who is in voice now, as
+                    // the cache says when this runs.
                     serenity::FullEvent::GuildCreate { guild, .. } => {
                         let data = framework.user_data;
-                        let me = framework.serenity_context.cache.current_user().id;
-                        let is_bot = |v: &serenity::VoiceState| {
-                            v.user_id == me
-                                || v.member.as_ref().is_some_and(|m| m.user.bot)
-                                || guild.members.get(&v.user_id).is_some_and(|m| m.user.bot)
+                        let server = crate::domain::GuildId(guild.id.get());
+                        let Some(voice) = crate::scheduler::attendance::in_voice(
+                            &framework.serenity_context.cache,
+                            server,
+                        ) else {
+                            return Ok(());
                         };
-                        let in_voice: Vec<(crate::domain::UserId, u64)> = guild
-                            .voice_states
-                            .values()
-                            .filter(|v| !is_bot(v))
-                            .filter_map(|v| {
-                                Some((crate::domain::UserId(v.user_id.get()), v.channel_id?.get()))
-                            })
-                            .collect();
                         if let Err(e) = crate::scheduler::attendance::reconcile(
                             &data.db,
-                            crate::domain::GuildId(guild.id.get()),
-                            &in_voice,
+                            server,
+                            &voice,
                             data.clock.now(),
                         )
                         .await

@@ -105,7 +105,8 @@ pub struct MeetingStats {
 pub struct Counted {
     pub day: NaiveDate,
     pub came: u64,
-    pub going: u64,
+    /// `None` for a count taken before this was kept.
+    pub going: Option<u64>,
 }
 
 /// Every counted voice meeting a view needs; it may reach beyond the
@@ -121,9 +122,10 @@ fn average_came<'a>(attended: impl Iterator<Item = &'a Counted>, k: u32) -> (u64
         return (0, 0, 0);
     }
     let n = big.len() as u64;
+    let going: Vec<u64> = big.iter().filter_map(|c| c.going).collect();
     (
         big.iter().map(|c| c.came).sum::<u64>() / n,
-        big.iter().map(|c| c.going).sum::<u64>() / n,
+        going.iter().sum::<u64>() / (going.len() as u64).max(1),
         n,
     )
 }
@@ -721,7 +723,7 @@ mod tests {
                 Counted {
                     day,
                     came,
-                    going: came,
+                    going: Some(came),
                 }
             }),
         )
@@ -758,7 +760,7 @@ mod tests {
             .map(|(day, came)| Counted {
                 day,
                 came,
-                going: 10,
+                going: Some(10),
             }),
         );
         let chart = view.chart().expect("enough people for a chart");

@@ -127,21 +127,28 @@ pub async fn on_voice(
 }
 
 /// After Haven (re)connects to a server: who is in each meeting's voice
-/// channel now is all it knows; open occurrences are brought in line.
+/// channel now (read from the cache when this runs, so voice changes
+/// handled before it are not undone) is all it knows; open occurrences are
+/// brought in line. A meeting whose place is not a voice or stage channel
+/// is never tracked.
 pub async fn reconcile(
     db: &Db,
     guild: GuildId,
-    in_voice: &[(UserId, u64)],
+    voice: &InVoice,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     for m in db.guild_meetings(guild).await? {
         let Some(channel) = m.location.as_deref().and_then(location_channel) else {
             continue;
         };
+        if !voice.rooms.contains(&channel) {
+            continue;
+        }
         let Some((o, w)) = open_occurrence(&m, now) else {
             continue;
         };
-        let here: Vec<UserId> = in_voice
+        let here: Vec<UserId> = voice
+            .people
             .iter()
             .filter(|(_, c)| *c == channel)
             .map(|(u, _)| *u)
@@ -169,35 +176,61 @@ pub async fn at_start(
     let Some(channel) = m.location.as_deref().and_then(location_channel) else {
         return Ok(());
     };
-    let me = cache.current_user().id;
-    let here: Option<Vec<UserId>> = cache
-        .guild(serenity::GuildId::new(m.guild.0))
-        .and_then(|g| {
-            // Only a voice or stage channel has people in it.
-            let room = g.channels.get(&serenity::ChannelId::new(channel))?;
-            if !matches!(
-                room.kind,
-                serenity::ChannelType::Voice | serenity::ChannelType::Stage
-            ) {
-                return None;
-            }
-            Some(
-                g.voice_states
-                    .values()
-                    .filter(|v| v.channel_id.map(|c| c.get()) == Some(channel))
-                    .filter(|v| {
-                        v.user_id != me
-                            && !v.member.as_ref().is_some_and(|m| m.user.bot)
-                            && !g.members.get(&v.user_id).is_some_and(|m| m.user.bot)
-                    })
-                    .map(|v| UserId(v.user_id.get()))
-                    .collect(),
-            )
-        });
-    let Some(here) = here else { return Ok(()) };
     let w = Window::of(job.occurrence, m.duration);
+    // Late (Haven was down through it): nothing was seen, nothing is made up.
+    if now >= w.close {
+        return Ok(());
+    }
+    let Some(voice) = in_voice(cache, m.guild) else {
+        return Ok(());
+    };
+    if !voice.rooms.contains(&channel) {
+        return Ok(());
+    }
+    let here: Vec<UserId> = voice
+        .people
+        .iter()
+        .filter(|(_, c)| *c == channel)
+        .map(|(u, _)| *u)
+        .collect();
     db.attendance_reconcile(m.id, job.occurrence, &w, &here, now)
         .await
+}
+
+/// Who is in voice in a server, as the gateway's cache says now.
+pub struct InVoice {
+    /// Its voice and stage channels (the only ones people can be in).
+    pub rooms: HashSet<u64>,
+    /// People (never bots, Haven among them) and the channel each is in.
+    pub people: Vec<(UserId, u64)>,
+}
+
+/// [`InVoice`] for `guild`, or `None` when the cache does not hold it.
+pub fn in_voice(cache: &serenity::Cache, guild: GuildId) -> Option<InVoice> {
+    let me = cache.current_user().id;
+    let g = cache.guild(serenity::GuildId::new(guild.0))?;
+    let rooms = g
+        .channels
+        .values()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                serenity::ChannelType::Voice | serenity::ChannelType::Stage
+            )
+        })
+        .map(|c| c.id.get())
+        .collect();
+    let people = g
+        .voice_states
+        .values()
+        .filter(|v| {
+            v.user_id != me
+                && !v.member.as_ref().is_some_and(|m| m.user.bot)
+                && !g.members.get(&v.user_id).is_some_and(|m| m.user.bot)
+        })
+        .filter_map(|v| Some((UserId(v.user_id.get()), v.channel_id?.get())))
+        .collect();
+    Some(InVoice { rooms, people })
 }
 
 /// How long after its end an occurrence's roll-over may still come before
@@ -215,7 +248,17 @@ pub async fn sweep(db: &Db, threshold: Duration, now: DateTime<Utc>) -> Result<(
             db.drop_attendance(id, occurrence).await.map_err(store)?;
             continue;
         };
+        // An occurrence the meeting no longer has (its time moved, its
+        // date cancelled): nothing to count, only the secret to drop.
+        let held = m
+            .schedule
+            .next_after(occurrence - Duration::seconds(1))
+            .is_some_and(|o| o.start == occurrence);
         let w = Window::of(occurrence, m.duration);
+        if !held && w.close <= now {
+            db.drop_attendance(id, occurrence).await.map_err(store)?;
+            continue;
+        }
         if w.close + SWEEP_AFTER > now {
             continue;
         }
@@ -238,8 +281,15 @@ pub async fn close(db: &Db, job: &Job, threshold: Duration) -> Result<(), String
     let Some(m) = db.meeting(id).await.map_err(|e| e.to_string())? else {
         return Ok(());
     };
-    // (Counted even if its place has changed since: who was in its voice
-    // channel then came; an occurrence never tracked gets no count.)
+    // Only an occurrence tracked (in a voice channel) is counted, even if
+    // its place has changed since; others cost nothing here.
+    if !db
+        .attendance_tracked(m.id, job.occurrence)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        return Ok(());
+    }
     let w = Window::of(job.occurrence, m.duration);
     // The server's own threshold, if it chose one.
     let threshold = match db.guild_settings(m.guild).await {

@@ -142,7 +142,9 @@ fn changed_by_hand(
 
 /// One change of a meeting's event at a time in this process (two edits,
 /// or an edit and the meeting's end). A meeting's server belongs to one
-/// process, which runs both its commands and its jobs.
+/// process, which runs both its commands and its jobs, unless another took
+/// its jobs over (a lease overdue): then the records still keep one event
+/// per meeting (a second is deleted only when the record names another).
 async fn one_at_a_time(id: MeetingId) -> tokio::sync::OwnedMutexGuard<()> {
     static SYNCING: std::sync::LazyLock<
         std::sync::Mutex<std::collections::HashMap<i64, std::sync::Arc<tokio::sync::Mutex<()>>>>,
@@ -239,6 +241,15 @@ async fn sync_held(
                 }
                 return Ok(Synced::Shown);
             }
+            // What Haven was sending reached Discord though its answer was
+            // lost: that is what was sent.
+            Ok(Some((_, shown)))
+                if e.sending == Some(events::digest(&shown)) && e.sent != e.sending =>
+            {
+                db.move_meeting_event(id, e.event, e.occurrence, events::digest(&shown))
+                    .await
+                    .map_err(store)?;
+            }
             Ok(Some(_)) => {}
             Ok(None) => {
                 // Deleted by hand; this change lists the meeting again, for
@@ -294,9 +305,9 @@ async fn sync_held(
             Err(RestError::Gone { .. }) => db.forget_event(id, e.event).await.map_err(store)?,
             Err(RestError::Rejected { .. }) => {
                 // Discord no longer takes changes to it (someone ended or
-                // started it): it stays as it is, and the new time gets
-                // one of its own.
-                db.forget_event(id, e.event).await.map_err(store)?;
+                // started it): it stays as it is, is never adopted again,
+                // and the new time gets one of its own.
+                db.release_kept_event(id, e.event).await.map_err(store)?;
             }
             Err(RestError::Forbidden { .. }) => return Ok(Synced::NoPermission),
             Err(RestError::Transient(why)) => return Err(why),
@@ -442,7 +453,8 @@ async fn adopt(
         Ok(found) => found,
         Err(RestError::Transient(why)) => return Err(why),
         Err(RestError::Forbidden { .. }) => return Ok(Some(Synced::NoPermission)),
-        Err(_) => Vec::new(),
+        // Nothing known of strays (and nothing of the kept list pruned).
+        Err(_) => return Ok(None),
     };
     let recorded = db.meeting_event(id).await.map_err(store)?.map(|e| e.event);
     // Events changed by hand and let go are someone else's now.
@@ -464,8 +476,12 @@ async fn adopt(
         by_hand: false,
     };
     if !db.claim_meeting_event(id, record).await.map_err(store)? {
-        // The meeting has another recorded now: this one goes.
-        let _ = rest.delete_event(guild, stray).await;
+        // The meeting has another recorded now: this one goes (unless it is
+        // the very one another change just recorded).
+        let now_recorded = db.meeting_event(id).await.map_err(store)?;
+        if now_recorded.is_some_and(|r| r.event != stray) {
+            let _ = rest.delete_event(guild, stray).await;
+        }
         return Ok(Some(Synced::Shown));
     }
     match rest.edit_event(guild, stray, spec).await {
@@ -535,8 +551,14 @@ pub async fn ended(db: &Db, rest: &Rest, job: &Job, now: DateTime<Utc>) -> Resul
         }
     }
     // The next time gets an event in turn with every meeting waiting for
-    // one, the soonest first (under Discord's limit of 100).
+    // one, the soonest first (under Discord's limit of 100)...
     fill(db, rest, meeting.guild, now).await;
+    // ...and if that stopped short of it, it tries itself (a later event
+    // gives its place up if need be); a failure runs the roll-over again.
+    let _turn = one_at_a_time(id).await;
+    if db.meeting_event(id).await.map_err(store)?.is_none() {
+        sync_held(db, rest, id, now).await?;
+    }
     Ok(())
 }
 

@@ -832,12 +832,16 @@ impl Scheduler {
             JobKind::Rollover => {
                 // Who came becomes one count before anything moves on.
                 attendance::close(&self.db, job, self.attend).await?;
-                attendance::sweep(&self.db, self.attend, now).await?;
                 meetings::rollover(&self.db, &self.editor, job).await?;
                 // The event moves on to the next occurrence (a failure
                 // Discord may get over runs the roll-over again: it is
                 // idempotent).
                 events::ended(&self.db, &self.rest, job, now).await?;
+                // Attendance whose roll-over never came: best effort here
+                // (the daily housekeeping does it too).
+                if let Err(e) = attendance::sweep(&self.db, self.attend, now).await {
+                    tracing::warn!(error = %e, "cannot sweep attendance of past occurrences");
+                }
                 Ok(Outcome::Done)
             }
             JobKind::EventStart => {

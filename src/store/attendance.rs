@@ -404,11 +404,32 @@ impl Db {
     /// whose roll-over never came.
     pub async fn open_attendance(&self) -> StoreResult<Vec<(MeetingId, DateTime<Utc>)>> {
         on_pool!(self, |pool| {
-            let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(OPEN_SALTS).fetch_all(pool).await?;
+            let rows: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT meeting_id, occurrence FROM attendance_salts")
+                    .fetch_all(pool)
+                    .await?;
             Ok(rows
                 .into_iter()
-                .filter_map(|(m, o, _)| Some((MeetingId(m), DateTime::from_timestamp(o, 0)?)))
+                .filter_map(|(m, o)| Some((MeetingId(m), DateTime::from_timestamp(o, 0)?)))
                 .collect())
+        })
+    }
+
+    /// Whether the occurrence is being tracked (it has a salt).
+    pub async fn attendance_tracked(
+        &self,
+        meeting: MeetingId,
+        occurrence: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        on_pool!(self, |pool| {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT meeting_id FROM attendance_salts WHERE meeting_id = $1 AND occurrence = $2",
+            )
+            .bind(meeting.0)
+            .bind(occurrence.timestamp())
+            .fetch_optional(pool)
+            .await?;
+            Ok(found.is_some())
         })
     }
 

@@ -129,7 +129,7 @@ impl Db {
         guild: GuildId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(DateTime<Utc>, u64, u64)>> {
+    ) -> StoreResult<Vec<(DateTime<Utc>, u64, Option<u64>)>> {
         on_pool!(self, |pool| {
             let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
                 "SELECT occurrence, came, going FROM attendance_counts
@@ -146,7 +146,7 @@ impl Db {
                     Some((
                         DateTime::from_timestamp(at, 0)?,
                         count(came),
-                        count(going.unwrap_or(0)),
+                        going.map(count),
                     ))
                 })
                 .collect())
