@@ -13,6 +13,7 @@ mod gateway;
 pub mod limits;
 pub mod message;
 pub mod moderation;
+pub mod oauth;
 pub mod payloads;
 mod rest;
 pub mod slash;
@@ -238,6 +239,8 @@ struct State {
     events: std::collections::BTreeMap<u64, events::SimEvent>,
     /// Who is in which voice or stage channel now, by member.
     voice: std::collections::BTreeMap<u64, u64>,
+    /// Web logins in flight (OAuth2 codes and tokens).
+    oauth: oauth::OAuth,
     /// Open gateway connections by number, each with the shard it
     /// identified as (once it has).
     connections: HashMap<u64, Connection>,
@@ -1173,6 +1176,13 @@ impl Sim {
     /// Someone deletes a scheduled event by hand in Discord's UI.
     pub fn delete_event_by_hand(&self, id: u64) {
         self.inner.update(|s| s.events.remove(&id));
+    }
+
+    /// The browser is logged in to Discord as `member` (`None`: nobody), for
+    /// the OAuth2 consent page.
+    pub fn log_in_as(&self, member: Option<&SimMember>) {
+        self.inner
+            .update(|s| s.oauth.browser = member.map(|m| m.id));
     }
 
     /// Someone edits a scheduled event by hand in Discord's UI.

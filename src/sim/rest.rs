@@ -53,19 +53,28 @@ pub(super) async fn handle(
             match rate_limit(&inner, &method, &short) {
                 Err(limited) => *limited,
                 Ok(bucket) => {
-                    let mut response = match read_payload(&headers, body).await {
-                        Ok(payload) => route(
-                            &inner,
-                            Request {
-                                method: &method,
-                                path: &short,
-                                query: uri.query(),
-                                headers: &headers,
-                                caller: caller.as_deref(),
-                            },
-                            payload,
-                        ),
-                        Err(()) => error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
+                    let oauth =
+                        super::oauth::handle(&inner, &method, &short, uri.query(), &headers, &body);
+                    let payload = match oauth {
+                        Some(_) => Err(()),
+                        None => read_payload(&headers, body).await,
+                    };
+                    let mut response = match (oauth, payload) {
+                        (Some(answer), _) => answer,
+                        (None, payload) => match payload {
+                            Ok(payload) => route(
+                                &inner,
+                                Request {
+                                    method: &method,
+                                    path: &short,
+                                    query: uri.query(),
+                                    headers: &headers,
+                                    caller: caller.as_deref(),
+                                },
+                                payload,
+                            ),
+                            Err(()) => error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
+                        },
                     };
                     if let Some(bucket) = bucket {
                         bucket_headers(response.headers_mut(), &bucket);
