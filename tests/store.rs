@@ -88,7 +88,9 @@ async fn migrates_an_empty_file_and_reopens() {
             "stats_period_people",
             "stats_periods",
             "stats_rounds",
-            "toolkit"
+            "toolkit",
+            "web_logins",
+            "web_sessions"
         ]
     );
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
@@ -1733,4 +1735,93 @@ mod leases {
         assert_eq!(all.len(), claimed, "no job claimed twice");
         assert_eq!(claimed, 400, "every job claimed");
     }
+}
+
+/// Web sessions: only a hash of the cookie's id is kept; a session stays
+/// open while used and ends after 12 hours idle, at logout and at forget;
+/// a login comes back once, with its own state, within ten minutes.
+#[tokio::test]
+async fn web_sessions_end_when_idle_at_logout_and_at_forget() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let db = Db::open(&url).await.unwrap();
+    let alice = haven::domain::UserId(1_500_000_000_000_000_003);
+    let (id, session) = db.create_web_session(alice, t0()).await.unwrap();
+    assert_eq!(session.user, alice);
+    let hours = chrono::Duration::hours;
+    assert_eq!(
+        db.web_session(&id, t0() + hours(11)).await.unwrap(),
+        Some(session.clone())
+    );
+    assert_eq!(
+        db.web_session(&id, t0() + hours(22)).await.unwrap(),
+        Some(session.clone()),
+        "used at 11 h: open until 23 h"
+    );
+    assert_eq!(
+        db.web_session(&id, t0() + hours(35)).await.unwrap(),
+        None,
+        "idle 13 h"
+    );
+    assert_eq!(db.web_session("another", t0()).await.unwrap(), None);
+
+    let (id, _) = db.create_web_session(alice, t0()).await.unwrap();
+    db.end_web_session(&id).await.unwrap();
+    assert_eq!(db.web_session(&id, t0()).await.unwrap(), None, "logged out");
+    let (id, _) = db.create_web_session(alice, t0()).await.unwrap();
+    db.forget_member(alice).await.unwrap();
+    assert_eq!(db.web_session(&id, t0()).await.unwrap(), None, "forgotten");
+    // The cookie's id itself is nowhere on disk.
+    let (id, _) = db.create_web_session(alice, t0()).await.unwrap();
+    db.close().await;
+    for file in ["haven.db", "haven.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(file)) {
+            assert!(
+                !bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+                "{file}"
+            );
+        }
+    }
+
+    let db = Db::open(&url).await.unwrap();
+    let login = db.start_web_login(t0()).await.unwrap();
+    assert_eq!(
+        db.take_web_login(&login.cookie, "forged", t0())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        db.take_web_login(&login.cookie, &login.state, t0())
+            .await
+            .unwrap(),
+        None,
+        "a wrong state spends the login"
+    );
+    let login = db.start_web_login(t0()).await.unwrap();
+    assert_eq!(
+        db.take_web_login(
+            &login.cookie,
+            &login.state,
+            t0() + chrono::Duration::minutes(11)
+        )
+        .await
+        .unwrap(),
+        None,
+        "too late"
+    );
+    let login = db.start_web_login(t0()).await.unwrap();
+    assert_eq!(
+        db.take_web_login(&login.cookie, &login.state, t0())
+            .await
+            .unwrap(),
+        Some(login.verifier.clone())
+    );
+    assert_eq!(
+        db.take_web_login(&login.cookie, &login.state, t0())
+            .await
+            .unwrap(),
+        None,
+        "once"
+    );
 }

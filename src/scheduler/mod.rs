@@ -921,6 +921,11 @@ impl Scheduler {
             .purge_moderation(self.clock.now())
             .await
             .map_err(|e| e.to_string())?;
+        // Web sessions idle too long, logins never finished.
+        self.db
+            .purge_web(self.clock.now())
+            .await
+            .map_err(|e| e.to_string())?;
         // Attendance of occurrences whose roll-over never came.
         attendance::sweep(&self.db, self.attend, self.clock.now()).await?;
         // Report tidying has jobs of its own; this catches anything they

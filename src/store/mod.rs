@@ -45,6 +45,7 @@ mod rounds;
 mod rsvps;
 mod stats;
 mod strategies;
+mod web;
 
 pub use cw_posts::CwPost;
 pub use events::MeetingEvent;
@@ -59,6 +60,7 @@ pub use prompts::{PromptSchedule, ServerPrompt, posting_date, posting_key};
 pub use rounds::{Round, Tally};
 pub use stats::RoundStats;
 pub use strategies::{Shared, Status as SharedStatus};
+pub use web::{LOGIN_LIFETIME, SESSION_IDLE, WebLogin, WebSession, random_token};
 
 use std::str::FromStr;
 use std::time::Duration;

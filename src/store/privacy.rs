@@ -171,6 +171,8 @@ impl Db {
                 "DELETE FROM cw_posts WHERE author_id = $1",
                 // Their "don't count me" (with the rest of their preferences).
                 "DELETE FROM attendance_optouts WHERE user_id = $1",
+                // Their web sessions: forgetting signs them out everywhere.
+                "DELETE FROM web_sessions WHERE user_id = $1",
             ] {
                 deleted += sqlx::query(table)
                     .bind(user.as_db())
