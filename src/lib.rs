@@ -18,3 +18,4 @@ pub mod scheduler;
 pub mod sim;
 pub mod store;
 pub mod views;
+pub mod web;
