@@ -118,6 +118,30 @@ pub async fn run(
         }
         None => None,
     };
+    // The web dashboard, in this process, where configured.
+    let web_server = match &config.web {
+        Some(w) => {
+            let web = crate::web::Web::new(
+                db.clone(),
+                clock.clone(),
+                crate::web::WebConfig {
+                    public_url: w.public_url.clone(),
+                    discord: config
+                        .api_base
+                        .clone()
+                        .unwrap_or_else(|| "https://discord.com".to_owned()),
+                    client_id: w.client_id.clone(),
+                    client_secret: w.client_secret.clone(),
+                },
+            )?;
+            let mut stopped = stop_ops.subscribe();
+            let stop = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            Some(crate::web::serve(w.addr, web, stop).await?)
+        }
+        None => None,
+    };
     let editor = Editor::new(db.clone(), rest.clone(), clock.clone());
     let _ = shared.set((rest.clone(), editor.clone()));
     let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
@@ -195,8 +219,8 @@ pub async fn run(
         tracing::warn!("gave up waiting for the scheduler to stop");
         engine.abort();
     }
-    if let Some(ops) = ops {
-        let _ = tokio::time::timeout(Duration::from_secs(2), ops).await;
+    for server in [ops, web_server].into_iter().flatten() {
+        let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
     }
     db.close().await;
     tracing::info!("stopped");

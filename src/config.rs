@@ -70,6 +70,31 @@ pub struct Config {
     /// `HAVEN_REST_PER_SECOND`: this process's share of Discord's global 50
     /// requests a second. Default: its share of the shards (all 50 alone).
     pub rest_per_second: u32,
+    /// `HAVEN_WEB_ADDR` with `HAVEN_PUBLIC_URL`, `DISCORD_CLIENT_ID` and
+    /// `DISCORD_CLIENT_SECRET`: the web dashboard; unset, off.
+    pub web: Option<WebSettings>,
+}
+
+/// Where the web dashboard listens and how it logs people in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebSettings {
+    pub addr: std::net::SocketAddr,
+    /// Its public address, without a trailing slash.
+    pub public_url: String,
+    pub client_id: String,
+    /// Never logged.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for WebSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSettings")
+            .field("addr", &self.addr)
+            .field("public_url", &self.public_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"(hidden)")
+            .finish()
+    }
 }
 
 /// Discord's global limit on REST requests per second, per bot.
@@ -344,6 +369,50 @@ impl Config {
             },
         };
 
+        let web = match get("HAVEN_WEB_ADDR") {
+            None => None,
+            Some(raw) => {
+                let addr = raw.trim().parse().map_err(|_| {
+                    ConfigError::new(
+                        "HAVEN_WEB_ADDR",
+                        "must be an address and port such as 127.0.0.1:8080",
+                    )
+                })?;
+                let need = |name: &'static str| {
+                    get(name).map(|v| v.trim().to_owned()).ok_or_else(|| {
+                        ConfigError::new(name, "is needed with HAVEN_WEB_ADDR (the web dashboard)")
+                    })
+                };
+                let public_url = need("HAVEN_PUBLIC_URL")?;
+                let parsed = url::Url::parse(&public_url).map_err(|_| {
+                    ConfigError::new(
+                        "HAVEN_PUBLIC_URL",
+                        "must be the dashboard's address, such as https://haven.example.org",
+                    )
+                })?;
+                let local = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+                if parsed.scheme() != "https" && !local {
+                    return Err(ConfigError::new(
+                        "HAVEN_PUBLIC_URL",
+                        "must start with https:// (the login cookie is sent only over HTTPS)",
+                    ));
+                }
+                let client_id = need("DISCORD_CLIENT_ID")?;
+                if client_id.parse::<u64>().is_err() {
+                    return Err(ConfigError::new(
+                        "DISCORD_CLIENT_ID",
+                        "must be your application's id (Developer Portal → OAuth2)",
+                    ));
+                }
+                Some(WebSettings {
+                    addr,
+                    public_url: public_url.trim_end_matches('/').to_owned(),
+                    client_id,
+                    client_secret: need("DISCORD_CLIENT_SECRET")?,
+                })
+            }
+        };
+
         if database_url.starts_with("sqlite:") && shards.is_some_and(|s| s.count() < s.total) {
             return Err(ConfigError::new(
                 "HAVEN_SHARDS",
@@ -365,6 +434,7 @@ impl Config {
             shards,
             http_addr,
             rest_per_second,
+            web,
         })
     }
 
@@ -384,6 +454,7 @@ impl Config {
             shards: None,
             http_addr: None,
             rest_per_second: DISCORD_GLOBAL_PER_SECOND,
+            web: None,
         }
     }
 
@@ -576,5 +647,40 @@ mod tests {
         let config = parse(&[("DISCORD_TOKEN", "  "), ("DATABASE_URL", "")]).unwrap();
         assert_eq!(config.token, None);
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn the_web_dashboard_needs_its_four_settings_and_never_shows_the_secret() {
+        let web = [
+            ("DISCORD_TOKEN", "abc"),
+            ("HAVEN_WEB_ADDR", "127.0.0.1:8080"),
+            ("HAVEN_PUBLIC_URL", "https://haven.example.org/"),
+            ("DISCORD_CLIENT_ID", "1000000000000000001"),
+            ("DISCORD_CLIENT_SECRET", "s3cret-value"),
+        ];
+        let c = parse(&web).unwrap();
+        let w = c.web.clone().unwrap();
+        assert_eq!(w.public_url, "https://haven.example.org");
+        assert!(!format!("{c:?}").contains("s3cret-value"));
+        for missing in [
+            "HAVEN_PUBLIC_URL",
+            "DISCORD_CLIENT_ID",
+            "DISCORD_CLIENT_SECRET",
+        ] {
+            let vars: Vec<_> = web.iter().copied().filter(|(k, _)| *k != missing).collect();
+            assert_eq!(parse(&vars).unwrap_err().variable, missing);
+        }
+        let plain: Vec<_> = web
+            .iter()
+            .map(|&(k, v)| {
+                if k == "HAVEN_PUBLIC_URL" {
+                    (k, "http://haven.example.org")
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        assert_eq!(parse(&plain).unwrap_err().variable, "HAVEN_PUBLIC_URL");
+        assert!(parse(&[("DISCORD_TOKEN", "abc")]).unwrap().web.is_none());
     }
 }

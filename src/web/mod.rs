@@ -93,6 +93,27 @@ impl Web {
     }
 }
 
+/// Serves the dashboard on `addr` until `shutdown`.
+pub async fn serve(
+    addr: std::net::SocketAddr,
+    web: Web,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("HAVEN_WEB_ADDR {addr}: cannot listen: {e}"))?;
+    tracing::info!(%addr, public = %web.config.public_url, "web dashboard listening");
+    let app = router(web);
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::warn!(error = %e, "the web dashboard stopped");
+        }
+    }))
+}
+
 /// The dashboard's routes.
 pub fn router(web: Web) -> axum::Router {
     axum::Router::new()
