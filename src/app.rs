@@ -243,6 +243,41 @@ fn http_for(config: &Config, token: &crate::config::Token) -> serenity::Http {
     }
 }
 
+/// `haven web`: the web dashboard on its own (several may run behind a
+/// load balancer on one PostgreSQL database), until `shutdown`.
+pub async fn run_web(
+    config: Config,
+    clock: SharedClock,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let Some(w) = config.web.clone() else {
+        anyhow::bail!(
+            "HAVEN_WEB_ADDR is not set: give it with HAVEN_PUBLIC_URL, DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET"
+        );
+    };
+    let db = Db::open_with(&config.database_url, config.db_pool)
+        .await
+        .context("opening the database")?;
+    let web = crate::web::Web::new(
+        db.clone(),
+        clock,
+        crate::web::WebConfig {
+            public_url: w.public_url.clone(),
+            discord: config
+                .api_base
+                .clone()
+                .unwrap_or_else(|| "https://discord.com".to_owned()),
+            client_id: w.client_id.clone(),
+            client_secret: w.client_secret.clone(),
+        },
+    )?;
+    let server = crate::web::serve(w.addr, web, shutdown).await?;
+    let _ = server.await;
+    db.close().await;
+    tracing::info!("web dashboard stopped");
+    Ok(())
+}
+
 /// `haven register`: registers the slash commands and exits, for
 /// deployments where no running process should (all ranges but shard 0's,
 /// or a release step before a rolling restart). Returns how many.

@@ -15,6 +15,8 @@ Usage:
   haven sandbox [options]    try every command locally against a fake Discord, no account needed
   haven register             register the slash commands with Discord and exit (for shard ranges
                              without shard 0, or as a release step)
+  haven web                  run only the web dashboard (HAVEN_WEB_ADDR, HAVEN_PUBLIC_URL,
+                             DISCORD_CLIENT_ID, DISCORD_CLIENT_SECRET, DATABASE_URL)
 
 Sandbox options:
   --db PATH                  keep the sandbox database in PATH (default: a temporary file)
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
             }
         },
         Some("register") => runtime.block_on(register()),
+        Some("web") => runtime.block_on(run_web()),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -76,6 +79,32 @@ async fn run_bot() -> ExitCode {
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "haven stopped with an error");
             eprintln!("haven: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_web() -> ExitCode {
+    let config = match Config::from_env()
+        .map_err(|e| e.to_string())
+        .and_then(|c| init_tracing(&c.log_filter).map(|()| c))
+    {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("haven: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if config.web.is_none() {
+        eprintln!(
+            "haven: configuration error: HAVEN_WEB_ADDR: is needed by `haven web` (with HAVEN_PUBLIC_URL, DISCORD_CLIENT_ID, DISCORD_CLIENT_SECRET)"
+        );
+        return ExitCode::from(2);
+    }
+    match haven::app::run_web(config, SystemClock::shared(), haven::app::shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("haven web: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -1209,3 +1209,43 @@ async fn attendance_survives_sigkill_mid_meeting_and_leaves_only_the_count() {
         }
     }
 }
+
+/// `haven web` runs the dashboard on its own: it names what it lacks,
+/// serves its start page and a login that goes to Discord, and stops
+/// cleanly on SIGTERM without logging the client secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn haven_web_serves_the_dashboard_alone_and_stops_on_sigterm() {
+    let sim = Sim::start(World::sandbox()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = haven(&dir).arg("web").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HAVEN_WEB_ADDR"));
+
+    let addr = free_port();
+    let secret = "web-secret-do-not-log";
+    let mut child = haven(&dir)
+        .arg("web")
+        .env("DISCORD_API_BASE", sim.base_url())
+        .env("HAVEN_WEB_ADDR", addr.to_string())
+        .env("HAVEN_PUBLIC_URL", format!("http://{addr}"))
+        .env("DISCORD_CLIENT_ID", sim.world().app_id.to_string())
+        .env("DISCORD_CLIENT_SECRET", secret)
+        .env("RUST_LOG", "debug")
+        .spawn()
+        .unwrap();
+    let logs = drain_stderr(&mut child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(addr).await.is_err() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = http_get(addr, "/").await;
+    assert!(page.contains("Log in with Discord"), "{page}");
+    let login = http_get(addr, "/login").await;
+    assert!(
+        login.contains("oauth2/authorize") && login.contains("code_challenge"),
+        "{login}"
+    );
+    let (status, logs) = terminate(child, logs).await;
+    assert_eq!(status, Some(0), "{logs}");
+    assert!(!logs.contains(secret), "the secret leaked: {logs}");
+}
