@@ -268,3 +268,58 @@ async fn a_forged_state_or_a_login_from_another_browser_is_refused() {
     let r = http.get(format!("{}/me", site.url)).send().await.unwrap();
     assert_eq!(location(&r), "/");
 }
+
+fn data_with(texts: &[String]) -> haven::domain::privacy::MemberData {
+    use haven::domain::privacy::*;
+    let now = chrono::Utc::now();
+    MemberData {
+        user_id: haven::domain::UserId(1_500_000_000_000_000_003),
+        timezone: texts.first().map(|t| StoredZone {
+            zone: t.clone(),
+            set_at: now,
+        }),
+        rsvps: texts
+            .iter()
+            .map(|t| StoredRsvp {
+                meeting_id: 1,
+                meeting_title: t.clone(),
+                occurrence: now,
+                answer: t.clone(),
+            })
+            .collect(),
+        meeting_dms: texts
+            .iter()
+            .map(|t| StoredMeetingDm {
+                meeting_id: 1,
+                meeting_title: t.clone(),
+            })
+            .collect(),
+        journal: None,
+        dm_notice_servers: Vec::new(),
+        toolkit: Vec::new(),
+        shared_strategies: Vec::new(),
+        moderation: Vec::new(),
+        cw_posts: Vec::new(),
+        not_counted_at_voice_meetings: false,
+        counted_now_in_meetings: 0,
+    }
+}
+
+proptest::proptest! {
+    /// Whatever members wrote (a meeting's title, an answer, a zone's
+    /// name), it renders as text: the page has exactly the markup it has
+    /// with plain words in their place, and no input appears raw.
+    #[test]
+    fn no_input_renders_markup(texts in proptest::collection::vec(".{0,40}", 1..4)) {
+        let page = haven::web::my_data_page(&data_with(&texts), "token").into_string();
+        let plain: Vec<String> = texts.iter().map(|_| "plain".to_owned()).collect();
+        let reference = haven::web::my_data_page(&data_with(&plain), "token").into_string();
+        let tags = |s: &str| s.matches('<').count();
+        proptest::prop_assert_eq!(tags(&page), tags(&reference));
+        for t in &texts {
+            if t.contains('<') {
+                proptest::prop_assert!(!page.contains(t.as_str()), "{t:?} appears raw");
+            }
+        }
+    }
+}

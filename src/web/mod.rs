@@ -434,8 +434,17 @@ async fn my_data(State(web): State<Web>, headers: HeaderMap) -> Response {
         Ok(found) => found,
         Err(r) => return r,
     };
-    page(
+    (
         StatusCode::OK,
+        axum::response::Html(my_data_page(&data, &s.csrf).into_string()),
+    )
+        .into_response()
+}
+
+/// The *My data* page for `data`, its forms carrying `csrf`. Every value
+/// is escaped by maud: no member's text can become markup.
+pub fn my_data_page(data: &crate::domain::privacy::MemberData, csrf: &str) -> Markup {
+    layout(
         "My data",
         html! {
             p { "Everything Haven keeps about you, in every server. Only you can see this page." }
@@ -467,7 +476,7 @@ async fn my_data(State(web): State<Web>, headers: HeaderMap) -> Response {
             }
             p { a href="/me/export.json" download="haven-my-data.json" { "Download all of it (JSON)" } }
             form method="post" action="/logout" {
-                input type="hidden" name="csrf" value=(s.csrf);
+                input type="hidden" name="csrf" value=(csrf);
                 button type="submit" { "Log out" }
             }
         },
