@@ -172,6 +172,36 @@ async fn a_member_logs_in_sees_their_data_and_logs_out() {
         site.sim.member("alice").id.to_string()
     );
 
+    // The time zone, set from the page as /timezone set does.
+    let zone = |origin: &str, zone: &str| {
+        http()
+            .post(format!("{}/me/timezone", site.url))
+            .header(header::COOKIE, format!("{SESSION_COOKIE}={session}"))
+            .header(header::ORIGIN, origin.to_owned())
+            .form(&[("csrf", csrf.as_str()), ("zone", zone)])
+            .send()
+    };
+    assert_eq!(
+        zone("https://evil.example", "Asia/Tokyo")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let set = zone(&site.url, "Europe/Berlin").await.unwrap();
+    assert!(set.status().is_redirection());
+    let body = get(&site, "/me", &session).await.text().await.unwrap();
+    assert!(body.contains("value=\"Europe/Berlin\""), "{body}");
+    let wrong = zone(&site.url, "Europe/Berln").await.unwrap();
+    assert_eq!(wrong.status(), 422);
+    let text = wrong.text().await.unwrap();
+    assert!(
+        text.contains("Did you mean") && text.contains("Europe/Berlin"),
+        "{text}"
+    );
+    let body = get(&site, "/me", &session).await.text().await.unwrap();
+    assert!(body.contains("value=\"Europe/Berlin\""), "nothing changed");
+
     // A logout from another site (no Origin, or another one) or without the
     // token is refused; from the page it ends the session.
     let post = |origin: Option<&str>, token: &str| {
@@ -308,7 +338,8 @@ fn data_with(texts: &[String]) -> haven::domain::privacy::MemberData {
 proptest::proptest! {
     /// Whatever members wrote (a meeting's title, an answer, a zone's
     /// name), it renders as text: the page has exactly the markup it has
-    /// with plain words in their place, and no input appears raw.
+    /// with plain words in their place (a raw `<` from any input would
+    /// add to the count).
     #[test]
     fn no_input_renders_markup(texts in proptest::collection::vec(".{0,40}", 1..4)) {
         let page = haven::web::my_data_page(&data_with(&texts), "token").into_string();
@@ -316,10 +347,5 @@ proptest::proptest! {
         let reference = haven::web::my_data_page(&data_with(&plain), "token").into_string();
         let tags = |s: &str| s.matches('<').count();
         proptest::prop_assert_eq!(tags(&page), tags(&reference));
-        for t in &texts {
-            if t.contains('<') {
-                proptest::prop_assert!(!page.contains(t.as_str()), "{t:?} appears raw");
-            }
-        }
     }
 }

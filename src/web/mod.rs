@@ -123,6 +123,7 @@ pub fn router(web: Web) -> axum::Router {
         .route("/logout", post(logout))
         .route("/me", get(my_data))
         .route("/me/export.json", get(export))
+        .route("/me/timezone", post(set_timezone))
         .fallback(not_found)
         .layer(axum::middleware::map_response(secure_headers))
         .with_state(web)
@@ -390,22 +391,34 @@ struct CsrfForm {
     csrf: String,
 }
 
+/// The session a form was sent from, its token and Origin checked; else
+/// the answer to give (the start page, or a refusal).
+async fn form_session(
+    web: &Web,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<(String, WebSession), Response> {
+    let Some((id, s)) = session(web, headers).await? else {
+        return Err(Redirect::to("/").into_response());
+    };
+    if !form_ok(web, headers, &s, csrf) {
+        return Err(sorry(
+            StatusCode::FORBIDDEN,
+            "That form came from somewhere else or has expired. Please try again from the page.",
+        ));
+    }
+    Ok((id, s))
+}
+
 async fn logout(
     State(web): State<Web>,
     headers: HeaderMap,
     axum::Form(form): axum::Form<CsrfForm>,
 ) -> Response {
-    let (id, s) = match session(&web, &headers).await {
+    let (id, _) = match form_session(&web, &headers, &form.csrf).await {
+        Ok(found) => found,
         Err(r) => return r,
-        Ok(None) => return Redirect::to("/").into_response(),
-        Ok(Some(found)) => found,
     };
-    if !form_ok(&web, &headers, &s, &form.csrf) {
-        return sorry(
-            StatusCode::FORBIDDEN,
-            "That form came from somewhere else or has expired. Please try again from the page.",
-        );
-    }
     if let Err(e) = web.db.end_web_session(&id).await {
         return internal(e);
     }
@@ -474,6 +487,16 @@ pub fn my_data_page(data: &crate::domain::privacy::MemberData, csrf: &str) -> Ma
                     })
                 }
             }
+            form method="post" action="/me/timezone" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="zone" { "Your time zone" }
+                " "
+                input id="zone" name="zone" type="text" maxlength="100" autocomplete="off"
+                    placeholder="Europe/Berlin"
+                    value=(data.timezone.as_ref().map_or("", |z| z.zone.as_str()));
+                " "
+                button type="submit" { "Save" }
+            }
             p { a href="/me/export.json" download="haven-my-data.json" { "Download all of it (JSON)" } }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(csrf);
@@ -481,6 +504,53 @@ pub fn my_data_page(data: &crate::domain::privacy::MemberData, csrf: &str) -> Ma
             }
         },
     )
+}
+
+#[derive(serde::Deserialize)]
+struct ZoneForm {
+    csrf: String,
+    zone: String,
+}
+
+/// Sets the member's own time zone, as `/timezone set` does; a zone it
+/// does not know is answered with the nearest names, and nothing changes.
+async fn set_timezone(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<ZoneForm>,
+) -> Response {
+    let (_, s) = match form_session(&web, &headers, &form.csrf).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let zone: String = form.zone.chars().take(100).collect();
+    let tz = match crate::domain::zones::parse_zone(&zone) {
+        Ok(tz) => tz,
+        Err(e) => {
+            let names: Vec<&str> = e.suggestions.iter().map(|tz| tz.name()).collect();
+            let hint = if names.is_empty() {
+                "Time zones are written like Europe/Berlin or America/New_York.".to_owned()
+            } else {
+                format!("Did you mean {}?", names.join(", "))
+            };
+            return page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "That time zone isn't known",
+                html! {
+                    p { "I don't know the time zone “" (zone) "”. " (hint) " Nothing was changed." }
+                    p { a href="/me" { "Back to My data" } }
+                },
+            );
+        }
+    };
+    if let Err(e) = web
+        .db
+        .set_member_timezone(s.user, tz, web.clock.now())
+        .await
+    {
+        return internal(e);
+    }
+    Redirect::to("/me").into_response()
 }
 
 async fn export(State(web): State<Web>, headers: HeaderMap) -> Response {
