@@ -233,6 +233,15 @@ pub fn in_voice(cache: &serenity::Cache, guild: GuildId) -> Option<InVoice> {
     Some(InVoice { rooms, people })
 }
 
+/// The time that counts as coming in `guild`: its own, if it chose one
+/// (`/settings attendance`), else the operator's `default`.
+async fn threshold_of(db: &Db, guild: GuildId, default: Duration) -> Result<Duration, String> {
+    db.guild_settings(guild)
+        .await
+        .map(|s| s.attend_minutes.map_or(default, Duration::minutes))
+        .map_err(|e| e.to_string())
+}
+
 /// How long after its end an occurrence's roll-over may still come before
 /// the sweep counts it instead.
 const SWEEP_AFTER: Duration = Duration::hours(1);
@@ -262,10 +271,7 @@ pub async fn sweep(db: &Db, threshold: Duration, now: DateTime<Utc>) -> Result<(
         if w.close + SWEEP_AFTER > now {
             continue;
         }
-        let threshold = match db.guild_settings(m.guild).await {
-            Ok(s) => s.attend_minutes.map_or(threshold, Duration::minutes),
-            Err(e) => return Err(e.to_string()),
-        };
+        let threshold = threshold_of(db, m.guild, threshold).await?;
         db.close_attendance(m.id, m.guild, occurrence, &w, threshold)
             .await
             .map_err(store)?;
@@ -291,11 +297,7 @@ pub async fn close(db: &Db, job: &Job, threshold: Duration) -> Result<(), String
         return Ok(());
     }
     let w = Window::of(job.occurrence, m.duration);
-    // The server's own threshold, if it chose one.
-    let threshold = match db.guild_settings(m.guild).await {
-        Ok(s) => s.attend_minutes.map_or(threshold, Duration::minutes),
-        Err(e) => return Err(e.to_string()),
-    };
+    let threshold = threshold_of(db, m.guild, threshold).await?;
     db.close_attendance(m.id, m.guild, job.occurrence, &w, threshold)
         .await
         .map_err(|e| e.to_string())?;

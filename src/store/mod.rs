@@ -60,7 +60,7 @@ pub use prompts::{PromptSchedule, ServerPrompt, posting_date, posting_key};
 pub use rounds::{Round, Tally};
 pub use stats::RoundStats;
 pub use strategies::{Shared, Status as SharedStatus};
-pub use web::{LOGIN_LIFETIME, SESSION_IDLE, WebLogin, WebSession, random_token};
+pub use web::{LOGIN_LIFETIME, SESSION_IDLE, WebLogin, WebSession, random_token, same_secret};
 
 use std::str::FromStr;
 use std::time::Duration;

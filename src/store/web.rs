@@ -39,6 +39,16 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Whether two secrets are equal, compared in constant time (for their
+/// length).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 fn hash(id: &str) -> Vec<u8> {
     blake3::hash(id.as_bytes()).as_bytes().to_vec()
 }
@@ -156,13 +166,8 @@ impl Db {
             .await?;
             Ok(row.and_then(|(s, verifier, created)| {
                 let fresh = now.timestamp_millis() - created <= LOGIN_LIFETIME.num_milliseconds();
-                // Compared in constant time: the state is a secret too.
-                let same = s.len() == state.len()
-                    && s.bytes()
-                        .zip(state.bytes())
-                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                        == 0;
-                (fresh && same).then_some(verifier)
+                // The state is a secret too.
+                (fresh && same_secret(&s, state)).then_some(verifier)
             }))
         })
     }

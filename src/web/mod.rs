@@ -377,13 +377,7 @@ fn form_ok(web: &Web, headers: &HeaderMap, session: &WebSession, token: &str) ->
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|o| o == web.config.public_url);
-    origin_ok
-        && token.len() == session.csrf.len()
-        && token
-            .bytes()
-            .zip(session.csrf.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    origin_ok && crate::store::same_secret(token, &session.csrf)
 }
 
 #[derive(serde::Deserialize)]
